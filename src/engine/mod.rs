@@ -1,0 +1,4 @@
+//! The engine: walks the plan's DAG over SSH, keeps the journal, emits events.
+
+pub mod event;
+pub use event::*;

@@ -1,0 +1,74 @@
+//! What a node reports about itself in the `facts` step (`::kw::fact key=value` lines).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// `ID` from /etc/os-release, e.g. "centos", "rocky", "ubuntu".
+    pub os_id: String,
+    /// `VERSION_ID` from /etc/os-release, e.g. "7", "9.3", "22.04".
+    pub os_version: String,
+    /// "rhel" or "debian" (from ID / ID_LIKE).
+    pub os_family: String,
+    pub kernel: String,
+    /// 1 or 2.
+    pub cgroup_version: u8,
+    pub cpus: u32,
+    pub memory_mb: u64,
+    pub swap_mb: u64,
+    pub product_uuid: String,
+    pub macs: Vec<String>,
+    pub hostname: String,
+    /// Node clock as Unix seconds, read during the facts step.
+    pub epoch: i64,
+    /// Workstation clock minus node clock, seconds (computed locally).
+    pub clock_skew_secs: i64,
+    /// Peers (by address) this node could not reach on their SSH port.
+    pub unreachable_peers: Vec<String>,
+    /// Whether the remote user is root or has passwordless sudo.
+    pub can_sudo: bool,
+}
+
+impl Facts {
+    /// Builds facts from `key=value` pairs; unknown keys are ignored, bad numbers become 0
+    /// (preflight then refuses the node with the field named).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Facts {
+        let mut f = Facts::default();
+        for (k, v) in pairs {
+            let v = v.trim();
+            match k {
+                "os_id" => f.os_id = v.into(),
+                "os_version" => f.os_version = v.into(),
+                "os_family" => f.os_family = v.into(),
+                "kernel" => f.kernel = v.into(),
+                "cgroup_version" => f.cgroup_version = v.parse().unwrap_or(0),
+                "cpus" => f.cpus = v.parse().unwrap_or(0),
+                "memory_mb" => f.memory_mb = v.parse().unwrap_or(0),
+                "swap_mb" => f.swap_mb = v.parse().unwrap_or(0),
+                "product_uuid" => f.product_uuid = v.into(),
+                "macs" => f.macs = split_list(v),
+                "hostname" => f.hostname = v.into(),
+                "epoch" => f.epoch = v.parse().unwrap_or(0),
+                "unreachable_peers" => f.unreachable_peers = split_list(v),
+                "can_sudo" => f.can_sudo = v == "1" || v == "yes" || v == "true",
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// Kernel version as (major, minor), e.g. "3.10.0-1160.el7.x86_64" → (3, 10).
+    pub fn kernel_version(&self) -> Option<(u32, u32)> {
+        let mut it = self.kernel.split(|c: char| !c.is_ascii_digit());
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next()?.parse().ok()?;
+        Some((major, minor))
+    }
+}
+
+fn split_list(v: &str) -> Vec<String> {
+    v.split([',', ' '])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -1,0 +1,164 @@
+//! The plan: (config, catalog) → tasks (one step on one node) with the tasks each waits for.
+//! Nothing here touches the network; `kubewiz plan` prints exactly what `apply` would run.
+//!
+//! Every remote step is a script under `assets/steps/` with a `check` ("already in the
+//! desired state?") and an `apply`; values reach it as quoted environment variables.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// One step of the pipeline, in pipeline order (the seed guide's order, corrected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepId {
+    Facts,
+    Preflight,
+    Hostname,
+    Firewall,
+    Swap,
+    Modules,
+    Sysctl,
+    Time,
+    Containerd,
+    Packages,
+    Images,
+    Init,
+    Cni,
+    Join,
+    Ready,
+    Dashboard,
+    Kubeconfig,
+}
+
+impl StepId {
+    pub const ALL: [StepId; 17] = [
+        StepId::Facts,
+        StepId::Preflight,
+        StepId::Hostname,
+        StepId::Firewall,
+        StepId::Swap,
+        StepId::Modules,
+        StepId::Sysctl,
+        StepId::Time,
+        StepId::Containerd,
+        StepId::Packages,
+        StepId::Images,
+        StepId::Init,
+        StepId::Cni,
+        StepId::Join,
+        StepId::Ready,
+        StepId::Dashboard,
+        StepId::Kubeconfig,
+    ];
+
+    /// The short name used in the journal, logs and `--step` arguments.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepId::Facts => "facts",
+            StepId::Preflight => "preflight",
+            StepId::Hostname => "hostname",
+            StepId::Firewall => "firewall",
+            StepId::Swap => "swap",
+            StepId::Modules => "modules",
+            StepId::Sysctl => "sysctl",
+            StepId::Time => "time",
+            StepId::Containerd => "containerd",
+            StepId::Packages => "packages",
+            StepId::Images => "images",
+            StepId::Init => "init",
+            StepId::Cni => "cni",
+            StepId::Join => "join",
+            StepId::Ready => "ready",
+            StepId::Dashboard => "dashboard",
+            StepId::Kubeconfig => "kubeconfig",
+        }
+    }
+
+    /// A human title for screens and summaries.
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::Facts => "connect and read facts",
+            StepId::Preflight => "preflight checks across nodes",
+            StepId::Hostname => "hostname and /etc/hosts",
+            StepId::Firewall => "firewall off, SELinux permissive",
+            StepId::Swap => "swap off (now and at boot)",
+            StepId::Modules => "kernel modules",
+            StepId::Sysctl => "sysctls",
+            StepId::Time => "time sync and timezone",
+            StepId::Containerd => "containerd",
+            StepId::Packages => "kubeadm, kubelet, kubectl",
+            StepId::Images => "pre-pull images",
+            StepId::Init => "kubeadm init",
+            StepId::Cni => "pod network (CNI)",
+            StepId::Join => "kubeadm join",
+            StepId::Ready => "wait for Ready",
+            StepId::Dashboard => "dashboard",
+            StepId::Kubeconfig => "copy admin kubeconfig",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<StepId> {
+        StepId::ALL.into_iter().find(|s2| s2.name() == s)
+    }
+}
+
+impl std::fmt::Display for StepId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Values minted at run time on the first control plane, never stored, never printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretSlot {
+    /// `KW_JOIN_TOKEN`
+    JoinToken,
+    /// `KW_CA_CERT_HASH`
+    CaCertHash,
+    /// `KW_CERTIFICATE_KEY` (control-plane joins only)
+    CertificateKey,
+}
+
+impl SecretSlot {
+    pub fn env_name(self) -> &'static str {
+        match self {
+            SecretSlot::JoinToken => "KW_JOIN_TOKEN",
+            SecretSlot::CaCertHash => "KW_CA_CERT_HASH",
+            SecretSlot::CertificateKey => "KW_CERTIFICATE_KEY",
+        }
+    }
+}
+
+/// A task: one step for one node. `node` is whose journal entry it is; `host` is where
+/// the script runs (the first control plane for cluster-side steps such as `ready`).
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub node: String,
+    pub host: String,
+    pub step: StepId,
+    /// Indexes into `Plan::tasks` of the tasks that must be done first.
+    pub after: Vec<usize>,
+    pub timeout: Duration,
+    pub kind: TaskKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum TaskKind {
+    /// A script run on `host` over SSH.
+    Remote(Script),
+    /// Evaluated on the workstation by the engine (preflight: needs every node's facts).
+    Local,
+}
+
+/// A step script with the environment it gets.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// The asset file name, e.g. "containerd.sh".
+    pub asset: &'static str,
+    /// Non-secret inputs, in a stable order.
+    pub env: Vec<(String, String)>,
+    /// Secret inputs the engine fills in at run time.
+    pub secrets: Vec<SecretSlot>,
+    /// The step's own code (check + apply), without prelude.
+    pub body: &'static str,
+}

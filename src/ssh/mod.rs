@@ -1,0 +1,1 @@
+//! SSH: one multiplexed master connection per node (the `openssh` crate, native mux).

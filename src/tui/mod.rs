@@ -1,0 +1,1 @@
+//! The wizard: one model, one message enum, a pure `update`, a view per screen.
