@@ -2,3 +2,5 @@
 
 pub mod event;
 pub use event::*;
+pub mod journal;
+pub mod redact;

@@ -1,0 +1,353 @@
+//! The journal: `.kubewiz/state.json`, the only memory between runs.
+//!
+//! Written atomically after every change (temp file, fsync, rename, fsync of the directory),
+//! so a kill -9 at any instant leaves either the old or the new file, never a torn one.
+//! A step found "running" when a run starts was interrupted: it becomes `Interrupted` and is
+//! re-checked (the step's own check) before it is applied again.
+//! Secrets are never stored here: join tokens and certificate keys are minted per run.
+
+use crate::config::ClusterConfig;
+use crate::facts::Facts;
+use crate::plan::StepId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `.kubewiz/` next to cluster.toml.
+pub fn state_dir(config_path: &Path) -> PathBuf {
+    let parent = config_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(".kubewiz")
+}
+
+/// Creates the state directory (mode 0700) and its logs/ folder.
+pub fn ensure_state_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir.join("logs"))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    fs::set_permissions(dir.join("logs"), fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepState {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub state: StepState,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// First line of what went wrong (redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NodeRecord {
+    pub address: String,
+    #[serde(default)]
+    pub facts: Option<Facts>,
+    #[serde(default)]
+    pub steps: BTreeMap<StepId, StepRecord>,
+}
+
+/// The cluster-wide choices that cannot change once `kubeadm init` ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterStamp {
+    pub kubernetes_version: String,
+    pub pod_cidr: String,
+    pub service_cidr: String,
+    pub cni: String,
+    pub first_control_plane: String,
+}
+
+impl ClusterStamp {
+    pub fn of(cfg: &ClusterConfig) -> ClusterStamp {
+        ClusterStamp {
+            kubernetes_version: cfg.cluster.kubernetes_version.clone(),
+            pod_cidr: cfg.cluster.pod_cidr.clone(),
+            service_cidr: cfg.cluster.service_cidr.clone(),
+            cni: cfg.cluster.cni.as_str().to_string(),
+            first_control_plane: cfg
+                .first_control_plane()
+                .map(|n| n.name.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub cluster: ClusterStamp,
+    #[serde(default)]
+    pub nodes: BTreeMap<String, NodeRecord>,
+    #[serde(skip)]
+    path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(
+        "the journal {path} is unreadable ({reason}); it was moved aside to {kept}. \
+         Run `kubewiz apply` again: every step is re-checked on the nodes and only what is \
+         missing is applied"
+    )]
+    Corrupt {
+        path: PathBuf,
+        reason: String,
+        kept: PathBuf,
+    },
+    #[error("cannot write the journal {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "another kubewiz is working on this cluster (lock {path} is held); wait for it to finish \
+         or stop it, then run again"
+    )]
+    Locked { path: PathBuf },
+    #[error("{0}")]
+    Incompatible(String),
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Journal {
+    pub fn new(state_dir: &Path, cfg: &ClusterConfig) -> Journal {
+        Journal {
+            version: FORMAT_VERSION,
+            cluster: ClusterStamp::of(cfg),
+            nodes: BTreeMap::new(),
+            path: state_dir.join("state.json"),
+        }
+    }
+
+    /// Loads `state.json`; `Ok(None)` when there is none yet. A garbage or truncated file is
+    /// moved aside (`state.json.corrupt-<time>`) and reported, never silently replaced.
+    pub fn load(state_dir: &Path) -> Result<Option<Journal>, JournalError> {
+        let path = state_dir.join("state.json");
+        let text = match fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(JournalError::Io { path, source }),
+        };
+        match serde_json::from_slice::<Journal>(&text) {
+            Ok(mut j) if j.version == FORMAT_VERSION => {
+                j.path = path;
+                Ok(Some(j))
+            }
+            Ok(j) => Err(JournalError::Incompatible(format!(
+                "{} has format version {}, this kubewiz reads version {FORMAT_VERSION}",
+                path.display(),
+                j.version
+            ))),
+            Err(e) => {
+                let kept = state_dir.join(format!("state.json.corrupt-{}", now()));
+                let _ = fs::rename(&path, &kept);
+                Err(JournalError::Corrupt {
+                    path,
+                    reason: e.to_string(),
+                    kept,
+                })
+            }
+        }
+    }
+
+    /// Steps left "running" by a run that died are marked interrupted.
+    pub fn mark_running_interrupted(&mut self) -> bool {
+        let mut changed = false;
+        for node in self.nodes.values_mut() {
+            for rec in node.steps.values_mut() {
+                if rec.state == StepState::Running {
+                    rec.state = StepState::Interrupted;
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    pub fn step(&self, node: &str, step: StepId) -> Option<&StepRecord> {
+        self.nodes.get(node)?.steps.get(&step)
+    }
+
+    pub fn is_done(&self, node: &str, step: StepId) -> bool {
+        self.step(node, step).is_some_and(|r| r.state == StepState::Done)
+    }
+
+    pub fn node_mut(&mut self, node: &str, address: &str) -> &mut NodeRecord {
+        let rec = self.nodes.entry(node.to_string()).or_default();
+        rec.address = address.to_string();
+        rec
+    }
+
+    pub fn set_facts(&mut self, node: &str, address: &str, facts: Facts) {
+        self.node_mut(node, address).facts = Some(facts);
+    }
+
+    pub fn facts(&self, node: &str) -> Option<&Facts> {
+        self.nodes.get(node)?.facts.as_ref()
+    }
+
+    /// Records a transition of one step.
+    pub fn record(&mut self, node: &str, address: &str, step: StepId, state: StepState) -> &mut StepRecord {
+        let rec = self
+            .node_mut(node, address)
+            .steps
+            .entry(step)
+            .or_insert(StepRecord {
+                state: StepState::Pending,
+                attempts: 0,
+                started_at: None,
+                finished_at: None,
+                exit_code: None,
+                error: None,
+            });
+        match state {
+            StepState::Running => {
+                rec.attempts += 1;
+                rec.started_at = Some(now());
+                rec.finished_at = None;
+                rec.exit_code = None;
+                rec.error = None;
+            }
+            StepState::Done | StepState::Failed | StepState::Interrupted => {
+                rec.finished_at = Some(now());
+            }
+            StepState::Pending => {}
+        }
+        rec.state = state;
+        rec
+    }
+
+    /// Whether `kubeadm init` is recorded done: from then on the cluster-wide choices are fixed.
+    pub fn initialized(&self) -> bool {
+        self.is_done(&self.cluster.first_control_plane, StepId::Init)
+    }
+
+    /// Refuses config changes that an installed cluster cannot take.
+    pub fn check_compatible(&self, cfg: &ClusterConfig) -> Result<(), JournalError> {
+        if !self.initialized() {
+            return Ok(());
+        }
+        let now = ClusterStamp::of(cfg);
+        let was = &self.cluster;
+        let mut problems = Vec::new();
+        let mut diff = |field: &str, old: &str, new: &str, why: &str| {
+            if old != new {
+                problems.push(format!(
+                    "cluster.{field} changed from {old:?} to {new:?}, but the cluster is already \
+                     initialised with {old:?}: {why}"
+                ));
+            }
+        };
+        diff("pod_cidr", &was.pod_cidr, &now.pod_cidr, "pod addresses are allocated from it; put the old value back, or `kubewiz reset --yes` and install anew");
+        diff("service_cidr", &was.service_cidr, &now.service_cidr, "Service IPs and the apiserver certificate use it; put the old value back, or reset and install anew");
+        diff("cni", &was.cni, &now.cni, "switching the pod network of a live cluster is not supported; put the old value back, or reset and install anew");
+        diff("kubernetes_version", &was.kubernetes_version, &now.kubernetes_version, "kubewiz does not upgrade clusters (use `kubeadm upgrade`, one minor at a time); put the old value back");
+        if was.first_control_plane != now.first_control_plane {
+            problems.push(format!(
+                "the first control plane changed from {:?} to {:?}; it holds the cluster's CA and must stay first in the file",
+                was.first_control_plane, now.first_control_plane
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(JournalError::Incompatible(problems.join("\n")))
+        }
+    }
+
+    /// Forgets a node's records (after `kubewiz reset --node`).
+    pub fn forget_node(&mut self, node: &str) {
+        self.nodes.remove(node);
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn set_path(&mut self, state_dir: &Path) {
+        self.path = state_dir.join("state.json");
+    }
+
+    /// Atomic save: write a temp file (0600), fsync, rename over state.json, fsync the dir.
+    pub fn save(&self) -> Result<(), JournalError> {
+        let io = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let tmp = self.path.with_extension("json.tmp");
+        let data = serde_json::to_vec_pretty(self).expect("journal serialises");
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io)?;
+        f.write_all(&data).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        drop(f);
+        fs::rename(&tmp, &self.path).map_err(io)?;
+        if let Some(dir) = self.path.parent() {
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An exclusive lock on the state directory for the lifetime of a run: a second kubewiz on
+/// the same cluster.toml refuses instead of interleaving. Released when dropped (or when the
+/// process dies: it is a kernel file lock).
+pub struct RunLock {
+    _file: fs::File,
+}
+
+impl RunLock {
+    pub fn acquire(state_dir: &Path) -> Result<RunLock, JournalError> {
+        let path = state_dir.join("lock");
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|source| JournalError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunLock { _file: file }),
+            Err(_) => Err(JournalError::Locked { path }),
+        }
+    }
+}

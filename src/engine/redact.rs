@@ -1,0 +1,99 @@
+//! Redaction: every line that reaches an event, a log file or the screen goes through here.
+//! Known secret values (minted this run) are replaced, and so is anything shaped like a
+//! bootstrap token, a CA cert hash or a certificate key, whoever printed it.
+
+use regex::Regex;
+use std::sync::{Arc, OnceLock, RwLock};
+
+pub const REDACTED: &str = "<redacted>";
+
+#[derive(Clone, Default)]
+pub struct Redactor {
+    known: Arc<RwLock<Vec<String>>>,
+}
+
+fn patterns() -> &'static [Regex] {
+    static P: OnceLock<Vec<Regex>> = OnceLock::new();
+    P.get_or_init(|| {
+        [
+            // kubeadm bootstrap token: [a-z0-9]{6}.[a-z0-9]{16}
+            r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b",
+            // discovery-token-ca-cert-hash
+            r"sha256:[0-9a-fA-F]{64}",
+            // certificate key (64 hex) and anything else 64-hex-long after "key"
+            r"(?i)(certificate[-_ ]key[\s=:]+)[0-9a-f]{64}",
+            r"\b[0-9a-f]{64}\b",
+            // service-account / dashboard tokens (JWT)
+            r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+            // kubeconfig client keys
+            r"(client-key-data|client-certificate-data|token):\s*\S+",
+        ]
+        .iter()
+        .map(|p| Regex::new(p).expect("valid redaction pattern"))
+        .collect()
+    })
+}
+
+impl Redactor {
+    pub fn new() -> Redactor {
+        Redactor::default()
+    }
+
+    /// Registers a secret value so that it is replaced wherever it appears.
+    pub fn add(&self, secret: &str) {
+        if secret.len() >= 4 {
+            self.known.write().expect("redactor lock").push(secret.to_string());
+        }
+    }
+
+    pub fn redact(&self, line: &str) -> String {
+        let mut out = line.to_string();
+        for s in self.known.read().expect("redactor lock").iter() {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        for (i, re) in patterns().iter().enumerate() {
+            if re.is_match(&out) {
+                out = match i {
+                    2 => re.replace_all(&out, format!("${{1}}{REDACTED}")).into_owned(),
+                    5 => re.replace_all(&out, format!("$1: {REDACTED}")).into_owned(),
+                    _ => re.replace_all(&out, REDACTED).into_owned(),
+                };
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_join_command_parts() {
+        let r = Redactor::new();
+        let line = "kubeadm join 192.0.2.10:6443 --token albnsj.7axslw1i5bv1byno \
+            --discovery-token-ca-cert-hash sha256:647a98e0c91fdb307bb15638b4590344b3fff446f4e49318d437dbf1368f3e06";
+        let out = r.redact(line);
+        assert!(!out.contains("albnsj.7axslw1i5bv1byno"), "{out}");
+        assert!(!out.contains("647a98e0c91f"), "{out}");
+        assert!(out.contains("192.0.2.10:6443"));
+    }
+
+    #[test]
+    fn redacts_known_values_and_cert_keys() {
+        let r = Redactor::new();
+        r.add("hunter2-password");
+        let key = "a".repeat(64);
+        let out = r.redact(&format!("pw hunter2-password --certificate-key {key}"));
+        assert_eq!(out, "pw <redacted> --certificate-key <redacted>");
+    }
+
+    #[test]
+    fn leaves_ordinary_lines_alone() {
+        let r = Redactor::new();
+        let line = "[preflight] Pulling images required for setting up a Kubernetes cluster";
+        assert_eq!(r.redact(line), line);
+    }
+}
