@@ -258,10 +258,10 @@ impl KubeVersion {
         if t.is_empty() {
             return Err(malformed("write the exact version, e.g. \"1.35.6\"".into()));
         }
-        if let Some(rest) = t.strip_prefix(['v', 'V']) {
-            if KubeVersion::parse(rest).is_ok() {
-                return Err(malformed(format!("drop the leading `v`: \"{rest}\"")));
-            }
+        if let Some(rest) = t.strip_prefix(['v', 'V'])
+            && KubeVersion::parse(rest).is_ok()
+        {
+            return Err(malformed(format!("drop the leading `v`: \"{rest}\"")));
         }
         let parts: Vec<&str> = t.split('.').collect();
         let numeric = |p: &str| {
@@ -542,28 +542,27 @@ impl Catalog {
                     "could not tell the cgroup version of {os_name}; Kubernetes {k8s} needs cgroup v2"
                 ))),
             }
-            if let (Some(k), Some(min)) = (kernel, parse_minor(&self.limits.cgroup_v2_min_kernel)) {
-                if k < min {
-                    out.push(Finding::refuse(format!(
-                        "Kubernetes {k8s} needs cgroup v2, which needs kernel {} or newer; \
-                         {os_name} has kernel {}: {fix}",
-                        self.limits.cgroup_v2_min_kernel, facts.kernel
-                    )));
-                }
+            if let (Some(k), Some(min)) = (kernel, parse_minor(&self.limits.cgroup_v2_min_kernel))
+                && k < min
+            {
+                out.push(Finding::refuse(format!(
+                    "Kubernetes {k8s} needs cgroup v2, which needs kernel {} or newer; \
+                     {os_name} has kernel {}: {fix}",
+                    self.limits.cgroup_v2_min_kernel, facts.kernel
+                )));
             }
         }
 
-        if minor.needs_containerd2() {
-            if let Some(os) = os {
-                if !os.containerd2 {
-                    out.push(Finding::refuse(format!(
-                        "Kubernetes {k8s} needs containerd 2.x (kubelet 1.36+ needs the CRI RuntimeConfig \
-                         call), and {os_name} has no containerd 2.x package ({}): choose Kubernetes \
-                         1.35.x or older, or a newer system",
-                        os.note
-                    )));
-                }
-            }
+        if minor.needs_containerd2()
+            && let Some(os) = os
+            && !os.containerd2
+        {
+            out.push(Finding::refuse(format!(
+                "Kubernetes {k8s} needs containerd 2.x (kubelet 1.36+ needs the CRI RuntimeConfig \
+                 call), and {os_name} has no containerd 2.x package ({}): choose Kubernetes \
+                 1.35.x or older, or a newer system",
+                os.note
+            )));
         }
 
         if config.cluster.proxy_mode == ProxyMode::Ipvs && minor.ipvs_deprecated {
@@ -575,19 +574,18 @@ impl Catalog {
 
         let cni = config.cluster.cni;
         let cni_version = self.cni_version_for(minor, config);
-        if let Some(rel) = self.cni_release(cni, cni_version) {
-            if let (Some(min), Some(k)) = (rel.min_kernel.as_deref(), kernel) {
-                if parse_minor(min).is_some_and(|m| k < m) {
-                    out.push(Finding::warn(format!(
-                        "{} {} documents kernel {min} or newer; {os_name} has kernel {}: \
-                         it may work, but consider a newer kernel or an older {} release",
-                        cni.as_str(),
-                        cni_version,
-                        facts.kernel,
-                        cni.as_str()
-                    )));
-                }
-            }
+        if let Some(rel) = self.cni_release(cni, cni_version)
+            && let (Some(min), Some(k)) = (rel.min_kernel.as_deref(), kernel)
+            && parse_minor(min).is_some_and(|m| k < m)
+        {
+            out.push(Finding::warn(format!(
+                "{} {} documents kernel {min} or newer; {os_name} has kernel {}: \
+                 it may work, but consider a newer kernel or an older {} release",
+                cni.as_str(),
+                cni_version,
+                facts.kernel,
+                cni.as_str()
+            )));
         }
         if kernel.is_none() && !facts.kernel.is_empty() {
             out.push(Finding::warn(format!(
