@@ -1,0 +1,155 @@
+# shellcheck shell=bash
+# containerd: installed (RHEL family: containerd.io from the docker-ce repo KW_DOCKER_REPO_URL;
+# Debian family: the distro package `containerd`), /etc/containerd/config.toml written from
+# `containerd config default` with the keys set explicitly and verified (SystemdCgroup = true,
+# the sandbox image KW_SANDBOX_IMAGE, the CRI plugin not disabled), restarted, answering.
+# Inputs: KW_SANDBOX_IMAGE, KW_DOCKER_REPO_URL (RHEL family), KW_CONTAINERD_MIN (optional,
+# e.g. 2.0 for Kubernetes 1.36+).
+
+CONTAINERD_CONF=/etc/containerd/config.toml
+# config version 2 (containerd 1.x)
+V2_CRI='[plugins."io.containerd.grpc.v1.cri"]'
+V2_RUNC='[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]'
+# config version 3 (containerd 2.x)
+V3_IMAGES="[plugins.'io.containerd.cri.v1.images'.pinned_images]"
+V3_RUNC="[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]"
+
+containerd_version() {
+  containerd --version 2>/dev/null |
+    awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^v?[0-9]+\.[0-9]+/) { sub(/^v/, "", $i); print $i; exit } }'
+}
+
+config_version() {
+  local v
+  v=$(kw_toml_get "$1" "" version)
+  printf '%s\n' "${v:-1}"
+}
+
+unquote() {
+  local v=$1
+  v=${v#[\"\']}
+  v=${v%[\"\']}
+  printf '%s\n' "$v"
+}
+
+# Prints what is wrong with the config file, nothing when it is right.
+config_problems() {
+  local f=$CONTAINERD_CONF ver
+  [[ -f $f ]] || { echo "$f is missing"; return 0; }
+  ver=$(config_version "$f")
+  case $ver in
+    2)
+      [[ $(kw_toml_get "$f" "$V2_RUNC" SystemdCgroup) == true ]] || echo "SystemdCgroup = true is not set under $V2_RUNC"
+      [[ $(unquote "$(kw_toml_get "$f" "$V2_CRI" sandbox_image)") == "$KW_SANDBOX_IMAGE" ]] ||
+        echo "sandbox_image = \"$KW_SANDBOX_IMAGE\" is not set under $V2_CRI"
+      ;;
+    3)
+      [[ $(kw_toml_get "$f" "$V3_RUNC" SystemdCgroup) == true ]] || echo "SystemdCgroup = true is not set under $V3_RUNC"
+      [[ $(unquote "$(kw_toml_get "$f" "$V3_IMAGES" sandbox)") == "$KW_SANDBOX_IMAGE" ]] ||
+        echo "sandbox = \"$KW_SANDBOX_IMAGE\" is not set under $V3_IMAGES"
+      ;;
+    *) echo "$f has config version $ver; kubewiz writes version 2 (containerd 1.x) or 3 (containerd 2.x)" ;;
+  esac
+  if kw_toml_get "$f" "" disabled_plugins | grep -q 'cri'; then
+    echo "the CRI plugin is disabled (disabled_plugins in $f)"
+  fi
+  return 0
+}
+
+runtime_answers() {
+  if command -v crictl >/dev/null 2>&1; then
+    kw_crictl info >/dev/null 2>&1
+  else
+    ctr version >/dev/null 2>&1
+  fi
+}
+
+version_ok() {
+  [[ -z ${KW_CONTAINERD_MIN:-} ]] && return 0
+  local v
+  v=$(containerd_version)
+  [[ -n $v ]] && kw_version_ge "$v" "$KW_CONTAINERD_MIN"
+}
+
+crictl_conf() {
+  printf 'runtime-endpoint: %s\nimage-endpoint: %s\ntimeout: 10\n' "$KW_CRI_ENDPOINT" "$KW_CRI_ENDPOINT"
+}
+
+check() {
+  kw_need_re KW_SANDBOX_IMAGE '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$'
+  command -v containerd >/dev/null 2>&1 || return 1
+  version_ok || return 1
+  [[ -z $(config_problems) ]] || return 1
+  crictl_conf | kw_same_content /etc/crictl.yaml || return 1
+  kw_service_on containerd && runtime_answers
+}
+
+install_containerd() {
+  case $(kw_os_family) in
+    rhel)
+      kw_need KW_DOCKER_REPO_URL
+      if [[ ! -f /etc/yum.repos.d/docker-ce.repo ]]; then
+        kw_log "adding the docker-ce repository $KW_DOCKER_REPO_URL"
+        kw_fetch "$KW_DOCKER_REPO_URL" /etc/yum.repos.d/docker-ce.repo
+      fi
+      kw_pkg_install containerd.io
+      ;;
+    debian)
+      kw_pkg_install containerd
+      ;;
+  esac
+}
+
+write_config() {
+  local tmp ver
+  mkdir -p /etc/containerd
+  tmp=$(mktemp)
+  containerd config default >"$tmp" || kw_die "containerd config default failed"
+  ver=$(config_version "$tmp")
+  kw_log "writing $CONTAINERD_CONF (config version $ver)"
+  case $ver in
+    2)
+      kw_toml_set "$tmp" "$V2_CRI" sandbox_image "sandbox_image = \"$KW_SANDBOX_IMAGE\""
+      kw_toml_set "$tmp" "$V2_RUNC" SystemdCgroup "SystemdCgroup = true"
+      ;;
+    3)
+      kw_toml_set "$tmp" "$V3_IMAGES" sandbox "sandbox = \"$KW_SANDBOX_IMAGE\""
+      kw_toml_set "$tmp" "$V3_RUNC" SystemdCgroup "SystemdCgroup = true"
+      ;;
+    *)
+      rm -f "$tmp"
+      kw_die "containerd config default printed config version $ver; expected 2 or 3"
+      ;;
+  esac
+  # The CRI plugin must not be disabled (docker's containerd.io ships disabled_plugins = ["cri"]).
+  kw_toml_set "$tmp" "" disabled_plugins "disabled_plugins = []"
+  kw_write_file "$CONTAINERD_CONF" 644 <"$tmp"
+  rm -f "$tmp"
+  local problems
+  problems=$(config_problems)
+  if [[ -n $problems ]]; then
+    printf '%s\n' "$problems" >&2
+    kw_die "the containerd config is not what kubewiz wrote: see above"
+  fi
+}
+
+apply() {
+  if ! command -v containerd >/dev/null 2>&1; then
+    install_containerd
+  fi
+  version_ok || {
+    kw_hint "Kubernetes of this version needs containerd >= $KW_CONTAINERD_MIN; install a newer containerd (e.g. containerd.io from the docker-ce repository) and run apply again"
+    kw_die "containerd $(containerd_version) is older than $KW_CONTAINERD_MIN"
+  }
+  write_config
+  crictl_conf | kw_write_file /etc/crictl.yaml 644
+  kw_log "restarting containerd"
+  systemctl enable containerd
+  systemctl restart containerd
+  local i
+  for ((i = 0; i < 30; i++)); do
+    runtime_answers && return 0
+    sleep 1
+  done
+  kw_die "containerd does not answer on $KW_CRI_ENDPOINT 30 s after the restart (see: journalctl -u containerd)"
+}

@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# facts: what the node is (read-only). Runs every time: `check` always fails.
+# Inputs: KW_PEERS (optional) space separated "ADDR:PORT" of the other nodes, probed over TCP.
+
+check() {
+  return 1
+}
+
+verify() {
+  return 0
+}
+
+# Active swap in MiB: `swapon --show` where available (util-linux >= 2.26), else /proc/swaps.
+facts_swap_mb() {
+  local out
+  if out=$(swapon --show --bytes --noheadings 2>/dev/null); then
+    printf '%s\n' "$out" | awk 'NF >= 3 { s += $3 } END { printf "%d\n", s / 1048576 }'
+  elif [[ -r /proc/swaps ]]; then
+    awk 'NR > 1 && NF >= 3 { s += $3 } END { printf "%d\n", s / 1024 }' /proc/swaps
+  else
+    echo 0
+  fi
+}
+
+facts_macs() {
+  local f name macs=()
+  for f in /sys/class/net/*/address; do
+    [[ -r $f ]] || continue
+    name=${f%/address}
+    name=${name##*/}
+    [[ $name == lo ]] && continue
+    local mac
+    mac=$(<"$f")
+    [[ -z $mac || $mac == 00:00:00:00:00:00 ]] && continue
+    macs+=("$mac")
+  done
+  local IFS=,
+  printf '%s\n' "${macs[*]}"
+}
+
+facts_cgroup_version() {
+  if [[ $(stat -fc %T /sys/fs/cgroup 2>/dev/null) == cgroup2fs ]]; then echo 2; else echo 1; fi
+}
+
+facts_unreachable() {
+  local peer addr port bad=()
+  for peer in ${KW_PEERS:-}; do
+    addr=${peer%:*}
+    port=${peer##*:}
+    # shellcheck disable=SC2016 # $1 and $2 expand in the inner bash
+    if ! timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$addr" "$port" 2>/dev/null; then
+      bad+=("$addr")
+    fi
+  done
+  local IFS=,
+  printf '%s\n' "${bad[*]}"
+}
+
+apply() {
+  kw_fact os_id "$(kw_os_field ID)"
+  kw_fact os_version "$(kw_os_field VERSION_ID)"
+  kw_fact os_family "$(kw_os_family)"
+  kw_fact kernel "$(uname -r)"
+  kw_fact cgroup_version "$(facts_cgroup_version)"
+  kw_fact cpus "$(nproc)"
+  kw_fact memory_mb "$(awk '/^MemTotal:/ { printf "%d\n", $2 / 1024 }' /proc/meminfo)"
+  kw_fact swap_mb "$(facts_swap_mb)"
+  kw_fact product_uuid "$(cat /sys/class/dmi/id/product_uuid 2>/dev/null || true)"
+  kw_fact macs "$(facts_macs)"
+  kw_fact hostname "$(kw_hostname)"
+  kw_fact epoch "$(date +%s)"
+  kw_fact unreachable_peers "$(facts_unreachable)"
+  if [[ $(id -u) == 0 ]]; then kw_fact can_sudo 1; else kw_fact can_sudo 0; fi
+}

@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# init: `kubeadm init` on the first control plane from a rendered config file
+# (/etc/kubernetes/kubewiz-kubeadm.yaml), then the admin kubeconfig for root.
+# Inputs: KW_NODE_NAME, KW_NODE_ADDRESS, KW_KUBEADM_API (v1beta3|v1beta4), KW_K8S_VERSION,
+# KW_IMAGE_REPOSITORY, KW_CONTROL_PLANE_ENDPOINT (host:port), KW_POD_CIDR, KW_SERVICE_CIDR,
+# KW_PROXY_MODE (iptables|ipvs).
+
+KUBEADM_CONF=/etc/kubernetes/kubewiz-kubeadm.yaml
+
+inputs() {
+  kw_need_re KW_NODE_NAME '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
+  kw_need_re KW_NODE_ADDRESS '^[0-9A-Fa-f.:]+$'
+  kw_need_re KW_KUBEADM_API '^v1beta[34]$'
+  kw_need_re KW_K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
+  kw_need_re KW_IMAGE_REPOSITORY '^[A-Za-z0-9][A-Za-z0-9._/:-]*$'
+  kw_need_re KW_CONTROL_PLANE_ENDPOINT '^[A-Za-z0-9.:\[\]-]+:[0-9]+$'
+  kw_need_re KW_POD_CIDR '^[0-9A-Fa-f.:]+/[0-9]+$'
+  kw_need_re KW_SERVICE_CIDR '^[0-9A-Fa-f.:]+/[0-9]+$'
+  kw_need_re KW_PROXY_MODE '^(iptables|ipvs)$'
+}
+
+kubeadm_config() {
+  cat <<YAML
+# kubewiz: kubeadm configuration of this cluster
+apiVersion: kubeadm.k8s.io/$KW_KUBEADM_API
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: "$KW_NODE_ADDRESS"
+  bindPort: 6443
+nodeRegistration:
+  name: "$KW_NODE_NAME"
+  criSocket: "$KW_CRI_ENDPOINT"
+---
+apiVersion: kubeadm.k8s.io/$KW_KUBEADM_API
+kind: ClusterConfiguration
+kubernetesVersion: "v$KW_K8S_VERSION"
+imageRepository: "$KW_IMAGE_REPOSITORY"
+controlPlaneEndpoint: "$KW_CONTROL_PLANE_ENDPOINT"
+networking:
+  podSubnet: "$KW_POD_CIDR"
+  serviceSubnet: "$KW_SERVICE_CIDR"
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+---
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: "$KW_PROXY_MODE"
+YAML
+}
+
+apiserver_answers() {
+  kw_kubectl get nodes >/dev/null 2>&1
+}
+
+root_kubeconfig_ok() {
+  [[ -f /root/.kube/config ]] && cmp -s "$KW_ADMIN_CONF" /root/.kube/config
+}
+
+check() {
+  inputs
+  [[ -f $KW_ADMIN_CONF ]] && apiserver_answers && root_kubeconfig_ok
+}
+
+apply() {
+  kubeadm_config | kw_write_file "$KUBEADM_CONF" 600
+  if [[ ! -f $KW_ADMIN_CONF ]]; then
+    kw_log "kubeadm init --config $KUBEADM_CONF --upload-certs"
+    kubeadm init --config "$KUBEADM_CONF" --upload-certs 2>&1 | kw_redact || {
+      kw_hint "kubeadm init failed half way leaves files behind: run 'kubewiz reset --node $KW_NODE_NAME' and apply again after fixing the cause"
+      kw_die "kubeadm init failed"
+    }
+  else
+    kw_log "$KW_ADMIN_CONF exists: the cluster is initialised, waiting for the API server"
+  fi
+  local i
+  for ((i = 0; i < 60; i++)); do
+    apiserver_answers && break
+    sleep 2
+  done
+  apiserver_answers || kw_die "the API server at $KW_CONTROL_PLANE_ENDPOINT does not answer (see: crictl ps -a; journalctl -u kubelet)"
+  kw_log "admin kubeconfig for root: /root/.kube/config"
+  install -d -m 700 /root/.kube
+  install -m 600 "$KW_ADMIN_CONF" /root/.kube/config
+}

@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# join: `kubeadm join` of a worker or of another control plane.
+# Inputs: KW_API_ENDPOINT (host:port), KW_NODE_NAME, KW_NODE_ADDRESS, KW_JOIN_CONTROL_PLANE (0|1);
+# secrets minted just before on the first control plane: KW_JOIN_TOKEN, KW_CA_CERT_HASH, and
+# KW_CERTIFICATE_KEY for control planes.
+
+KUBELET_CONF=/etc/kubernetes/kubelet.conf
+
+control_plane() {
+  [[ ${KW_JOIN_CONTROL_PLANE:-0} == 1 ]]
+}
+
+check() {
+  kw_need_re KW_API_ENDPOINT '^[A-Za-z0-9.:\[\]-]+:[0-9]+$'
+  kw_need_re KW_NODE_NAME '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
+  kw_need_re KW_NODE_ADDRESS '^[0-9A-Fa-f.:]+$'
+  [[ -f $KUBELET_CONF ]] || return 1
+  if control_plane; then
+    [[ -f $KW_ADMIN_CONF && -f /root/.kube/config ]] && cmp -s "$KW_ADMIN_CONF" /root/.kube/config
+  fi
+}
+
+apply() {
+  if [[ ! -f $KUBELET_CONF ]]; then
+    kw_need_re KW_JOIN_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
+    kw_need_re KW_CA_CERT_HASH '^sha256:[0-9a-f]{64}$'
+    local args=(join "$KW_API_ENDPOINT" --token "$KW_JOIN_TOKEN" --discovery-token-ca-cert-hash "$KW_CA_CERT_HASH"
+      --node-name "$KW_NODE_NAME" --cri-socket "$KW_CRI_ENDPOINT")
+    if control_plane; then
+      kw_need_re KW_CERTIFICATE_KEY '^[0-9a-f]{64}$'
+      args+=(--control-plane --certificate-key "$KW_CERTIFICATE_KEY" --apiserver-advertise-address "$KW_NODE_ADDRESS")
+      kw_log "kubeadm join $KW_API_ENDPOINT as a control plane"
+    else
+      kw_log "kubeadm join $KW_API_ENDPOINT as a worker"
+    fi
+    kubeadm "${args[@]}" 2>&1 | kw_redact || {
+      kw_hint "if kubeadm complains about existing files, the node holds a half-done join: run 'kubewiz reset --node $KW_NODE_NAME' and apply again"
+      kw_die "kubeadm join failed"
+    }
+  fi
+  if control_plane; then
+    kw_log "admin kubeconfig for root: /root/.kube/config"
+    install -d -m 700 /root/.kube
+    install -m 600 "$KW_ADMIN_CONF" /root/.kube/config
+  fi
+}

@@ -1,0 +1,303 @@
+# shellcheck shell=bash
+# kubewiz step prelude. Included in every step script after the `export KW_...` lines and
+# before the step's own `check` and `apply` functions; the script ends with `kw_main`.
+#
+# Output protocol on stdout: lines starting with `::kw::` are structured (fact, secret, file,
+# result, hint) and are not logged; everything else is progress text.
+
+KW_CRI_ENDPOINT="unix:///run/containerd/containerd.sock"
+KW_ADMIN_CONF="/etc/kubernetes/admin.conf"
+KW_STATE_DIR="/var/lib/kubewiz"
+
+# --- logging ---------------------------------------------------------------------------------
+
+kw_log() {
+  printf '[%s] %s\n' "${KW_STEP:-kubewiz}" "$*"
+}
+
+kw_warn() {
+  printf '[%s] warning: %s\n' "${KW_STEP:-kubewiz}" "$*" >&2
+}
+
+kw_die() {
+  printf '[%s] error: %s\n' "${KW_STEP:-kubewiz}" "$*" >&2
+  exit 1
+}
+
+kw_hint() {
+  # One line only: newlines would break the protocol.
+  printf '::kw::hint %s\n' "$(printf '%s' "$*" | tr '\n' ' ')"
+}
+
+kw_fact() {
+  printf '::kw::fact %s=%s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ')"
+}
+
+kw_secret() {
+  printf '::kw::secret %s=%s\n' "$1" "$2"
+}
+
+# kw_file NAME PATH: the file's content, base64 on one line.
+kw_file() {
+  [[ -r $2 ]] || kw_die "cannot read $2"
+  printf '::kw::file %s %s\n' "$1" "$(base64 -w0 <"$2")"
+}
+
+# --- input checks ----------------------------------------------------------------------------
+
+# kw_need VAR...: every named variable is set and not empty.
+kw_need() {
+  local v
+  for v in "$@"; do
+    [[ -n ${!v:-} ]] || kw_die "missing input $v (the engine must set it)"
+  done
+}
+
+# kw_need_re VAR REGEX: the variable matches the regex (keeps quotes etc. out of files we write).
+kw_need_re() {
+  kw_need "$1"
+  [[ ${!1} =~ $2 ]] || kw_die "input $1 has an unexpected value: ${!1}"
+}
+
+# --- OS --------------------------------------------------------------------------------------
+
+# kw_os_field NAME: a field of /etc/os-release (ID, ID_LIKE, VERSION_ID, ...).
+kw_os_field() {
+  [[ -r /etc/os-release ]] || kw_die "/etc/os-release is missing: unsupported OS"
+  (
+    # shellcheck disable=SC1091
+    . /etc/os-release
+    printf '%s' "${!1:-}"
+  )
+}
+
+# kw_os_family: prints rhel or debian (or fails: unsupported OS).
+kw_os_family() {
+  local id like w
+  id=$(kw_os_field ID)
+  like=$(kw_os_field ID_LIKE)
+  for w in $id $like; do
+    case $w in
+      centos | rocky | rhel | almalinux | fedora | ol) echo rhel; return 0 ;;
+      ubuntu | debian) echo debian; return 0 ;;
+    esac
+  done
+  kw_die "unsupported OS '$id' (ID_LIKE '$like'): kubewiz supports the RHEL family (yum/dnf) and the Debian family (apt)"
+}
+
+# kw_hostname: the running (kernel) hostname.
+kw_hostname() {
+  cat /proc/sys/kernel/hostname
+}
+
+# kw_version_ge A B: true when version A >= version B (sort -V order).
+kw_version_ge() {
+  printf '%s\n%s\n' "$2" "$1" | sort -V -C
+}
+
+# kw_kernel_ge X.Y: the running kernel is at least X.Y.
+kw_kernel_ge() {
+  local k
+  k=$(uname -r)
+  k=${k%%-*}
+  kw_version_ge "$k" "$1"
+}
+
+# --- packages --------------------------------------------------------------------------------
+
+# Steps of one node may run at the same time; package managers must not.
+kw_pkg_locked() {
+  mkdir -p "$KW_STATE_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    (
+      flock -w 900 9 || kw_die "another package manager run held the lock for 15 minutes"
+      "$@"
+    ) 9>"$KW_STATE_DIR/pkg.lock"
+  else
+    "$@"
+  fi
+}
+
+kw_rpm_tool() {
+  if command -v dnf >/dev/null 2>&1; then echo dnf; else echo yum; fi
+}
+
+KW_APT_UPDATED=0
+# kw_apt_update: apt-get update once per script; kw_apt_refresh: again (after adding a source).
+kw_apt_update() {
+  if [[ $KW_APT_UPDATED == 0 ]]; then
+    kw_apt_refresh
+  fi
+}
+
+kw_apt_refresh() {
+  kw_pkg_locked env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  KW_APT_UPDATED=1
+}
+
+# kw_pkg_installed PKG: the package is installed.
+kw_pkg_installed() {
+  case $(kw_os_family) in
+    rhel) rpm -q "$1" >/dev/null 2>&1 ;;
+    debian) [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]] ;;
+  esac
+}
+
+# kw_pkg_install PKG...: installs packages (extra yum/apt arguments may come first, e.g. version pins).
+kw_pkg_install() {
+  case $(kw_os_family) in
+    rhel)
+      kw_pkg_locked "$(kw_rpm_tool)" -y install "$@"
+      ;;
+    debian)
+      kw_apt_update
+      kw_pkg_locked env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+      ;;
+  esac
+}
+
+# kw_pkg_ensure PKG...: installs only the packages that are missing.
+kw_pkg_ensure() {
+  local p missing=()
+  for p in "$@"; do
+    kw_pkg_installed "$p" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    kw_log "installing ${missing[*]}"
+    kw_pkg_install "${missing[@]}"
+  fi
+}
+
+# --- services --------------------------------------------------------------------------------
+
+kw_service_on() {
+  systemctl is-enabled --quiet "$1" 2>/dev/null && systemctl is-active --quiet "$1" 2>/dev/null
+}
+
+# --- files -----------------------------------------------------------------------------------
+
+# kw_write_file PATH MODE: writes stdin to PATH atomically (temp file + rename).
+kw_write_file() {
+  local tmp
+  mkdir -p "$(dirname "$1")"
+  tmp=$(mktemp "$1.kubewiz.XXXXXX")
+  cat >"$tmp"
+  chmod "$2" "$tmp"
+  mv -f "$tmp" "$1"
+}
+
+# kw_same_content PATH: stdin equals the file's content.
+kw_same_content() {
+  [[ -f $1 ]] && cmp -s - "$1"
+}
+
+# kw_fetch URL DEST: downloads a file (curl, else wget), failing on HTTP errors.
+kw_fetch() {
+  local tmp
+  mkdir -p "$(dirname "$2")"
+  tmp=$(mktemp "$2.kubewiz.XXXXXX")
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSL --retry 3 --connect-timeout 20 -o "$tmp" "$1" || { rm -f "$tmp"; kw_die "cannot download $1"; }
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -T 20 -t 3 -O "$tmp" "$1" || { rm -f "$tmp"; kw_die "cannot download $1"; }
+  else
+    rm -f "$tmp"
+    kw_die "neither curl nor wget is installed"
+  fi
+  chmod 644 "$tmp"
+  mv -f "$tmp" "$2"
+}
+
+# --- TOML (containerd config) ------------------------------------------------------------------
+
+# kw_toml_set FILE HEADER KEY LINE: in table HEADER (e.g. [plugins."io.containerd.grpc.v1.cri"]),
+# replaces the line setting KEY by LINE, or adds LINE to the table, or appends the table.
+# HEADER "" is the top level (before the first table).
+kw_toml_set() {
+  local tmp
+  tmp=$(mktemp)
+  KW_TOML_LINE=$4 awk -v hdr="$2" -v key="$3" '
+    function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+    BEGIN { insec = (hdr == "") }
+    {
+      t = trim($0)
+      if (substr(t, 1, 1) == "[") {
+        if (insec && !done) { print ENVIRON["KW_TOML_LINE"]; done = 1 }
+        insec = (t == hdr)
+      } else if (insec && !done && index(t, key) == 1 && trim(substr(t, length(key) + 1)) ~ /^=/) {
+        print ENVIRON["KW_TOML_LINE"]; done = 1; next
+      }
+      print
+    }
+    END {
+      if (insec && !done) { print ENVIRON["KW_TOML_LINE"]; done = 1 }
+      if (!done) { print ""; print hdr; print ENVIRON["KW_TOML_LINE"] }
+    }' "$1" >"$tmp"
+  cat "$tmp" >"$1"
+  rm -f "$tmp"
+}
+
+# kw_toml_get FILE HEADER KEY: the raw value of KEY in table HEADER (quotes kept), or nothing.
+kw_toml_get() {
+  awk -v hdr="$2" -v key="$3" '
+    function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+    BEGIN { insec = (hdr == "") }
+    {
+      t = trim($0)
+      if (substr(t, 1, 1) == "[") { insec = (t == hdr); next }
+      if (insec && index(t, key) == 1) {
+        rest = trim(substr(t, length(key) + 1))
+        if (substr(rest, 1, 1) == "=") { print trim(substr(rest, 2)); exit }
+      }
+    }' "$1"
+}
+
+# --- cluster ---------------------------------------------------------------------------------
+
+kw_kubectl() {
+  kubectl --kubeconfig="$KW_ADMIN_CONF" "$@"
+}
+
+# kw_redact: filter for kubeadm output: hides tokens, CA hashes and certificate keys that
+# kubeadm prints (init prints a 24 h join token and the certificate key).
+kw_redact() {
+  sed -E \
+    -e 's/(--token[ =])[^ ]+/\1<redacted>/g' \
+    -e 's/(--discovery-token-ca-cert-hash[ =])[^ ]+/\1<redacted>/g' \
+    -e 's/(--certificate-key[ =])[^ ]+/\1<redacted>/g' \
+    -e 's/[0-9a-f]{64}/<redacted>/g' \
+    -e 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted>/g'
+}
+
+kw_crictl() {
+  crictl --runtime-endpoint "$KW_CRI_ENDPOINT" "$@"
+}
+
+# --- dispatcher ------------------------------------------------------------------------------
+
+kw_on_error() {
+  local rc=$1 cmd=$2
+  printf '[%s] error: command failed with exit code %s: %s\n' "${KW_STEP:-kubewiz}" "$rc" "$cmd" >&2
+}
+
+# kw_main: check → (skip | apply → check again). A step may define `verify` to replace the
+# second check (steps whose check always fails so that they always run: facts, kubeconfig).
+kw_main() {
+  set -o errtrace
+  trap 'kw_on_error "$?" "$BASH_COMMAND"' ERR
+  kw_need KW_STEP
+  if check; then
+    kw_log "already done"
+    printf '::kw::result skipped\n'
+    return 0
+  fi
+  mkdir -p /var/log/kubewiz
+  printf '%s %s apply\n' "$(date +%s)" "$KW_STEP" >>/var/log/kubewiz/steps.log
+  apply
+  if declare -F verify >/dev/null; then
+    verify || kw_die "step $KW_STEP: verification after apply failed"
+  else
+    check || kw_die "step $KW_STEP: applied, but the node is still not in the desired state"
+  fi
+  printf '::kw::result applied\n'
+}

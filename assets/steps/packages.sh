@@ -1,0 +1,170 @@
+# shellcheck shell=bash
+# packages: the Kubernetes package repository of the minor version, and kubeadm, kubelet and
+# kubectl pinned to the exact version (the package revision is resolved on the node), held
+# (apt-mark hold / yum exclude=), kubelet enabled (kubeadm starts it).
+# Inputs: KW_K8S_VERSION (e.g. 1.25.3), KW_K8S_MINOR (1.25);
+#   RHEL family: KW_REPO_RPM_URL, KW_REPO_RPM_KEY (space separated URLs);
+#   Debian family: KW_REPO_DEB_URL, KW_REPO_DEB_KEY, KW_REPO_DEB_SUITE ("/" for pkgs.k8s.io style
+#   repositories, e.g. "kubernetes-xenial main" for the legacy layout).
+
+K8S_PACKAGES="kubeadm kubelet kubectl"
+RPM_REPO_FILE=/etc/yum.repos.d/kubernetes.repo
+DEB_LIST_FILE=/etc/apt/sources.list.d/kubernetes.list
+DEB_KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
+
+rpm_repo_content() {
+  cat <<REPO
+# kubewiz: Kubernetes $KW_K8S_MINOR packages
+[kubernetes]
+name=Kubernetes $KW_K8S_MINOR
+baseurl=$KW_REPO_RPM_URL
+enabled=1
+gpgcheck=1
+gpgkey=$KW_REPO_RPM_KEY
+exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni
+REPO
+}
+
+deb_list_content() {
+  printf 'deb [signed-by=%s] %s %s\n' "$DEB_KEYRING" "$KW_REPO_DEB_URL" "${KW_REPO_DEB_SUITE:-/}"
+}
+
+# The installed upstream version of a package (without the package revision), or nothing.
+installed_version() {
+  case $(kw_os_family) in
+    rhel) rpm -q --qf '%{VERSION}\n' "$1" 2>/dev/null | head -n1 || true ;;
+    debian)
+      if kw_pkg_installed "$1"; then
+        dpkg-query -W -f='${Version}' "$1" 2>/dev/null | sed -e 's/^[0-9]*://' -e 's/-.*//'
+      fi
+      ;;
+  esac
+}
+
+held() {
+  apt-mark showhold 2>/dev/null | grep -qx "$1"
+}
+
+inputs() {
+  kw_need_re KW_K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
+  kw_need_re KW_K8S_MINOR '^[0-9]+\.[0-9]+$'
+  case $(kw_os_family) in
+    rhel)
+      kw_need_re KW_REPO_RPM_URL '^https?://[^[:space:]]+$'
+      kw_need_re KW_REPO_RPM_KEY '^https?://[^[:space:]]+( https?://[^[:space:]]+)*$'
+      ;;
+    debian)
+      kw_need_re KW_REPO_DEB_URL '^https?://[^[:space:]]+$'
+      kw_need_re KW_REPO_DEB_KEY '^https?://[^[:space:]]+$'
+      ;;
+  esac
+}
+
+check() {
+  inputs
+  local family p
+  family=$(kw_os_family)
+  case $family in
+    rhel) rpm_repo_content | kw_same_content "$RPM_REPO_FILE" || return 1 ;;
+    debian)
+      deb_list_content | kw_same_content "$DEB_LIST_FILE" || return 1
+      [[ -s $DEB_KEYRING ]] || return 1
+      ;;
+  esac
+  for p in $K8S_PACKAGES; do
+    [[ $(installed_version "$p") == "$KW_K8S_VERSION" ]] || return 1
+    if [[ $family == debian ]]; then held "$p" || return 1; fi
+  done
+  systemctl is-enabled --quiet kubelet 2>/dev/null
+}
+
+# resolve PKG: the full package version (with revision) of KW_K8S_VERSION in the repository.
+resolve() {
+  local out
+  case $(kw_os_family) in
+    rhel)
+      out=$(kw_pkg_locked "$(kw_rpm_tool)" list --showduplicates --disableexcludes=kubernetes "$1" 2>/dev/null) || true
+      printf '%s\n' "$out" | awk -v p="$1" -v v="$KW_K8S_VERSION" '
+        index($1, p ".") == 1 { r = $2; sub(/^[0-9]+:/, "", r); if (index(r, v "-") == 1) last = r }
+        END { if (last != "") print last }'
+      ;;
+    debian)
+      out=$(apt-cache madison "$1" 2>/dev/null) || true
+      printf '%s\n' "$out" | awk -F'|' -v v="$KW_K8S_VERSION" '
+        { r = $2; gsub(/[ \t]/, "", r); sub(/^[0-9]+:/, "", r); if (index(r, v "-") == 1 && found == "") found = r }
+        END { if (found != "") print found }'
+      ;;
+  esac
+}
+
+available_versions() {
+  case $(kw_os_family) in
+    rhel)
+      kw_pkg_locked "$(kw_rpm_tool)" list --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null |
+        awk 'index($1, "kubeadm.") == 1 { print $2 }' | tail -n 5 | tr '\n' ' ' || true
+      ;;
+    debian) apt-cache madison kubeadm 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); print $2 }' | head -n 5 | tr '\n' ' ' || true ;;
+  esac
+}
+
+add_repo() {
+  case $(kw_os_family) in
+    rhel)
+      kw_log "writing $RPM_REPO_FILE ($KW_REPO_RPM_URL)"
+      rpm_repo_content | kw_write_file "$RPM_REPO_FILE" 644
+      ;;
+    debian)
+      kw_pkg_ensure ca-certificates curl gpg
+      install -d -m 755 /etc/apt/keyrings
+      local tmp
+      tmp=$(mktemp)
+      kw_log "fetching the repository key $KW_REPO_DEB_KEY"
+      kw_fetch "$KW_REPO_DEB_KEY" "$tmp"
+      if grep -q -- '-----BEGIN PGP' "$tmp"; then
+        gpg --batch --yes --dearmor -o "$DEB_KEYRING" "$tmp"
+      else
+        install -m 644 "$tmp" "$DEB_KEYRING"
+      fi
+      chmod 644 "$DEB_KEYRING"
+      rm -f "$tmp"
+      kw_log "writing $DEB_LIST_FILE ($KW_REPO_DEB_URL)"
+      deb_list_content | kw_write_file "$DEB_LIST_FILE" 644
+      kw_apt_refresh
+      ;;
+  esac
+}
+
+apply() {
+  local family p v cur pins=()
+  family=$(kw_os_family)
+  for p in $K8S_PACKAGES; do
+    cur=$(installed_version "$p")
+    if [[ -n $cur && $cur != "$KW_K8S_VERSION" ]]; then
+      kw_hint "kubewiz installs, it does not upgrade: upgrade $p one minor version at a time with kubeadm upgrade, or reset the node"
+      kw_die "$p $cur is installed, the cluster wants $KW_K8S_VERSION"
+    fi
+  done
+  add_repo
+  for p in $K8S_PACKAGES; do
+    v=$(resolve "$p")
+    if [[ -z $v ]]; then
+      kw_hint "pick a version the repository carries, or another mirror (legacy repositories stop at 1.28.2, 1.27.6, 1.26.9, 1.25.14)"
+      kw_die "$p $KW_K8S_VERSION not found in the Kubernetes $KW_K8S_MINOR repository (newest there: $(available_versions))"
+    fi
+    case $family in
+      rhel) pins+=("$p-$v") ;;
+      debian) pins+=("$p=$v") ;;
+    esac
+  done
+  kw_log "installing ${pins[*]}"
+  case $family in
+    rhel) kw_pkg_install --disableexcludes=kubernetes "${pins[@]}" ;;
+    debian)
+      kw_pkg_install --allow-change-held-packages "${pins[@]}"
+      # shellcheck disable=SC2086 # word splitting wanted
+      kw_pkg_locked apt-mark hold $K8S_PACKAGES
+      ;;
+  esac
+  kw_log "enabling kubelet (kubeadm starts it)"
+  systemctl enable kubelet
+}
