@@ -1,5 +1,113 @@
-//! cluster.toml: the model (`model`), loading with precise errors (`load`), and the
+//! cluster.toml: the model (`model`), loading with precise errors (`parse`), and the
 //! cross-field rules checked before any SSH (`validate`).
+//!
+//! Entry points:
+//! - [`load`] (alias [`load_validated`]): read + parse + validate against the built-in
+//!   catalog + check local files; returns the config with every path resolved (`~/` expanded,
+//!   relative paths relative to cluster.toml's folder). This is what commands use.
+//! - [`parse`]: text → model (syntax with line:column, unknown keys with "did you mean",
+//!   types with the field path). [`validate`]: pure rules, all problems at once.
+//! - [`ConfigError`]: displays every problem on its own line; exit code 2.
+//!
+//! The pod CIDR exists once (`cluster.pod_cidr`): kubeadm's podSubnet and the CNI's network
+//! both come from it, so the seed guide's mismatch (kubeadm 10.224.0.0/16, manifest
+//! 10.244.0.0/16) cannot be written. The one way to reintroduce it is a local `cni_manifest`
+//! that sets its own network (an uncommented CALICO_IPV4POOL_CIDR outside pod_cidr, or a
+//! flannel net-conf.json Network different from pod_cidr): [`load`] refuses that, naming
+//! both values and the fix, rather than silently rewriting the user's file.
 
+mod error;
+mod files;
 mod model;
+mod parse;
+mod validate;
+
+pub use error::{ConfigError, Problem};
+pub use files::{
+    check_files, expand_home, manifest_cidr_conflict, manifest_pod_cidr, resolve_path,
+    resolve_paths,
+};
 pub use model::*;
+pub use parse::{MAX_CONFIG_BYTES, line_col, parse, suggest};
+pub use validate::{MAX_NODES, Validated, nets_overlap, rules, validate};
+
+/// Field-level problems are called this in the brief; same type.
+pub type FieldError = Problem;
+
+use crate::catalog::Catalog;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads, parses and validates cluster.toml (see the module docs). Warnings are dropped;
+/// use [`load_with_warnings`] to show them.
+pub fn load(path: &Path) -> Result<ClusterConfig, ConfigError> {
+    load_with_warnings(path).map(|(c, _)| c)
+}
+
+/// Same as [`load`] (the name the CLI uses).
+pub fn load_validated(path: &Path) -> Result<ClusterConfig, ConfigError> {
+    load(path)
+}
+
+/// [`load`], plus the warnings validation produced (deprecated IPVS, out-of-support version, ...).
+pub fn load_with_warnings(path: &Path) -> Result<(ClusterConfig, Vec<String>), ConfigError> {
+    let text = read_text(path)?;
+    let config = parse(&text, path)?;
+    let warnings = match validate(&config, Catalog::builtin()) {
+        Ok(v) => v.warnings,
+        Err(problems) => return Err(ConfigError::new(path, problems)),
+    };
+    let problems = check_files(&config, path);
+    if !problems.is_empty() {
+        return Err(ConfigError::new(path, problems));
+    }
+    let mut config = config;
+    resolve_paths(&mut config, path);
+    Ok((config, warnings))
+}
+
+/// Parses and validates text (no file checks, paths untouched): for tests and the TUI.
+pub fn parse_and_validate(text: &str, origin: &Path) -> Result<ClusterConfig, ConfigError> {
+    let config = parse(text, origin)?;
+    validate(&config, Catalog::builtin()).map_err(|p| ConfigError::new(origin, p))?;
+    Ok(config)
+}
+
+fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let io = |e: std::io::Error| {
+        ConfigError::new(
+            path,
+            vec![Problem::file(
+                format!("cannot read the file: {e}"),
+                "check the path given with -c (default: cluster.toml in the current folder)",
+            )],
+        )
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    if f.metadata().map_err(io)?.is_dir() {
+        return Err(ConfigError::new(
+            path,
+            vec![Problem::file("this is a folder, not a file", "give the path of cluster.toml")],
+        ));
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_CONFIG_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > MAX_CONFIG_BYTES {
+        let len = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(bytes.len());
+        return Err(ConfigError::new(path, vec![parse::too_large(len)]));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes());
+        ConfigError::new(
+            path,
+            vec![Problem::file(
+                "the file is not UTF-8 text",
+                "save it as UTF-8 (TOML files must be UTF-8)",
+            )
+            .at(Some(line_col(&text, at)))],
+        )
+    })
+}

@@ -1,0 +1,218 @@
+//! Local files a config refers to: path resolution (`~/`, relative to cluster.toml) and the
+//! pod-CIDR agreement of a local CNI manifest (the seed's 10.224 vs 10.244 mistake).
+
+use super::error::Problem;
+use super::model::{ClusterConfig, Cni};
+use ipnet::IpNet;
+use std::path::{Path, PathBuf};
+
+/// A local manifest larger than this is not a manifest.
+pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Expands a leading `~/` (or a lone `~`) to $HOME; anything else is returned unchanged.
+pub fn expand_home(p: &Path) -> PathBuf {
+    let Some(s) = p.to_str() else {
+        return p.to_path_buf();
+    };
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match (s, home) {
+        ("~", Some(h)) => PathBuf::from(h),
+        (s, Some(h)) if s.starts_with("~/") => PathBuf::from(h).join(&s[2..]),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Where a path written in cluster.toml points: `~/` expanded, then relative paths taken
+/// relative to the directory of cluster.toml (not the current directory).
+pub fn resolve_path(config_path: &Path, p: &Path) -> PathBuf {
+    let p = expand_home(p);
+    if p.is_absolute() {
+        return p;
+    }
+    match config_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(p),
+        _ => p,
+    }
+}
+
+/// Rewrites every path field of `config` with [`resolve_path`] (what `load` returns).
+pub fn resolve_paths(config: &mut ClusterConfig, config_path: &Path) {
+    let fix = |p: &mut Option<PathBuf>| {
+        if let Some(x) = p {
+            *x = resolve_path(config_path, x);
+        }
+    };
+    fix(&mut config.cluster.cni_manifest);
+    fix(&mut config.cluster.dashboard_manifest);
+    fix(&mut config.ssh.identity_file);
+    fix(&mut config.ssh.known_hosts);
+    for n in &mut config.nodes {
+        fix(&mut n.identity_file);
+    }
+}
+
+/// The pod network a CNI manifest sets explicitly, if any:
+/// calico: an uncommented `CALICO_IPV4POOL_CIDR` env value (commented out upstream, then
+/// Calico takes kubeadm's podSubnet); flannel: `"Network"` in net-conf.json.
+pub fn manifest_pod_cidr(cni: Cni, text: &str) -> Option<String> {
+    match cni {
+        Cni::Calico => {
+            let mut lines = text.lines();
+            while let Some(l) = lines.next() {
+                let t = l.trim_start();
+                if t.starts_with('#') {
+                    continue;
+                }
+                let t = t.trim_start_matches("- ").trim();
+                if t == "name: CALICO_IPV4POOL_CIDR" || t == "name: \"CALICO_IPV4POOL_CIDR\"" {
+                    for v in lines.by_ref() {
+                        let v = v.trim();
+                        if v.is_empty() || v.starts_with('#') {
+                            continue;
+                        }
+                        return v
+                            .strip_prefix("value:")
+                            .map(|x| x.trim().trim_matches(['"', '\'']).to_string());
+                    }
+                }
+            }
+            None
+        }
+        Cni::Flannel => {
+            let i = text.find("net-conf.json")?;
+            let rest = &text[i..];
+            let j = rest.find("\"Network\"")?;
+            let after = rest[j + "\"Network\"".len()..].trim_start().strip_prefix(':')?;
+            let after = after.trim_start().strip_prefix('"')?;
+            Some(after[..after.find('"')?].to_string())
+        }
+    }
+}
+
+fn looks_like(cni: Cni, text: &str) -> bool {
+    match cni {
+        Cni::Calico => text.contains("calico-node"),
+        Cni::Flannel => text.contains("kube-flannel") || text.contains("net-conf.json"),
+    }
+}
+
+/// Checks the pod network of a CNI manifest's text against `pod_cidr`.
+/// Calico: an explicit pool must lie inside the pod CIDR. Flannel: Network must equal it.
+/// Returns (message, fix) when they disagree.
+pub fn manifest_cidr_conflict(cni: Cni, text: &str, pod_cidr: &str) -> Option<(String, String)> {
+    let found = manifest_pod_cidr(cni, text)?;
+    let pod: IpNet = pod_cidr.parse().ok()?;
+    let Ok(net) = found.parse::<IpNet>() else {
+        return Some((
+            format!("the manifest's pod network \"{found}\" is not a CIDR"),
+            format!("set it to \"{pod_cidr}\" in the file"),
+        ));
+    };
+    let agrees = match cni {
+        Cni::Calico => pod.contains(&net.network()) && net.prefix_len() >= pod.prefix_len(),
+        Cni::Flannel => net.trunc() == pod,
+    };
+    if agrees {
+        return None;
+    }
+    let (what, fix_file) = match cni {
+        Cni::Calico => (
+            "CALICO_IPV4POOL_CIDR",
+            format!("comment CALICO_IPV4POOL_CIDR out (Calico then uses pod_cidr) or set it to \"{pod_cidr}\""),
+        ),
+        Cni::Flannel => (
+            "net-conf.json \"Network\"",
+            format!("set \"Network\": \"{pod_cidr}\" in the file"),
+        ),
+    };
+    Some((
+        format!(
+            "the manifest's {what} is \"{found}\" but cluster.pod_cidr is \"{pod_cidr}\": pods would \
+             get addresses outside the network kubeadm assigns (the seed guide's 10.224/10.244 mistake)"
+        ),
+        format!("{fix_file}, or set pod_cidr = \"{found}\" if that is the network you want"),
+    ))
+}
+
+/// Checks the local files a config names (paths as resolved by [`resolve_path`]):
+/// manifests exist, are readable, are the right CNI and agree with pod_cidr.
+/// SSH key files are not required to exist here (an agent may hold the key).
+pub fn check_files(config: &ClusterConfig, config_path: &Path) -> Vec<Problem> {
+    let mut p = Vec::new();
+    let c = &config.cluster;
+    if let Some(m) = &c.cni_manifest {
+        let field = "cluster.cni_manifest";
+        let shown = m.display().to_string();
+        match read_small(&resolve_path(config_path, m)) {
+            Err(e) => p.push(Problem::field(field, &shown, e, "give the path of a local copy of the manifest (relative paths start at cluster.toml's folder), or remove the key to download it")),
+            Ok(text) => {
+                if !looks_like(c.cni, &text) {
+                    p.push(Problem::field(
+                        field,
+                        &shown,
+                        format!("this does not look like a {} manifest", c.cni.as_str()),
+                        format!("point it at the {} manifest or change cluster.cni", c.cni.as_str()),
+                    ));
+                } else if let Some((msg, fix)) = manifest_cidr_conflict(c.cni, &text, &c.pod_cidr) {
+                    p.push(Problem::field(field, &shown, msg, fix));
+                }
+            }
+        }
+    }
+    if let Some(m) = &c.dashboard_manifest
+        && c.dashboard
+        && let Err(e) = read_small(&resolve_path(config_path, m))
+    {
+        p.push(Problem::field(
+            "cluster.dashboard_manifest",
+            m.display().to_string(),
+            e,
+            "give the path of a local copy of the dashboard v2.7.0 manifest, or remove the key",
+        ));
+    }
+    p
+}
+
+fn read_small(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a file", path.display()));
+    }
+    if meta.len() > MAX_MANIFEST_BYTES {
+        return Err(format!("{} is {} bytes; too large for a manifest", path.display(), meta.len()));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FLANNEL: &str = "kind: ConfigMap\nmetadata:\n  name: kube-flannel-cfg\ndata:\n  net-conf.json: |\n    {\n      \"Network\": \"10.244.0.0/16\",\n      \"Backend\": {\"Type\": \"vxlan\"}\n    }\n";
+    const CALICO_COMMENTED: &str = "name: calico-node\n            # - name: CALICO_IPV4POOL_CIDR\n            #   value: \"192.168.0.0/16\"\n";
+    const CALICO_SET: &str = "name: calico-node\n            - name: CALICO_IPV4POOL_CIDR\n              value: \"10.244.0.0/16\"\n";
+
+    #[test]
+    fn extracts_and_compares() {
+        assert_eq!(manifest_pod_cidr(Cni::Flannel, FLANNEL).as_deref(), Some("10.244.0.0/16"));
+        assert_eq!(manifest_pod_cidr(Cni::Calico, CALICO_COMMENTED), None);
+        assert_eq!(manifest_pod_cidr(Cni::Calico, CALICO_SET).as_deref(), Some("10.244.0.0/16"));
+        assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.244.0.0/16").is_none());
+        assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.224.0.0/16").is_some());
+        assert!(manifest_cidr_conflict(Cni::Calico, CALICO_COMMENTED, "10.224.0.0/16").is_none());
+        assert!(manifest_cidr_conflict(Cni::Calico, CALICO_SET, "10.224.0.0/16").is_some());
+        assert!(manifest_cidr_conflict(Cni::Calico, CALICO_SET, "10.0.0.0/8").is_none());
+    }
+
+    #[test]
+    fn paths() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        if !home.is_empty() {
+            assert_eq!(expand_home(Path::new("~/.ssh/id")), Path::new(&home).join(".ssh/id"));
+        }
+        assert_eq!(expand_home(Path::new("/x/~/y")), Path::new("/x/~/y"));
+        assert_eq!(resolve_path(Path::new("/etc/kw/c.toml"), Path::new("m.yaml")), Path::new("/etc/kw/m.yaml"));
+        assert_eq!(resolve_path(Path::new("c.toml"), Path::new("m.yaml")), Path::new("m.yaml"));
+        assert_eq!(resolve_path(Path::new("/a/c.toml"), Path::new("/b/m")), Path::new("/b/m"));
+    }
+}
