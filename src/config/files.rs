@@ -82,7 +82,9 @@ pub fn manifest_pod_cidr(cni: Cni, text: &str) -> Option<String> {
             let i = text.find("net-conf.json")?;
             let rest = &text[i..];
             let j = rest.find("\"Network\"")?;
-            let after = rest[j + "\"Network\"".len()..].trim_start().strip_prefix(':')?;
+            let after = rest[j + "\"Network\"".len()..]
+                .trim_start()
+                .strip_prefix(':')?;
             let after = after.trim_start().strip_prefix('"')?;
             Some(after[..after.find('"')?].to_string())
         }
@@ -118,7 +120,9 @@ pub fn manifest_cidr_conflict(cni: Cni, text: &str, pod_cidr: &str) -> Option<(S
     let (what, fix_file) = match cni {
         Cni::Calico => (
             "CALICO_IPV4POOL_CIDR",
-            format!("comment CALICO_IPV4POOL_CIDR out (Calico then uses pod_cidr) or set it to \"{pod_cidr}\""),
+            format!(
+                "comment CALICO_IPV4POOL_CIDR out (Calico then uses pod_cidr) or set it to \"{pod_cidr}\""
+            ),
         ),
         Cni::Flannel => (
             "net-conf.json \"Network\"",
@@ -174,12 +178,17 @@ pub fn check_files(config: &ClusterConfig, config_path: &Path) -> Vec<Problem> {
 }
 
 fn read_small(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() {
         return Err(format!("{} is not a file", path.display()));
     }
     if meta.len() > MAX_MANIFEST_BYTES {
-        return Err(format!("{} is {} bytes; too large for a manifest", path.display(), meta.len()));
+        return Err(format!(
+            "{} is {} bytes; too large for a manifest",
+            path.display(),
+            meta.len()
+        ));
     }
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
@@ -194,9 +203,15 @@ mod tests {
 
     #[test]
     fn extracts_and_compares() {
-        assert_eq!(manifest_pod_cidr(Cni::Flannel, FLANNEL).as_deref(), Some("10.244.0.0/16"));
+        assert_eq!(
+            manifest_pod_cidr(Cni::Flannel, FLANNEL).as_deref(),
+            Some("10.244.0.0/16")
+        );
         assert_eq!(manifest_pod_cidr(Cni::Calico, CALICO_COMMENTED), None);
-        assert_eq!(manifest_pod_cidr(Cni::Calico, CALICO_SET).as_deref(), Some("10.244.0.0/16"));
+        assert_eq!(
+            manifest_pod_cidr(Cni::Calico, CALICO_SET).as_deref(),
+            Some("10.244.0.0/16")
+        );
         assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.244.0.0/16").is_none());
         assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.224.0.0/16").is_some());
         assert!(manifest_cidr_conflict(Cni::Calico, CALICO_COMMENTED, "10.224.0.0/16").is_none());
@@ -208,11 +223,23 @@ mod tests {
     fn paths() {
         let home = std::env::var("HOME").unwrap_or_default();
         if !home.is_empty() {
-            assert_eq!(expand_home(Path::new("~/.ssh/id")), Path::new(&home).join(".ssh/id"));
+            assert_eq!(
+                expand_home(Path::new("~/.ssh/id")),
+                Path::new(&home).join(".ssh/id")
+            );
         }
         assert_eq!(expand_home(Path::new("/x/~/y")), Path::new("/x/~/y"));
-        assert_eq!(resolve_path(Path::new("/etc/kw/c.toml"), Path::new("m.yaml")), Path::new("/etc/kw/m.yaml"));
-        assert_eq!(resolve_path(Path::new("c.toml"), Path::new("m.yaml")), Path::new("m.yaml"));
-        assert_eq!(resolve_path(Path::new("/a/c.toml"), Path::new("/b/m")), Path::new("/b/m"));
+        assert_eq!(
+            resolve_path(Path::new("/etc/kw/c.toml"), Path::new("m.yaml")),
+            Path::new("/etc/kw/m.yaml")
+        );
+        assert_eq!(
+            resolve_path(Path::new("c.toml"), Path::new("m.yaml")),
+            Path::new("m.yaml")
+        );
+        assert_eq!(
+            resolve_path(Path::new("/a/c.toml"), Path::new("/b/m")),
+            Path::new("/b/m")
+        );
     }
 }

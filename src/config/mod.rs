@@ -87,7 +87,10 @@ fn read_text(path: &Path) -> Result<String, ConfigError> {
     if f.metadata().map_err(io)?.is_dir() {
         return Err(ConfigError::new(
             path,
-            vec![Problem::file("this is a folder, not a file", "give the path of cluster.toml")],
+            vec![Problem::file(
+                "this is a folder, not a file",
+                "give the path of cluster.toml",
+            )],
         ));
     }
     let mut bytes = Vec::new();
@@ -95,7 +98,9 @@ fn read_text(path: &Path) -> Result<String, ConfigError> {
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() > MAX_CONFIG_BYTES {
-        let len = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(bytes.len());
+        let len = std::fs::metadata(path)
+            .map(|m| m.len() as usize)
+            .unwrap_or(bytes.len());
         return Err(ConfigError::new(path, vec![parse::too_large(len)]));
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -103,11 +108,13 @@ fn read_text(path: &Path) -> Result<String, ConfigError> {
         let text = String::from_utf8_lossy(e.as_bytes());
         ConfigError::new(
             path,
-            vec![Problem::file(
-                "the file is not UTF-8 text",
-                "save it as UTF-8 (TOML files must be UTF-8)",
-            )
-            .at(Some(line_col(&text, at)))],
+            vec![
+                Problem::file(
+                    "the file is not UTF-8 text",
+                    "save it as UTF-8 (TOML files must be UTF-8)",
+                )
+                .at(Some(line_col(&text, at))),
+            ],
         )
     })
 }

@@ -4,10 +4,10 @@
 
 use super::error::{ConfigError, Problem};
 use super::model::ClusterConfig;
-use toml::Spanned;
 use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
+use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// cluster.toml is small; anything bigger is a mistake (or an attack) and is refused unread.
@@ -207,13 +207,7 @@ fn unknown_keys(doc: &DeTable<'_>, text: &str) -> Vec<Problem> {
     out
 }
 
-fn check_table(
-    t: &DeTable<'_>,
-    path: &str,
-    known: &[&str],
-    text: &str,
-    out: &mut Vec<Problem>,
-) {
+fn check_table(t: &DeTable<'_>, path: &str, known: &[&str], text: &str, out: &mut Vec<Problem>) {
     for (k, _) in t.iter() {
         let key = k.get_ref().as_ref();
         if known.contains(&key) {
@@ -366,10 +360,17 @@ fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
             format!("{path}.{name}")
         };
         let example = match name {
-            "cluster" => "add a [cluster] section with name and kubernetes_version (see config.sample.toml)".to_string(),
-            "name" if path.starts_with("node") => "add name = \"k8s-node01\" (the node's hostname)".into(),
+            "cluster" => {
+                "add a [cluster] section with name and kubernetes_version (see config.sample.toml)"
+                    .to_string()
+            }
+            "name" if path.starts_with("node") => {
+                "add name = \"k8s-node01\" (the node's hostname)".into()
+            }
             "name" => "add name = \"demo\"".into(),
-            "kubernetes_version" => "add kubernetes_version = \"1.35.6\" (an exact version the catalog knows)".into(),
+            "kubernetes_version" => {
+                "add kubernetes_version = \"1.35.6\" (an exact version the catalog knows)".into()
+            }
             "address" => "add address = \"192.168.147.131\" (the IP kubewiz connects to)".into(),
             "role" => "add role = \"control-plane\" or role = \"worker\"".into(),
             other => format!("add `{other} = ...`"),
@@ -402,7 +403,9 @@ fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
         };
     }
 
-    if path == "node" && msg.contains("expected a sequence") || msg.contains("expected a sequence") && path.is_empty() {
+    if path == "node" && msg.contains("expected a sequence")
+        || msg.contains("expected a sequence") && path.is_empty()
+    {
         path = "node".into();
         return Problem {
             field: Some(path),
@@ -417,12 +420,18 @@ fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
         .then(|| value_text(doc, &segs))
         .flatten()
         .map(|v| v.into_owned());
-    let expected = msg.split_once("expected ").map(|(_, e)| e.trim().to_string());
+    let expected = msg
+        .split_once("expected ")
+        .map(|(_, e)| e.trim().to_string());
     let fix = match expected.as_deref() {
-        Some("u16") => "write a whole number from 1 to 65535 without quotes, e.g. port = 22".to_string(),
+        Some("u16") => {
+            "write a whole number from 1 to 65535 without quotes, e.g. port = 22".to_string()
+        }
         Some("u64") | Some("u32") => "write a whole number without quotes, e.g. 10".to_string(),
         Some("a boolean") => "write true or false without quotes".to_string(),
-        Some(e) if e.contains("string") => "put the value in double quotes, e.g. \"...\"".to_string(),
+        Some(e) if e.contains("string") => {
+            "put the value in double quotes, e.g. \"...\"".to_string()
+        }
         Some(e) => format!("write {e}"),
         None => "see config.sample.toml for the expected form".to_string(),
     };
@@ -523,7 +532,10 @@ mod tests {
     fn suggestions() {
         assert_eq!(suggest("pod_cdr", CLUSTER_KEYS), Some("pod_cidr"));
         assert_eq!(suggest("podcidr", CLUSTER_KEYS), Some("pod_cidr"));
-        assert_eq!(suggest("kubernetes-version", CLUSTER_KEYS), Some("kubernetes_version"));
+        assert_eq!(
+            suggest("kubernetes-version", CLUSTER_KEYS),
+            Some("kubernetes_version")
+        );
         assert_eq!(suggest("nodes", TOP_KEYS), Some("node"));
         assert_eq!(suggest("zzzzzz", CLUSTER_KEYS), None);
     }

@@ -46,7 +46,9 @@ pub fn validate<'c>(
         Err(e) => {
             let fix = match &e {
                 CatalogError::Malformed { .. } => "write the exact version as X.Y.Z",
-                CatalogError::UnknownMinor { .. } => "pick a version from 1.25.0 to the newest 1.37.x",
+                CatalogError::UnknownMinor { .. } => {
+                    "pick a version from 1.25.0 to the newest 1.37.x"
+                }
                 CatalogError::UnknownPatch { .. } => "pick a patch the catalog knows",
             };
             p.push(Problem::field(
@@ -149,7 +151,11 @@ pub fn validate<'c>(
                 "a /{} service network is {}: the API server accepts /12 at the largest, and \
                  kubeadm needs room for the DNS address (.10)",
                 svc.prefix_len(),
-                if svc.prefix_len() < 12 { "too large" } else { "too small" }
+                if svc.prefix_len() < 12 {
+                    "too large"
+                } else {
+                    "too small"
+                }
             ),
             "use \"10.96.0.0/12\" (the default) or another /12../24",
         ));
@@ -364,7 +370,9 @@ fn in_cluster_nets(
             p.push(Problem::field(
                 field,
                 value,
-                format!("{ip} lies inside {name} = \"{raw}\": pods or services would shadow the machine"),
+                format!(
+                    "{ip} lies inside {name} = \"{raw}\": pods or services would shadow the machine"
+                ),
                 format!("change {name} to a range that does not contain the machines' addresses"),
             ));
         }
@@ -408,8 +416,9 @@ fn check_nodes(
         p.push(Problem {
             field: Some("node".into()),
             value: None,
-            message: "no nodes: the cluster needs at least one [[node]] with role = \"control-plane\""
-                .into(),
+            message:
+                "no nodes: the cluster needs at least one [[node]] with role = \"control-plane\""
+                    .into(),
             fix: Some(
                 "add [[node]] tables with name, address and role (see config.sample.toml)".into(),
             ),
@@ -422,7 +431,10 @@ fn check_nodes(
             Problem::field(
                 "node",
                 "",
-                format!("{} nodes; kubewiz (and Kubernetes) support at most {MAX_NODES}", nodes.len()),
+                format!(
+                    "{} nodes; kubewiz (and Kubernetes) support at most {MAX_NODES}",
+                    nodes.len()
+                ),
                 "split the machines into several clusters",
             )
             .without_value(),
@@ -481,7 +493,12 @@ fn check_node(i: usize, n: &NodeConfig, p: &mut Vec<Problem>) {
         p.push(Problem::field(format!("node[{i}].name"), &n.name, m, f));
     }
     if let Err((m, f)) = rules::node_address(&n.address) {
-        p.push(Problem::field(format!("node[{i}].address"), &n.address, m, f));
+        p.push(Problem::field(
+            format!("node[{i}].address"),
+            &n.address,
+            m,
+            f,
+        ));
     }
     if let Some(u) = &n.user
         && let Err((m, f)) = rules::unix_user(u)
@@ -514,7 +531,8 @@ pub mod rules {
     fn label_ok(l: &str) -> bool {
         !l.is_empty()
             && l.len() <= 63
-            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !l.starts_with('-')
             && !l.ends_with('-')
     }
@@ -559,7 +577,10 @@ pub mod rules {
             return err("empty", fix);
         }
         if s.len() > 253 {
-            return err(format!("{} characters; a hostname has at most 253", s.len()), fix);
+            return err(
+                format!("{} characters; a hostname has at most 253", s.len()),
+                fix,
+            );
         }
         if s.split('.').all(label_ok) {
             return Ok(());
@@ -605,21 +626,30 @@ pub mod rules {
             IpAddr::V6(v6) => v6.is_unspecified() || v6.is_multicast(),
         };
         if bad {
-            return err("not a machine's address (unspecified, multicast or broadcast)", fix);
+            return err(
+                "not a machine's address (unspecified, multicast or broadcast)",
+                fix,
+            );
         }
         Ok(ip)
     }
 
     /// A unix user name (useradd's portable rule): `[a-z_][a-z0-9_-]*`, at most 32.
     pub fn unix_user(s: &str) -> RuleResult {
-        let fix = "use a user name like \"root\" or \"ops\" (lowercase letters, digits, '_' and '-')";
+        let fix =
+            "use a user name like \"root\" or \"ops\" (lowercase letters, digits, '_' and '-')";
         let ok = !s.is_empty()
             && s.len() <= 32
-            && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-            && s
-                .bytes()
+            && s.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        if ok { Ok(()) } else { err("not a valid unix user name", fix) }
+        if ok {
+            Ok(())
+        } else {
+            err("not a valid unix user name", fix)
+        }
     }
 
     /// A time zone name such as "Asia/Shanghai" or "UTC" (tz database form).
@@ -629,8 +659,7 @@ pub mod rules {
             !p.is_empty()
                 && p.len() <= 32
                 && p.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-                && p
-                    .bytes()
+                && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
         };
         if s.len() <= 64 && s.split('/').count() <= 3 && s.split('/').all(part_ok) {
@@ -666,14 +695,19 @@ pub mod rules {
             && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
         let path_ok = |c: &str| {
             !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+                && c.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+                })
                 && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
                 && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
         };
         if host_ok && parts.all(path_ok) {
             Ok(())
         } else {
-            err("not an image repository (registry host and lowercase path)", fix)
+            err(
+                "not an image repository (registry host and lowercase path)",
+                fix,
+            )
         }
     }
 
@@ -688,7 +722,9 @@ pub mod rules {
             return Ok(());
         }
         let fix = match s.strip_prefix('v') {
-            Some(rest) if release_version(rest).is_ok() => format!("drop the leading `v`: \"{rest}\""),
+            Some(rest) if release_version(rest).is_ok() => {
+                format!("drop the leading `v`: \"{rest}\"")
+            }
             _ => "write the release as X.Y.Z, e.g. \"3.24.6\", or remove it for the default".into(),
         };
         err("not a release version", fix)
@@ -731,7 +767,17 @@ mod tests {
             assert!(hostname(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "K8s", "a_b", "-a", "a-", "a..b", "$(touch /tmp/x)", "a;b", "`id`", "a\nb", "mäster",
+            "",
+            "K8s",
+            "a_b",
+            "-a",
+            "a-",
+            "a..b",
+            "$(touch /tmp/x)",
+            "a;b",
+            "`id`",
+            "a\nb",
+            "mäster",
             "a b",
         ] {
             assert!(hostname(bad).is_err(), "{bad:?}");
