@@ -3,8 +3,11 @@
 # Debian family: the distro package `containerd`), /etc/containerd/config.toml written from
 # `containerd config default` with the keys set explicitly and verified (SystemdCgroup = true,
 # the sandbox image KW_SANDBOX_IMAGE, the CRI plugin not disabled), restarted, answering.
+# Debian family with KW_CONTAINERD_MIN >= 2 (Kubernetes 1.36+; distro packages are 1.x): containerd.io
+# from the docker-ce apt repository KW_DOCKER_DEB_REPO_URL (key KW_DOCKER_DEB_KEY; "{distro}" in
+# both is replaced by the os-release ID).
 # Inputs: KW_SANDBOX_IMAGE, KW_DOCKER_REPO_URL (RHEL family), KW_CONTAINERD_MIN (optional,
-# e.g. 2.0 for Kubernetes 1.36+).
+# e.g. 2.0 for Kubernetes 1.36+), KW_DOCKER_DEB_REPO_URL, KW_DOCKER_DEB_KEY.
 
 CONTAINERD_CONF=/etc/containerd/config.toml
 # config version 2 (containerd 1.x)
@@ -95,9 +98,39 @@ install_containerd() {
       kw_pkg_install containerd.io
       ;;
     debian)
-      kw_pkg_install containerd
+      if [[ -n ${KW_CONTAINERD_MIN:-} ]] && kw_version_ge "$KW_CONTAINERD_MIN" 2; then
+        add_docker_deb_repo
+        kw_pkg_install containerd.io
+      else
+        kw_pkg_install containerd
+      fi
       ;;
   esac
+}
+
+add_docker_deb_repo() {
+  kw_need KW_DOCKER_DEB_REPO_URL KW_DOCKER_DEB_KEY
+  local distro codename url key keyring=/etc/apt/keyrings/docker.gpg tmp
+  distro=$(kw_os_field ID)
+  codename=$(kw_os_field VERSION_CODENAME)
+  [[ -n $codename ]] || kw_die "VERSION_CODENAME is missing in /etc/os-release"
+  url=${KW_DOCKER_DEB_REPO_URL//\{distro\}/$distro}
+  key=${KW_DOCKER_DEB_KEY//\{distro\}/$distro}
+  kw_log "adding the docker-ce apt repository $url (containerd.io 2.x)"
+  kw_pkg_ensure ca-certificates curl gpg
+  install -d -m 755 /etc/apt/keyrings
+  tmp=$(mktemp)
+  kw_fetch "$key" "$tmp"
+  if grep -q -- '-----BEGIN PGP' "$tmp"; then
+    gpg --batch --yes --dearmor -o "$keyring" "$tmp"
+  else
+    install -m 644 "$tmp" "$keyring"
+  fi
+  chmod 644 "$keyring"
+  rm -f "$tmp"
+  printf 'deb [signed-by=%s] %s %s stable\n' "$keyring" "$url" "$codename" |
+    kw_write_file /etc/apt/sources.list.d/docker.list 644
+  kw_apt_refresh
 }
 
 write_config() {
@@ -135,6 +168,9 @@ write_config() {
 
 apply() {
   if ! command -v containerd >/dev/null 2>&1; then
+    install_containerd
+  elif ! version_ok; then
+    kw_log "containerd $(containerd_version) is older than $KW_CONTAINERD_MIN: installing a newer one"
     install_containerd
   fi
   version_ok || {

@@ -7,6 +7,40 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+mod build;
+pub mod manifest;
+pub mod print;
+pub mod script;
+
+pub use build::{
+    CNI_MANIFEST_REMOTE_PATH, DASHBOARD_MANIFEST_REMOTE_PATH, build, control_plane_endpoint,
+    facts_script, mint_script, reset_script,
+};
+pub use script::shell_quote;
+
+/// The whole plan: every task of every node, dependencies as indexes into `tasks`.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Per node in config order, steps in pipeline order; `after` always points to tasks of
+    /// the same plan (the graph has no cycles: tests check it).
+    pub tasks: Vec<Task>,
+    /// Node names in config order.
+    pub nodes: Vec<String>,
+    /// The node that runs init, cni, dashboard, kubeconfig, every `ready` and the mint script.
+    pub first_control_plane: String,
+}
+
+/// Why no plan could be made (the config validation normally catches these first).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("the cluster has no control-plane node: set role = \"control-plane\" on one [[node]]")]
+    NoControlPlane,
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("node {node}: the value of {name} contains a NUL byte")]
+    BadValue { node: String, name: String },
+}
+
 /// One step of the pipeline, in pipeline order (the seed guide's order, corrected).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
