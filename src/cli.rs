@@ -1,7 +1,449 @@
-//! Command line: `kubewiz [apply|plan|status|reset|check]`, exit codes 0 / 1 / 2.
+//! Command line: `kubewiz [apply|plan|status|reset|check]`.
+//! Exit codes: 0 done, 1 the install (or a node operation) failed, 2 bad config or usage.
 
+use crate::config::ClusterConfig;
+use crate::engine::journal::{self, Journal};
+use crate::engine::{self, Command as EngineCommand, Event};
+use crate::plan::StepId;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubewiz",
+    version,
+    about = "Turns a handful of fresh Linux machines into a kubeadm Kubernetes cluster over SSH",
+    long_about = "Turns a handful of fresh Linux machines into a kubeadm Kubernetes cluster over SSH.\n\n\
+        Without a subcommand, opens the terminal wizard. State (journal, logs, kubeconfig) lives in \
+        .kubewiz/ next to cluster.toml; `apply` resumes by itself after any interruption.\n\n\
+        Exit codes: 0 done, 1 the install failed, 2 bad config or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+    /// cluster.toml for the wizard to open.
+    #[arg(short, long, global = false)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Install or converge the cluster; resumes after an interruption.
+    Apply {
+        #[arg(short, long, default_value = "cluster.toml")]
+        config: PathBuf,
+        /// At most this many steps run at once.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+        parallel: u16,
+        /// Only work on this node (what it waits for must already be done).
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Print, per node and step, exactly the shell that would run; touches nothing.
+    Plan {
+        #[arg(short, long, default_value = "cluster.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Per node: which steps are done / failed / pending, from the journal.
+    Status {
+        #[arg(short, long, default_value = "cluster.toml")]
+        config: PathBuf,
+    },
+    /// `kubeadm reset -f` plus the cleanup kubeadm leaves behind, then forget the node(s).
+    Reset {
+        #[arg(short, long, default_value = "cluster.toml")]
+        config: PathBuf,
+        /// Required: reset destroys the cluster on the chosen nodes.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Validate the config offline; with --connect also SSH preflight of every node.
+    Check {
+        #[arg(short, long, default_value = "cluster.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        connect: bool,
+    },
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let Some(cmd) = cli.command else {
+        return crate::tui::run(cli.config).unwrap_or_else(|e| {
+            eprintln!("kubewiz: {e:?}");
+            ExitCode::from(EXIT_FAILED)
+        });
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kubewiz: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let code = rt.block_on(dispatch(cmd));
+    ExitCode::from(code)
+}
+
+async fn dispatch(cmd: Cmd) -> u8 {
+    match cmd {
+        Cmd::Apply { config, parallel, node } => apply(&config, parallel as usize, node).await,
+        Cmd::Plan { config, node } => plan(&config, node.as_deref()),
+        Cmd::Status { config } => status(&config),
+        Cmd::Reset { config, yes, node } => reset(&config, yes, node.as_deref()).await,
+        Cmd::Check { config, connect } => check(&config, connect).await,
+    }
+}
+
+/// Loads and validates cluster.toml; on error prints it and yields exit code 2.
+pub fn load_config(path: &Path) -> Result<ClusterConfig, u8> {
+    match crate::config::load_validated(path) {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), u8> {
+    if let Some(n) = node {
+        if cfg.node(n).is_none() {
+            let names: Vec<&str> = cfg.nodes.iter().map(|n| n.name.as_str()).collect();
+            eprintln!("kubewiz: --node {n:?} is not in the config; nodes are: {}", names.join(", "));
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok(())
+}
+
+async fn apply(path: &Path, parallel: usize, node: Option<String>) -> u8 {
+    let cfg = match load_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(code) = check_node_arg(&cfg, node.as_deref()) {
+        return code;
+    }
+    let opts = engine::Options {
+        parallel,
+        only_node: node,
+    };
+    let mut run = match engine::start(path, cfg, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            return match e {
+                engine::EngineError::Journal(journal::JournalError::Incompatible(_)) => EXIT_USAGE,
+                _ => EXIT_FAILED,
+            };
+        }
+    };
+    let mut printer = engine::printer::Printer::new();
+    let mut interrupts = 0;
+    loop {
+        tokio::select! {
+            ev = run.events.recv() => match ev {
+                Some(ev) => {
+                    printer.print(&ev);
+                    if matches!(ev, Event::RunFinished { .. }) {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c() => {
+                interrupts += 1;
+                if interrupts == 1 {
+                    eprintln!("kubewiz: stopping: no new steps start; running steps finish (Ctrl-C again to abort them now)");
+                    let _ = run.commands.send(EngineCommand::Stop);
+                } else {
+                    eprintln!("kubewiz: aborting running steps");
+                    let _ = run.commands.send(EngineCommand::Abort);
+                }
+            }
+        }
+    }
+    match run.done.await {
+        Ok(s) if s.ok => EXIT_OK,
+        _ => EXIT_FAILED,
+    }
+}
+
+fn plan(path: &Path, node: Option<&str>) -> u8 {
+    let cfg = match load_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(code) = check_node_arg(&cfg, node) {
+        return code;
+    }
+    match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+        Ok(p) => {
+            print!("{}", crate::plan::print::render_plan(&p, node));
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn status(path: &Path) -> u8 {
+    let cfg = match load_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let dir = journal::state_dir(path);
+    let j = match Journal::load(&dir) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let plan = match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    print!("{}", render_status(&cfg, &plan, j.as_ref()));
+    let all_done = cfg.nodes.iter().all(|n| {
+        plan.tasks
+            .iter()
+            .filter(|t| t.node == n.name)
+            .all(|t| j.as_ref().is_some_and(|j| j.is_done(&t.node, t.step)))
+    });
+    if all_done { EXIT_OK } else { EXIT_FAILED }
+}
+
+/// The `status` table: per node, the state of each planned step.
+pub fn render_status(cfg: &ClusterConfig, plan: &crate::plan::Plan, j: Option<&Journal>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if j.is_none() {
+        let _ = writeln!(out, "no journal yet: nothing has been installed from this cluster.toml");
+    }
+    for n in &cfg.nodes {
+        let steps: Vec<StepId> = plan.tasks.iter().filter(|t| t.node == n.name).map(|t| t.step).collect();
+        let done = steps.iter().filter(|s| j.is_some_and(|j| j.is_done(&n.name, **s))).count();
+        let _ = writeln!(out, "{} ({}, {}): {done}/{} steps done", n.name, n.address, n.role.as_str(), steps.len());
+        for s in steps {
+            let (state, extra) = match j.and_then(|j| j.step(&n.name, s)) {
+                None => ("pending".to_string(), String::new()),
+                Some(r) => (
+                    format!("{:?}", r.state).to_lowercase(),
+                    match (&r.error, r.exit_code) {
+                        (Some(e), _) => format!("  ({e})"),
+                        (None, Some(c)) if c != 0 => format!("  (exit {c})"),
+                        _ => String::new(),
+                    },
+                ),
+            };
+            let _ = writeln!(out, "  {:<12} {state}{extra}", s.name());
+        }
+    }
+    out
+}
+
+async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
+    let cfg = match load_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(code) = check_node_arg(&cfg, node) {
+        return code;
+    }
+    if !yes {
+        eprintln!("kubewiz: reset wipes Kubernetes from the chosen nodes; run again with --yes to confirm");
+        return EXIT_USAGE;
+    }
+    let dir = journal::state_dir(path);
+    if let Err(e) = journal::ensure_state_dir(&dir) {
+        eprintln!("kubewiz: cannot prepare {}: {e}", dir.display());
+        return EXIT_FAILED;
+    }
+    let _lock = match journal::RunLock::acquire(&dir) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let plan = match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let script = plan.reset_script();
+    let nodes: Vec<_> = cfg.nodes.iter().filter(|n| node.is_none_or(|x| x == n.name)).collect();
+    let redactor = engine::redact::Redactor::new();
+    let results = futures_join(nodes.iter().map(|n| {
+        let script = script.clone();
+        let target = crate::ssh::Target::new(n, &cfg.ssh);
+        let redactor = redactor.clone();
+        async move {
+            let conn = crate::ssh::Connection::open(&target).await?;
+            let name = target.name.clone();
+            let mut sink = |l: crate::ssh::Line| match l {
+                crate::ssh::Line::Stdout(t) | crate::ssh::Line::Stderr(t) => {
+                    println!("[{name}] reset: {}", redactor.redact(&t))
+                }
+                crate::ssh::Line::Structured(_) => {}
+            };
+            let exit = conn
+                .run_script(&script, std::time::Duration::from_secs(300), &mut sink)
+                .await;
+            conn.close().await;
+            let exit = exit?;
+            Ok::<_, crate::ssh::SshError>(exit.code)
+        }
+    }))
+    .await;
+    let mut j = Journal::load(&dir).ok().flatten();
+    let mut failed = false;
+    for (n, r) in nodes.iter().zip(results) {
+        match r {
+            Ok(Some(0)) => {
+                println!("[{}] reset done", n.name);
+                if let Some(j) = j.as_mut() {
+                    j.forget_node(&n.name);
+                }
+            }
+            Ok(code) => {
+                failed = true;
+                eprintln!("[{}] reset FAILED: exit {code:?}; see the output above, fix, and run reset again", n.name);
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("[{}] reset FAILED: {e}", n.name);
+            }
+        }
+    }
+    if let Some(j) = j {
+        let all_forgotten = cfg.nodes.iter().all(|n| !j.nodes.contains_key(&n.name));
+        let saved = if all_forgotten || j.nodes.is_empty() {
+            std::fs::remove_file(j.path()).or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+                .map_err(|e| e.to_string())
+        } else {
+            j.save().map_err(|e| e.to_string())
+        };
+        if let Err(e) = saved {
+            eprintln!("kubewiz: {e}");
+            failed = true;
+        }
+    }
+    if failed { EXIT_FAILED } else { EXIT_OK }
+}
+
+async fn check(path: &Path, connect: bool) -> u8 {
+    let cfg = match load_config(path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    println!("{}: configuration is valid ({} nodes)", path.display(), cfg.nodes.len());
+    if !connect {
+        return EXIT_OK;
+    }
+    let plan = match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kubewiz: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let results = futures_join(cfg.nodes.iter().map(|n| {
+        let script = plan
+            .tasks
+            .iter()
+            .find(|t| t.node == n.name && t.step == StepId::Facts)
+            .map(|t| plan.render_with_secrets(t, &Default::default()))
+            .unwrap_or_default();
+        let ssh = cfg.ssh.clone();
+        async move { crate::ssh::probe(n, &ssh, &script).await }
+    }))
+    .await;
+    let mut facts = std::collections::HashMap::new();
+    let mut failed = false;
+    for (n, r) in cfg.nodes.iter().zip(results) {
+        match r {
+            Ok(f) => {
+                println!(
+                    "[{}] connected: {} {} · kernel {} · cgroup v{} · {} CPU · {} MB · swap {} MB",
+                    n.name, f.os_id, f.os_version, f.kernel, f.cgroup_version, f.cpus, f.memory_mb, f.swap_mb
+                );
+                facts.insert(n.name.clone(), f);
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("[{}] FAILED: {e}", n.name);
+            }
+        }
+    }
+    if failed {
+        return EXIT_FAILED;
+    }
+    let findings = engine::preflight::evaluate(&cfg, &facts);
+    for (n, ws) in &findings.warnings {
+        for w in ws {
+            println!("[{n}] warning: {w}");
+        }
+    }
+    for (n, rs) in &findings.refusals {
+        for r in rs {
+            eprintln!("[{n}] refused: {r}");
+        }
+    }
+    if findings.ok() {
+        println!("preflight passed on every node");
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// Awaits futures concurrently on this task, keeping their order (join_all without the
+/// futures crate).
+async fn futures_join<F, T>(futs: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    let mut pinned: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<T>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+                    results[i] = Some(v);
+                }
+            }
+        }
+        if results.iter().all(Option::is_some) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().map(|r| r.expect("every future finished")).collect()
 }

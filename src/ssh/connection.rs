@@ -109,7 +109,7 @@ impl Connection {
         &self,
         script: &str,
         timeout: Duration,
-        sink: &mut dyn OutputSink,
+        sink: &mut (dyn OutputSink + Send),
     ) -> Result<ExitInfo, SshError> {
         let secs = timeout.as_secs().max(1).to_string();
         let mut cmd = if self.target.needs_sudo() {

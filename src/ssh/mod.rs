@@ -10,7 +10,7 @@ mod target;
 
 pub use connection::{Connection, ExitInfo, Line, OutputSink};
 pub use error::SshError;
-pub use target::Target;
+pub use target::{Target, expand_home};
 
 use crate::config::{NodeConfig, SshSection};
 use crate::facts::Facts;

@@ -1,0 +1,91 @@
+//! Join progress as the control plane sees it: polls `kubectl get nodes -o json` over the
+//! existing SSH connection and reports each node's state when it changes.
+
+use super::connections::Connections;
+use super::{ClusterNodeState, Event};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+pub struct WatchCtx {
+    pub nodes: Vec<String>,
+    pub control_plane: String,
+    pub conns: Connections,
+    pub events: mpsc::UnboundedSender<Event>,
+}
+
+const POLL: Duration = Duration::from_secs(2);
+
+pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut last: HashMap<String, ClusterNodeState> = HashMap::new();
+        loop {
+            if let Ok(conn) = ctx.conns.get(&ctx.control_plane).await {
+                if let Ok((Some(0), json)) = conn
+                    .run_command(
+                        "kubectl",
+                        &["--kubeconfig", "/etc/kubernetes/admin.conf", "get", "nodes", "-o", "json"],
+                    )
+                    .await
+                {
+                    let seen = parse_nodes(&json);
+                    for n in &ctx.nodes {
+                        let Some(&state) = seen.get(n) else { continue };
+                        if last.get(n) != Some(&state) {
+                            last.insert(n.clone(), state);
+                            let _ = ctx.events.send(Event::NodeState {
+                                node: n.clone(),
+                                state,
+                            });
+                        }
+                    }
+                    if ctx.nodes.iter().all(|n| last.get(n) == Some(&ClusterNodeState::Ready)) {
+                        return;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    });
+}
+
+/// node name → NotReady / Ready, from `kubectl get nodes -o json`.
+pub fn parse_nodes(json: &str) -> HashMap<String, ClusterNodeState> {
+    let mut out = HashMap::new();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return out;
+    };
+    for item in v["items"].as_array().into_iter().flatten() {
+        let Some(name) = item["metadata"]["name"].as_str() else { continue };
+        let ready = item["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        out.insert(
+            name.to_string(),
+            if ready {
+                ClusterNodeState::Ready
+            } else {
+                ClusterNodeState::NotReady
+            },
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_ready_and_not_ready() {
+        let json = r#"{"items":[
+          {"metadata":{"name":"a"},"status":{"conditions":[{"type":"Ready","status":"True"}]}},
+          {"metadata":{"name":"b"},"status":{"conditions":[{"type":"Ready","status":"False"}]}}]}"#;
+        let m = super::parse_nodes(json);
+        assert_eq!(m["a"], super::ClusterNodeState::Ready);
+        assert_eq!(m["b"], super::ClusterNodeState::NotReady);
+    }
+}
