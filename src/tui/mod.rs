@@ -1,1 +1,28 @@
 //! The wizard: one model, one message enum, a pure `update`, a view per screen.
+//!
+//! - [`model`]: the whole state of the wizard ([`Model`]) and its parts.
+//! - [`msg`]: what can happen ([`Msg`]: keys, engine events, background results) and what
+//!   the runtime is asked to do ([`Effect`]: probe, save, start the install, quit...).
+//! - [`update`]: `update(&mut Model, Msg) -> Vec<Effect>`, pure, no terminal or network.
+//! - [`view`] + [`screens`]: drawing, one file per screen.
+//! - [`app`]: the runtime: terminal, channels, background tasks, the engine.
+
+pub mod app;
+pub mod catalog;
+pub mod form;
+pub mod logbuf;
+pub mod model;
+pub mod msg;
+pub mod save;
+pub mod screens;
+pub mod sshlink;
+pub mod theme;
+pub mod update;
+pub mod validate;
+pub mod view;
+
+pub use app::run;
+pub use model::{Model, Screen};
+pub use msg::{Effect, Msg};
+pub use update::update;
+pub use view::view;

@@ -1,0 +1,406 @@
+//! The runtime: owns the terminal (crossterm: raw mode, alternate screen), turns key events,
+//! background results and engine events into `Msg`s, runs `update`, performs the `Effect`s
+//! in background tasks and redraws. Nothing here blocks on the network.
+
+use super::model::{Model, ResumeInfo};
+use super::msg::{Effect, Msg, ProbeOutcome};
+use super::sshlink::{bootstrap, hostkey};
+use super::theme::Theme;
+use super::{save, update, view};
+use crate::catalog::Catalog;
+use crate::config::{ClusterConfig, NodeConfig, SshSection};
+use crate::engine::{self, Event};
+use crate::plan::{self, StepId};
+use crate::ssh::{self, SshError};
+use color_eyre::eyre::WrapErr;
+use crossterm::event as ct;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+/// Opens the wizard. Returns exit code 2 without drawing when stdout is not a terminal.
+pub fn run(config_path: Option<PathBuf>) -> color_eyre::Result<ExitCode> {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("kubewiz: not a terminal; use `kubewiz apply -c cluster.toml`");
+        return Ok(ExitCode::from(2));
+    }
+    // color-eyre's hooks first, then ratatui's (ratatui::init), so that a panic or an error
+    // report restores the terminal before it is printed.
+    let _ = color_eyre::install();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    let path = config_path.unwrap_or_else(|| PathBuf::from("cluster.toml"));
+    let terminal = ratatui::init();
+    let result = rt.block_on(main_loop(terminal, path));
+    ratatui::restore();
+    // Let background tasks (an engine that is stopping) end on their own, briefly.
+    rt.shutdown_timeout(Duration::from_secs(2));
+    let exit = result?;
+    if let Some(msg) = exit.message {
+        println!("{msg}");
+    }
+    Ok(ExitCode::from(exit.code))
+}
+
+/// Reads terminal events on a thread of its own (crossterm's read blocks).
+fn spawn_input(tx: UnboundedSender<Msg>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match ct::poll(Duration::from_millis(100)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => break,
+            }
+            let msg = match ct::read() {
+                Ok(ct::Event::Key(k)) => Msg::Key(k),
+                Ok(ct::Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(ct::Event::Paste(text)) => {
+                    for c in text.chars().filter(|c| !c.is_control()) {
+                        if tx
+                            .send(Msg::Key(ct::KeyEvent::from(ct::KeyCode::Char(c))))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+struct Runtime {
+    bg: UnboundedSender<Msg>,
+    engine: Option<UnboundedSender<engine::Command>>,
+}
+
+async fn main_loop(
+    mut terminal: ratatui::DefaultTerminal,
+    path: PathBuf,
+) -> color_eyre::Result<super::model::ExitRequest> {
+    let (key_tx, mut key_rx) = mpsc::unbounded_channel();
+    let (bg_tx, mut bg_rx) = mpsc::unbounded_channel();
+    let stop_input = Arc::new(AtomicBool::new(false));
+    spawn_input(key_tx, stop_input.clone());
+
+    let mut model = Model::new(path.clone());
+    model.theme = Theme::from_env();
+    if let Ok(size) = terminal.size() {
+        model.size = (size.width, size.height);
+    }
+    let mut rt = Runtime {
+        bg: bg_tx,
+        engine: None,
+    };
+    if path.exists() {
+        rt.effect(&model, Effect::LoadConfig(path));
+    }
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let result = loop {
+        if let Err(e) = terminal.draw(|f| view::view(f, &model)) {
+            break Err(e.into());
+        }
+        let first = tokio::select! {
+            biased;
+            Some(m) = key_rx.recv() => m,
+            Some(m) = bg_rx.recv() => m,
+            _ = tick.tick() => Msg::Tick(started.elapsed()),
+        };
+        // Take everything already queued before drawing again: with many nodes streaming,
+        // one frame covers a batch of lines. Keys are never starved (checked each batch).
+        let mut batch = vec![first];
+        while let Ok(m) = key_rx.try_recv() {
+            batch.push(m);
+        }
+        while batch.len() < 20_000 {
+            match bg_rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        for msg in batch {
+            for eff in update::update(&mut model, msg) {
+                rt.effect(&model, eff);
+            }
+        }
+        if let Some(exit) = model.exit.clone() {
+            break Ok(exit);
+        }
+    };
+    stop_input.store(true, Ordering::Relaxed);
+    result
+}
+
+impl Runtime {
+    fn send(&self, msg: Msg) {
+        let _ = self.bg.send(msg);
+    }
+
+    fn effect(&mut self, model: &Model, eff: Effect) {
+        let tx = self.bg.clone();
+        match eff {
+            Effect::LoadConfig(path) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = load_for_wizard(&path);
+                    let _ = tx.send(Msg::ConfigLoaded { path, result });
+                });
+            }
+            Effect::Probe { node, ssh } => {
+                tokio::spawn(async move {
+                    let name = node.name.clone();
+                    let outcome = probe(&node, &ssh).await;
+                    let _ = tx.send(Msg::Probe {
+                        node: name,
+                        outcome,
+                    });
+                });
+            }
+            Effect::TrustHostKey { node, ssh, lines } => {
+                tokio::task::spawn_blocking(move || {
+                    let target = ssh::Target::new(&node, &ssh);
+                    let result =
+                        hostkey::trust(&target.known_hosts, &lines).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::HostKeyTrusted {
+                        node: node.name,
+                        result,
+                    });
+                });
+            }
+            Effect::BootstrapKey {
+                node,
+                ssh,
+                password,
+            } => {
+                let state_dir = engine::journal::state_dir(&model.config_path);
+                tokio::spawn(async move {
+                    let result = bootstrap_node(&node, &ssh, &state_dir, password.expose()).await;
+                    drop(password);
+                    let _ = tx.send(Msg::Bootstrap {
+                        node: node.name,
+                        result,
+                    });
+                });
+            }
+            Effect::Save { path, config } => {
+                tokio::task::spawn_blocking(move || {
+                    let r = save::save(&path, &config)
+                        .map(|()| path.clone())
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    let _ = tx.send(Msg::Saved(r));
+                });
+            }
+            Effect::LoadScript { config, node, step } => {
+                tokio::task::spawn_blocking(move || {
+                    let text = script_of(&config, &node, step);
+                    let _ = tx.send(Msg::Script { node, step, text });
+                });
+            }
+            Effect::StartInstall { path, config: _ } => match start_engine(&path, tx) {
+                Ok(commands) => self.engine = Some(commands),
+                Err(e) => self.send(Msg::InstallFailed(e)),
+            },
+            Effect::Stop => {
+                if let Some(c) = &self.engine {
+                    let _ = c.send(engine::Command::Stop);
+                }
+            }
+            Effect::RetryNode(node) => {
+                if let Some(c) = &self.engine {
+                    let _ = c.send(engine::Command::RetryNode(node));
+                }
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+/// cluster.toml for editing: parsed (syntax and types checked) but not validated, so the
+/// wizard can show and fix what is wrong; plus what the journal says about an earlier run.
+fn load_for_wizard(path: &Path) -> Result<Box<(ClusterConfig, Option<ResumeInfo>)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cfg = crate::config::parse(&text, path).map_err(|e| e.to_string())?;
+    let resume = resume_info(path, &cfg);
+    Ok(Box::new((cfg, resume)))
+}
+
+/// The Resume card: done / failed / interrupted / next, from the journal and the plan.
+pub fn resume_info(path: &Path, cfg: &ClusterConfig) -> Option<ResumeInfo> {
+    use engine::journal::{Journal, StepState};
+    let journal = Journal::load(&engine::journal::state_dir(path)).ok()??;
+    let plan = plan::build(cfg, Catalog::builtin()).ok()?;
+    let mut info = ResumeInfo {
+        total: plan.tasks.len(),
+        ..ResumeInfo::default()
+    };
+    let mut touched = false;
+    for t in &plan.tasks {
+        match journal.step(&t.node, t.step).map(|r| (r.state, r)) {
+            Some((StepState::Done, _)) => {
+                info.done += 1;
+                touched = true;
+            }
+            Some((StepState::Failed, r)) => {
+                touched = true;
+                let first = r
+                    .error
+                    .as_deref()
+                    .and_then(|e| e.lines().next())
+                    .unwrap_or("failed")
+                    .to_string();
+                info.failed.push((t.node.clone(), t.step, first));
+                info.next.push((t.node.clone(), t.step));
+            }
+            Some((StepState::Running | StepState::Interrupted, _)) => {
+                touched = true;
+                info.interrupted.push((t.node.clone(), t.step));
+                info.next.push((t.node.clone(), t.step));
+            }
+            _ => {
+                let ready = t.after.iter().all(|&i| {
+                    plan.tasks
+                        .get(i)
+                        .is_some_and(|d| journal.is_done(&d.node, d.step))
+                });
+                if ready {
+                    info.next.push((t.node.clone(), t.step));
+                }
+            }
+        }
+    }
+    info.next.truncate(6);
+    (touched && info.done < info.total).then_some(info)
+}
+
+fn script_of(config: &ClusterConfig, node: &str, step: StepId) -> Result<String, String> {
+    let plan = plan::build(config, Catalog::builtin()).map_err(|e| e.to_string())?;
+    let i = plan
+        .task_index(node, step)
+        .ok_or_else(|| format!("{node} has no step {step} in the plan"))?;
+    let task = &plan.tasks[i];
+    Ok(format!(
+        "{}\n{}",
+        plan::print::header(&plan, task),
+        plan.render(task)
+    ))
+}
+
+/// Host key first (ask the user about unknown keys), then connect and read facts.
+async fn probe(node: &NodeConfig, ssh_cfg: &SshSection) -> ProbeOutcome {
+    let target = ssh::Target::new(node, ssh_cfg);
+    match hostkey::check(
+        &target.address,
+        target.port,
+        &target.known_hosts,
+        target.connect_timeout,
+    )
+    .await
+    {
+        Ok(hostkey::HostKeyStatus::Known) => {}
+        Ok(hostkey::HostKeyStatus::Unknown(keys)) => {
+            return ProbeOutcome::UnknownHostKey {
+                fingerprints: keys
+                    .iter()
+                    .map(|k| format!("{} {}", k.key_type, k.fingerprint))
+                    .collect(),
+                lines: keys.into_iter().map(|k| k.line).collect(),
+            };
+        }
+        Ok(hostkey::HostKeyStatus::Changed { offered }) => {
+            return ProbeOutcome::ChangedHostKey(format!(
+                "{} now offers {}; {} has a different key",
+                target.address,
+                offered.join(", "),
+                target.known_hosts.display()
+            ));
+        }
+        Err(e) => return ProbeOutcome::Failed(e.to_string()),
+    }
+    let script = plan::facts_script(&node.name, &[]);
+    match ssh::probe(node, ssh_cfg, &script).await {
+        Ok(f) => ProbeOutcome::Facts(Box::new(f)),
+        Err(e @ SshError::Auth { .. }) => ProbeOutcome::AuthFailed(e.to_string()),
+        Err(e @ SshError::HostKeyChanged { .. }) => ProbeOutcome::ChangedHostKey(e.to_string()),
+        Err(e) => ProbeOutcome::Failed(e.to_string()),
+    }
+}
+
+/// Installs the wizard's key with the password. Returns the key's path when the node should
+/// start using it (no identity file was configured).
+async fn bootstrap_node(
+    node: &NodeConfig,
+    ssh_cfg: &SshSection,
+    state_dir: &Path,
+    password: &str,
+) -> Result<Option<PathBuf>, String> {
+    let target = ssh::Target::new(node, ssh_cfg);
+    let (identity, new) = match &target.identity_file {
+        Some(p) => (p.clone(), false),
+        None => (bootstrap::default_identity(state_dir), true),
+    };
+    let public = bootstrap::ensure_key(&identity)
+        .await
+        .map_err(|e| e.to_string())?;
+    bootstrap::install_key(
+        &bootstrap::Target {
+            address: &target.address,
+            port: target.port,
+            user: &target.user,
+            known_hosts: &target.known_hosts,
+            connect_timeout: target.connect_timeout.as_secs(),
+        },
+        &public,
+        password,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(new.then_some(identity))
+}
+
+/// Starts the engine on the saved cluster.toml (loaded and validated like `apply` does) and
+/// forwards its events. Returns the command channel.
+fn start_engine(
+    path: &Path,
+    tx: UnboundedSender<Msg>,
+) -> Result<UnboundedSender<engine::Command>, String> {
+    let cfg = crate::config::load(path).map_err(|e| e.to_string())?;
+    let run = engine::start(path, cfg, engine::Options::default()).map_err(|e| e.to_string())?;
+    let engine::Run {
+        mut events,
+        commands,
+        done,
+    } = run;
+    tokio::spawn(async move {
+        let mut finished = false;
+        while let Some(e) = events.recv().await {
+            finished |= matches!(e, Event::RunFinished { .. });
+            if tx.send(Msg::Engine(e)).is_err() {
+                return;
+            }
+        }
+        match done.await {
+            Ok(summary) if !finished => {
+                let _ = tx.send(Msg::Engine(Event::RunFinished { summary }));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = tx.send(Msg::InstallFailed(format!("the engine stopped: {e}")));
+            }
+        }
+    });
+    Ok(commands)
+}

@@ -1,0 +1,153 @@
+//! A log pane's bounded scrollback: a ring buffer of lines plus a scroll position. The full
+//! log is on disk in `.kubewiz/logs/<node>.log`; the pane keeps the last [`LOG_CAPACITY`].
+
+use std::collections::VecDeque;
+
+pub const LOG_CAPACITY: usize = 2000;
+
+#[derive(Debug, Clone)]
+pub struct LogPane {
+    lines: VecDeque<String>,
+    capacity: usize,
+    /// Lines dropped from the front since the pane was created.
+    pub dropped: u64,
+    /// How many lines above the tail the view's bottom line is (0 = at the tail).
+    offset: usize,
+    /// Follow the tail as lines arrive.
+    pub follow: bool,
+}
+
+impl Default for LogPane {
+    fn default() -> Self {
+        LogPane::with_capacity(LOG_CAPACITY)
+    }
+}
+
+impl LogPane {
+    pub fn with_capacity(capacity: usize) -> LogPane {
+        LogPane {
+            lines: VecDeque::with_capacity(capacity.min(256)),
+            capacity: capacity.max(1),
+            dropped: 0,
+            offset: 0,
+            follow: true,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn push(&mut self, line: impl Into<String>) {
+        if self.lines.len() == self.capacity {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back(sanitize(line.into()));
+        if self.follow {
+            self.offset = 0;
+        } else {
+            // Keep the view on the same lines while new ones arrive below it.
+            self.offset = (self.offset + 1).min(self.lines.len().saturating_sub(1));
+        }
+    }
+
+    /// Scroll up (towards older lines) by `n`; stops following.
+    pub fn scroll_up(&mut self, n: usize) {
+        self.follow = false;
+        self.offset = (self.offset + n).min(self.lines.len().saturating_sub(1));
+    }
+
+    /// Scroll down by `n`; reaching the tail resumes following.
+    pub fn scroll_down(&mut self, n: usize) {
+        self.offset = self.offset.saturating_sub(n);
+        if self.offset == 0 {
+            self.follow = true;
+        }
+    }
+
+    pub fn home(&mut self) {
+        self.follow = false;
+        self.offset = self.lines.len().saturating_sub(1);
+    }
+
+    pub fn end(&mut self) {
+        self.follow = true;
+        self.offset = 0;
+    }
+
+    pub fn toggle_follow(&mut self) {
+        if self.follow {
+            self.follow = false;
+        } else {
+            self.end();
+        }
+    }
+
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The lines visible in a view `height` rows tall: only these are rendered, so a pane
+    /// costs O(height) to draw whatever its scrollback.
+    pub fn visible(&self, height: usize) -> impl Iterator<Item = &str> {
+        let len = self.lines.len();
+        let bottom = len.saturating_sub(self.offset);
+        let top = bottom.saturating_sub(height);
+        self.lines.range(top..bottom).map(String::as_str)
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.lines.back().map(String::as_str)
+    }
+}
+
+/// Tabs become spaces and control characters (terminal escapes from remote output) are
+/// dropped so a line cannot move the cursor or recolour the screen.
+fn sanitize(s: String) -> String {
+    if !s.chars().any(|c| c.is_control()) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("    "),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_follows() {
+        let mut p = LogPane::with_capacity(3);
+        for i in 0..5 {
+            p.push(format!("l{i}"));
+        }
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.dropped, 2);
+        assert_eq!(p.visible(2).collect::<Vec<_>>(), ["l3", "l4"]);
+        p.scroll_up(1);
+        assert!(!p.follow);
+        assert_eq!(p.visible(2).collect::<Vec<_>>(), ["l2", "l3"]);
+        p.push("l5");
+        p.end();
+        assert_eq!(p.visible(1).collect::<Vec<_>>(), ["l5"]);
+    }
+
+    #[test]
+    fn strips_escapes() {
+        let mut p = LogPane::default();
+        p.push("a\x1b[31mred\tb");
+        assert_eq!(p.last(), Some("a[31mred    b"));
+    }
+}

@@ -1,0 +1,129 @@
+//! Messages into `update` and effects out of it.
+
+use super::model::ResumeInfo;
+use crate::config::{ClusterConfig, NodeConfig, SshSection};
+use crate::engine::Event;
+use crate::facts::Facts;
+use crate::plan::StepId;
+use crossterm::event::KeyEvent;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// Time since the wizard started (drives elapsed times).
+    Tick(Duration),
+    /// An engine event (install, join progress, summary).
+    Engine(Event),
+    /// cluster.toml was read (with what the journal says about an earlier run).
+    ConfigLoaded {
+        path: PathBuf,
+        result: Result<Box<(ClusterConfig, Option<ResumeInfo>)>, String>,
+    },
+    /// A background connection test finished.
+    Probe {
+        node: String,
+        outcome: ProbeOutcome,
+    },
+    /// The one-time password bootstrap finished; `Ok(Some(path))` = the key it installed,
+    /// to use as the node's identity file.
+    Bootstrap {
+        node: String,
+        result: Result<Option<PathBuf>, String>,
+    },
+    HostKeyTrusted {
+        node: String,
+        result: Result<(), String>,
+    },
+    Saved(Result<PathBuf, String>),
+    Script {
+        node: String,
+        step: StepId,
+        text: Result<String, String>,
+    },
+    /// The engine could not be started.
+    InstallFailed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeOutcome {
+    Facts(Box<Facts>),
+    UnknownHostKey {
+        fingerprints: Vec<String>,
+        lines: Vec<String>,
+    },
+    ChangedHostKey(String),
+    AuthFailed(String),
+    Failed(String),
+}
+
+/// A password typed once for the key bootstrap. Never printed by `Debug`, never stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(s: String) -> Password {
+        Password(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+impl Drop for Password {
+    fn drop(&mut self) {
+        // Best effort: overwrite the bytes before the allocation is freed.
+        // SAFETY: zero bytes are valid UTF-8.
+        unsafe { self.0.as_bytes_mut() }.fill(0);
+    }
+}
+
+/// Work for the runtime. `update` never does I/O itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadConfig(PathBuf),
+    /// Test the connection in the background: host key check, then connect + facts.
+    Probe {
+        node: NodeConfig,
+        ssh: SshSection,
+    },
+    /// Append these known_hosts lines (the user trusted the fingerprint), then probe again.
+    TrustHostKey {
+        node: NodeConfig,
+        ssh: SshSection,
+        lines: Vec<String>,
+    },
+    /// Install the wizard's public key on the node with the system ssh and this password.
+    BootstrapKey {
+        node: NodeConfig,
+        ssh: SshSection,
+        password: Password,
+    },
+    Save {
+        path: PathBuf,
+        config: ClusterConfig,
+    },
+    LoadScript {
+        config: ClusterConfig,
+        node: String,
+        step: StepId,
+    },
+    StartInstall {
+        path: PathBuf,
+        config: ClusterConfig,
+    },
+    /// Engine `Command::Stop`.
+    Stop,
+    /// Engine `Command::RetryNode`.
+    RetryNode(String),
+    /// End the wizard (see `Model::exit`).
+    Quit,
+}

@@ -1,0 +1,125 @@
+//! Done: the Ready nodes, the kubeconfig, the dashboard and how to add a node later.
+
+use crate::config::Role;
+use crate::engine::ClusterNodeState;
+use crate::tui::model::*;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
+
+/// The service account the dashboard step creates for logging in.
+pub const DASHBOARD_ACCOUNT: &str = "admin-user";
+
+pub fn keys(_m: &Model) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("Enter", "quit"),
+        ("l", "logs"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]
+}
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let rows_h = (m.install.nodes.len() as u16 + 3).min(area.height / 2);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(rows_h), Constraint::Min(0)]).areas(area);
+    let rows: Vec<Row> = m
+        .install
+        .nodes
+        .iter()
+        .map(|n| {
+            let st = n.cluster.unwrap_or(ClusterNodeState::Ready);
+            let style = if st == ClusterNodeState::Ready {
+                t.ok()
+            } else {
+                t.warn()
+            };
+            Row::new(vec![
+                Span::raw(n.name.clone()),
+                Span::raw(n.address.clone()),
+                Span::raw(n.role.as_str()),
+                Span::styled(st.label(), style),
+            ])
+        })
+        .collect();
+    let ready = m
+        .install
+        .nodes
+        .iter()
+        .filter(|n| n.cluster.unwrap_or(ClusterNodeState::Ready) == ClusterNodeState::Ready)
+        .count();
+    f.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(18),
+                Constraint::Length(17),
+                Constraint::Length(15),
+                Constraint::Min(8),
+            ],
+        )
+        .header(Row::new(["Node", "Address", "Role", "State"]).style(t.title()))
+        .block(Block::bordered().title(Span::styled(
+            format!(" Cluster ready: {ready}/{} nodes ", m.install.nodes.len()),
+            t.ok(),
+        ))),
+        top,
+    );
+
+    let kubeconfig = m
+        .install
+        .summary
+        .as_ref()
+        .and_then(|s| s.kubeconfig.clone())
+        .unwrap_or_else(|| m.state_dir().join("kubeconfig"));
+    let cp = m
+        .install
+        .nodes
+        .iter()
+        .find(|n| n.role == Role::ControlPlane)
+        .map(|n| n.address.clone())
+        .unwrap_or_else(|| "<control-plane>".into());
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("kubeconfig  ", t.dim()),
+            Span::raw(kubeconfig.display().to_string()),
+        ]),
+        Line::styled(
+            format!("  export KUBECONFIG={}", kubeconfig.display()),
+            t.title(),
+        ),
+        Line::styled("  kubectl get nodes -o wide", t.title()),
+        Line::raw(""),
+    ];
+    if m.to_config().cluster.dashboard {
+        lines.extend([
+            Line::from(vec![
+                Span::styled("dashboard   ", t.dim()),
+                Span::raw(format!("https://{cp}:30001")),
+                Span::styled("  (self-signed certificate)", t.dim()),
+            ]),
+            Line::styled(
+                format!("  kubectl -n kubernetes-dashboard create token {DASHBOARD_ACCOUNT}"),
+                t.title(),
+            ),
+            Line::raw(""),
+        ]);
+    }
+    lines.extend([
+        Line::styled("add a node later", t.dim()),
+        Line::raw(format!(
+            "  add a [[node]] to {} and run `kubewiz apply -c {}` (or kubewiz → Open):",
+            m.config_path.display(),
+            m.config_path.display()
+        )),
+        Line::raw("  only the new node is touched, plus a fresh join token on the control plane."),
+    ]);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(Span::styled(" Next ", t.title()))),
+        bottom,
+    );
+}

@@ -1,0 +1,131 @@
+//! Join progress: every node's state as the control plane sees it, from `Event::NodeState`.
+
+use crate::engine::ClusterNodeState;
+use crate::plan::StepId;
+use crate::tui::model::*;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table};
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    let mut k = vec![("Tab/Esc", "install logs")];
+    if m.install.summary.as_ref().is_some_and(|s| s.ok) {
+        k.push(("Enter", "done"));
+    }
+    k.extend([("?", "help"), ("q", "quit")]);
+    k
+}
+
+const STAGES: [ClusterNodeState; 4] = [
+    ClusterNodeState::Waiting,
+    ClusterNodeState::Joining,
+    ClusterNodeState::NotReady,
+    ClusterNodeState::Ready,
+];
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let [table_area, cni_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);
+    let ready = m
+        .install
+        .nodes
+        .iter()
+        .filter(|n| n.cluster == Some(ClusterNodeState::Ready))
+        .count();
+    let rows: Vec<Row> = m
+        .install
+        .nodes
+        .iter()
+        .map(|n| {
+            let st = n.cluster.unwrap_or(ClusterNodeState::Waiting);
+            let mut spans = Vec::new();
+            for (i, s) in STAGES.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" → ", t.dim()));
+                }
+                let style = if *s == st {
+                    match st {
+                        ClusterNodeState::Ready => t.ok(),
+                        ClusterNodeState::NotReady => t.warn(),
+                        _ => t.running(),
+                    }
+                    .patch(t.selected())
+                } else if *s < st {
+                    t.ok()
+                } else {
+                    t.dim()
+                };
+                spans.push(Span::styled(s.label(), style));
+            }
+            let failed = n.state == RunState::Failed;
+            Row::new(vec![
+                Line::from(Span::styled(
+                    n.name.clone(),
+                    if failed { t.err() } else { t.title() },
+                )),
+                Line::raw(n.role.as_str()),
+                Line::from(spans),
+            ])
+        })
+        .collect();
+    f.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(16),
+                Constraint::Length(14),
+                Constraint::Min(20),
+            ],
+        )
+        .header(
+            Row::new([
+                "Node",
+                "Role",
+                "waiting → joining → joined, NotReady → Ready",
+            ])
+            .style(t.title()),
+        )
+        .block(Block::bordered().title(Span::styled(
+            format!(" Join progress: {ready}/{} Ready ", m.install.nodes.len()),
+            t.title(),
+        ))),
+        table_area,
+    );
+
+    let cni = m.network.cni.as_str();
+    let cni_state = m
+        .install
+        .nodes
+        .iter()
+        .find(|n| n.steps.contains(&StepId::Cni))
+        .map(|n| {
+            let idx = n.steps.iter().position(|s| *s == StepId::Cni).unwrap_or(0);
+            if n.current == Some(StepId::Cni) && n.state == RunState::Failed {
+                ("failed", t.err())
+            } else if n.current == Some(StepId::Cni) {
+                ("applying the manifest", t.running())
+            } else if n.done > idx {
+                ("applied; pods start on each node as it joins", t.ok())
+            } else {
+                ("waits for kubeadm init", t.dim())
+            }
+        })
+        .unwrap_or(("—", t.dim()));
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{cni}: "), t.title()),
+            Span::styled(cni_state.0, cni_state.1),
+        ]),
+        Line::styled(
+            "A node turns Ready once kubelet runs and its CNI pod is up.",
+            t.dim(),
+        ),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(Span::styled(" Pod network ", t.title()))),
+        cni_area,
+    );
+}

@@ -1,0 +1,100 @@
+//! Network: cluster name, pod CIDR, service CIDR, CNI, kube-proxy mode, validated as you type.
+
+use super::{FormRow, RowValue, draw_form};
+use crate::config::{Cni, ProxyMode};
+use crate::tui::model::*;
+use crate::tui::update::{cluster_name_error, network_check};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+pub fn keys(_m: &Model) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("Tab", "next field"),
+        ("←→", "choose"),
+        ("Enter", "continue"),
+        ("Esc", "back"),
+        ("?", "help"),
+    ]
+}
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let n = &m.network;
+    let check = network_check(m);
+    let block = Block::bordered().title(Span::styled(" Cluster network ", t.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [form_area, notes_area] =
+        Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(inner);
+    let rows = [
+        FormRow {
+            label: "Cluster name",
+            value: RowValue::Text {
+                input: &n.name,
+                placeholder: "kubernetes",
+            },
+            focused: n.focus == N_NAME,
+            error: cluster_name_error(m),
+        },
+        FormRow {
+            label: "Pod CIDR",
+            value: RowValue::Text {
+                input: &n.pod_cidr,
+                placeholder: "10.244.0.0/16",
+            },
+            focused: n.focus == N_POD,
+            error: check.pod_cidr.clone(),
+        },
+        FormRow {
+            label: "Service CIDR",
+            value: RowValue::Text {
+                input: &n.service_cidr,
+                placeholder: "10.96.0.0/12",
+            },
+            focused: n.focus == N_SERVICE,
+            error: check.service_cidr.clone(),
+        },
+        FormRow {
+            label: "CNI",
+            value: RowValue::Choice {
+                options: vec!["calico".into(), "flannel".into()],
+                chosen: if n.cni == Cni::Calico { 0 } else { 1 },
+            },
+            focused: n.focus == N_CNI,
+            error: None,
+        },
+        FormRow {
+            label: "kube-proxy mode",
+            value: RowValue::Choice {
+                options: vec!["iptables".into(), "ipvs".into()],
+                chosen: if n.proxy == ProxyMode::Iptables { 0 } else { 1 },
+            },
+            focused: n.focus == N_PROXY,
+            error: None,
+        },
+    ];
+    draw_form(f, form_area, &rows, t);
+    let mut lines = Vec::new();
+    if check.is_ok() {
+        lines.push(Line::styled(
+            "✓ no overlaps between pods, services and nodes",
+            t.ok(),
+        ));
+    }
+    for note in &check.notes {
+        lines.push(Line::styled(format!("• {note}"), t.dim()));
+    }
+    lines.push(Line::styled(
+        "• One pod CIDR feeds both kubeadm and the CNI, so they cannot disagree.",
+        t.dim(),
+    ));
+    if n.proxy == ProxyMode::Ipvs {
+        lines.push(Line::styled(
+            "• ipvs loads the ip_vs modules and installs ipset/ipvsadm on every node.",
+            t.dim(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), notes_area);
+}

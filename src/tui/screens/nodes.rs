@@ -1,0 +1,379 @@
+//! Nodes: the table, the add/edit form, connection tests, host key trust and the password
+//! bootstrap prompt.
+
+use super::{FormRow, RowValue, draw_form, facts_summary, truncate};
+use crate::config::Role;
+use crate::tui::model::*;
+use crate::tui::update::visible_node_errors;
+use crate::tui::view::popup;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    match (&m.nodes_ui.prompt, &m.nodes_ui.form) {
+        (Some(NodesPrompt::Password { .. }), _) => {
+            vec![("Enter", "install key"), ("Esc", "cancel")]
+        }
+        (Some(_), _) => vec![("y", "yes"), ("n/Esc", "no")],
+        (None, Some(_)) => vec![
+            ("Tab", "next field"),
+            ("←→", "role"),
+            ("Enter", "save node"),
+            ("Esc", "cancel"),
+        ],
+        (None, None) => {
+            let mut k = vec![
+                ("a", "add"),
+                ("e", "edit"),
+                ("d", "remove"),
+                ("t", "test"),
+                ("T", "test all"),
+            ];
+            if let Some(n) = m.nodes.get(m.nodes_ui.selected) {
+                match n.probe {
+                    ProbeState::UnknownHostKey { .. } => k.push(("y", "trust key")),
+                    ProbeState::AuthFailed(_) | ProbeState::Failed(_) => k.push(("p", "password")),
+                    _ => {}
+                }
+            }
+            k.extend([("n", "next"), ("Esc", "back"), ("?", "help")]);
+            k
+        }
+    }
+}
+
+fn probe_cell(p: &ProbeState, m: &Model) -> (String, Style) {
+    let t = m.theme;
+    match p {
+        ProbeState::Untested => ("not tested".into(), t.dim()),
+        ProbeState::Testing => ("testing…".into(), t.running()),
+        ProbeState::Ok => ("✓ ok".into(), t.ok()),
+        ProbeState::UnknownHostKey { .. } => ("? host key".into(), t.warn()),
+        ProbeState::ChangedHostKey(_) => ("✗ KEY CHANGED".into(), t.err()),
+        ProbeState::AuthFailed(_) => ("✗ auth".into(), t.err()),
+        ProbeState::Bootstrapping => ("installing key".into(), t.running()),
+        ProbeState::Failed(_) => ("✗ failed".into(), t.err()),
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let table_h = if m.nodes_ui.form.is_some() {
+        (m.nodes.len() as u16 + 3).clamp(4, 7)
+    } else {
+        (m.nodes.len() as u16 + 3).clamp(4, area.height.saturating_sub(6))
+    };
+    let [table_area, lower] =
+        Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
+
+    let header = Row::new(["", "Name", "Address", "Role", "Status", "Facts"]).style(t.title());
+    let rows: Vec<Row> = m
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let (status, style) = probe_cell(&n.probe, m);
+            let facts = n.facts.as_ref().map(facts_summary).unwrap_or_default();
+            let sel = i == m.nodes_ui.selected && m.nodes_ui.form.is_none();
+            let row = Row::new([
+                Cell::from(if sel { "›" } else { " " }),
+                Cell::from(n.config.name.clone()),
+                Cell::from(if m.port_of(&n.config) == 22 {
+                    n.config.address.clone()
+                } else {
+                    format!("{}:{}", n.config.address, m.port_of(&n.config))
+                }),
+                Cell::from(n.config.role.as_str()),
+                Cell::from(Span::styled(status, style)),
+                Cell::from(facts),
+            ]);
+            if sel { row.style(t.selected()) } else { row }
+        })
+        .collect();
+    let title = format!(" Nodes ({}) ", m.nodes.len());
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(14),
+            Constraint::Length(16),
+            Constraint::Length(13),
+            Constraint::Length(14),
+            Constraint::Min(10),
+        ],
+    )
+    .header(header)
+    .block(Block::bordered().title(Span::styled(title, t.title())));
+    f.render_widget(table, table_area);
+    if m.nodes.is_empty() {
+        let inner = table_area.inner(ratatui::layout::Margin::new(2, 2));
+        f.render_widget(
+            Paragraph::new(Span::styled("no nodes yet: press a to add one", t.dim())),
+            inner,
+        );
+    }
+
+    if let Some(form) = &m.nodes_ui.form {
+        draw_node_form(f, lower, m, form);
+    } else {
+        draw_detail(f, lower, m);
+    }
+
+    match &m.nodes_ui.prompt {
+        Some(NodesPrompt::TrustKey { node }) => trust_prompt(f, area, m, *node),
+        Some(NodesPrompt::Password { node, input }) => {
+            let n = &m.nodes[(*node).min(m.nodes.len() - 1)];
+            let user = m.user_of(&n.config).to_string();
+            let lines = vec![
+                Line::raw(format!(
+                    "{} accepts no key for {user}. Type {user}'s password once:",
+                    n.config.name
+                )),
+                Line::styled(
+                    "kubewiz logs in with the system ssh and adds its public key to",
+                    t.dim(),
+                ),
+                Line::styled(
+                    "~/.ssh/authorized_keys. The password is not saved or logged.",
+                    t.dim(),
+                ),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("password ", t.title()),
+                    Span::raw(format!("[{:<24}]", input.masked())),
+                ]),
+            ];
+            let r = popup(f, area, "One-time password", lines, m);
+            let x = r.x + 2 + 10 + input.0.value().chars().count().min(24) as u16;
+            f.set_cursor_position((x, r.y + 5));
+        }
+        Some(NodesPrompt::ConfirmRemove { node }) => {
+            let name = m
+                .nodes
+                .get(*node)
+                .map(|n| n.config.name.as_str())
+                .unwrap_or("?");
+            popup(
+                f,
+                area,
+                "Remove node",
+                vec![
+                    Line::raw(format!("Remove {name} from the cluster description?")),
+                    Line::styled("(nothing on the machine is touched)", t.dim()),
+                    Line::raw(""),
+                    Line::raw("y yes   n/Esc no"),
+                ],
+                m,
+            );
+        }
+        None => {}
+    }
+}
+
+fn trust_prompt(f: &mut Frame, area: Rect, m: &Model, node: usize) {
+    let t = m.theme;
+    let Some(n) = m.nodes.get(node) else { return };
+    let ProbeState::UnknownHostKey { fingerprints, .. } = &n.probe else {
+        return;
+    };
+    let mut lines = vec![
+        Line::raw(format!(
+            "{} ({}) is not in known_hosts yet. It offers:",
+            n.config.name, n.config.address
+        )),
+        Line::raw(""),
+    ];
+    for fp in fingerprints {
+        lines.push(Line::styled(format!("  {fp}"), t.title()));
+    }
+    lines.extend([
+        Line::raw(""),
+        Line::styled(
+            "Compare on the node (console): ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
+            t.dim(),
+        ),
+        Line::raw("Trust this key and remember it in known_hosts?"),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", t.accent()),
+            Span::raw(" trust   "),
+            Span::styled("n/Esc", t.accent()),
+            Span::raw(" do not trust"),
+        ]),
+    ]);
+    popup(f, area, "Unknown host key", lines, m);
+}
+
+fn draw_node_form(f: &mut Frame, area: Rect, m: &Model, form: &NodeForm) {
+    let t = m.theme;
+    let errs = visible_node_errors(m, form);
+    let err = |field: usize| {
+        errs.iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| e.clone())
+    };
+    let title = match form.editing {
+        Some(i) => format!(
+            " Edit node {} ",
+            m.nodes.get(i).map(|n| n.config.name.as_str()).unwrap_or("")
+        ),
+        None => " Add a node ".to_string(),
+    };
+    let block = Block::bordered().title(Span::styled(title, t.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let user_ph = format!("{} (from [ssh])", m.ssh.user);
+    let port_ph = format!("{} (from [ssh])", m.ssh.port);
+    let id_ph = match &m.ssh.identity_file {
+        Some(p) => format!("{} (from [ssh])", p.display()),
+        None => "ssh's default keys (~/.ssh/id_*)".to_string(),
+    };
+    let rows = [
+        FormRow {
+            label: "Name",
+            value: RowValue::Text {
+                input: &form.name,
+                placeholder: "k8s-master",
+            },
+            focused: form.focus == F_NAME,
+            error: err(F_NAME),
+        },
+        FormRow {
+            label: "Address",
+            value: RowValue::Text {
+                input: &form.address,
+                placeholder: "192.168.147.130",
+            },
+            focused: form.focus == F_ADDRESS,
+            error: err(F_ADDRESS),
+        },
+        FormRow {
+            label: "SSH port",
+            value: RowValue::Text {
+                input: &form.port,
+                placeholder: &port_ph,
+            },
+            focused: form.focus == F_PORT,
+            error: err(F_PORT),
+        },
+        FormRow {
+            label: "User",
+            value: RowValue::Text {
+                input: &form.user,
+                placeholder: &user_ph,
+            },
+            focused: form.focus == F_USER,
+            error: err(F_USER),
+        },
+        FormRow {
+            label: "Role",
+            value: RowValue::Choice {
+                options: vec!["control-plane".into(), "worker".into()],
+                chosen: if form.role == Role::ControlPlane {
+                    0
+                } else {
+                    1
+                },
+            },
+            focused: form.focus == F_ROLE,
+            error: None,
+        },
+        FormRow {
+            label: "Identity file",
+            value: RowValue::Text {
+                input: &form.identity,
+                placeholder: &id_ph,
+            },
+            focused: form.focus == F_IDENTITY,
+            error: err(F_IDENTITY),
+        },
+    ];
+    draw_form(f, inner, &rows, t);
+}
+
+fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let mut lines = Vec::new();
+    if let Some(e) = &m.nodes_ui.error {
+        lines.push(Line::styled(format!("✗ {e}"), t.err()));
+    }
+    if let Some(n) = m.nodes.get(m.nodes_ui.selected) {
+        let c = &n.config;
+        let id = c
+            .identity_file
+            .as_ref()
+            .or(m.ssh.identity_file.as_ref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "ssh's default keys".into());
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", c.name), t.title()),
+            Span::styled(
+                format!("{}@{}:{} · key {id}", m.user_of(c), c.address, m.port_of(c)),
+                t.dim(),
+            ),
+        ]));
+        let w = area.width as usize;
+        match &n.probe {
+            ProbeState::Untested => lines.push(Line::styled(
+                "t tests the SSH connection and reads the node's facts (OS, kernel, CPU, memory, swap, cgroup).",
+                t.dim(),
+            )),
+            ProbeState::Testing => lines.push(Line::styled("connecting…", t.running())),
+            ProbeState::Ok => {
+                if let Some(fx) = &n.facts {
+                    lines.push(Line::styled(format!("✓ {}", facts_summary(fx)), t.ok()));
+                    lines.push(Line::styled(
+                        format!(
+                            "hostname {} · sudo {} · clock skew {} s",
+                            fx.hostname,
+                            if fx.can_sudo { "ok" } else { "NO" },
+                            fx.clock_skew_secs
+                        ),
+                        t.dim(),
+                    ));
+                }
+            }
+            ProbeState::UnknownHostKey { fingerprints, .. } => {
+                lines.push(Line::styled(
+                    "? unknown host key — y to compare and trust it",
+                    t.warn(),
+                ));
+                for fp in fingerprints {
+                    lines.push(Line::raw(format!("  {fp}")));
+                }
+            }
+            ProbeState::ChangedHostKey(e) => {
+                lines.push(Line::styled(
+                    "✗ the host key CHANGED since it was recorded; kubewiz refuses to connect.",
+                    t.err(),
+                ));
+                lines.push(Line::raw(truncate(e, w)));
+                lines.push(Line::styled(
+                    "If the machine was reinstalled: ssh-keygen -R <address>, then test again.",
+                    t.dim(),
+                ));
+            }
+            ProbeState::AuthFailed(e) => {
+                lines.push(Line::styled(format!("✗ {e}"), t.err()));
+                lines.push(Line::styled(
+                    "p: type the password once; kubewiz installs its key on the node.",
+                    t.warn(),
+                ));
+            }
+            ProbeState::Bootstrapping => lines.push(Line::styled(
+                "installing the wizard's key with the password…",
+                t.running(),
+            )),
+            ProbeState::Failed(e) => lines.push(Line::styled(format!("✗ {e}"), t.err())),
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(Span::styled(" Connection ", t.title()))),
+        area,
+    );
+}

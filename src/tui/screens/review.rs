@@ -1,0 +1,191 @@
+//! Review: everything on one screen, the per-node plan, the exact script of a step; save and
+//! install from here.
+
+use super::truncate;
+use crate::tui::catalog::default_image_repository;
+use crate::tui::model::*;
+use crate::tui::view::popup;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    if m.review.script.is_some() {
+        return vec![("↑↓ PgUp/PgDn", "scroll"), ("Esc", "close")];
+    }
+    vec![
+        ("←→", "node"),
+        ("↑↓", "step"),
+        ("v", "view script"),
+        ("s", "save"),
+        ("i", "save + install"),
+        ("Esc", "back"),
+        ("?", "help"),
+    ]
+}
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    if let Some(s) = &m.review.script {
+        draw_script(f, area, m, s);
+        return;
+    }
+    let cfg = m.to_config();
+    let c = &cfg.cluster;
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Min(0)]).areas(area);
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<15}"), t.dim()),
+            Span::raw(v),
+        ])
+    };
+    let w = left.width.saturating_sub(17) as usize;
+    let mut lines = vec![
+        kv("cluster", c.name.clone()),
+        kv("kubernetes", c.kubernetes_version.clone()),
+        kv(
+            "network",
+            format!("pods {} · services {}", c.pod_cidr, c.service_cidr),
+        ),
+        kv(
+            "cni",
+            format!(
+                "{} {}",
+                c.cni.as_str(),
+                m.cni_version()
+                    .unwrap_or_else(|| "(catalog default)".into())
+            ),
+        ),
+        kv("kube-proxy", c.proxy_mode.as_str().to_string()),
+        kv("mirror", c.mirror.as_str().to_string()),
+        kv(
+            "images",
+            truncate(
+                c.image_repository
+                    .as_deref()
+                    .unwrap_or(default_image_repository(c.mirror)),
+                w,
+            ),
+        ),
+        kv(
+            "dashboard",
+            if c.dashboard {
+                "on, NodePort 30001"
+            } else {
+                "off"
+            }
+            .to_string(),
+        ),
+        kv(
+            "ssh",
+            format!(
+                "{}@:{} · host keys {}",
+                cfg.ssh.user,
+                cfg.ssh.port,
+                match cfg.ssh.host_key_policy {
+                    crate::config::HostKeyPolicy::Strict => "strict",
+                    crate::config::HostKeyPolicy::AcceptNew => "accept-new",
+                }
+            ),
+        ),
+        Line::raw(""),
+    ];
+    for (i, n) in cfg.nodes.iter().enumerate() {
+        let sel = i == m.review.node;
+        let probe = m.nodes.get(i).map(|e| &e.probe);
+        let mark = match probe {
+            Some(ProbeState::Ok) => Span::styled("✓", t.ok()),
+            Some(ProbeState::Untested) | None => Span::styled("·", t.dim()),
+            _ => Span::styled("!", t.warn()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(if sel { "›" } else { " " }, t.focus()),
+            mark,
+            Span::styled(
+                format!(" {:<14}", truncate(&n.name, 14)),
+                if sel { t.selected() } else { t.title() },
+            ),
+            Span::raw(format!(" {:<15} {}", n.address, n.role.as_str())),
+        ]));
+    }
+    let mut title = format!(" {} ", m.config_path.display());
+    if m.review.saved.is_some() {
+        title.push_str("· saved ");
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
+        left,
+    );
+
+    let mut steps_lines = Vec::new();
+    if let Some(n) = cfg.nodes.get(m.review.node) {
+        for (i, s) in steps_for(&cfg, n).iter().enumerate() {
+            let sel = i == m.review.step;
+            steps_lines.push(Line::from(vec![
+                Span::styled(if sel { "›" } else { " " }, t.focus()),
+                Span::styled(
+                    format!("{:>2} {:<11}", i + 1, s.name()),
+                    if sel { t.selected() } else { t.title() },
+                ),
+                Span::styled(
+                    format!(
+                        " {}",
+                        truncate(s.title(), right.width.saturating_sub(19) as usize)
+                    ),
+                    t.dim(),
+                ),
+            ]));
+        }
+    }
+    let title = match cfg.nodes.get(m.review.node) {
+        Some(n) => format!(" Plan for {} ", n.name),
+        None => " Plan ".to_string(),
+    };
+    f.render_widget(
+        Paragraph::new(steps_lines).block(Block::bordered().title(Span::styled(title, t.title()))),
+        right,
+    );
+
+    if m.review.confirm_install {
+        popup(
+            f,
+            area,
+            "Install",
+            vec![
+                Line::raw(format!(
+                    "Save {} and install on {} node(s) now?",
+                    m.config_path.display(),
+                    cfg.nodes.len()
+                )),
+                Line::styled(
+                    "Progress is journaled: you can quit and resume at any time.",
+                    t.dim(),
+                ),
+                Line::raw(""),
+                Line::raw("y / Enter install   n / Esc not yet"),
+            ],
+            m,
+        );
+    }
+}
+
+fn draw_script(f: &mut Frame, area: Rect, m: &Model, s: &ScriptView) {
+    let t = m.theme;
+    let title = format!(" {} · {} — exact script ", s.node, s.step.name());
+    let (text, style) = match &s.text {
+        Ok(text) => (text.as_str(), ratatui::style::Style::default()),
+        Err(e) => (e.as_str(), t.err()),
+    };
+    let lines: Vec<Line> = text
+        .lines()
+        .skip(s.scroll)
+        .take(area.height as usize)
+        .map(|l| Line::styled(l.replace('\t', "    "), style))
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
+        area,
+    );
+}

@@ -1,0 +1,150 @@
+//! Versions & mirrors: Kubernetes version from the catalog, CNI version, mirror, image
+//! repository, dashboard; warnings from the probed facts.
+
+use super::{FormRow, RowValue, draw_form};
+use crate::config::Mirror;
+use crate::tui::catalog::default_image_repository;
+use crate::tui::model::*;
+use crate::tui::update::version_findings;
+use crate::tui::validate::Level;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    let mut k = vec![("Tab", "next field")];
+    if m.versions.focus == V_VERSION {
+        k.push(("↑↓", "version"));
+    } else {
+        k.push(("←→", "choose"));
+    }
+    k.extend([("Enter", "continue"), ("Esc", "back"), ("?", "help")]);
+    k
+}
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let v = &m.versions;
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(26), Constraint::Min(0)]).areas(area);
+
+    let items: Vec<ListItem> = m
+        .catalog
+        .iter()
+        .map(|c| {
+            let mark = if c.supported {
+                Span::styled("supported", t.ok())
+            } else {
+                Span::styled("end of life", t.dim())
+            };
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{:<9} ", c.version)),
+                mark,
+            ]))
+        })
+        .collect();
+    let focused = v.focus == V_VERSION;
+    let list = List::new(items)
+        .block(
+            Block::bordered()
+                .title(Span::styled(
+                    " Kubernetes ",
+                    if focused { t.focus() } else { t.title() },
+                ))
+                .border_style(if focused { t.focus() } else { t.dim() }),
+        )
+        .highlight_style(t.selected())
+        .highlight_symbol("›");
+    let mut state = ListState::default().with_selected(Some(v.version));
+    f.render_stateful_widget(list, left, &mut state);
+
+    let block = Block::bordered().title(Span::styled(
+        format!(" {} ", m.version().version),
+        t.title(),
+    ));
+    let inner = block.inner(right);
+    f.render_widget(block, right);
+    let [form_area, findings_area] =
+        Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(inner);
+    let cni_versions = m.version().cni_versions(m.network.cni).to_vec();
+    let cni_label = format!("{} version", m.network.cni.as_str());
+    let repo_ph = format!("{} (mirror default)", default_image_repository(v.mirror));
+    let rows = [
+        FormRow {
+            label: &cni_label,
+            value: if cni_versions.is_empty() {
+                RowValue::Plain("catalog default".into())
+            } else {
+                RowValue::Choice {
+                    options: cni_versions,
+                    chosen: v.cni_version,
+                }
+            },
+            focused: v.focus == V_CNI_VERSION,
+            error: None,
+        },
+        FormRow {
+            label: "Mirror",
+            value: RowValue::Choice {
+                options: vec!["upstream".into(), "aliyun".into()],
+                chosen: if v.mirror == Mirror::Upstream { 0 } else { 1 },
+            },
+            focused: v.focus == V_MIRROR,
+            error: None,
+        },
+        FormRow {
+            label: "Image repository",
+            value: RowValue::Text {
+                input: &v.image_repository,
+                placeholder: &repo_ph,
+            },
+            focused: v.focus == V_IMAGE_REPO,
+            error: None,
+        },
+        FormRow {
+            label: "Dashboard",
+            value: RowValue::Choice {
+                options: vec!["off".into(), "on (NodePort 30001)".into()],
+                chosen: usize::from(v.dashboard),
+            },
+            focused: v.focus == V_DASHBOARD,
+            error: None,
+        },
+    ];
+    draw_form(f, form_area, &rows, t);
+
+    let findings = version_findings(m);
+    let mut lines = Vec::new();
+    let probed = m.nodes.iter().filter(|n| n.facts.is_some()).count();
+    if findings.is_empty() {
+        lines.push(Line::styled(
+            if probed == 0 {
+                "No node facts yet (Nodes → t) — checks against OS and kernel run then.".to_string()
+            } else {
+                format!("✓ no problems found on {probed} probed node(s)")
+            },
+            if probed == 0 { t.dim() } else { t.ok() },
+        ));
+    }
+    for fd in &findings {
+        let (mark, style) = match fd.level {
+            Level::Error => ("✗", t.err()),
+            Level::Warning => ("!", t.warn()),
+            Level::Info => ("•", t.dim()),
+        };
+        lines.push(Line::styled(format!("{mark} {}", fd.text), style));
+    }
+    if v.mirror == Mirror::Aliyun && m.version().minor() <= (1, 28) {
+        lines.push(Line::styled(
+            "• aliyun: the frozen legacy repo is used up to 1.28.2, kubernetes-new after",
+            t.dim(),
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(Span::styled(" Checks ", t.title()))),
+        findings_area,
+    );
+}

@@ -1,0 +1,151 @@
+//! Welcome: new cluster, open cluster.toml, or resume a half-finished install.
+
+use super::{FormRow, RowValue, draw_form, truncate};
+use crate::tui::model::Model;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    if m.welcome.open.is_some() {
+        return vec![("Enter", "open"), ("Esc", "cancel")];
+    }
+    let mut k = vec![
+        ("↑↓", "choose"),
+        ("Enter", "go"),
+        ("n", "new"),
+        ("o", "open"),
+    ];
+    if m.welcome.resume.is_some() {
+        k.push(("r", "resume"));
+    }
+    k.extend([("?", "help"), ("q", "quit")]);
+    k
+}
+
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let [intro, choices, rest] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(8),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let intro_lines = vec![
+        Line::raw(""),
+        Line::styled(
+            "  Turn fresh Linux machines into a kubeadm Kubernetes cluster over SSH.",
+            t.title(),
+        ),
+        Line::styled(
+            "  Nodes → network → versions → review → install; nothing runs before you say so.",
+            t.dim(),
+        ),
+    ];
+    f.render_widget(Paragraph::new(intro_lines), intro);
+
+    let path = m.config_path.display().to_string();
+    let mut items: Vec<(String, String)> = vec![
+        (
+            "New cluster".into(),
+            "add nodes, choose network and versions, review, install".into(),
+        ),
+        (
+            "Open cluster.toml".into(),
+            format!("edit and install {path}"),
+        ),
+    ];
+    if m.welcome.resume.is_some() {
+        items.push((
+            "Resume".into(),
+            "continue the unfinished install (done steps are skipped)".into(),
+        ));
+    }
+    let mut lines = Vec::new();
+    for (i, (title, what)) in items.iter().enumerate() {
+        let sel = i == m.welcome.selected;
+        let style = if sel { t.selected() } else { t.title() };
+        lines.push(Line::from(vec![
+            Span::styled(if sel { "  › " } else { "    " }, t.focus()),
+            Span::styled(format!(" {title} "), style),
+            Span::styled(
+                format!(
+                    "  {}",
+                    truncate(what, (area.width as usize).saturating_sub(28))
+                ),
+                t.dim(),
+            ),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    f.render_widget(Paragraph::new(lines), choices);
+
+    let mut y = rest;
+    if let Some(input) = &m.welcome.open {
+        let [row, after] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(y);
+        let rows = [FormRow {
+            label: "cluster.toml",
+            value: RowValue::Text {
+                input,
+                placeholder: "./cluster.toml",
+            },
+            focused: true,
+            error: m.welcome.error.clone(),
+        }];
+        draw_form(f, row, &rows, t);
+        y = after;
+    } else if let Some(e) = &m.welcome.error {
+        let [row, after] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(y);
+        f.render_widget(
+            Paragraph::new(Span::styled(format!("  ✗ {e}"), t.err())).wrap(Wrap { trim: false }),
+            row,
+        );
+        y = after;
+    }
+    if let Some(r) = &m.welcome.resume {
+        let mut lines = vec![Line::from(vec![
+            Span::styled("done ", t.dim()),
+            Span::styled(format!("{}/{} steps", r.done, r.total), t.ok()),
+        ])];
+        for (node, step, err) in &r.failed {
+            lines.push(Line::from(vec![
+                Span::styled("failed ", t.err()),
+                Span::styled(format!("{node} · {step} · "), t.title()),
+                Span::raw(truncate(err, (area.width as usize).saturating_sub(30))),
+            ]));
+        }
+        for (node, step) in &r.interrupted {
+            lines.push(Line::from(vec![
+                Span::styled("interrupted ", t.warn()),
+                Span::raw(format!(
+                    "{node} · {step} (checked again before re-applying)"
+                )),
+            ]));
+        }
+        if !r.next.is_empty() {
+            let next: Vec<String> = r.next.iter().map(|(n, s)| format!("{n} {s}")).collect();
+            lines.push(Line::from(vec![
+                Span::styled("next ", t.dim()),
+                Span::raw(truncate(
+                    &next.join(", "),
+                    (area.width as usize).saturating_sub(10),
+                )),
+            ]));
+        }
+        let h = (lines.len() as u16 + 2).min(y.height);
+        let card = Rect { height: h, ..y };
+        let card = card.inner(ratatui::layout::Margin::new(2, 0));
+        f.render_widget(
+            Paragraph::new(lines).block(
+                Block::bordered()
+                    .title(Span::styled(
+                        format!(" Unfinished install · {} ", m.state_dir().display()),
+                        t.warn(),
+                    ))
+                    .border_style(t.warn()),
+            ),
+            card,
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! Drawing: the frame around every screen (title bar, status line, keys line), the help and
+//! quit overlays, and dispatch to `screens::*`. Views read the model and never change it.
+
+use super::model::{Model, Overlay, Screen, StatusKind};
+use super::screens;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+const WIZARD: [Screen; 5] = [
+    Screen::Welcome,
+    Screen::Nodes,
+    Screen::Network,
+    Screen::Versions,
+    Screen::Review,
+];
+
+pub fn view(f: &mut Frame, m: &Model) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "kubewiz needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT} (this one is {}x{}). Enlarge it, or press q.",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [top, body, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    title_bar(f, top, m);
+    match m.screen {
+        Screen::Welcome => screens::welcome::draw(f, body, m),
+        Screen::Nodes => screens::nodes::draw(f, body, m),
+        Screen::Network => screens::network::draw(f, body, m),
+        Screen::Versions => screens::versions::draw(f, body, m),
+        Screen::Review => screens::review::draw(f, body, m),
+        Screen::Install => screens::install::draw(f, body, m),
+        Screen::Join => screens::join::draw(f, body, m),
+        Screen::Done => screens::done::draw(f, body, m),
+    }
+    if let Some(s) = &m.status {
+        let style = match s.kind {
+            StatusKind::Info => m.theme.running(),
+            StatusKind::Ok => m.theme.ok(),
+            StatusKind::Error => m.theme.err(),
+        };
+        f.render_widget(Paragraph::new(Span::styled(s.text.as_str(), style)), status);
+    }
+    keys_line(f, keys, m, &screen_keys(m));
+    match m.overlay {
+        Some(Overlay::Help) => help(f, area, m),
+        Some(Overlay::ConfirmQuit) => confirm_quit(f, area, m),
+        None => {}
+    }
+}
+
+fn title_bar(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let mut spans = vec![Span::styled(" kubewiz ", t.accent())];
+    if let Some(step) = m.screen.wizard_step() {
+        spans.push(Span::styled(format!("{step}/5 "), t.dim()));
+        for (i, s) in WIZARD.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" › ", t.dim()));
+            }
+            if *s == m.screen {
+                spans.push(Span::styled(s.title(), t.title().patch(t.selected())));
+            } else {
+                spans.push(Span::styled(s.title(), t.dim()));
+            }
+        }
+    } else {
+        spans.push(Span::styled(m.screen.title(), t.title()));
+        let name = m.network.name.value();
+        if !name.is_empty() {
+            spans.push(Span::styled(format!("  cluster {name}"), t.dim()));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn screen_keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    match m.screen {
+        Screen::Welcome => screens::welcome::keys(m),
+        Screen::Nodes => screens::nodes::keys(m),
+        Screen::Network => screens::network::keys(m),
+        Screen::Versions => screens::versions::keys(m),
+        Screen::Review => screens::review::keys(m),
+        Screen::Install => screens::install::keys(m),
+        Screen::Join => screens::join::keys(m),
+        Screen::Done => screens::done::keys(m),
+    }
+}
+
+fn keys_line(f: &mut Frame, area: Rect, m: &Model, keys: &[(&str, &str)]) {
+    let t = m.theme;
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for (k, what) in keys {
+        let w = k.chars().count() + what.chars().count() + 3;
+        if width + w > area.width as usize {
+            break;
+        }
+        width += w;
+        spans.push(Span::styled(format!(" {k}"), t.accent()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle of `w` x `h` centred in `area` (clamped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Draws a bordered popup with `lines`, sized to fit them.
+pub fn popup(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, m: &Model) -> Rect {
+    let w = lines
+        .iter()
+        .map(|l| l.width() as u16)
+        .max()
+        .unwrap_or(20)
+        .max(title.len() as u16 + 4)
+        + 4;
+    let h = lines.len() as u16 + 2;
+    let r = centered(area, w.min(area.width - 2), h);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(Span::styled(format!(" {title} "), m.theme.title()))
+                .border_style(m.theme.accent()),
+        ),
+        r,
+    );
+    r
+}
+
+fn help(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let mut lines = vec![Line::styled(
+        format!("{} — keys", m.screen.title()),
+        t.title(),
+    )];
+    for (k, what) in screen_keys(m) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<12}"), t.accent()),
+            Span::raw(what),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Everywhere", t.title()));
+    for (k, what) in [
+        ("Tab/S-Tab", "next / previous field"),
+        ("↑↓ / j k", "move (arrows inside text fields)"),
+        ("←→ / h l", "change a choice"),
+        ("Enter", "confirm"),
+        ("Esc", "back / close"),
+        ("?", "this help"),
+        ("q / Ctrl-C", "quit (asks first)"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<12}"), t.accent()),
+            Span::raw(what),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("any key closes this help", t.dim()));
+    popup(f, area, "Help", lines, m);
+}
+
+fn confirm_quit(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let mut lines = Vec::new();
+    if m.install.running() {
+        lines.push(Line::raw("Stop the install?"));
+        lines.push(Line::styled(
+            "No new steps start; running ones finish and the journal is saved.",
+            t.dim(),
+        ));
+        lines.push(Line::styled(
+            "Run kubewiz again (Resume) or `kubewiz apply` to continue.",
+            t.dim(),
+        ));
+    } else {
+        lines.push(Line::raw("Quit kubewiz?"));
+        if m.screen.wizard_step().is_some() && m.review.saved.is_none() && !m.nodes.is_empty() {
+            lines.push(Line::styled(
+                "The wizard's settings are not saved (Review → s saves cluster.toml).",
+                t.warn(),
+            ));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", t.accent()),
+        Span::raw(" yes   "),
+        Span::styled("n/Esc", t.accent()),
+        Span::raw(" no"),
+    ]));
+    popup(f, area, "Quit", lines, m);
+}
