@@ -76,7 +76,11 @@ impl fmt::Display for Problem {
         if let Some(field) = &self.field {
             write!(f, "{field}")?;
             if let Some(v) = &self.value {
-                write!(f, " = {}", show_value(v))?;
+                if !v.is_empty() && v.len() < 20 && v.bytes().all(|b| b.is_ascii_digit()) {
+                    write!(f, " = {v}")?;
+                } else {
+                    write!(f, " = {}", show_value(v))?;
+                }
             }
             write!(f, ": ")?;
         }

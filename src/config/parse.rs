@@ -68,7 +68,8 @@ pub(crate) fn parse_problems(text: &str) -> Result<ClusterConfig, Vec<Problem>> 
         }]);
     }
 
-    let (doc, errors) = DeTable::parse_recoverable(text);
+    let (doc, mut errors) = DeTable::parse_recoverable(text);
+    errors.sort_by_key(|e| e.span().map(|s| s.start).unwrap_or(usize::MAX));
     if !errors.is_empty() {
         let mut out: Vec<Problem> = errors
             .iter()
@@ -267,54 +268,46 @@ fn overlaps(span: &Range<usize>, at: &Range<usize>) -> bool {
     span.start <= at.start && at.start < span.end.max(span.start + 1)
 }
 
-/// The deepest key path whose key or value covers `at` (for type errors).
-fn path_at<'a>(t: &'a DeTable<'a>, at: &Range<usize>, segs: &mut Vec<Seg<'a>>, depth: usize) {
-    if depth > 6 {
-        return;
+/// The deepest key path whose key or value covers `at` (for type errors). Table values only
+/// span their header, so children are searched first.
+fn path_at<'a>(t: &'a DeTable<'a>, at: &Range<usize>, depth: usize) -> Option<Vec<Seg<'a>>> {
+    if depth > 8 {
+        return None;
     }
     for (k, v) in t.iter() {
-        if overlaps(&k.span(), at) || overlaps(&v.span(), at) {
-            segs.push(Seg::Key(k.get_ref().as_ref()));
-            value_path(v, at, segs, depth + 1);
-            return;
+        if let Some(mut inner) = value_path(v, at, depth + 1) {
+            inner.insert(0, Seg::Key(k.get_ref().as_ref()));
+            return Some(inner);
+        }
+        if overlaps(&k.span(), at) {
+            return Some(vec![Seg::Key(k.get_ref().as_ref())]);
         }
     }
-    // Array-of-tables values may not cover their header: try the children anyway.
-    for (k, v) in t.iter() {
-        if let DeValue::Array(a) = v.get_ref() {
-            for (i, item) in a.iter().enumerate() {
-                if overlaps(&item.span(), at) {
-                    segs.push(Seg::Key(k.get_ref().as_ref()));
-                    segs.push(Seg::Index(i));
-                    if let DeValue::Table(inner) = item.get_ref() {
-                        path_at(inner, at, segs, depth + 1);
-                    }
-                    return;
-                }
-            }
-        }
-    }
+    None
 }
 
 fn value_path<'a>(
     v: &'a Spanned<DeValue<'a>>,
     at: &Range<usize>,
-    segs: &mut Vec<Seg<'a>>,
     depth: usize,
-) {
+) -> Option<Vec<Seg<'a>>> {
     match v.get_ref() {
-        DeValue::Table(t) => path_at(t, at, segs, depth),
+        DeValue::Table(t) => {
+            if let Some(p) = path_at(t, at, depth) {
+                return Some(p);
+            }
+        }
         DeValue::Array(a) => {
             for (i, item) in a.iter().enumerate() {
-                if overlaps(&item.span(), at) {
-                    segs.push(Seg::Index(i));
-                    value_path(item, at, segs, depth + 1);
-                    return;
+                if let Some(mut inner) = value_path(item, at, depth + 1) {
+                    inner.insert(0, Seg::Index(i));
+                    return Some(inner);
                 }
             }
         }
         _ => {}
     }
+    overlaps(&v.span(), at).then(Vec::new)
 }
 
 fn value_text<'a>(t: &'a DeTable<'a>, segs: &[Seg<'_>]) -> Option<Cow<'a, str>> {
@@ -345,10 +338,10 @@ fn value_text<'a>(t: &'a DeTable<'a>, segs: &[Seg<'_>]) -> Option<Cow<'a, str>> 
 /// Turns serde's first error into a problem with the field path, the position and a fix.
 fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
     let msg = e.message().trim().to_string();
-    let mut segs = Vec::new();
-    if let Some(span) = e.span() {
-        path_at(doc, &span, &mut segs, 0);
-    }
+    let segs = e
+        .span()
+        .and_then(|span| path_at(doc, &span, 0))
+        .unwrap_or_default();
     let position = e.span().map(|s| line_col(text, s.start));
     let mut path = render_path(&segs);
 
@@ -429,19 +422,21 @@ fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
         }
         Some("u64") | Some("u32") => "write a whole number without quotes, e.g. 10".to_string(),
         Some("a boolean") => "write true or false without quotes".to_string(),
-        Some(e) if e.contains("string") => {
-            "put the value in double quotes, e.g. \"...\"".to_string()
-        }
+        Some(e) if e.contains("string") => match &got {
+            Some(g) if !g.starts_with('a') => format!("put the value in double quotes: \"{g}\""),
+            _ => "put the value in double quotes, e.g. \"...\"".to_string(),
+        },
         Some(e) => format!("write {e}"),
         None => "see config.sample.toml for the expected form".to_string(),
+    };
+    let message = match got {
+        Some(g) if !msg.contains(g.trim_matches('"')) => format!("{msg} (found {})", show_got(&g)),
+        _ => msg,
     };
     Problem {
         field: (!path.is_empty()).then_some(path),
         value: None,
-        message: match got {
-            Some(g) if msg.starts_with("invalid") => format!("{msg} (found {})", show_got(&g)),
-            _ => msg,
-        },
+        message,
         fix: Some(fix),
         position,
     }

@@ -44,17 +44,35 @@ pub fn validate<'c>(
     let minor = match catalog.minor_for(&c.kubernetes_version) {
         Ok(m) => Some(m),
         Err(e) => {
-            let fix = match &e {
-                CatalogError::Malformed { .. } => "write the exact version as X.Y.Z",
-                CatalogError::UnknownMinor { .. } => {
-                    "pick a version from 1.25.0 to the newest 1.37.x"
+            let (msg, fix) = match e {
+                CatalogError::Malformed { hint, .. } => {
+                    ("not an exact Kubernetes version".to_string(), hint)
                 }
-                CatalogError::UnknownPatch { .. } => "pick a patch the catalog knows",
+                CatalogError::UnknownMinor {
+                    minor,
+                    first,
+                    last,
+                    suggest,
+                } => (
+                    format!("Kubernetes {minor} is not supported: kubewiz knows {first} to {last}"),
+                    format!("pick a version the catalog knows, e.g. \"{suggest}\""),
+                ),
+                CatalogError::UnknownPatch {
+                    version,
+                    minor,
+                    latest,
+                } => (
+                    format!(
+                        "Kubernetes {version} does not exist (yet): {minor} patches go from \
+                         {minor}.0 to {minor}.{latest}"
+                    ),
+                    format!("use \"{minor}.{latest}\" (the latest known) or an older patch"),
+                ),
             };
             p.push(Problem::field(
                 "cluster.kubernetes_version",
                 &c.kubernetes_version,
-                e.to_string(),
+                msg,
                 fix,
             ));
             None
