@@ -9,6 +9,20 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Writes to stdout; a closed pipe (`kubewiz plan | head`) is not an error worth a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
@@ -195,7 +209,7 @@ fn plan(path: &Path, node: Option<&str>) -> u8 {
     }
     match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
         Ok(p) => {
-            print!("{}", crate::plan::print::render_plan(&p, node));
+            out_raw!("{}", crate::plan::print::render_plan(&p, node));
             EXIT_OK
         }
         Err(e) => {
@@ -225,7 +239,7 @@ fn status(path: &Path) -> u8 {
             return EXIT_USAGE;
         }
     };
-    print!("{}", render_status(&cfg, &plan, j.as_ref()));
+    out_raw!("{}", render_status(&cfg, &plan, j.as_ref()));
     let all_done = cfg.nodes.iter().all(|n| {
         plan.tasks
             .iter()
@@ -307,7 +321,7 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
             let name = target.name.clone();
             let mut sink = |l: crate::ssh::Line| match l {
                 crate::ssh::Line::Stdout(t) | crate::ssh::Line::Stderr(t) => {
-                    println!("[{name}] reset: {}", redactor.redact(&t))
+                    out!("[{name}] reset: {}", redactor.redact(&t))
                 }
                 crate::ssh::Line::Structured(_) => {}
             };
@@ -325,7 +339,7 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
     for (n, r) in nodes.iter().zip(results) {
         match r {
             Ok(Some(0)) => {
-                println!("[{}] reset done", n.name);
+                out!("[{}] reset done", n.name);
                 if let Some(j) = j.as_mut() {
                     j.forget_node(&n.name);
                 }
@@ -361,7 +375,7 @@ async fn check(path: &Path, connect: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    println!("{}: configuration is valid ({} nodes)", path.display(), cfg.nodes.len());
+    out!("{}: configuration is valid ({} nodes)", path.display(), cfg.nodes.len());
     if !connect {
         return EXIT_OK;
     }
@@ -388,7 +402,7 @@ async fn check(path: &Path, connect: bool) -> u8 {
     for (n, r) in cfg.nodes.iter().zip(results) {
         match r {
             Ok(f) => {
-                println!(
+                out!(
                     "[{}] connected: {} {} · kernel {} · cgroup v{} · {} CPU · {} MB · swap {} MB",
                     n.name, f.os_id, f.os_version, f.kernel, f.cgroup_version, f.cpus, f.memory_mb, f.swap_mb
                 );
@@ -406,7 +420,7 @@ async fn check(path: &Path, connect: bool) -> u8 {
     let findings = engine::preflight::evaluate(&cfg, &facts);
     for (n, ws) in &findings.warnings {
         for w in ws {
-            println!("[{n}] warning: {w}");
+            out!("[{n}] warning: {w}");
         }
     }
     for (n, rs) in &findings.refusals {
@@ -415,7 +429,7 @@ async fn check(path: &Path, connect: bool) -> u8 {
         }
     }
     if findings.ok() {
-        println!("preflight passed on every node");
+        out!("preflight passed on every node");
         EXIT_OK
     } else {
         EXIT_FAILED

@@ -351,3 +351,98 @@ impl RunLock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> ClusterConfig {
+        crate::config::parse_and_validate(
+            r#"
+[cluster]
+name = "t"
+kubernetes_version = "1.25.3"
+[[node]]
+name = "cp"
+address = "192.0.2.10"
+role = "control-plane"
+"#,
+            Path::new("cluster.toml"),
+        )
+        .expect("valid config")
+    }
+
+    #[test]
+    fn saves_atomically_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        ensure_state_dir(dir.path()).unwrap();
+        let mut j = Journal::new(dir.path(), &cfg());
+        j.record("cp", "192.0.2.10", StepId::Swap, StepState::Running);
+        j.record("cp", "192.0.2.10", StepId::Swap, StepState::Done);
+        j.save().unwrap();
+        let back = Journal::load(dir.path()).unwrap().unwrap();
+        assert!(back.is_done("cp", StepId::Swap));
+        assert_eq!(back.step("cp", StepId::Swap).unwrap().attempts, 1);
+        assert!(!dir.path().join("state.json.tmp").exists());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path().join("state.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dmode = fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(dmode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn running_becomes_interrupted_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::new(dir.path(), &cfg());
+        j.record("cp", "192.0.2.10", StepId::Containerd, StepState::Running);
+        j.save().unwrap();
+        let mut back = Journal::load(dir.path()).unwrap().unwrap();
+        assert!(back.mark_running_interrupted());
+        assert_eq!(back.step("cp", StepId::Containerd).unwrap().state, StepState::Interrupted);
+    }
+
+    #[test]
+    fn garbage_is_moved_aside_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("state.json"), b"{\"version\": 1, \"clus").unwrap();
+        let err = Journal::load(dir.path()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unreadable"), "{msg}");
+        assert!(msg.contains("moved aside"), "{msg}");
+        assert!(!dir.path().join("state.json").exists());
+        let kept: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("state.json.corrupt-"))
+            .collect();
+        assert_eq!(kept.len(), 1);
+        // The next load starts afresh.
+        assert!(Journal::load(dir.path()).unwrap().is_none());
+    }
+
+    #[test]
+    fn second_lock_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RunLock::acquire(dir.path()).unwrap();
+        let err = RunLock::acquire(dir.path()).err().expect("second lock refused");
+        assert!(err.to_string().contains("another kubewiz"), "{err}");
+        drop(first);
+        RunLock::acquire(dir.path()).expect("free again");
+    }
+
+    #[test]
+    fn initialised_cluster_refuses_cidr_and_cni_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg();
+        let mut j = Journal::new(dir.path(), &c);
+        j.record("cp", "192.0.2.10", StepId::Init, StepState::Done);
+        let mut changed = c.clone();
+        changed.cluster.pod_cidr = "10.250.0.0/16".into();
+        changed.cluster.cni = crate::config::Cni::Flannel;
+        let msg = j.check_compatible(&changed).unwrap_err().to_string();
+        assert!(msg.contains("cluster.pod_cidr"), "{msg}");
+        assert!(msg.contains("cluster.cni"), "{msg}");
+        assert!(j.check_compatible(&c).is_ok());
+    }
+}
