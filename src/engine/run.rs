@@ -372,10 +372,13 @@ impl Scheduler {
                 });
             }
         }
+        // Only the nodes whose preflight runs now can be refused: nodes installed by an
+        // earlier run keep their recorded facts and are not re-judged.
+        let ready_nodes: HashSet<&str> = ready.iter().map(|&i| sh.plan.tasks[i].node.as_str()).collect();
         let refused: Vec<String> = findings
             .refusals
             .iter()
-            .filter(|(_, v)| !v.is_empty())
+            .filter(|(k, v)| !v.is_empty() && ready_nodes.contains(k.as_str()))
             .map(|(k, _)| k.clone())
             .collect();
         for &i in &ready {
