@@ -11,5 +11,5 @@ mod connections;
 mod joinwatch;
 mod manifests;
 mod run;
-pub use run::{Command, EngineError, Options, Run, start};
+pub use run::{Command, EngineError, Options, Run, start, start_with_plan};
 pub mod printer;

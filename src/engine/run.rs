@@ -97,6 +97,18 @@ enum Outcome {
 
 /// Starts an install/converge run in the background. Must be called inside a tokio runtime.
 pub fn start(config_path: &Path, config: ClusterConfig, options: Options) -> Result<Run, EngineError> {
+    let plan = crate::plan::build(&config, crate::catalog::Catalog::builtin())
+        .map_err(|e| EngineError::Plan(e.to_string()))?;
+    start_with_plan(config_path, config, plan, options)
+}
+
+/// Runs a given plan (the benchmarks run synthetic plans through the real engine).
+pub fn start_with_plan(
+    config_path: &Path,
+    config: ClusterConfig,
+    plan: Plan,
+    options: Options,
+) -> Result<Run, EngineError> {
     let state_dir = super::journal::state_dir(config_path);
     super::journal::ensure_state_dir(&state_dir).map_err(|source| EngineError::Io {
         path: state_dir.clone(),
@@ -115,8 +127,6 @@ pub fn start(config_path: &Path, config: ClusterConfig, options: Options) -> Res
         None => Journal::new(&state_dir, &config),
     };
     journal.save()?;
-    let plan = crate::plan::build(&config, crate::catalog::Catalog::builtin())
-        .map_err(|e| EngineError::Plan(e.to_string()))?;
 
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
