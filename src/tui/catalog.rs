@@ -1,5 +1,4 @@
-//! The versions the wizard offers. Temporary table until `crate::catalog` (assets/catalog.toml)
-//! lands; then `choices()` becomes a projection of the real catalog.
+//! The versions the wizard offers: a projection of `crate::catalog` (assets/catalog.toml).
 
 use crate::config::Cni;
 
@@ -32,41 +31,43 @@ pub fn minor_of(version: &str) -> (u32, u32) {
     (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
 
-fn v(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+fn cni_list(v: &crate::catalog::CniVersions) -> Vec<String> {
+    let mut out = vec![v.default.clone()];
+    for a in v.allowed.iter().rev() {
+        if !out.contains(a) {
+            out.push(a.clone());
+        }
+    }
+    out
 }
 
-/// Newest first, as the list shows them.
+/// The seed guide's version: offered next to the newest 1.25 patch.
+pub const SEED_VERSION: &str = "1.25.3";
+
+/// Newest first, as the list shows them: the latest patch of every minor in the catalog
+/// (assets/catalog.toml), plus the seed guide's 1.25.3.
 pub fn choices() -> Vec<VersionChoice> {
-    let rows: [(&str, bool, &[&str], &[&str]); 13] = [
-        ("1.37.0", true, &["3.32.1"], &["0.28.9"]),
-        ("1.36.2", true, &["3.32.1"], &["0.28.9"]),
-        ("1.35.4", true, &["3.32.1"], &["0.28.9"]),
-        ("1.34.6", false, &["3.32.1"], &["0.28.9"]),
-        ("1.33.9", false, &["3.31.4"], &["0.28.9"]),
-        ("1.32.12", false, &["3.31.4"], &["0.28.9"]),
-        ("1.31.14", false, &["3.30.5"], &["0.28.9"]),
-        ("1.30.14", false, &["3.29.6"], &["0.28.9"]),
-        ("1.29.15", false, &["3.29.6"], &["0.28.9"]),
-        ("1.28.2", false, &["3.26.5"], &["0.22.0"]),
-        ("1.27.6", false, &["3.26.5"], &["0.22.0"]),
-        ("1.26.9", false, &["3.26.5", "3.24.6"], &["0.22.0"]),
-        ("1.25.3", false, &["3.24.6", "3.26.5"], &["0.22.0"]),
-    ];
-    rows.iter()
-        .map(|(ver, sup, calico, flannel)| VersionChoice {
-            version: ver.to_string(),
-            supported: *sup,
-            calico: v(calico),
-            flannel: v(flannel),
-        })
-        .collect()
+    let cat = crate::catalog::Catalog::builtin();
+    let mut out = Vec::new();
+    for m in cat.minors().iter().rev() {
+        let mut row = VersionChoice {
+            version: format!("{}.{}", m.version, m.latest_patch),
+            supported: m.supported_upstream,
+            calico: cni_list(&m.calico),
+            flannel: cni_list(&m.flannel),
+        };
+        out.push(row.clone());
+        if SEED_VERSION.starts_with(&format!("{}.", m.version)) && row.version != SEED_VERSION {
+            row.version = SEED_VERSION.to_string();
+            out.push(row);
+        }
+    }
+    out
 }
 
 /// The default image repository for a mirror (what `image_repository` falls back to).
 pub fn default_image_repository(mirror: crate::config::Mirror) -> &'static str {
-    match mirror {
-        crate::config::Mirror::Upstream => "registry.k8s.io",
-        crate::config::Mirror::Aliyun => "registry.aliyuncs.com/google_containers",
-    }
+    &crate::catalog::Catalog::builtin()
+        .mirror(mirror)
+        .image_repository
 }

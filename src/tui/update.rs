@@ -61,7 +61,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     fingerprints,
                     lines,
                 } => {
-                    if m.nodes_ui.prompt.is_none() && m.screen == Screen::Nodes {
+                    if m.nodes_ui.prompt.is_none()
+                        && m.nodes_ui.form.is_none()
+                        && m.screen == Screen::Nodes
+                    {
                         m.nodes_ui.selected = i;
                         m.nodes_ui.prompt = Some(NodesPrompt::TrustKey { node: i });
                     }
@@ -71,7 +74,19 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     }
                 }
                 ProbeOutcome::ChangedHostKey(e) => ProbeState::ChangedHostKey(e),
-                ProbeOutcome::AuthFailed(e) => ProbeState::AuthFailed(e),
+                ProbeOutcome::AuthFailed(e) => {
+                    if m.nodes_ui.prompt.is_none()
+                        && m.nodes_ui.form.is_none()
+                        && m.screen == Screen::Nodes
+                    {
+                        m.nodes_ui.selected = i;
+                        m.nodes_ui.prompt = Some(NodesPrompt::Password {
+                            node: i,
+                            input: SecretInput::default(),
+                        });
+                    }
+                    ProbeState::AuthFailed(e)
+                }
                 ProbeOutcome::Failed(e) => ProbeState::Failed(e),
             };
             vec![]
@@ -653,8 +668,7 @@ pub fn network_check(m: &Model) -> validate::NetworkCheck {
 }
 
 pub fn cluster_name_error(m: &Model) -> Option<String> {
-    validate::hostname_error(m.network.name.value().trim())
-        .map(|e| e.replacen("name", "cluster name", 1))
+    validate::cluster_name_error(m.network.name.value().trim())
 }
 
 fn network_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
@@ -729,13 +743,7 @@ pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
         .iter()
         .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
         .collect();
-    validate::version_findings(
-        &m.version().version,
-        m.network.cni,
-        &m.cni_version().unwrap_or_default(),
-        m.network.proxy,
-        &nodes,
-    )
+    validate::version_findings(&m.to_config(), &nodes)
 }
 
 fn versions_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
@@ -871,8 +879,11 @@ fn review_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
             }]);
         }
         KeyCode::Char('i') => {
+            let problems = validate::config_problems(&cfg);
             if let Some(e) = nodes_error(m) {
                 error(m, e);
+            } else if let Some(p) = problems.first() {
+                error(m, format!("cannot install yet: {p}"));
             } else {
                 m.review.confirm_install = true;
             }

@@ -1,50 +1,35 @@
-//! Live validation for the forms. The network rules use `ipnet` directly until
-//! `crate::config`'s validation lands; the messages name the field, the value and the fix.
+//! Live validation for the forms: field rules from `crate::config::rules`, version checks
+//! from `crate::catalog`, and the network checks (with `ipnet`) phrased for the form:
+//! each message names the field, the value and the fix.
 
-use crate::config::{Cni, ProxyMode, Role};
+use crate::catalog::{Catalog, Severity};
+use crate::config::{ClusterConfig, Cni, ProxyMode, Role};
 use crate::facts::Facts;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-/// RFC 1123 hostname (lower case labels of a-z 0-9 '-', not starting or ending with '-').
+fn rule(value: &str, r: crate::config::rules::RuleResult<impl Sized>) -> Option<String> {
+    r.err().map(|(what, fix)| {
+        if value.is_empty() {
+            format!("required: {fix}")
+        } else {
+            format!("`{value}`: {what}; {fix}")
+        }
+    })
+}
+
+/// A node name: an RFC 1123 hostname (config's rule).
 pub fn hostname_error(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("name is required".into());
-    }
-    if name.len() > 253 {
-        return Some("name is longer than 253 characters".into());
-    }
-    for label in name.split('.') {
-        if label.is_empty() || label.len() > 63 {
-            return Some(format!(
-                "`{name}`: each dot-separated part must be 1-63 characters"
-            ));
-        }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Some(format!(
-                "`{name}`: use lower-case letters, digits and '-' only (e.g. k8s-node01)"
-            ));
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Some(format!("`{name}`: must not start or end with '-'"));
-        }
-    }
-    None
+    rule(name, crate::config::rules::hostname(name))
+}
+
+/// The cluster name: a DNS label (config's rule).
+pub fn cluster_name_error(name: &str) -> Option<String> {
+    rule(name, crate::config::rules::dns_label(name))
 }
 
 pub fn address_error(address: &str) -> Option<String> {
-    if address.is_empty() {
-        return Some("address is required".into());
-    }
-    match address.parse::<IpAddr>() {
-        Ok(_) => None,
-        Err(_) => Some(format!(
-            "`{address}` is not an IP address (e.g. 192.168.147.130)"
-        )),
-    }
+    rule(address, crate::config::rules::node_address(address))
 }
 
 pub fn port_error(port: &str) -> Option<String> {
@@ -61,18 +46,7 @@ pub fn user_error(user: &str) -> Option<String> {
     if user.is_empty() {
         return None; // default from [ssh]
     }
-    let ok = user
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && user
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    if ok {
-        None
-    } else {
-        Some(format!("`{user}` is not a Unix user name"))
-    }
+    rule(user, crate::config::rules::unix_user(user))
 }
 
 /// The outcome of checking the network screen.
@@ -188,76 +162,89 @@ fn finding(level: Level, text: String) -> Finding {
     Finding { level, text }
 }
 
-/// Warnings for the chosen versions, from the facts probed on the Nodes screen.
+/// Problems of the chosen versions, from the catalog and the facts probed on the Nodes
+/// screen (`Catalog::node_compat` + `node_resources`, the same rules as the engine's
+/// preflight). The same message on several nodes is shown once, naming them all.
 pub fn version_findings(
-    version: &str,
-    cni: Cni,
-    cni_version: &str,
-    proxy: ProxyMode,
+    cfg: &ClusterConfig,
     nodes: &[(String, Role, Option<Facts>)],
 ) -> Vec<Finding> {
-    let (_, minor) = super::catalog::minor_of(version);
+    let cat = Catalog::builtin();
+    let c = &cfg.cluster;
+    let minor = match cat.minor_for(&c.kubernetes_version) {
+        Ok(m) => m,
+        Err(e) => return vec![finding(Level::Error, e.to_string())],
+    };
     let mut out = Vec::new();
-    if minor >= 35 && proxy == ProxyMode::Ipvs {
+    if c.proxy_mode == ProxyMode::Ipvs && minor.ipvs_deprecated {
         out.push(finding(
             Level::Warning,
-            format!("kube-proxy IPVS mode is deprecated as of 1.35 (you chose {version}); iptables is the safe default"),
+            format!(
+                "kube-proxy IPVS mode is deprecated from 1.35 ({} chosen); iptables is the safe default",
+                c.kubernetes_version
+            ),
         ));
     }
-    let (_, cni_minor) = super::catalog::minor_of(cni_version);
+    let cni_version = cat.cni_version_for(minor, cfg).to_string();
+    if let Some(rel) = cat.cni_release(c.cni, &cni_version)
+        && !rel.tested_with(minor)
+    {
+        out.push(finding(
+            Level::Warning,
+            format!(
+                "{} {cni_version} is not in upstream's tested range for {} (tested {}..{})",
+                c.cni.as_str(),
+                minor.version,
+                rel.tested_from,
+                rel.tested_to
+            ),
+        ));
+    }
+    // message -> (level, nodes)
+    let mut grouped: Vec<(Level, String, Vec<String>)> = Vec::new();
     for (name, role, facts) in nodes {
         let Some(f) = facts else { continue };
-        let kernel = f.kernel_version();
-        let cgroup_v1 = f.cgroup_version == 1;
-        if minor >= 35 && cgroup_v1 {
-            let os = format!("{} {}", f.os_id, f.os_version);
-            out.push(finding(
-                Level::Error,
-                format!(
-                    "{name}: {os} with kernel {} uses cgroup v1; kubelet {version} (1.35+) refuses cgroup v1 — choose 1.34 or older, or upgrade the OS",
-                    f.kernel
-                ),
-            ));
-        }
-        if cni == Cni::Calico
-            && cni_minor >= 27
-            && let Some(k) = kernel
-            && k < (5, 10)
-        {
-            out.push(finding(
-                Level::Warning,
-                format!(
-                    "{name}: kernel {} — Calico {cni_version} wants kernel >= 5.10",
-                    f.kernel
-                ),
-            ));
-        }
-        if *role == Role::ControlPlane && (f.cpus < 2 || f.memory_mb < 1700) {
-            out.push(finding(
-                Level::Error,
-                format!(
-                    "{name}: a control plane needs >= 2 CPUs and >= 1700 MB memory (has {} CPU, {} MB)",
-                    f.cpus, f.memory_mb
-                ),
-            ));
+        let mut found = cat.node_compat(minor, cfg, f);
+        found.extend(cat.node_resources(*role, f));
+        for fd in found {
+            if fd.message.contains("IPVS") {
+                continue; // said once above
+            }
+            let level = match fd.severity {
+                Severity::Refuse => Level::Error,
+                Severity::Warn => Level::Warning,
+            };
+            match grouped.iter_mut().find(|(_, m, _)| *m == fd.message) {
+                Some(g) => g.2.push(name.clone()),
+                None => grouped.push((level, fd.message, vec![name.clone()])),
+            }
         }
         if f.swap_mb > 0 {
-            out.push(finding(
-                Level::Info,
-                format!(
-                    "{name}: swap ({} MB) will be turned off now and at boot",
-                    f.swap_mb
-                ),
-            ));
-        }
-        if minor >= 36 && f.os_id == "centos" && f.os_version.starts_with('7') {
-            out.push(finding(
-                Level::Error,
-                format!("{name}: kubelet 1.36+ needs containerd 2.x, not available for CentOS 7"),
-            ));
+            let msg = "swap will be turned off now and at boot".to_string();
+            match grouped.iter_mut().find(|(_, m, _)| *m == msg) {
+                Some(g) => g.2.push(name.clone()),
+                None => grouped.push((Level::Info, msg, vec![name.clone()])),
+            }
         }
     }
+    grouped.sort_by(|a, b| b.0.cmp(&a.0));
+    for (level, msg, names) in grouped {
+        let who = if names.len() > 3 {
+            format!("{}, {} and {} more", names[0], names[1], names.len() - 2)
+        } else {
+            names.join(", ")
+        };
+        out.push(finding(level, format!("{who}: {msg}")));
+    }
     out
+}
+
+/// Every problem `kubewiz check` would report for this config (the config module's rules).
+pub fn config_problems(cfg: &ClusterConfig) -> Vec<String> {
+    match crate::config::validate(cfg, Catalog::builtin()) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems.iter().map(|p| p.to_string()).collect(),
+    }
 }
 
 #[cfg(test)]

@@ -110,12 +110,21 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             Span::raw(format!(" {:<15} {}", n.address, n.role.as_str())),
         ]));
     }
+    let problems = crate::tui::validate::config_problems(&cfg);
+    if !problems.is_empty() {
+        lines.push(Line::raw(""));
+        for p in &problems {
+            lines.push(Line::styled(format!("✗ {p}"), t.err()));
+        }
+    }
     let mut title = format!(" {} ", m.config_path.display());
     if m.review.saved.is_some() {
         title.push_str("· saved ");
     }
     f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(Block::bordered().title(Span::styled(title, t.title()))),
         left,
     );
 

@@ -1,0 +1,800 @@
+//! The wizard's `update` driven by key events and background results, without a terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubewiz::config::{ClusterConfig, Cni, Role};
+use kubewiz::engine::{Event, Failure, NodeSummary, Summary};
+use kubewiz::facts::Facts;
+use kubewiz::plan::StepId;
+use kubewiz::tui::model::*;
+use kubewiz::tui::msg::ProbeOutcome;
+use kubewiz::tui::{Effect, Model, Msg, Screen, update};
+use std::path::PathBuf;
+
+fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+fn ch(m: &mut Model, c: char) -> Vec<Effect> {
+    press(m, KeyCode::Char(c))
+}
+fn typ(m: &mut Model, s: &str) {
+    for c in s.chars() {
+        assert!(ch(m, c).is_empty());
+    }
+}
+fn tab(m: &mut Model) {
+    press(m, KeyCode::Tab);
+}
+fn backtab(m: &mut Model) {
+    update(
+        m,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+}
+fn clear(m: &mut Model) {
+    update(
+        m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+}
+
+fn model() -> Model {
+    Model::new(PathBuf::from("/tmp/kw-test/cluster.toml"))
+}
+
+/// Adds a node through the form (the form must be open).
+fn fill_node(m: &mut Model, name: &str, address: &str) {
+    typ(m, name);
+    tab(m);
+    typ(m, address);
+    assert!(press(m, KeyCode::Enter).is_empty());
+}
+
+fn with_nodes() -> Model {
+    let mut m = model();
+    press(&mut m, KeyCode::Enter); // Welcome: new cluster → Nodes with the form open
+    assert_eq!(m.screen, Screen::Nodes);
+    fill_node(&mut m, "k8s-master", "192.168.147.130");
+    ch(&mut m, 'a');
+    fill_node(&mut m, "k8s-node01", "192.168.147.131");
+    ch(&mut m, 'a');
+    fill_node(&mut m, "k8s-node02", "192.168.147.132");
+    m
+}
+
+fn centos7() -> Facts {
+    Facts {
+        os_id: "centos".into(),
+        os_version: "7".into(),
+        os_family: "rhel".into(),
+        kernel: "3.10.0-1160.el7.x86_64".into(),
+        cgroup_version: 1,
+        cpus: 2,
+        memory_mb: 3770,
+        hostname: "k8s-master".into(),
+        can_sudo: true,
+        ..Facts::default()
+    }
+}
+
+#[test]
+fn new_cluster_from_empty_to_install() {
+    let mut m = with_nodes();
+    assert_eq!(m.nodes.len(), 3);
+    assert_eq!(m.nodes[0].config.role, Role::ControlPlane);
+    assert_eq!(m.nodes[1].config.role, Role::Worker);
+    assert!(m.nodes_ui.form.is_none());
+
+    ch(&mut m, 'n');
+    assert_eq!(m.screen, Screen::Network);
+    // Cluster name.
+    clear(&mut m);
+    typ(&mut m, "demo");
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+
+    let eff = ch(&mut m, 's');
+    let [Effect::Save { path, config }] = eff.as_slice() else {
+        panic!("expected a save, got {eff:?}");
+    };
+    assert_eq!(path, &PathBuf::from("/tmp/kw-test/cluster.toml"));
+    assert_eq!(config.cluster.name, "demo");
+    assert_eq!(config.nodes.len(), 3);
+    assert_eq!(config.nodes[2].address, "192.168.147.132");
+    assert_eq!(config.nodes[2].user, None, "empty user = [ssh] default");
+
+    // Install: confirm, save, then start.
+    assert!(ch(&mut m, 'i').is_empty());
+    assert!(m.review.confirm_install);
+    let eff = ch(&mut m, 'y');
+    assert!(matches!(eff.as_slice(), [Effect::Save { .. }]));
+    let eff = update(&mut m, Msg::Saved(Ok(path.clone())));
+    assert!(matches!(eff.as_slice(), [Effect::StartInstall { .. }]));
+    assert_eq!(m.screen, Screen::Install);
+    assert!(m.install.running());
+    assert_eq!(m.install.nodes.len(), 3);
+}
+
+#[test]
+fn node_form_validation_messages() {
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    typ(&mut m, "Bad_Name");
+    tab(&mut m);
+    typ(&mut m, "10.0.0.300");
+    tab(&mut m);
+    typ(&mut m, "99999");
+    let form = m.nodes_ui.form.clone().unwrap();
+    let errs = kubewiz::tui::update::visible_node_errors(&m, &form);
+    let text: Vec<_> = errs.iter().map(|(_, e)| e.as_str()).collect();
+    assert_eq!(errs.len(), 3, "{text:?}");
+    assert!(
+        text[0].contains("Bad_Name") && text[0].contains("k8s") || text[0].contains("bad-name"),
+        "{text:?}"
+    );
+    assert!(text[1].contains("not an IP address"), "{text:?}");
+    assert!(text[2].contains("not a port"), "{text:?}");
+
+    // Enter refuses and moves focus to the first wrong field.
+    press(&mut m, KeyCode::Enter);
+    assert!(m.nodes.is_empty());
+    assert_eq!(m.nodes_ui.form.as_ref().unwrap().focus, F_NAME);
+
+    // Empty required fields are reported only after a submit.
+    let mut m2 = model();
+    press(&mut m2, KeyCode::Enter);
+    let form = m2.nodes_ui.form.clone().unwrap();
+    assert!(kubewiz::tui::update::visible_node_errors(&m2, &form).is_empty());
+    press(&mut m2, KeyCode::Enter);
+    let form = m2.nodes_ui.form.clone().unwrap();
+    assert_eq!(
+        kubewiz::tui::update::visible_node_errors(&m2, &form).len(),
+        2
+    );
+
+    // Duplicates.
+    let mut m = with_nodes();
+    ch(&mut m, 'a');
+    typ(&mut m, "k8s-node01");
+    tab(&mut m);
+    typ(&mut m, "192.168.147.130");
+    let form = m.nodes_ui.form.clone().unwrap();
+    let errs = kubewiz::tui::update::visible_node_errors(&m, &form);
+    assert!(errs[0].1.contains("already exists"), "{errs:?}");
+    assert!(errs[1].1.contains("k8s-master"), "{errs:?}");
+}
+
+#[test]
+fn role_port_user_and_edit() {
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    typ(&mut m, "cp1");
+    tab(&mut m);
+    typ(&mut m, "192.0.2.10");
+    tab(&mut m);
+    typ(&mut m, "2222");
+    tab(&mut m);
+    typ(&mut m, "ops");
+    tab(&mut m); // role
+    ch(&mut m, 'l'); // toggles: control-plane → worker
+    ch(&mut m, 'h'); // back to control-plane
+    tab(&mut m);
+    typ(&mut m, "~/.ssh/kw");
+    backtab(&mut m);
+    assert_eq!(m.nodes_ui.form.as_ref().unwrap().focus, F_ROLE);
+    press(&mut m, KeyCode::Enter);
+    let n = &m.nodes[0].config;
+    assert_eq!(n.port, Some(2222));
+    assert_eq!(n.user.as_deref(), Some("ops"));
+    assert_eq!(n.role, Role::ControlPlane);
+    assert_eq!(n.identity_file, Some(PathBuf::from("~/.ssh/kw")));
+
+    // Edit: change the address → the node must be tested again.
+    m.nodes[0].probe = ProbeState::Ok;
+    ch(&mut m, 'e');
+    tab(&mut m);
+    clear(&mut m);
+    typ(&mut m, "192.0.2.11");
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.nodes.len(), 1);
+    assert_eq!(m.nodes[0].config.address, "192.0.2.11");
+    assert_eq!(m.nodes[0].probe, ProbeState::Untested);
+
+    // Remove asks first.
+    ch(&mut m, 'd');
+    ch(&mut m, 'n');
+    assert_eq!(m.nodes.len(), 1);
+    ch(&mut m, 'd');
+    ch(&mut m, 'y');
+    assert!(m.nodes.is_empty());
+}
+
+#[test]
+fn nodes_need_a_control_plane() {
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    typ(&mut m, "w1");
+    tab(&mut m);
+    typ(&mut m, "192.0.2.20");
+    tab(&mut m);
+    tab(&mut m);
+    tab(&mut m);
+    ch(&mut m, 'w');
+    press(&mut m, KeyCode::Enter);
+    ch(&mut m, 'n');
+    assert_eq!(m.screen, Screen::Nodes);
+    assert!(
+        m.nodes_ui
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("control-plane")
+    );
+}
+
+#[test]
+fn network_validation_live() {
+    let mut m = with_nodes();
+    ch(&mut m, 'n');
+    tab(&mut m); // pod CIDR
+    clear(&mut m);
+    typ(&mut m, "10.96.0.0/16");
+    let c = kubewiz::tui::update::network_check(&m);
+    assert!(
+        c.pod_cidr
+            .as_deref()
+            .unwrap()
+            .contains("overlaps the service CIDR"),
+        "{c:?}"
+    );
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Network, "invalid: stays");
+    assert_eq!(m.network.focus, N_POD);
+
+    clear(&mut m);
+    typ(&mut m, "192.168.0.0/16");
+    let c = kubewiz::tui::update::network_check(&m);
+    assert!(
+        c.pod_cidr
+            .as_deref()
+            .unwrap()
+            .contains("k8s-master's address"),
+        "{c:?}"
+    );
+
+    clear(&mut m);
+    typ(&mut m, "10.244.1.0/16");
+    let c = kubewiz::tui::update::network_check(&m);
+    assert!(
+        c.pod_cidr
+            .as_deref()
+            .unwrap()
+            .contains("did you mean 10.244.0.0/16")
+    );
+
+    // flannel needs /16 or larger.
+    clear(&mut m);
+    typ(&mut m, "10.244.0.0/24");
+    tab(&mut m);
+    tab(&mut m); // CNI
+    ch(&mut m, ' ');
+    assert_eq!(m.network.cni, Cni::Flannel);
+    let c = kubewiz::tui::update::network_check(&m);
+    assert!(c.pod_cidr.as_deref().unwrap().contains("/16 or larger"));
+
+    // Fix it: one CIDR for kubeadm and flannel.
+    m.network.focus = N_POD;
+    clear(&mut m);
+    typ(&mut m, "10.224.0.0/16");
+    let c = kubewiz::tui::update::network_check(&m);
+    assert!(c.is_ok(), "{c:?}");
+    assert!(c.notes[0].contains("10.224.0.0/16"));
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    let cfg = m.to_config();
+    assert_eq!(cfg.cluster.pod_cidr, "10.224.0.0/16");
+    assert_eq!(cfg.cluster.cni, Cni::Flannel);
+}
+
+#[test]
+fn going_back_with_esc() {
+    let mut m = with_nodes();
+    ch(&mut m, 'n');
+    ch(&mut m, 'x'); // typed into the cluster name, not a command
+    assert_eq!(m.screen, Screen::Network);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Nodes);
+    ch(&mut m, 'a');
+    assert!(m.nodes_ui.form.is_some());
+    press(&mut m, KeyCode::Esc); // closes the form only
+    assert!(m.nodes_ui.form.is_none());
+    assert_eq!(m.screen, Screen::Nodes);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Welcome);
+    press(&mut m, KeyCode::Esc); // nowhere further back
+    assert_eq!(m.screen, Screen::Welcome);
+}
+
+#[test]
+fn q_in_a_field_is_a_letter_and_quit_asks() {
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    typ(&mut m, "q");
+    assert!(m.overlay.is_none());
+    assert_eq!(m.nodes_ui.form.as_ref().unwrap().name.value(), "q");
+    press(&mut m, KeyCode::Esc);
+    ch(&mut m, '?');
+    assert_eq!(m.overlay, Some(Overlay::Help));
+    ch(&mut m, 'x');
+    assert_eq!(m.overlay, None);
+    ch(&mut m, 'q');
+    assert_eq!(m.overlay, Some(Overlay::ConfirmQuit));
+    ch(&mut m, 'n');
+    assert!(m.exit.is_none());
+    ch(&mut m, 'q');
+    let eff = ch(&mut m, 'y');
+    assert_eq!(eff, vec![Effect::Quit]);
+    assert_eq!(m.exit.as_ref().unwrap().code, 0);
+}
+
+#[test]
+fn trust_on_first_use() {
+    let mut m = with_nodes();
+    m.nodes_ui.selected = 1;
+    let eff = ch(&mut m, 't');
+    assert!(matches!(&eff[..], [Effect::Probe { node, .. }] if node.name == "k8s-node01"));
+    assert_eq!(m.nodes[1].probe, ProbeState::Testing);
+    // A second `t` while testing does nothing.
+    assert!(ch(&mut m, 't').is_empty());
+
+    let line = "192.168.147.131 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake".to_string();
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node01".into(),
+            outcome: ProbeOutcome::UnknownHostKey {
+                fingerprints: vec![
+                    "ssh-ed25519 SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into(),
+                ],
+                lines: vec![line.clone()],
+            },
+        },
+    );
+    assert!(matches!(
+        m.nodes_ui.prompt,
+        Some(NodesPrompt::TrustKey { node: 1 })
+    ));
+    // Other keys do not answer the question.
+    assert!(ch(&mut m, 'x').is_empty());
+    assert!(m.nodes_ui.prompt.is_some());
+    let eff = ch(&mut m, 'y');
+    let [Effect::TrustHostKey { node, lines, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    assert_eq!(node.name, "k8s-node01");
+    assert_eq!(lines, &vec![line]);
+    let eff = update(
+        &mut m,
+        Msg::HostKeyTrusted {
+            node: "k8s-node01".into(),
+            result: Ok(()),
+        },
+    );
+    assert!(matches!(&eff[..], [Effect::Probe { .. }]));
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node01".into(),
+            outcome: ProbeOutcome::Facts(Box::new(centos7())),
+        },
+    );
+    assert_eq!(m.nodes[1].probe, ProbeState::Ok);
+    assert_eq!(
+        m.nodes[1].facts.as_ref().unwrap().kernel,
+        "3.10.0-1160.el7.x86_64"
+    );
+
+    // Refusing to trust: no effect, the node says why.
+    let eff = ch(&mut m, 'j');
+    assert!(eff.is_empty());
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node02".into(),
+            outcome: ProbeOutcome::UnknownHostKey {
+                fingerprints: vec!["ssh-ed25519 SHA256:x".into()],
+                lines: vec!["192.168.147.132 ssh-ed25519 AAAA".into()],
+            },
+        },
+    );
+    assert!(ch(&mut m, 'n').is_empty());
+    assert!(matches!(&m.nodes[2].probe, ProbeState::Failed(e) if e.contains("not trusted")));
+
+    // A changed key is never offered for trust.
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-master".into(),
+            outcome: ProbeOutcome::ChangedHostKey("changed".into()),
+        },
+    );
+    assert!(m.nodes_ui.prompt.is_none());
+    m.nodes_ui.selected = 0;
+    assert!(ch(&mut m, 'y').is_empty());
+    assert!(m.nodes_ui.prompt.is_none());
+}
+
+#[test]
+fn test_all_probes_every_node() {
+    let mut m = with_nodes();
+    let eff = ch(&mut m, 'T');
+    assert_eq!(eff.len(), 3);
+}
+
+#[test]
+fn password_bootstrap_prompt() {
+    let mut m = with_nodes();
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-master".into(),
+            outcome: ProbeOutcome::AuthFailed("authentication failed".into()),
+        },
+    );
+    // The prompt opens by itself for the node.
+    assert!(matches!(
+        m.nodes_ui.prompt,
+        Some(NodesPrompt::Password { node: 0, .. })
+    ));
+    typ(&mut m, "s3cr3t-pw");
+    // The prompt never shows or debug-prints the password.
+    assert!(!format!("{:?}", m.nodes_ui.prompt).contains("s3cr3t"));
+    let eff = press(&mut m, KeyCode::Enter);
+    let [Effect::BootstrapKey { node, password, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    assert_eq!(node.name, "k8s-master");
+    assert_eq!(password.expose(), "s3cr3t-pw");
+    assert!(!format!("{eff:?}").contains("s3cr3t"));
+    assert!(m.nodes_ui.prompt.is_none());
+    assert_eq!(m.nodes[0].probe, ProbeState::Bootstrapping);
+
+    let key = PathBuf::from("/tmp/kw-test/.kubewiz/id_ed25519");
+    let eff = update(
+        &mut m,
+        Msg::Bootstrap {
+            node: "k8s-master".into(),
+            result: Ok(Some(key.clone())),
+        },
+    );
+    assert!(
+        matches!(&eff[..], [Effect::Probe { node, .. }] if node.identity_file.as_ref() == Some(&key))
+    );
+    assert_eq!(m.nodes[0].config.identity_file, Some(key));
+
+    // Esc cancels without an effect.
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node01".into(),
+            outcome: ProbeOutcome::AuthFailed("x".into()),
+        },
+    );
+    typ(&mut m, "abc");
+    assert!(press(&mut m, KeyCode::Esc).is_empty());
+    assert!(m.nodes_ui.prompt.is_none());
+    // `p` asks again for the selected node.
+    assert_eq!(m.nodes_ui.selected, 1);
+    ch(&mut m, 'p');
+    assert!(matches!(
+        m.nodes_ui.prompt,
+        Some(NodesPrompt::Password { node: 1, .. })
+    ));
+}
+
+#[test]
+fn versions_refused_for_centos7_then_fixed() {
+    let mut m = with_nodes();
+    for n in &mut m.nodes {
+        n.facts = Some(centos7());
+        n.probe = ProbeState::Ok;
+    }
+    ch(&mut m, 'n');
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    // The default is a supported (1.35+) version: CentOS 7 cannot run it.
+    let f = kubewiz::tui::update::version_findings(&m);
+    assert!(
+        f.iter()
+            .any(|x| x.level == kubewiz::tui::validate::Level::Error && x.text.contains("cgroup")),
+        "{f:?}"
+    );
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    assert_eq!(m.status.as_ref().unwrap().kind, StatusKind::Error);
+    // Move down the list until no error remains (an older version).
+    for _ in 0..20 {
+        if !kubewiz::tui::update::version_findings(&m)
+            .iter()
+            .any(|x| x.level == kubewiz::tui::validate::Level::Error)
+        {
+            break;
+        }
+        ch(&mut m, 'j');
+    }
+    let v = m.version().version.clone();
+    assert!(kubewiz::tui::catalog::minor_of(&v) < (1, 35), "{v}");
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    assert_eq!(m.to_config().cluster.kubernetes_version, v);
+}
+
+#[test]
+fn versions_form_choices() {
+    let mut m = with_nodes();
+    m.screen = Screen::Versions;
+    tab(&mut m); // cni version
+    tab(&mut m); // mirror
+    ch(&mut m, 'l');
+    tab(&mut m); // image repo
+    typ(&mut m, "harbor.local/k8s");
+    tab(&mut m); // dashboard
+    ch(&mut m, ' ');
+    let cfg = m.to_config();
+    assert_eq!(cfg.cluster.mirror, kubewiz::config::Mirror::Aliyun);
+    assert_eq!(
+        cfg.cluster.image_repository.as_deref(),
+        Some("harbor.local/k8s")
+    );
+    assert!(cfg.cluster.dashboard);
+    assert_eq!(
+        cfg.cluster.cni_version, None,
+        "catalog default is not pinned"
+    );
+}
+
+#[test]
+fn open_existing_config_and_resume() {
+    let mut m = model();
+    ch(&mut m, 'o');
+    assert!(m.welcome.open.is_some());
+    clear(&mut m);
+    typ(&mut m, "/tmp/kw-test/other.toml");
+    let eff = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        eff,
+        vec![Effect::LoadConfig(PathBuf::from("/tmp/kw-test/other.toml"))]
+    );
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("/tmp/kw-test/other.toml"),
+            result: Err("other.toml:3:1: expected `=`".into()),
+        },
+    );
+    assert_eq!(m.screen, Screen::Welcome);
+    assert!(m.welcome.error.as_deref().unwrap().contains("3:1"));
+
+    let cfg: ClusterConfig = toml::from_str(SAMPLE).unwrap();
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("/tmp/kw-test/other.toml"),
+            result: Ok(Box::new((cfg.clone(), None))),
+        },
+    );
+    assert_eq!(m.screen, Screen::Nodes);
+    assert_eq!(m.nodes.len(), 3);
+    assert_eq!(m.to_config(), cfg, "loading then saving changes nothing");
+
+    // With a journal: the Resume card is preselected and starts the install.
+    let mut m = model();
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("/tmp/kw-test/cluster.toml"),
+            result: Ok(Box::new((
+                cfg,
+                Some(ResumeInfo {
+                    done: 20,
+                    total: 45,
+                    failed: vec![(
+                        "k8s-node01".into(),
+                        StepId::Containerd,
+                        "exit code 1".into(),
+                    )],
+                    interrupted: vec![],
+                    next: vec![("k8s-node01".into(), StepId::Containerd)],
+                }),
+            ))),
+        },
+    );
+    assert_eq!(m.welcome.selected, 2);
+    let eff = press(&mut m, KeyCode::Enter);
+    assert!(matches!(&eff[..], [Effect::StartInstall { .. }]));
+    assert_eq!(m.screen, Screen::Install);
+}
+
+const SAMPLE: &str = r#"
+[cluster]
+name = "demo"
+kubernetes_version = "1.25.3"
+pod_cidr = "10.244.0.0/16"
+service_cidr = "10.96.0.0/12"
+cni = "calico"
+mirror = "aliyun"
+proxy_mode = "ipvs"
+dashboard = true
+timezone = "Asia/Shanghai"
+
+[[node]]
+name = "k8s-master"
+address = "192.168.147.130"
+role = "control-plane"
+
+[[node]]
+name = "k8s-node01"
+address = "192.168.147.131"
+role = "worker"
+
+[[node]]
+name = "k8s-node02"
+address = "192.168.147.132"
+role = "worker"
+"#;
+
+fn installing() -> Model {
+    let mut m = with_nodes();
+    m.screen = Screen::Review;
+    ch(&mut m, 'i');
+    ch(&mut m, 'y');
+    update(
+        &mut m,
+        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
+    );
+    let cfg = m.to_config();
+    let nodes = cfg
+        .nodes
+        .iter()
+        .map(|n| NodeSummary {
+            name: n.name.clone(),
+            address: n.address.clone(),
+            role: n.role,
+            steps: steps_for(&cfg, n),
+        })
+        .collect();
+    update(&mut m, Msg::Engine(Event::RunStarted { nodes }));
+    m
+}
+
+#[test]
+fn install_failure_retry_and_quit_waits_for_the_engine() {
+    let mut m = installing();
+    update(
+        &mut m,
+        Msg::Engine(Event::StepStarted {
+            node: "k8s-node01".into(),
+            step: StepId::Containerd,
+            attempt: 1,
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::StepFailed {
+            node: "k8s-node01".into(),
+            step: StepId::Containerd,
+            failure: Failure {
+                exit_code: Some(1),
+                error: "exit code 1".into(),
+                tail: vec![],
+                hint: Some("check the repo".into()),
+            },
+        }),
+    );
+    assert_eq!(m.install.selected, 1, "the failed node is selected");
+    let eff = ch(&mut m, 'r');
+    assert_eq!(eff, vec![Effect::RetryNode("k8s-node01".into())]);
+    assert_eq!(m.install.nodes[1].state, RunState::Running);
+
+    ch(&mut m, 'q');
+    let eff = ch(&mut m, 'y');
+    assert_eq!(eff, vec![Effect::Stop]);
+    assert!(m.exit.is_none(), "waits for RunFinished");
+    let eff = update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                interrupted: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert_eq!(eff, vec![Effect::Quit]);
+    let exit = m.exit.unwrap();
+    assert!(
+        exit.message
+            .unwrap()
+            .contains("kubewiz apply -c /tmp/kw-test/cluster.toml")
+    );
+}
+
+#[test]
+fn install_log_panes_scroll_and_stay_bounded() {
+    let mut m = installing();
+    for i in 0..3000 {
+        update(
+            &mut m,
+            Msg::Engine(Event::Line {
+                node: "k8s-master".into(),
+                step: StepId::Packages,
+                stream: kubewiz::engine::Stream::Stdout,
+                text: format!("line {i}"),
+            }),
+        );
+    }
+    let log = &m.install.nodes[0].log;
+    assert_eq!(log.len(), kubewiz::tui::logbuf::LOG_CAPACITY);
+    assert_eq!(log.last(), Some("line 2999"));
+    press(&mut m, KeyCode::PageUp);
+    assert!(!m.install.nodes[0].log.follow);
+    ch(&mut m, 'f');
+    assert!(m.install.nodes[0].log.follow);
+    press(&mut m, KeyCode::Home);
+    assert!(!m.install.nodes[0].log.follow);
+    press(&mut m, KeyCode::End);
+    assert!(m.install.nodes[0].log.follow);
+    press(&mut m, KeyCode::Enter);
+    assert!(m.install.zoom);
+    press(&mut m, KeyCode::Esc);
+    assert!(!m.install.zoom);
+}
+
+#[test]
+fn join_progress_and_done() {
+    let mut m = installing();
+    for (n, s) in [
+        ("k8s-master", kubewiz::engine::ClusterNodeState::Ready),
+        ("k8s-node01", kubewiz::engine::ClusterNodeState::Joining),
+    ] {
+        update(
+            &mut m,
+            Msg::Engine(Event::NodeState {
+                node: n.into(),
+                state: s,
+            }),
+        );
+    }
+    assert_eq!(m.screen, Screen::Join, "shown once automatically");
+    press(&mut m, KeyCode::Tab);
+    assert_eq!(m.screen, Screen::Install);
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                ok: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert_eq!(m.screen, Screen::Done);
+    let eff = press(&mut m, KeyCode::Enter);
+    assert_eq!(eff, vec![Effect::Quit]);
+    assert_eq!(m.exit.unwrap().code, 0);
+}
+
+#[test]
+fn ctrl_c_asks_and_key_releases_are_ignored() {
+    let mut m = model();
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(m.overlay, Some(Overlay::ConfirmQuit));
+    press(&mut m, KeyCode::Esc);
+    assert!(m.overlay.is_none());
+    let mut release = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    release.kind = crossterm::event::KeyEventKind::Release;
+    update(&mut m, Msg::Key(release));
+    assert_eq!(m.welcome.selected, 0);
+}
