@@ -135,7 +135,7 @@ add_docker_deb_repo() {
 
 write_config() {
   local tmp ver
-  mkdir -p /etc/containerd
+  mkdir -p "$(dirname "$CONTAINERD_CONF")"
   tmp=$(mktemp)
   containerd config default >"$tmp" || kw_die "containerd config default failed"
   ver=$(config_version "$tmp")

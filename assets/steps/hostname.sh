@@ -4,6 +4,7 @@
 
 HOSTS_BEGIN="# BEGIN kubewiz"
 HOSTS_END="# END kubewiz"
+HOSTS_FILE=/etc/hosts
 
 hosts_block() {
   printf '%s\n' "$HOSTS_BEGIN"
@@ -17,7 +18,7 @@ hosts_without_block() {
     $0 == b { skip = 1; next }
     $0 == e { skip = 0; next }
     !skip { print }
-  ' /etc/hosts
+  ' "$HOSTS_FILE"
 }
 
 current_block() {
@@ -25,7 +26,13 @@ current_block() {
     $0 == b { on = 1 }
     on { print }
     $0 == e { on = 0 }
-  ' /etc/hosts
+  ' "$HOSTS_FILE"
+}
+
+write_hosts() {
+  touch "$HOSTS_FILE"
+  kw_log "writing the kubewiz block of $HOSTS_FILE"
+  { hosts_without_block; hosts_block; } | kw_write_file "$HOSTS_FILE" 644
 }
 
 check() {
@@ -33,7 +40,7 @@ check() {
   kw_need KW_HOSTS
   [[ $(kw_hostname) == "$KW_HOSTNAME" ]] || return 1
   [[ $(cat /etc/hostname 2>/dev/null) == "$KW_HOSTNAME" ]] || return 1
-  [[ -f /etc/hosts ]] || return 1
+  [[ -f $HOSTS_FILE ]] || return 1
   [[ $(current_block) == "$(hosts_block)" ]]
 }
 
@@ -42,7 +49,5 @@ apply() {
     kw_log "setting hostname $KW_HOSTNAME"
     hostnamectl set-hostname "$KW_HOSTNAME"
   fi
-  touch /etc/hosts
-  kw_log "writing the kubewiz block of /etc/hosts"
-  { hosts_without_block; hosts_block; } | kw_write_file /etc/hosts 644
+  write_hosts
 }

@@ -8,6 +8,8 @@
 KW_CRI_ENDPOINT="unix:///run/containerd/containerd.sock"
 KW_ADMIN_CONF="/etc/kubernetes/admin.conf"
 KW_STATE_DIR="/var/lib/kubewiz"
+KW_LOG_DIR="/var/log/kubewiz"
+KW_OS_RELEASE="/etc/os-release"
 
 # --- logging ---------------------------------------------------------------------------------
 
@@ -63,10 +65,10 @@ kw_need_re() {
 
 # kw_os_field NAME: a field of /etc/os-release (ID, ID_LIKE, VERSION_ID, ...).
 kw_os_field() {
-  [[ -r /etc/os-release ]] || kw_die "/etc/os-release is missing: unsupported OS"
+  [[ -r $KW_OS_RELEASE ]] || kw_die "$KW_OS_RELEASE is missing: unsupported OS"
   (
-    # shellcheck disable=SC1091
-    . /etc/os-release
+    # shellcheck disable=SC1090
+    . "$KW_OS_RELEASE"
     printf '%s' "${!1:-}"
   )
 }
@@ -176,14 +178,22 @@ kw_service_on() {
 
 # --- files -----------------------------------------------------------------------------------
 
-# kw_write_file PATH MODE: writes stdin to PATH atomically (temp file + rename).
+# kw_write_file PATH MODE: writes stdin to PATH. A new file is created by rename (atomic); an
+# existing one is rewritten in place, keeping its inode, owner and SELinux label (/etc/hosts
+# may be a bind mount, /etc/fstab has its own label).
 kw_write_file() {
   local tmp
   mkdir -p "$(dirname "$1")"
   tmp=$(mktemp "$1.kubewiz.XXXXXX")
   cat >"$tmp"
-  chmod "$2" "$tmp"
-  mv -f "$tmp" "$1"
+  if [[ -e $1 ]]; then
+    cat "$tmp" >"$1"
+    rm -f "$tmp"
+    chmod "$2" "$1"
+  else
+    chmod "$2" "$tmp"
+    mv -f "$tmp" "$1"
+  fi
 }
 
 # kw_same_content PATH: stdin equals the file's content.
@@ -221,16 +231,20 @@ kw_toml_set() {
     BEGIN { insec = (hdr == "") }
     {
       t = trim($0)
+      if (t == "") { held = held $0 "\n"; next }
       if (substr(t, 1, 1) == "[") {
         if (insec && !done) { print ENVIRON["KW_TOML_LINE"]; done = 1 }
         insec = (t == hdr)
       } else if (insec && !done && index(t, key) == 1 && trim(substr(t, length(key) + 1)) ~ /^=/) {
+        printf "%s", held; held = ""
         print ENVIRON["KW_TOML_LINE"]; done = 1; next
       }
+      printf "%s", held; held = ""
       print
     }
     END {
       if (insec && !done) { print ENVIRON["KW_TOML_LINE"]; done = 1 }
+      printf "%s", held
       if (!done) { print ""; print hdr; print ENVIRON["KW_TOML_LINE"] }
     }' "$1" >"$tmp"
   cat "$tmp" >"$1"
@@ -291,8 +305,8 @@ kw_main() {
     printf '::kw::result skipped\n'
     return 0
   fi
-  mkdir -p /var/log/kubewiz
-  printf '%s %s apply\n' "$(date +%s)" "$KW_STEP" >>/var/log/kubewiz/steps.log
+  mkdir -p "$KW_LOG_DIR"
+  printf '%s %s apply\n' "$(date +%s)" "$KW_STEP" >>"$KW_LOG_DIR/steps.log"
   apply
   if declare -F verify >/dev/null; then
     verify || kw_die "step $KW_STEP: verification after apply failed"

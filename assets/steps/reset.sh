@@ -38,8 +38,8 @@ kw_reset() {
     fi
   done
   rm -rf /root/.kube/config /etc/kubernetes/kubewiz-kubeadm.yaml "$KW_STATE_DIR/manifests"
-  mkdir -p /var/log/kubewiz
-  printf '%s %s apply\n' "$(date +%s)" reset >>/var/log/kubewiz/steps.log
+  mkdir -p "$KW_LOG_DIR"
+  printf '%s %s apply\n' "$(date +%s)" reset >>"$KW_LOG_DIR/steps.log"
   kw_log "node reset; run kubewiz apply to install it again"
   printf '::kw::result applied\n'
 }

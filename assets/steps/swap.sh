@@ -2,6 +2,8 @@
 # swap: off now (swapoff -a), and at boot: swap entries of /etc/fstab commented out (only lines
 # whose third field is "swap"), active systemd swap units masked.
 
+FSTAB=/etc/fstab
+
 swap_active() {
   local out
   if out=$(swapon --show --noheadings 2>/dev/null); then
@@ -13,8 +15,16 @@ swap_active() {
   fi
 }
 
+# Entries whose third field (the type) is "swap"; comments and other lines that merely
+# contain the word (a mount point /mnt/swapdata, a comment) are left alone.
 fstab_has_swap() {
-  [[ -f /etc/fstab ]] && awk '$1 !~ /^#/ && NF >= 3 && $3 == "swap" { found = 1 } END { exit !found }' /etc/fstab
+  [[ -f $FSTAB ]] && awk '$1 !~ /^#/ && NF >= 3 && $3 == "swap" { found = 1 } END { exit !found }' "$FSTAB"
+}
+
+fstab_comment_swap() {
+  [[ -f $FSTAB.kubewiz.bak ]] || cp -p "$FSTAB" "$FSTAB.kubewiz.bak"
+  awk '$1 !~ /^#/ && NF >= 3 && $3 == "swap" { print "#" $0; next } { print }' "$FSTAB" |
+    kw_write_file "$FSTAB" 644
 }
 
 active_swap_units() {
@@ -30,10 +40,8 @@ apply() {
   kw_log "swapoff -a"
   swapoff -a
   if fstab_has_swap; then
-    kw_log "commenting swap entries out of /etc/fstab (backup: /etc/fstab.kubewiz.bak)"
-    [[ -f /etc/fstab.kubewiz.bak ]] || cp -p /etc/fstab /etc/fstab.kubewiz.bak
-    awk '$1 !~ /^#/ && NF >= 3 && $3 == "swap" { print "#" $0; next } { print }' /etc/fstab |
-      kw_write_file /etc/fstab 644
+    kw_log "commenting swap entries out of $FSTAB (backup: $FSTAB.kubewiz.bak)"
+    fstab_comment_swap
   fi
   local unit
   for unit in $(active_swap_units); do

@@ -1,0 +1,507 @@
+//! The step scripts' own logic, run with bash against temporary files and fake tools on PATH
+//! (the fleet tests run them for real on simulated nodes; these pin the tricky parts: the
+//! dispatcher, fstab, /etc/hosts, the containerd config on a real `containerd config default`,
+//! conntrack module choice, version resolution, join secret minting, redaction, facts).
+
+use kubewiz::facts::Facts;
+use kubewiz::plan::{self, StepId, script};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let s = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fs::create_dir_all(s.bin()).unwrap();
+        s
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn bin(&self) -> PathBuf {
+        self.path().join("bin")
+    }
+    /// A fake command on PATH.
+    fn tool(&self, name: &str, body: &str) {
+        let p = self.bin().join(name);
+        fs::write(&p, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, text).unwrap();
+        p
+    }
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap_or_default()
+    }
+    /// lib.sh + the step's file + paths redirected into the sandbox + `code`.
+    fn prelude(&self, step: Option<StepId>) -> String {
+        let mut s = String::from("set -euo pipefail\n");
+        s.push_str(script::LIB);
+        if let Some(step) = step {
+            s.push_str(script::asset(step).unwrap().1);
+        }
+        let d = self.path().display();
+        s.push_str(&format!(
+            "KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_OS_RELEASE={d}/os-release\nKW_ADMIN_CONF={d}/admin.conf\n"
+        ));
+        s
+    }
+    fn run(&self, script: &str) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.bin().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut child = Command::new("bash")
+            .arg("-s")
+            .env("PATH", path)
+            .env_remove("KW_STEP")
+            .current_dir(self.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+    fn run_step(&self, step: Option<StepId>, code: &str) -> Output {
+        self.run(&format!("{}{code}\n", self.prelude(step)))
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const CENTOS7: &str = "NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\nVERSION_ID=\"7\"\n";
+const UBUNTU: &str =
+    "NAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=jammy\n";
+const ROCKY9: &str =
+    "NAME=\"Rocky Linux\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.3\"\n";
+
+#[test]
+fn kw_main_applies_once_then_skips() {
+    let sb = Sandbox::new();
+    let code = "KW_STEP=demo\ncheck() { [[ -f ./done ]]; }\napply() { touch ./done; }\nkw_main\n";
+    let o = sb.run_step(None, code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("::kw::result applied\n"));
+    let o = sb.run_step(None, code);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("::kw::result skipped\n"));
+    let log = sb.read("log/steps.log");
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.trim_end().ends_with(" demo apply"));
+    let epoch: u64 = log.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(epoch > 1_600_000_000);
+}
+
+#[test]
+fn kw_main_fails_when_apply_does_not_reach_the_state() {
+    let sb = Sandbox::new();
+    let o = sb.run_step(
+        None,
+        "KW_STEP=demo\ncheck() { return 1; }\napply() { :; }\nkw_main\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("still not in the desired state"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("::kw::result"));
+    let o = sb.run_step(
+        None,
+        "KW_STEP=demo\ncheck() { return 1; }\napply() { false; echo not reached; }\nkw_main\n",
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(!stdout(&o).contains("not reached"));
+    assert!(
+        stderr(&o).contains("command failed with exit code 1: false"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn os_family_from_os_release() {
+    let sb = Sandbox::new();
+    for (text, want) in [(CENTOS7, "rhel"), (ROCKY9, "rhel"), (UBUNTU, "debian")] {
+        sb.write("os-release", text);
+        let o = sb.run_step(None, "kw_os_family");
+        assert_eq!(stdout(&o).trim(), want, "{text}");
+    }
+    sb.write("os-release", "ID=arch\n");
+    let o = sb.run_step(None, "kw_os_family");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unsupported OS 'arch'"));
+}
+
+#[test]
+fn version_compare() {
+    let sb = Sandbox::new();
+    let o = sb.run_step(
+        None,
+        "for p in '4.19 4.19' '5.14.0 4.19' '4.18.0 4.19' '3.10.0 4.19' '1.7.12 2.0' '2.1.4 2.0' '10.0 9.9'; do\n\
+         set -- $p; if kw_version_ge \"$1\" \"$2\"; then echo y; else echo n; fi; done",
+    );
+    assert_eq!(stdout(&o), "y\ny\nn\nn\nn\ny\ny\n");
+}
+
+#[test]
+fn fstab_only_swap_entries_are_commented() {
+    let sb = Sandbox::new();
+    let fstab = "# /etc/fstab: swap notes here\n\
+                 /dev/mapper/centos-root /                       xfs     defaults        0 0\n\
+                 UUID=1234 /boot xfs defaults 0 0\n\
+                 /dev/mapper/centos-swap swap                    swap    defaults        0 0\n\
+                 /dev/sdb1 /mnt/swapdata ext4 defaults 0 0\n\
+                 \t/swapfile none swap sw 0 0\n\
+                 #/dev/sdc1 none swap sw 0 0\n";
+    sb.write("fstab", fstab);
+    let code = format!(
+        "FSTAB={}/fstab\nfstab_has_swap && echo has\nfstab_comment_swap\nfstab_has_swap || echo clean\n",
+        sb.path().display()
+    );
+    let o = sb.run_step(Some(StepId::Swap), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "has\nclean\n");
+    let after = sb.read("fstab");
+    let want = fstab
+        .replace(
+            "/dev/mapper/centos-swap swap",
+            "#/dev/mapper/centos-swap swap",
+        )
+        .replace("\t/swapfile", "#\t/swapfile");
+    assert_eq!(after, want);
+    // The mount point /mnt/swapdata and the comments survive (the seed's sed would comment them).
+    assert!(after.contains("\n/dev/sdb1 /mnt/swapdata ext4"));
+    assert_eq!(sb.read("fstab.kubewiz.bak"), fstab);
+}
+
+#[test]
+fn hosts_block_is_replaced_not_appended() {
+    let sb = Sandbox::new();
+    let before =
+        "127.0.0.1 localhost\n# BEGIN kubewiz\n10.0.0.1 old\n# END kubewiz\n::1 localhost6\n";
+    sb.write("hosts", before);
+    let code = format!(
+        "HOSTS_FILE={}/hosts\nKW_HOSTS=$'192.0.2.10 cp\\n192.0.2.11 w1'\nwrite_hosts\nwrite_hosts\n[[ $(current_block) == \"$(hosts_block)\" ]] && echo same\n",
+        sb.path().display()
+    );
+    let o = sb.run_step(Some(StepId::Hostname), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).ends_with("same\n"));
+    assert_eq!(
+        sb.read("hosts"),
+        "127.0.0.1 localhost\n::1 localhost6\n# BEGIN kubewiz\n192.0.2.10 cp\n192.0.2.11 w1\n# END kubewiz\n"
+    );
+}
+
+fn fixture(rel: &str) -> Option<String> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(rel);
+    match fs::read_to_string(&p) {
+        Ok(t) => Some(t),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("fixture {} missing (required under CI=true)", p.display())
+        }
+        Err(_) => {
+            eprintln!("SKIP: fixture {} absent", p.display());
+            None
+        }
+    }
+}
+
+fn containerd_fake(sb: &Sandbox, default_config: &str, version: &str) {
+    sb.write("default.toml", default_config);
+    sb.tool(
+        "containerd",
+        &format!(
+            "case \"$1 ${{2:-}}\" in\n 'config default') cat {}/default.toml ;;\n '--version '*) echo 'containerd containerd.io {version} abc' ;;\n *) exit 2 ;;\nesac",
+            sb.path().display()
+        ),
+    );
+}
+
+#[test]
+fn containerd_config_from_real_default_1_6() {
+    let Some(default) = fixture("containerd/config-default-1.6.20.toml") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    containerd_fake(&sb, &default, "1.6.20");
+    let code = format!(
+        "KW_SANDBOX_IMAGE=registry.aliyuncs.com/google_containers/pause:3.8\nCONTAINERD_CONF={}/etc/containerd/config.toml\nwrite_config\n[[ -z $(config_problems) ]] && echo ok\n",
+        sb.path().display()
+    );
+    let o = sb.run_step(Some(StepId::Containerd), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).ends_with("ok\n"), "{}", stdout(&o));
+    let written = sb.read("etc/containerd/config.toml");
+    let changed: Vec<(&str, &str)> = default
+        .lines()
+        .zip(written.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(default.lines().count(), written.lines().count());
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert_eq!(
+        changed[0].0.trim(),
+        "sandbox_image = \"registry.k8s.io/pause:3.6\""
+    );
+    assert_eq!(
+        changed[0].1.trim(),
+        "sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""
+    );
+    assert_eq!(changed[1].0.trim(), "SystemdCgroup = false");
+    assert_eq!(changed[1].1.trim(), "SystemdCgroup = true");
+}
+
+#[test]
+fn containerd_config_2x_without_systemd_cgroup_line() {
+    // containerd 2.0.0-2.0.6 / 2.1.0-2.1.4 print no SystemdCgroup line: a sed would do nothing.
+    let default = "version = 3\nroot = '/var/lib/containerd'\ndisabled_plugins = []\n\n[plugins]\n  [plugins.'io.containerd.cri.v1.images']\n    snapshotter = 'overlayfs'\n\n    [plugins.'io.containerd.cri.v1.images'.pinned_images]\n      sandbox = 'registry.k8s.io/pause:3.10'\n\n  [plugins.'io.containerd.cri.v1.runtime']\n    enable_selinux = false\n\n        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n          BinaryName = ''\n          ShimCgroup = ''\n\n  [plugins.'io.containerd.gc.v1.scheduler']\n    pause_threshold = 0.02\n";
+    let sb = Sandbox::new();
+    containerd_fake(&sb, default, "2.0.4");
+    let code = format!(
+        "KW_SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2\nCONTAINERD_CONF={}/config.toml\nwrite_config\nconfig_problems\necho end\n",
+        sb.path().display()
+    );
+    let o = sb.run_step(Some(StepId::Containerd), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("(config version 3)\nend\n"),
+        "{}",
+        stdout(&o)
+    );
+    let w = sb.read("config.toml");
+    assert!(
+        !w.contains("sandbox = 'registry.k8s.io/pause:3.10'"),
+        "old value replaced"
+    );
+    assert!(w.contains(
+        "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n          BinaryName = ''\n          ShimCgroup = ''\nSystemdCgroup = true\n\n  [plugins.'io.containerd.gc.v1.scheduler']"
+    ), "{w}");
+    assert!(w.contains("sandbox = \"registry.k8s.io/pause:3.10.2\""));
+}
+
+#[test]
+fn containerd_config_problems_are_named() {
+    let sb = Sandbox::new();
+    // docker's containerd.io ships this file: CRI disabled.
+    sb.write("config.toml", "disabled_plugins = [\"cri\"]\n");
+    let code = format!(
+        "KW_SANDBOX_IMAGE=registry.k8s.io/pause:3.8\nCONTAINERD_CONF={}/config.toml\nconfig_problems\n",
+        sb.path().display()
+    );
+    let o = sb.run_step(Some(StepId::Containerd), &code);
+    let out = stdout(&o);
+    assert!(out.contains("config version 1"), "{out}");
+    assert!(out.contains("the CRI plugin is disabled"), "{out}");
+}
+
+#[test]
+fn conntrack_module_by_kernel() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool("modprobe", &format!("echo \"$*\" >> {d}/modprobe.log\n[[ \" $* \" == *' nf_conntrack_ipv4 '* && -f {d}/no_ipv4 ]] && exit 1\nexit 0"));
+    let probe = |kernel: &str, has_ipv4: bool| -> (String, String) {
+        sb.tool("uname", &format!("echo {kernel}"));
+        let _ = fs::remove_file(sb.path().join("modprobe.log"));
+        if has_ipv4 {
+            let _ = fs::remove_file(sb.path().join("no_ipv4"));
+        } else {
+            sb.write("no_ipv4", "");
+        }
+        let o = sb.run_step(Some(StepId::Modules), "conntrack_module");
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stdout(&o).trim().to_string(), sb.read("modprobe.log"))
+    };
+    // CentOS 7
+    assert_eq!(probe("3.10.0-1160.el7.x86_64", true).0, "nf_conntrack_ipv4");
+    // RHEL 8.3+: 4.18 without nf_conntrack_ipv4
+    assert_eq!(probe("4.18.0-513.el8.x86_64", false).0, "nf_conntrack");
+    // >= 4.19: nf_conntrack, and nf_conntrack_ipv4 is never even tried
+    let (m, log) = probe("5.14.0-362.el9.x86_64", true);
+    assert_eq!(m, "nf_conntrack");
+    assert!(!log.contains("nf_conntrack_ipv4"), "{log}");
+    assert_eq!(probe("5.15.0-91-generic", false).0, "nf_conntrack");
+}
+
+#[test]
+fn package_revision_is_resolved_on_the_node() {
+    let sb = Sandbox::new();
+    sb.write("os-release", CENTOS7);
+    sb.tool(
+        "yum",
+        "cat <<'EOF'\nLoaded plugins: fastestmirror\nAvailable Packages\nkubeadm.x86_64   1.25.2-0   kubernetes\nkubeadm.x86_64   1.25.3-0   kubernetes\nkubeadm.x86_64   1.25.30-0  kubernetes\nkubelet.x86_64   1.25.3-0   kubernetes\nEOF",
+    );
+    let o = sb.run_step(
+        Some(StepId::Packages),
+        "KW_K8S_VERSION=1.25.3\nresolve kubeadm\nresolve kubelet\nKW_K8S_VERSION=1.25.9\necho \"[$(resolve kubeadm)]\"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "1.25.3-0\n1.25.3-0\n[]\n");
+
+    sb.write("os-release", ROCKY9);
+    sb.tool(
+        "dnf",
+        "echo 'kubeadm.x86_64   1.30.0-150500.1.1   kubernetes'",
+    );
+    let o = sb.run_step(
+        Some(StepId::Packages),
+        "KW_K8S_VERSION=1.30.0\nresolve kubeadm",
+    );
+    assert_eq!(stdout(&o), "1.30.0-150500.1.1\n");
+
+    sb.write("os-release", UBUNTU);
+    sb.tool(
+        "apt-cache",
+        "cat <<'EOF'\n   kubeadm | 1.28.3-1.1 | https://pkgs.k8s.io/core:/stable:/v1.28/deb  Packages\n   kubeadm | 1.28.2-1.1 | https://pkgs.k8s.io/core:/stable:/v1.28/deb  Packages\nEOF",
+    );
+    let o = sb.run_step(
+        Some(StepId::Packages),
+        "KW_K8S_VERSION=1.28.2\nresolve kubeadm",
+    );
+    assert_eq!(stdout(&o), "1.28.2-1.1\n");
+}
+
+#[test]
+fn mint_prints_only_structured_secrets() {
+    let sb = Sandbox::new();
+    let hash = "a".repeat(64);
+    let key = "b".repeat(64);
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "case \"$*\" in\n 'token create --ttl 2h --print-join-command') echo 'kubeadm join 192.0.2.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:{hash} ' ;;\n 'init phase upload-certs --upload-certs') printf '[upload-certs] Storing the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" Namespace\\n[upload-certs] Using certificate key:\\n{key}\\n' ;;\n *) echo \"unexpected: $*\" >&2; exit 3 ;;\nesac"
+        ),
+    );
+    sb.write("admin.conf", "apiVersion: v1\n");
+    let admin = format!("KW_ADMIN_CONF=\"{}/admin.conf\"", sb.path().display());
+    let script =
+        plan::mint_script(true).replace("KW_ADMIN_CONF=\"/etc/kubernetes/admin.conf\"", &admin);
+    let o = sb.run(&script);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let secret_lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("::kw::secret "))
+        .collect();
+    assert_eq!(
+        secret_lines,
+        [
+            "::kw::secret token=abcdef.0123456789abcdef".to_string(),
+            format!("::kw::secret ca_cert_hash=sha256:{hash}"),
+            format!("::kw::secret certificate_key={key}"),
+        ]
+    );
+    for l in out.lines().filter(|l| !l.starts_with("::kw::secret ")) {
+        assert!(
+            !l.contains("abcdef.0123456789abcdef") && !l.contains(&hash) && !l.contains(&key),
+            "{l}"
+        );
+    }
+    assert!(!stderr(&o).contains("abcdef.0123456789abcdef"));
+    // Without a certificate key request, upload-certs is not run.
+    let script =
+        plan::mint_script(false).replace("KW_ADMIN_CONF=\"/etc/kubernetes/admin.conf\"", &admin);
+    let o = sb.run(&script);
+    assert!(o.status.success());
+    assert!(!stdout(&o).contains("certificate_key"));
+    // Not a control plane: a clear error.
+    fs::remove_file(sb.path().join("admin.conf")).unwrap();
+    let o = sb.run(&script);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not an initialised control plane"));
+}
+
+#[test]
+fn kubeadm_output_is_redacted() {
+    let sb = Sandbox::new();
+    let hash = "0123456789abcdef".repeat(4);
+    let input = format!(
+        "You can now join any number of control-plane nodes:\n  kubeadm join 192.0.2.10:6443 --token abcdef.0123456789abcdef \\\n\t--discovery-token-ca-cert-hash sha256:{hash} \\\n\t--control-plane --certificate-key {hash}\n[upload-certs] Using certificate key:\n{hash}\n"
+    );
+    sb.write("in.txt", &input);
+    let o = sb.run_step(None, "kw_redact < in.txt");
+    let out = stdout(&o);
+    assert!(!out.contains("abcdef.0123456789abcdef"), "{out}");
+    assert!(!out.contains(&hash), "{out}");
+    assert!(out.contains("kubeadm join 192.0.2.10:6443 --token <redacted>"));
+}
+
+#[test]
+fn facts_script_reports_every_field() {
+    let sb = Sandbox::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let peers = vec![format!("127.0.0.1:{port}"), format!("127.0.0.2:{port}")];
+    let log = format!("KW_LOG_DIR=\"{}/log\"", sb.path().display());
+    let script = plan::facts_script("n1", &peers).replace("KW_LOG_DIR=\"/var/log/kubewiz\"", &log);
+    let o = sb.run(&script);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let pairs: Vec<(&str, &str)> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("::kw::fact "))
+        .filter_map(|l| l.split_once('='))
+        .collect();
+    let keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+    for k in [
+        "os_id",
+        "os_version",
+        "os_family",
+        "kernel",
+        "cgroup_version",
+        "cpus",
+        "memory_mb",
+        "swap_mb",
+        "product_uuid",
+        "macs",
+        "hostname",
+        "epoch",
+        "unreachable_peers",
+        "can_sudo",
+    ] {
+        assert!(keys.contains(&k), "missing fact {k}: {out}");
+    }
+    let f = Facts::from_pairs(pairs.iter().copied());
+    assert!(f.cpus >= 1 && f.memory_mb > 0, "{f:?}");
+    assert!(f.cgroup_version == 1 || f.cgroup_version == 2);
+    assert!(!f.kernel.is_empty());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((f.epoch - now).abs() < 60);
+    assert_eq!(
+        f.unreachable_peers,
+        ["127.0.0.2"],
+        "open port reachable, closed one not"
+    );
+    assert!(out.contains("::kw::result applied\n"));
+    drop(listener);
+}
