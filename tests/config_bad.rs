@@ -178,3 +178,45 @@ fn all_problems_are_reported_at_once() {
         assert!(s.contains(f), "{f} in {s}");
     }
 }
+
+/// End to end: `kubewiz check -c <bad file>` exits with 2 and names the field on stderr.
+#[test]
+fn cli_check_exits_2_on_every_bad_config() {
+    let exe = env!("CARGO_BIN_EXE_kubewiz");
+    let mut n = 0;
+    for entry in std::fs::read_dir(corpus_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let out = std::process::Command::new(exe)
+            .args(["check", "-c"])
+            .arg(&path)
+            .output()
+            .expect("run kubewiz");
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for frag in expectations(&text) {
+            assert!(
+                stderr.contains(&frag),
+                "{}: {frag:?} in {stderr}",
+                path.display()
+            );
+        }
+        n += 1;
+    }
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.sample.toml");
+    let out = std::process::Command::new(exe)
+        .args(["check", "-c"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("kubewiz check: {n} bad configs exit 2, the sample exits 0");
+}

@@ -556,15 +556,18 @@ pub mod rules {
     }
 
     fn describe_bad_chars(s: &str) -> String {
-        let bad: String = s
-            .chars()
-            .filter(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
-            .take(5)
-            .collect();
+        let mut bad: Vec<char> = Vec::new();
+        for c in s.chars() {
+            let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+            if !ok && !bad.contains(&c) && bad.len() < 6 {
+                bad.push(c);
+            }
+        }
         if bad.is_empty() {
             String::new()
         } else {
-            format!(" (not allowed: {bad:?})")
+            let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
+            format!(" (not allowed: {})", shown.join(" "))
         }
     }
 
