@@ -505,3 +505,35 @@ fn facts_script_reports_every_field() {
     assert!(out.contains("::kw::result applied\n"));
     drop(listener);
 }
+
+#[test]
+fn installed_version_ignores_rpm_not_installed_message() {
+    let sb = Sandbox::new();
+    sb.write("os-release", CENTOS7);
+    // Real rpm prints this on stdout with exit 1.
+    sb.tool(
+        "rpm",
+        "if [[ \"$*\" == *kubelet* ]]; then [[ \"$*\" == *--qf* ]] && echo 1.25.3 || echo kubelet-1.25.3-0.x86_64; exit 0; fi\necho \"package ${@: -1} is not installed\"; exit 1",
+    );
+    let o = sb.run_step(
+        Some(StepId::Packages),
+        "echo \"[$(installed_version kubeadm)]\"\necho \"[$(installed_version kubelet)]\"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "[]\n[1.25.3]\n");
+}
+
+#[test]
+fn swap_size_fact_from_swapon() {
+    let sb = Sandbox::new();
+    sb.tool(
+        "swapon",
+        "[[ \"$*\" == *--show* ]] || exit 1\nprintf '/dev/dm-1 partition 2147483648 0 -2\\n/swapfile file 1G 0B -3\\n'",
+    );
+    let o = sb.run_step(Some(StepId::Facts), "facts_swap_mb");
+    assert_eq!(stdout(&o), "3072\n");
+    // util-linux 2.23 (CentOS 7) has no --show: /proc/swaps is read instead (0 or more here).
+    sb.tool("swapon", "exit 1");
+    let o = sb.run_step(Some(StepId::Facts), "facts_swap_mb");
+    assert!(stdout(&o).trim().parse::<u64>().is_ok(), "{}", stdout(&o));
+}

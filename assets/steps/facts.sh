@@ -14,7 +14,15 @@ verify() {
 facts_swap_mb() {
   local out
   if out=$(swapon --show --bytes --noheadings 2>/dev/null); then
-    printf '%s\n' "$out" | awk 'NF >= 3 { s += $3 } END { printf "%d\n", s / 1048576 }'
+    # SIZE in bytes (--bytes); a K/M/G/T suffix is understood too.
+    printf '%s\n' "$out" | awk '
+      function bytes(v,  n, u) {
+        n = v + 0; u = substr(v, length(v))
+        if (u == "K") n *= 1024; else if (u == "M") n *= 1048576
+        else if (u == "G") n *= 1073741824; else if (u == "T") n *= 1099511627776
+        return n
+      }
+      NF >= 3 { s += bytes($3) } END { printf "%d\n", s / 1048576 }'
   elif [[ -r /proc/swaps ]]; then
     awk 'NR > 1 && NF >= 3 { s += $3 } END { printf "%d\n", s / 1024 }' /proc/swaps
   else

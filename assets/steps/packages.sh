@@ -32,7 +32,12 @@ deb_list_content() {
 # The installed upstream version of a package (without the package revision), or nothing.
 installed_version() {
   case $(kw_os_family) in
-    rhel) rpm -q --qf '%{VERSION}\n' "$1" 2>/dev/null | head -n1 || true ;;
+    rhel)
+      # `rpm -q` prints "package X is not installed" on stdout: ask only for installed ones.
+      if rpm -q "$1" >/dev/null 2>&1; then
+        rpm -q --qf '%{VERSION}\n' "$1" | head -n1
+      fi
+      ;;
     debian)
       if kw_pkg_installed "$1"; then
         dpkg-query -W -f='${Version}' "$1" 2>/dev/null | sed -e 's/^[0-9]*://' -e 's/-.*//'
