@@ -214,7 +214,18 @@ fn check_table(t: &DeTable<'_>, path: &str, known: &[&str], text: &str, out: &mu
         if known.contains(&key) {
             continue;
         }
-        let fix = if let Some(s) = suggest(key, known) {
+        let fix = if TOP_KEYS.contains(&key) {
+            let header = if key == "node" {
+                "[[node]]"
+            } else if key == "ssh" {
+                "[ssh]"
+            } else {
+                "[cluster]"
+            };
+            format!(
+                "`{key}` is a section of its own: start it with a {header} line (keys after a header belong to that section)"
+            )
+        } else if let Some(s) = suggest(key, known) {
             format!("did you mean `{s}`?")
         } else {
             let elsewhere = [
@@ -337,7 +348,16 @@ fn value_text<'a>(t: &'a DeTable<'a>, segs: &[Seg<'_>]) -> Option<Cow<'a, str>> 
 
 /// Turns serde's first error into a problem with the field path, the position and a fix.
 fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
-    let msg = e.message().trim().to_string();
+    let msg = e
+        .message()
+        .trim()
+        .replace(
+            "expected struct ClusterSection",
+            "expected a [cluster] table",
+        )
+        .replace("expected struct SshSection", "expected a [ssh] table")
+        .replace("expected struct NodeConfig", "expected a [[node]] table")
+        .replace("expected struct ClusterConfig", "expected a table");
     let segs = e
         .span()
         .and_then(|span| path_at(doc, &span, 0))
@@ -426,6 +446,9 @@ fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
             Some(g) if !g.starts_with('a') => format!("put the value in double quotes: \"{g}\""),
             _ => "put the value in double quotes, e.g. \"...\"".to_string(),
         },
+        Some(e) if e.ends_with("table") => {
+            format!("write {e} with `key = value` lines (see config.sample.toml)")
+        }
         Some(e) => format!("write {e}"),
         None => "see config.sample.toml for the expected form".to_string(),
     };

@@ -264,6 +264,18 @@ pub fn validate<'c>(
 
     // Nodes.
     check_nodes(config, pod, svc, &mut p);
+    let control_planes = config
+        .nodes
+        .iter()
+        .filter(|n| n.role == Role::ControlPlane)
+        .count();
+    if control_planes > 1 && c.control_plane_endpoint.is_none() {
+        warnings.push(format!(
+            "{control_planes} control planes but no cluster.control_plane_endpoint: the API \
+             endpoint defaults to the first control plane's address, so the cluster depends on \
+             that one node; set it to a load balancer or virtual IP for real HA"
+        ));
+    }
 
     if p.is_empty() {
         let mirror = catalog.mirror(c.mirror);
