@@ -126,8 +126,13 @@ async fn dispatch(cmd: Cmd) -> u8 {
 
 /// Loads and validates cluster.toml; on error prints it and yields exit code 2.
 pub fn load_config(path: &Path) -> Result<ClusterConfig, u8> {
-    match crate::config::load_validated(path) {
-        Ok(c) => Ok(c),
+    match crate::config::load_with_warnings(path) {
+        Ok((c, warnings)) => {
+            for w in warnings {
+                eprintln!("kubewiz: warning: {w}");
+            }
+            Ok(c)
+        }
         Err(e) => {
             eprintln!("kubewiz: {e}");
             Err(EXIT_USAGE)
