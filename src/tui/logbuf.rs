@@ -56,10 +56,11 @@ impl LogPane {
         }
     }
 
-    /// Scroll up (towards older lines) by `n`; stops following.
-    pub fn scroll_up(&mut self, n: usize) {
+    /// Scroll up (towards older lines) by `n` for a view about `height` rows tall; stops
+    /// following.
+    pub fn scroll_up(&mut self, n: usize, height: usize) {
         self.follow = false;
-        self.offset = (self.offset + n).min(self.lines.len().saturating_sub(1));
+        self.offset = (self.offset + n).min(self.lines.len().saturating_sub(height.max(1)));
     }
 
     /// Scroll down by `n`; reaching the tail resumes following.
@@ -70,9 +71,9 @@ impl LogPane {
         }
     }
 
-    pub fn home(&mut self) {
+    pub fn home(&mut self, height: usize) {
         self.follow = false;
-        self.offset = self.lines.len().saturating_sub(1);
+        self.offset = self.lines.len().saturating_sub(height.max(1));
     }
 
     pub fn end(&mut self) {
@@ -88,15 +89,18 @@ impl LogPane {
         }
     }
 
-    pub fn offset(&self) -> usize {
-        self.offset
+    /// Lines between the bottom of the view and the tail, for a view `height` rows tall.
+    pub fn offset(&self, height: usize) -> usize {
+        self.offset.min(self.lines.len().saturating_sub(height))
     }
 
     /// The lines visible in a view `height` rows tall: only these are rendered, so a pane
     /// costs O(height) to draw whatever its scrollback.
     pub fn visible(&self, height: usize) -> impl Iterator<Item = &str> {
         let len = self.lines.len();
-        let bottom = len.saturating_sub(self.offset);
+        // Never scroll past the top: the view stays full when scrolled back.
+        let offset = self.offset.min(len.saturating_sub(height));
+        let bottom = len.saturating_sub(offset);
         let top = bottom.saturating_sub(height);
         self.lines.range(top..bottom).map(String::as_str)
     }
@@ -136,7 +140,7 @@ mod tests {
         assert_eq!(p.len(), 3);
         assert_eq!(p.dropped, 2);
         assert_eq!(p.visible(2).collect::<Vec<_>>(), ["l3", "l4"]);
-        p.scroll_up(1);
+        p.scroll_up(1, 1);
         assert!(!p.follow);
         assert_eq!(p.visible(2).collect::<Vec<_>>(), ["l2", "l3"]);
         p.push("l5");

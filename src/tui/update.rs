@@ -921,22 +921,32 @@ fn start_install(m: &mut Model) -> Vec<Effect> {
     }]
 }
 
-/// Lines per PgUp/PgDn in a log pane.
-fn page(m: &Model) -> usize {
-    (m.size.1 as usize / 2).max(5)
+/// Rows of the selected log pane (an estimate from the terminal size and the layout).
+pub fn pane_height(m: &Model) -> usize {
+    let body = (m.size.1 as usize).saturating_sub(4);
+    let n = m.install.nodes.len();
+    if m.install.zoom || n > 4 {
+        body.saturating_sub(2)
+    } else {
+        let panes = body.saturating_sub(n + 3);
+        let rows = if n <= 2 { panes } else { panes / 2 };
+        rows.saturating_sub(2)
+    }
+    .max(1)
 }
 
 fn install_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
     let len = m.install.nodes.len();
     let sel = m.install.selected.min(len.saturating_sub(1));
-    let page = page(m);
+    let height = pane_height(m);
+    let page = height.saturating_sub(2).max(1);
     let pane = m.install.nodes.get_mut(sel).map(|n| &mut n.log);
     match k.code {
         _ if is_up(&k) => m.install.selected = sel.saturating_sub(1),
         _ if is_down(&k) => m.install.selected = (sel + 1).min(len.saturating_sub(1)),
-        KeyCode::PageUp => pane?.scroll_up(page),
+        KeyCode::PageUp => pane?.scroll_up(page, height),
         KeyCode::PageDown => pane?.scroll_down(page),
-        KeyCode::Home | KeyCode::Char('g') => pane?.home(),
+        KeyCode::Home | KeyCode::Char('g') => pane?.home(height),
         KeyCode::End | KeyCode::Char('G') => pane?.end(),
         KeyCode::Char('f') => pane?.toggle_follow(),
         KeyCode::Enter | KeyCode::Char('z') => m.install.zoom = !m.install.zoom,

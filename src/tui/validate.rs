@@ -227,7 +227,7 @@ pub fn version_findings(
             }
         }
     }
-    grouped.sort_by(|a, b| b.0.cmp(&a.0));
+    grouped.sort_by_key(|g| std::cmp::Reverse(g.0));
     for (level, msg, names) in grouped {
         let who = if names.len() > 3 {
             format!("{}, {} and {} more", names[0], names[1], names.len() - 2)

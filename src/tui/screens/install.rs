@@ -209,7 +209,8 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
     }
     let table = Table::new(rows, widths)
         .block(Block::bordered().title(Line::from(title)))
-        .row_highlight_style(t.selected());
+        .row_highlight_style(t.selected())
+        .highlight_symbol("›");
     let mut state = TableState::default().with_selected(Some(ins.selected));
     f.render_stateful_widget(table, area, &mut state);
 }
@@ -220,20 +221,7 @@ fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
         return;
     };
     let (glyph, style) = state_style(n.state, t);
-    let mut title = vec![
-        Span::styled(format!(" {glyph} {} ", n.name), style.patch(t.title())),
-        Span::styled(format!("· {} ", step_label(n)), t.dim()),
-    ];
-    if !n.log.follow {
-        title.push(Span::styled(format!("↑{} ", n.log.offset()), t.warn()));
-    }
-    let border = if selected { t.focus() } else { t.dim() };
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-
+    let inner = Block::bordered().inner(area);
     let (log_area, fail_area) = match &n.failure {
         Some(_) if inner.height > 8 => {
             let h = 6.min(inner.height / 2);
@@ -242,6 +230,22 @@ fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
         }
         _ => (inner, None),
     };
+    let mut title = vec![
+        Span::styled(format!(" {glyph} {} ", n.name), style.patch(t.title())),
+        Span::styled(format!("· {} ", step_label(n)), t.dim()),
+    ];
+    if !n.log.follow {
+        title.push(Span::styled(
+            format!("↑{} (f follows) ", n.log.offset(log_area.height as usize)),
+            t.warn(),
+        ));
+    }
+    let border = if selected { t.focus() } else { t.dim() };
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(border);
+    f.render_widget(block, area);
+
     let width = log_area.width as usize;
     let lines: Vec<Line> = n
         .log

@@ -40,25 +40,17 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         .iter()
         .map(|n| {
             let st = n.cluster.unwrap_or(ClusterNodeState::Waiting);
-            let mut spans = Vec::new();
-            for (i, s) in STAGES.iter().enumerate() {
-                if i > 0 {
-                    spans.push(Span::styled(" → ", t.dim()));
-                }
-                let style = if *s == st {
-                    match st {
-                        ClusterNodeState::Ready => t.ok(),
-                        ClusterNodeState::NotReady => t.warn(),
-                        _ => t.running(),
-                    }
-                    .patch(t.selected())
-                } else if *s < st {
-                    t.ok()
-                } else {
-                    t.dim()
-                };
-                spans.push(Span::styled(s.label(), style));
-            }
+            let reached = STAGES.iter().position(|s| *s == st).unwrap_or(0);
+            let dots: String = (0..STAGES.len())
+                .map(|i| if i <= reached { '■' } else { '□' })
+                .collect();
+            let style = match st {
+                ClusterNodeState::Ready => t.ok(),
+                ClusterNodeState::NotReady => t.warn(),
+                ClusterNodeState::Joining => t.running(),
+                ClusterNodeState::Waiting => t.dim(),
+            };
+            let spans = vec![Span::styled(format!("{dots} {}", st.label()), style)];
             let failed = n.state == RunState::Failed;
             Row::new(vec![
                 Line::from(Span::styled(

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
-pub const LABEL_WIDTH: usize = 16;
+pub const LABEL_WIDTH: usize = 17;
 
 pub enum RowValue<'a> {
     /// A text field (the cursor is shown when focused); `placeholder` when empty.
@@ -103,10 +103,16 @@ pub fn draw_form(f: &mut Frame, area: Rect, rows: &[FormRow<'_>], t: Theme) -> u
         lines.push(Line::from(spans));
         if let Some(e) = &row.error {
             let indent = " ".repeat(LABEL_WIDTH + 1);
-            lines.push(Line::from(vec![
-                Span::raw(indent),
-                Span::styled(format!("✗ {e}"), t.err()),
-            ]));
+            let width = (area.width as usize)
+                .saturating_sub(LABEL_WIDTH + 1)
+                .max(20);
+            for (i, part) in wrap(&format!("✗ {e}"), width).into_iter().enumerate() {
+                let part = if i == 0 { part } else { format!("  {part}") };
+                lines.push(Line::from(vec![
+                    Span::raw(indent.clone()),
+                    Span::styled(part, t.err()),
+                ]));
+            }
         }
     }
     let n = lines.len() as u16;
@@ -118,6 +124,32 @@ pub fn draw_form(f: &mut Frame, area: Rect, rows: &[FormRow<'_>], t: Theme) -> u
         f.set_cursor_position(p);
     }
     n
+}
+
+/// Word-wraps `s` into lines of at most `width` characters (continuation lines get 2 less,
+/// for the caller's indent).
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        let limit = if out.is_empty() {
+            width
+        } else {
+            width.saturating_sub(2)
+        };
+        let need = cur.chars().count() + usize::from(!cur.is_empty()) + word.chars().count();
+        if !cur.is_empty() && need > limit {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// Cuts `s` to `max` characters, ending with '…' when cut.

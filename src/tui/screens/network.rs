@@ -26,14 +26,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let block = Block::bordered().title(Span::styled(" Cluster network ", t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [form_area, notes_area] =
-        Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(inner);
     let rows = [
         FormRow {
             label: "Cluster name",
             value: RowValue::Text {
                 input: &n.name,
-                placeholder: "kubernetes",
+                placeholder: "e.g. demo",
             },
             focused: n.focus == N_NAME,
             error: cluster_name_error(m),
@@ -42,7 +40,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             label: "Pod CIDR",
             value: RowValue::Text {
                 input: &n.pod_cidr,
-                placeholder: "10.244.0.0/16",
+                placeholder: "e.g. 10.244.0.0/16",
             },
             focused: n.focus == N_POD,
             error: check.pod_cidr.clone(),
@@ -51,7 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             label: "Service CIDR",
             value: RowValue::Text {
                 input: &n.service_cidr,
-                placeholder: "10.96.0.0/12",
+                placeholder: "e.g. 10.96.0.0/12",
             },
             focused: n.focus == N_SERVICE,
             error: check.service_cidr.clone(),
@@ -75,7 +73,9 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             error: None,
         },
     ];
-    draw_form(f, form_area, &rows, t);
+    let used = draw_form(f, inner, &rows, t) + 1;
+    let [_, notes_area] =
+        Layout::vertical([Constraint::Length(used), Constraint::Min(0)]).areas(inner);
     let mut lines = Vec::new();
     if check.is_ok() {
         lines.push(Line::styled(

@@ -1,7 +1,7 @@
 //! Nodes: the table, the add/edit form, connection tests, host key trust and the password
 //! bootstrap prompt.
 
-use super::{FormRow, RowValue, draw_form, facts_summary, truncate};
+use super::{FormRow, RowValue, draw_form, facts_summary};
 use crate::config::Role;
 use crate::tui::model::*;
 use crate::tui::update::visible_node_errors;
@@ -225,18 +225,18 @@ fn draw_node_form(f: &mut Frame, area: Rect, m: &Model, form: &NodeForm) {
     let block = Block::bordered().title(Span::styled(title, t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let user_ph = format!("{} (from [ssh])", m.ssh.user);
-    let port_ph = format!("{} (from [ssh])", m.ssh.port);
+    let user_ph = format!("default: {} (from [ssh])", m.ssh.user);
+    let port_ph = format!("default: {} (from [ssh])", m.ssh.port);
     let id_ph = match &m.ssh.identity_file {
-        Some(p) => format!("{} (from [ssh])", p.display()),
-        None => "ssh's default keys (~/.ssh/id_*)".to_string(),
+        Some(p) => format!("default: {} (from [ssh])", p.display()),
+        None => "default: ssh's own keys (~/.ssh/id_*)".to_string(),
     };
     let rows = [
         FormRow {
             label: "Name",
             value: RowValue::Text {
                 input: &form.name,
-                placeholder: "k8s-master",
+                placeholder: "e.g. k8s-master",
             },
             focused: form.focus == F_NAME,
             error: err(F_NAME),
@@ -245,7 +245,7 @@ fn draw_node_form(f: &mut Frame, area: Rect, m: &Model, form: &NodeForm) {
             label: "Address",
             value: RowValue::Text {
                 input: &form.address,
-                placeholder: "192.168.147.130",
+                placeholder: "e.g. 192.168.147.130",
             },
             focused: form.focus == F_ADDRESS,
             error: err(F_ADDRESS),
@@ -315,7 +315,6 @@ fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
                 t.dim(),
             ),
         ]));
-        let w = area.width as usize;
         match &n.probe {
             ProbeState::Untested => lines.push(Line::styled(
                 "t tests the SSH connection and reads the node's facts (OS, kernel, CPU, memory, swap, cgroup).",
@@ -350,7 +349,7 @@ fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
                     "✗ the host key CHANGED since it was recorded; kubewiz refuses to connect.",
                     t.err(),
                 ));
-                lines.push(Line::raw(truncate(e, w)));
+                lines.push(Line::raw(e.clone()));
                 lines.push(Line::styled(
                     "If the machine was reinstalled: ssh-keygen -R <address>, then test again.",
                     t.dim(),

@@ -34,21 +34,19 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let cfg = m.to_config();
     let c = &cfg.cluster;
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Min(0)]).areas(area);
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Min(0)]).areas(area);
+    let w = left.width.saturating_sub(17) as usize;
     let kv = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<15}"), t.dim()),
-            Span::raw(v),
+            Span::raw(truncate(&v, w)),
         ])
     };
-    let w = left.width.saturating_sub(17) as usize;
     let mut lines = vec![
         kv("cluster", c.name.clone()),
         kv("kubernetes", c.kubernetes_version.clone()),
-        kv(
-            "network",
-            format!("pods {} · services {}", c.pod_cidr, c.service_cidr),
-        ),
+        kv("pod CIDR", c.pod_cidr.clone()),
+        kv("service CIDR", c.service_cidr.clone()),
         kv(
             "cni",
             format!(
@@ -78,17 +76,14 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             }
             .to_string(),
         ),
+        kv("ssh", format!("{}, port {}", cfg.ssh.user, cfg.ssh.port)),
         kv(
-            "ssh",
-            format!(
-                "{}@:{} · host keys {}",
-                cfg.ssh.user,
-                cfg.ssh.port,
-                match cfg.ssh.host_key_policy {
-                    crate::config::HostKeyPolicy::Strict => "strict",
-                    crate::config::HostKeyPolicy::AcceptNew => "accept-new",
-                }
-            ),
+            "host keys",
+            match cfg.ssh.host_key_policy {
+                crate::config::HostKeyPolicy::Strict => "strict",
+                crate::config::HostKeyPolicy::AcceptNew => "accept-new",
+            }
+            .to_string(),
         ),
         Line::raw(""),
     ];
@@ -104,7 +99,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             Span::styled(if sel { "›" } else { " " }, t.focus()),
             mark,
             Span::styled(
-                format!(" {:<14}", truncate(&n.name, 14)),
+                format!(" {:<13}", truncate(&n.name, 13)),
                 if sel { t.selected() } else { t.title() },
             ),
             Span::raw(format!(" {:<15} {}", n.address, n.role.as_str())),
@@ -114,7 +109,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     if !problems.is_empty() {
         lines.push(Line::raw(""));
         for p in &problems {
-            lines.push(Line::styled(format!("✗ {p}"), t.err()));
+            for (i, part) in super::wrap(&format!("✗ {p}"), w + 15)
+                .into_iter()
+                .enumerate()
+            {
+                let part = if i == 0 { part } else { format!("  {part}") };
+                lines.push(Line::styled(part, t.err()));
+            }
         }
     }
     let mut title = format!(" {} ", m.config_path.display());
@@ -122,9 +123,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         title.push_str("· saved ");
     }
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(Block::bordered().title(Span::styled(title, t.title()))),
+        Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
         left,
     );
 

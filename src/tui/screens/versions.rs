@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(inner);
     let cni_versions = m.version().cni_versions(m.network.cni).to_vec();
     let cni_label = format!("{} version", m.network.cni.as_str());
-    let repo_ph = format!("{} (mirror default)", default_image_repository(v.mirror));
+    let repo_ph = format!("default: {}", default_image_repository(v.mirror));
     let rows = [
         FormRow {
             label: &cni_label,

@@ -49,7 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let mut items: Vec<(String, String)> = vec![
         (
             "New cluster".into(),
-            "add nodes, choose network and versions, review, install".into(),
+            "nodes, network, versions, review, install".into(),
         ),
         (
             "Open cluster.toml".into(),
@@ -59,7 +59,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     if m.welcome.resume.is_some() {
         items.push((
             "Resume".into(),
-            "continue the unfinished install (done steps are skipped)".into(),
+            "continue where the last install stopped".into(),
         ));
     }
     let mut lines = Vec::new();
@@ -72,7 +72,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             Span::styled(
                 format!(
                     "  {}",
-                    truncate(what, (area.width as usize).saturating_sub(28))
+                    truncate(what, (area.width as usize).saturating_sub(title.len() + 9))
                 ),
                 t.dim(),
             ),

@@ -1,0 +1,563 @@
+//! Every wizard screen rendered with ratatui's TestBackend at 80x24 and 120x40, compared
+//! with insta snapshots (tests/snapshots/). Update with `INSTA_UPDATE=always cargo test --test
+//! tui_snapshots`, then review the .snap files.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubewiz::config::{ClusterConfig, Role};
+use kubewiz::engine::{ClusterNodeState, Event, Failure, NodeSummary, Stream, Summary};
+use kubewiz::facts::Facts;
+use kubewiz::plan::StepId;
+use kubewiz::tui::model::*;
+use kubewiz::tui::msg::ProbeOutcome;
+use kubewiz::tui::{Model, Msg, Screen, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn render(m: &Model, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view(f, m)).unwrap();
+    term.backend().to_string()
+}
+
+fn snap(name: &str, m: &Model) {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut m = m.clone();
+        update(&mut m, Msg::Resize(w, h));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&m, w, h));
+    }
+}
+
+fn press(m: &mut Model, code: KeyCode) {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+fn typ(m: &mut Model, s: &str) {
+    for c in s.chars() {
+        press(m, KeyCode::Char(c));
+    }
+}
+
+fn model() -> Model {
+    Model::new(PathBuf::from("cluster.toml"))
+}
+
+const SEED: &str = r#"
+[cluster]
+name = "demo"
+kubernetes_version = "1.25.3"
+pod_cidr = "10.244.0.0/16"
+service_cidr = "10.96.0.0/12"
+cni = "calico"
+mirror = "aliyun"
+proxy_mode = "ipvs"
+dashboard = true
+timezone = "Asia/Shanghai"
+
+[[node]]
+name = "k8s-master"
+address = "192.168.147.130"
+role = "control-plane"
+
+[[node]]
+name = "k8s-node01"
+address = "192.168.147.131"
+role = "worker"
+
+[[node]]
+name = "k8s-node02"
+address = "192.168.147.132"
+role = "worker"
+"#;
+
+fn seed() -> Model {
+    let mut m = model();
+    let cfg: ClusterConfig = toml::from_str(SEED).unwrap();
+    m.load(&cfg);
+    m
+}
+
+fn centos7(host: &str) -> Facts {
+    Facts {
+        os_id: "centos".into(),
+        os_version: "7".into(),
+        os_family: "rhel".into(),
+        kernel: "3.10.0-1160.el7.x86_64".into(),
+        cgroup_version: 1,
+        cpus: 2,
+        memory_mb: 3770,
+        swap_mb: 2047,
+        hostname: host.into(),
+        can_sudo: true,
+        ..Facts::default()
+    }
+}
+
+fn cluster(n: usize) -> Model {
+    let mut m = model();
+    let mut cfg: ClusterConfig = toml::from_str(SEED).unwrap();
+    cfg.nodes.clear();
+    for i in 0..n {
+        cfg.nodes.push(kubewiz::config::NodeConfig {
+            name: if i == 0 {
+                "k8s-master".into()
+            } else {
+                format!("k8s-node{i:02}")
+            },
+            address: format!("192.0.2.{}", 10 + i),
+            role: if i == 0 {
+                Role::ControlPlane
+            } else {
+                Role::Worker
+            },
+            user: None,
+            port: None,
+            identity_file: None,
+        });
+    }
+    m.load(&cfg);
+    m
+}
+
+// ------------------------------------------------------------------ Welcome
+
+#[test]
+fn welcome() {
+    snap("welcome", &model());
+}
+
+#[test]
+fn welcome_open_with_error() {
+    let mut m = model();
+    press(&mut m, KeyCode::Char('o'));
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("cluster.toml"),
+            result: Err("cluster.toml:4:17: invalid string; expected `\"`".into()),
+        },
+    );
+    snap("welcome_open_error", &m);
+}
+
+#[test]
+fn welcome_resume() {
+    let mut m = model();
+    let cfg: ClusterConfig = toml::from_str(SEED).unwrap();
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("cluster.toml"),
+            result: Ok(Box::new((
+                cfg,
+                Some(ResumeInfo {
+                    done: 29,
+                    total: 46,
+                    failed: vec![(
+                        "k8s-node01".into(),
+                        StepId::Containerd,
+                        "exit code 1: No package containerd.io available".into(),
+                    )],
+                    interrupted: vec![("k8s-node02".into(), StepId::Images)],
+                    next: vec![
+                        ("k8s-node01".into(), StepId::Containerd),
+                        ("k8s-node02".into(), StepId::Images),
+                        ("k8s-master".into(), StepId::Init),
+                    ],
+                }),
+            ))),
+        },
+    );
+    snap("welcome_resume", &m);
+}
+
+// ------------------------------------------------------------------ Nodes
+
+#[test]
+fn nodes_first_form() {
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    typ(&mut m, "k8s-master");
+    snap("nodes_form_new", &m);
+}
+
+#[test]
+fn nodes_form_errors() {
+    let mut m = seed();
+    m.screen = Screen::Nodes;
+    press(&mut m, KeyCode::Char('a'));
+    typ(&mut m, "K8s_Node03");
+    press(&mut m, KeyCode::Tab);
+    typ(&mut m, "192.168.147.131");
+    press(&mut m, KeyCode::Tab);
+    typ(&mut m, "70000");
+    press(&mut m, KeyCode::Enter);
+    snap("nodes_form_errors", &m);
+}
+
+fn probed() -> Model {
+    let mut m = seed();
+    m.screen = Screen::Nodes;
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-master".into(),
+            outcome: ProbeOutcome::Facts(Box::new(centos7("k8s-master"))),
+        },
+    );
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node02".into(),
+            outcome: ProbeOutcome::Failed(
+                "k8s-node02: cannot connect to 192.168.147.132: connection refused; check the address, port and that sshd runs".into(),
+            ),
+        },
+    );
+    m
+}
+
+#[test]
+fn nodes_table_probed() {
+    let mut m = probed();
+    m.nodes_ui.selected = 0;
+    snap("nodes_probed", &m);
+    m.nodes_ui.selected = 2;
+    snap("nodes_probe_failed", &m);
+}
+
+#[test]
+fn nodes_trust_prompt() {
+    let mut m = probed();
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node01".into(),
+            outcome: ProbeOutcome::UnknownHostKey {
+                fingerprints: vec![
+                    "ssh-ed25519 SHA256:Wm2Nq4oXb1kZ2cK0uYQ0nqv1m3Yc3V1bXyqUJ0hF8aE".into(),
+                    "ecdsa-sha2-nistp256 SHA256:p0Zr2yq1c9Q8p7tW3Vx1lQ0kR6mS5nT4oU3iV2hG1fE".into(),
+                ],
+                lines: vec!["192.168.147.131 ssh-ed25519 AAAA".into()],
+            },
+        },
+    );
+    snap("nodes_trust_prompt", &m);
+}
+
+#[test]
+fn nodes_password_prompt_and_changed_key() {
+    let mut m = probed();
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node01".into(),
+            outcome: ProbeOutcome::AuthFailed(
+                "k8s-node01: authentication as root@192.168.147.131 failed (publickey)".into(),
+            ),
+        },
+    );
+    typ(&mut m, "hunter2");
+    let text = render(&m, 80, 24);
+    assert!(!text.contains("hunter2"), "the password is never drawn");
+    snap("nodes_password_prompt", &m);
+
+    press(&mut m, KeyCode::Esc);
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-node01".into(),
+            outcome: ProbeOutcome::ChangedHostKey(
+                "192.168.147.131 now offers ssh-ed25519 SHA256:x; ~/.ssh/known_hosts has a different key".into(),
+            ),
+        },
+    );
+    snap("nodes_changed_key", &m);
+}
+
+// ------------------------------------------------------------------ Network
+
+#[test]
+fn network_ok() {
+    let mut m = seed();
+    m.screen = Screen::Network;
+    snap("network_ok", &m);
+}
+
+#[test]
+fn network_errors() {
+    let mut m = seed();
+    m.screen = Screen::Network;
+    press(&mut m, KeyCode::Tab);
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut m, "10.96.0.0/16");
+    press(&mut m, KeyCode::Tab);
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut m, "192.168.0.0/16");
+    snap("network_errors", &m);
+}
+
+#[test]
+fn network_flannel() {
+    let mut m = seed();
+    m.screen = Screen::Network;
+    m.network.focus = N_CNI;
+    press(&mut m, KeyCode::Char('l'));
+    snap("network_flannel", &m);
+}
+
+// ------------------------------------------------------------------ Versions
+
+#[test]
+fn versions_default() {
+    let mut m = cluster(3);
+    m.screen = Screen::Versions;
+    let idx = m.catalog.iter().position(|c| c.supported).unwrap();
+    m.versions.version = idx;
+    snap("versions_default", &m);
+}
+
+#[test]
+fn versions_centos7_warnings() {
+    let mut m = seed();
+    for n in &mut m.nodes {
+        n.facts = Some(centos7(&n.config.name));
+        n.probe = ProbeState::Ok;
+    }
+    m.screen = Screen::Versions;
+    // The newest supported version: refused on CentOS 7.
+    m.versions.version = 0;
+    snap("versions_centos7_refused", &m);
+}
+
+// ------------------------------------------------------------------ Review
+
+#[test]
+fn review() {
+    let mut m = seed();
+    m.screen = Screen::Review;
+    m.review.step = 8;
+    snap("review", &m);
+    press(&mut m, KeyCode::Char('i'));
+    snap("review_confirm_install", &m);
+}
+
+#[test]
+fn review_script() {
+    let mut m = seed();
+    m.screen = Screen::Review;
+    update(
+        &mut m,
+        Msg::Script {
+            node: "k8s-master".into(),
+            step: StepId::Swap,
+            text: Ok("#!/usr/bin/env bash\nset -euo pipefail\nexport KW_STEP='swap'\n# (prelude)\ncheck() {\n  ! swapon --show --noheadings | grep -q .\n}\napply() {\n  swapoff -a\n  sed -ri 's/^([^#].*\\sswap\\s.*)$/#\\1/' /etc/fstab\n}\nkw_main\n".into()),
+        },
+    );
+    snap("review_script", &m);
+}
+
+// ------------------------------------------------------------------ Install
+
+fn run(n: usize) -> Model {
+    let mut m = cluster(n);
+    m.screen = Screen::Review;
+    press(&mut m, KeyCode::Char('i'));
+    press(&mut m, KeyCode::Char('y'));
+    update(&mut m, Msg::Saved(Ok(PathBuf::from("cluster.toml"))));
+    let cfg = m.to_config();
+    let nodes: Vec<NodeSummary> = cfg
+        .nodes
+        .iter()
+        .map(|nd| NodeSummary {
+            name: nd.name.clone(),
+            address: nd.address.clone(),
+            role: nd.role,
+            steps: steps_for(&cfg, nd),
+        })
+        .collect();
+    update(
+        &mut m,
+        Msg::Engine(Event::RunStarted {
+            nodes: nodes.clone(),
+        }),
+    );
+    let mut t = 0u64;
+    for (i, nd) in nodes.iter().enumerate() {
+        // Each node gets a little further than the one before.
+        let upto = if i == 1 {
+            nd.steps
+                .iter()
+                .position(|s| *s == StepId::Containerd)
+                .unwrap()
+        } else {
+            (3 + i * 2).min(nd.steps.len() - 1)
+        };
+        for (k, step) in nd.steps.iter().take(upto + 1).enumerate() {
+            t += 1;
+            update(&mut m, Msg::Tick(Duration::from_secs(t * 3)));
+            update(
+                &mut m,
+                Msg::Engine(Event::StepStarted {
+                    node: nd.name.clone(),
+                    step: *step,
+                    attempt: 1,
+                }),
+            );
+            for l in 0..3 {
+                update(
+                    &mut m,
+                    Msg::Engine(Event::Line {
+                        node: nd.name.clone(),
+                        step: *step,
+                        stream: Stream::Stdout,
+                        text: format!("{}: output line {l} of {}", nd.name, step.name()),
+                    }),
+                );
+            }
+            if k == upto {
+                if i == 1 {
+                    update(
+                        &mut m,
+                        Msg::Engine(Event::StepFailed {
+                            node: nd.name.clone(),
+                            step: *step,
+                            failure: Failure {
+                                exit_code: Some(1),
+                                error: "exit code 1".into(),
+                                tail: vec!["No package containerd.io available.".into()],
+                                hint: Some(
+                                    "the docker-ce repo is unreachable: check the mirror setting or the node's proxy".into(),
+                                ),
+                            },
+                        }),
+                    );
+                }
+                break; // still running (or failed)
+            }
+            update(
+                &mut m,
+                Msg::Engine(Event::StepFinished {
+                    node: nd.name.clone(),
+                    step: *step,
+                    duration: Duration::from_millis(2300),
+                }),
+            );
+        }
+    }
+    update(&mut m, Msg::Tick(Duration::from_secs(t * 3 + 5)));
+    m
+}
+
+#[test]
+fn install_3_nodes() {
+    let mut m = run(3);
+    snap("install_3", &m);
+    m.install.selected = 1;
+    snap("install_3_failed_selected", &m);
+    press(&mut m, KeyCode::Enter);
+    snap("install_3_zoom", &m);
+}
+
+#[test]
+fn install_12_nodes() {
+    let mut m = run(12);
+    m.install.selected = 5;
+    snap("install_12", &m);
+    m.install.selected = 1;
+    press(&mut m, KeyCode::PageUp);
+    snap("install_12_failed_scrolled", &m);
+}
+
+#[test]
+fn install_engine_error() {
+    let mut m = run(3);
+    update(
+        &mut m,
+        Msg::InstallFailed(
+            "cluster.toml: cluster.kubernetes_version = \"1.99.0\": Kubernetes 1.99 is not supported".into(),
+        ),
+    );
+    snap("install_error", &m);
+}
+
+// ------------------------------------------------------------------ Join + Done
+
+fn joined(n: usize, all_ready: bool) -> Model {
+    let mut m = run(n);
+    let names: Vec<String> = m.install.nodes.iter().map(|x| x.name.clone()).collect();
+    for (i, name) in names.iter().enumerate() {
+        let state = if all_ready {
+            ClusterNodeState::Ready
+        } else {
+            [
+                ClusterNodeState::Ready,
+                ClusterNodeState::NotReady,
+                ClusterNodeState::Joining,
+                ClusterNodeState::Waiting,
+            ][i % 4]
+        };
+        update(
+            &mut m,
+            Msg::Engine(Event::NodeState {
+                node: name.clone(),
+                state,
+            }),
+        );
+    }
+    m
+}
+
+#[test]
+fn join_progress() {
+    let m = joined(4, false);
+    assert_eq!(m.screen, Screen::Join);
+    snap("join_progress", &m);
+}
+
+#[test]
+fn done() {
+    let mut m = joined(3, true);
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                ok: true,
+                kubeconfig: Some(PathBuf::from("/home/ops/demo/.kubewiz/kubeconfig")),
+                wall: Duration::from_secs(754),
+                ..Summary::default()
+            },
+        }),
+    );
+    assert_eq!(m.screen, Screen::Done);
+    snap("done", &m);
+}
+
+// ------------------------------------------------------------------ Overlays
+
+#[test]
+fn help_and_quit_overlays() {
+    let mut m = seed();
+    m.screen = Screen::Nodes;
+    press(&mut m, KeyCode::Char('?'));
+    snap("help_nodes", &m);
+    press(&mut m, KeyCode::Esc);
+    press(&mut m, KeyCode::Char('q'));
+    snap("quit_confirm", &m);
+
+    let mut m = run(3);
+    press(&mut m, KeyCode::Char('q'));
+    snap("quit_confirm_install", &m);
+}
+
+#[test]
+fn too_small() {
+    let m = model();
+    insta::assert_snapshot!("too_small_60x20", render(&m, 60, 20));
+}
