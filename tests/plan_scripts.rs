@@ -53,7 +53,7 @@ impl Sandbox {
         }
         let d = self.path().display();
         s.push_str(&format!(
-            "KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_OS_RELEASE={d}/os-release\nKW_ADMIN_CONF={d}/admin.conf\n"
+            "KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_OS_RELEASE={d}/os-release\nKW_ADMIN_CONF={d}/admin.conf\nKW_K8S_DIR={d}/k8s\n"
         ));
         s
     }
@@ -536,4 +536,132 @@ fn swap_size_fact_from_swapon() {
     sb.tool("swapon", "exit 1");
     let o = sb.run_step(Some(StepId::Facts), "facts_swap_mb");
     assert!(stdout(&o).trim().parse::<u64>().is_ok(), "{}", stdout(&o));
+}
+
+#[test]
+fn join_cleans_up_an_interrupted_join_and_never_prints_secrets() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "echo \"$*\" >> {d}/kubeadm.log\ncase $1 in\n reset) rm -rf {d}/k8s ;;\n join) [[ -e {d}/k8s/pki/ca.crt ]] && {{ echo '[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]' >&2; exit 1; }}; mkdir -p {d}/k8s; touch {d}/k8s/kubelet.conf ;;\nesac"
+        ),
+    );
+    sb.write("k8s/pki/ca.crt", "left over");
+    let token = "abcdef.0123456789abcdef";
+    let hash = format!("sha256:{}", "c".repeat(64));
+    let code = format!(
+        "KUBELET_CONF={d}/k8s/kubelet.conf\nKW_STEP=join\nKW_API_ENDPOINT=192.0.2.10:6443\nKW_NODE_NAME=w1\nKW_NODE_ADDRESS=192.0.2.20\nKW_JOIN_CONTROL_PLANE=0\nKW_JOIN_TOKEN={token}\nKW_CA_CERT_HASH={hash}\nkw_main\n"
+    );
+    let o = sb.run_step(Some(StepId::Join), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("::kw::result applied"));
+    let log = sb.read("kubeadm.log");
+    assert_eq!(
+        log,
+        format!(
+            "reset -f\njoin 192.0.2.10:6443 --token {token} --discovery-token-ca-cert-hash {hash} --node-name w1 --cri-socket unix:///run/containerd/containerd.sock\n"
+        )
+    );
+    for out in [stdout(&o), stderr(&o)] {
+        assert!(!out.contains(token) && !out.contains(&hash), "{out}");
+    }
+    // Done: a second run skips without calling kubeadm.
+    let o = sb.run_step(Some(StepId::Join), &code);
+    assert!(stdout(&o).contains("::kw::result skipped"));
+    assert_eq!(sb.read("kubeadm.log").lines().count(), 2);
+
+    // A malformed secret fails without showing it.
+    std::fs::remove_file(sb.path().join("k8s/kubelet.conf")).unwrap();
+    let bad = code.replace(token, "not-a-token-SECRETVALUE");
+    let o = sb.run_step(Some(StepId::Join), &bad);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("KW_JOIN_TOKEN is malformed"));
+    assert!(!stderr(&o).contains("SECRETVALUE") && !stdout(&o).contains("SECRETVALUE"));
+}
+
+/// Every planned script's `check` accepts the values the plan gives it (the input regexes
+/// match real values) and, on a machine where every tool fails, answers instead of dying. Tools are stubs that exit 1; nothing on this machine is changed.
+#[test]
+fn every_check_accepts_the_plan_values() {
+    use kubewiz::catalog::Catalog;
+    use kubewiz::config::ClusterConfig;
+    let sb = Sandbox::new();
+    for t in [
+        "kubectl",
+        "kubeadm",
+        "crictl",
+        "ctr",
+        "containerd",
+        "systemctl",
+        "rpm",
+        "dpkg-query",
+        "apt-mark",
+        "apt-cache",
+        "apt-get",
+        "yum",
+        "dnf",
+        "lsmod",
+        "sysctl",
+        "swapon",
+        "swapoff",
+        "getenforce",
+        "setenforce",
+        "ufw",
+        "timedatectl",
+        "hostnamectl",
+        "modprobe",
+        "curl",
+        "wget",
+        "ipvsadm",
+        "ipset",
+        "chronyd",
+    ] {
+        sb.tool(t, "exit 1");
+    }
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.sample.toml");
+    let configs = [
+        fs::read_to_string(sample).unwrap_or_default(),
+        "[cluster]\nname = \"x\"\nkubernetes_version = \"1.36.1\"\ncni = \"flannel\"\ndashboard = true\n\
+         control_plane_endpoint = \"api.example.com\"\n\
+         [[node]]\nname = \"cp1\"\naddress = \"192.0.2.10\"\nrole = \"control-plane\"\n\
+         [[node]]\nname = \"cp2\"\naddress = \"192.0.2.11\"\nrole = \"control-plane\"\n\
+         [[node]]\nname = \"w1.lab\"\naddress = \"192.0.2.20\"\nrole = \"worker\"\n"
+            .to_string(),
+    ];
+    let mut checked = 0;
+    for text in configs.iter().filter(|t| !t.is_empty()) {
+        let cfg: ClusterConfig = toml::from_str(text).unwrap();
+        let p = plan::build(&cfg, Catalog::builtin()).unwrap();
+        for task in &p.tasks {
+            if matches!(
+                task.step,
+                StepId::Facts | StepId::Kubeconfig | StepId::Preflight
+            ) {
+                continue; // their check always fails / they have none
+            }
+            let script = p.render(task);
+            let script = script
+                .strip_suffix("kw_main\n")
+                .expect("ends with kw_main")
+                .to_string()
+                + "if check; then echo CHECK=done; else echo CHECK=todo; fi\n";
+            let o = sb.run(&script);
+            let (out, err) = (stdout(&o), stderr(&o));
+            assert!(
+                o.status.success() && out.contains("CHECK="),
+                "{} {}: exit {:?}\n{out}\n{err}",
+                task.node,
+                task.step,
+                o.status.code()
+            );
+            assert!(
+                !err.contains("unexpected value") && !err.contains("missing input"),
+                "{err}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30);
 }

@@ -13,7 +13,7 @@ inputs() {
   kw_need_re KW_KUBEADM_API '^v1beta[34]$'
   kw_need_re KW_K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
   kw_need_re KW_IMAGE_REPOSITORY '^[A-Za-z0-9][A-Za-z0-9._/:-]*$'
-  kw_need_re KW_CONTROL_PLANE_ENDPOINT '^[A-Za-z0-9.:\[\]-]+:[0-9]+$'
+  kw_need_re KW_CONTROL_PLANE_ENDPOINT '^[]A-Za-z0-9.:[-]+:[0-9]+$'
   kw_need_re KW_POD_CIDR '^[0-9A-Fa-f.:]+/[0-9]+$'
   kw_need_re KW_SERVICE_CIDR '^[0-9A-Fa-f.:]+/[0-9]+$'
   kw_need_re KW_PROXY_MODE '^(iptables|ipvs)$'
@@ -66,9 +66,10 @@ check() {
 apply() {
   kubeadm_config | kw_write_file "$KUBEADM_CONF" 600
   if [[ ! -f $KW_ADMIN_CONF ]]; then
+    if kw_leftovers; then kw_reset_leftovers; fi
     kw_log "kubeadm init --config $KUBEADM_CONF --upload-certs"
     kubeadm init --config "$KUBEADM_CONF" --upload-certs 2>&1 | kw_redact || {
-      kw_hint "kubeadm init failed half way leaves files behind: run 'kubewiz reset --node $KW_NODE_NAME' and apply again after fixing the cause"
+      kw_hint "kubeadm init failed half way leaves files behind: run 'kubewiz reset -c cluster.toml --yes --node $KW_NODE_NAME' and apply again after fixing the cause"
       kw_die "kubeadm init failed"
     }
   else

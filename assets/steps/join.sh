@@ -11,7 +11,7 @@ control_plane() {
 }
 
 check() {
-  kw_need_re KW_API_ENDPOINT '^[A-Za-z0-9.:\[\]-]+:[0-9]+$'
+  kw_need_re KW_API_ENDPOINT '^[]A-Za-z0-9.:[-]+:[0-9]+$'
   kw_need_re KW_NODE_NAME '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
   kw_need_re KW_NODE_ADDRESS '^[0-9A-Fa-f.:]+$'
   [[ -f $KUBELET_CONF ]] || return 1
@@ -22,19 +22,20 @@ check() {
 
 apply() {
   if [[ ! -f $KUBELET_CONF ]]; then
-    kw_need_re KW_JOIN_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
-    kw_need_re KW_CA_CERT_HASH '^sha256:[0-9a-f]{64}$'
+    kw_need_secret KW_JOIN_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
+    kw_need_secret KW_CA_CERT_HASH '^sha256:[0-9a-f]{64}$'
     local args=(join "$KW_API_ENDPOINT" --token "$KW_JOIN_TOKEN" --discovery-token-ca-cert-hash "$KW_CA_CERT_HASH"
       --node-name "$KW_NODE_NAME" --cri-socket "$KW_CRI_ENDPOINT")
     if control_plane; then
-      kw_need_re KW_CERTIFICATE_KEY '^[0-9a-f]{64}$'
+      kw_need_secret KW_CERTIFICATE_KEY '^[0-9a-f]{64}$'
       args+=(--control-plane --certificate-key "$KW_CERTIFICATE_KEY" --apiserver-advertise-address "$KW_NODE_ADDRESS")
       kw_log "kubeadm join $KW_API_ENDPOINT as a control plane"
     else
       kw_log "kubeadm join $KW_API_ENDPOINT as a worker"
     fi
+    if kw_leftovers; then kw_reset_leftovers; fi
     kubeadm "${args[@]}" 2>&1 | kw_redact || {
-      kw_hint "if kubeadm complains about existing files, the node holds a half-done join: run 'kubewiz reset --node $KW_NODE_NAME' and apply again"
+      kw_hint "if kubeadm complains about existing files, the node holds a half-done join: run 'kubewiz reset -c cluster.toml --yes --node $KW_NODE_NAME' and apply again"
       kw_die "kubeadm join failed"
     }
   fi

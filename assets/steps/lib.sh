@@ -6,6 +6,7 @@
 # result, hint) and are not logged; everything else is progress text.
 
 KW_CRI_ENDPOINT="unix:///run/containerd/containerd.sock"
+KW_K8S_DIR="/etc/kubernetes"
 KW_ADMIN_CONF="/etc/kubernetes/admin.conf"
 KW_STATE_DIR="/var/lib/kubewiz"
 KW_LOG_DIR="/var/log/kubewiz"
@@ -59,6 +60,12 @@ kw_need() {
 kw_need_re() {
   kw_need "$1"
   [[ ${!1} =~ $2 ]] || kw_die "input $1 has an unexpected value: ${!1}"
+}
+
+# kw_need_secret VAR REGEX: like kw_need_re, but never prints the value.
+kw_need_secret() {
+  [[ -n ${!1:-} ]] || kw_die "missing secret $1 (the engine mints it on the first control plane)"
+  [[ ${!1} =~ $2 ]] || kw_die "secret $1 is malformed (value not shown)"
 }
 
 # --- OS --------------------------------------------------------------------------------------
@@ -281,6 +288,22 @@ kw_redact() {
     -e 's/(--certificate-key[ =])[^ ]+/\1<redacted>/g' \
     -e 's/[0-9a-f]{64}/<redacted>/g' \
     -e 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted>/g'
+}
+
+# kw_leftovers: files a half-done `kubeadm init`/`join` leaves behind (one was interrupted:
+# kill, timeout, lost connection). Their presence makes kubeadm's preflight refuse to run.
+kw_leftovers() {
+  local f
+  for f in "$KW_K8S_DIR"/pki/ca.crt "$KW_K8S_DIR"/bootstrap-kubelet.conf "$KW_K8S_DIR"/manifests/*.yaml; do
+    [[ -e $f ]] && return 0
+  done
+  return 1
+}
+
+# kw_reset_leftovers: `kubeadm reset -f` after an interrupted init/join, so that it can run again.
+kw_reset_leftovers() {
+  kw_log "found the files of an interrupted kubeadm run: kubeadm reset -f before trying again"
+  kubeadm reset -f 2>&1 | kw_redact || kw_die "kubeadm reset -f failed"
 }
 
 kw_crictl() {
