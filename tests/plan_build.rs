@@ -6,39 +6,7 @@ use kubewiz::plan::{self, Plan, SecretSlot, StepId, TaskKind};
 use std::collections::HashMap;
 
 /// The seed's cluster (the issue's config.sample.toml).
-pub const SEED: &str = r#"
-[cluster]
-name = "demo"
-kubernetes_version = "1.25.3"
-pod_cidr = "10.244.0.0/16"
-service_cidr = "10.96.0.0/12"
-cni = "calico"
-mirror = "aliyun"
-proxy_mode = "ipvs"
-dashboard = true
-timezone = "Asia/Shanghai"
-
-[ssh]
-user = "root"
-port = 22
-identity_file = "~/.ssh/id_ed25519"
-host_key_policy = "accept-new"
-
-[[node]]
-name = "k8s-master"
-address = "192.168.147.130"
-role = "control-plane"
-
-[[node]]
-name = "k8s-node01"
-address = "192.168.147.131"
-role = "worker"
-
-[[node]]
-name = "k8s-node02"
-address = "192.168.147.132"
-role = "worker"
-"#;
+pub const SEED: &str = include_str!("plan_build_seed.toml");
 
 fn config(text: &str) -> ClusterConfig {
     toml::from_str(text).expect("config parses")

@@ -53,7 +53,7 @@ impl Sandbox {
         }
         let d = self.path().display();
         s.push_str(&format!(
-            "KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_OS_RELEASE={d}/os-release\nKW_ADMIN_CONF={d}/admin.conf\nKW_K8S_DIR={d}/k8s\n"
+            "KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_OS_RELEASE={d}/os-release\nKW_ADMIN_CONF={d}/admin.conf\nKW_K8S_DIR={d}/k8s\nKW_ROOT_KUBECONFIG={d}/root/.kube/config\n"
         ));
         s
     }
@@ -664,4 +664,82 @@ fn every_check_accepts_the_plan_values() {
         }
     }
     assert!(checked > 30);
+}
+
+#[test]
+fn init_writes_the_kubeadm_config_and_runs_once() {
+    use kubewiz::catalog::Catalog;
+    use kubewiz::config::ClusterConfig;
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "echo \"$*\" >> {d}/kubeadm.log\n[[ $1 == init ]] || exit 2\ncp \"$3\" {d}/seen.yaml\necho apiVersion > {d}/admin.conf\n\
+             echo 'kubeadm join 192.168.147.130:6443 --token abcdef.0123456789abcdef \\'"
+        ),
+    );
+    sb.tool("kubectl", &format!("[[ -f {d}/admin.conf ]]"));
+    let cfg: ClusterConfig = toml::from_str(include_str!("plan_build_seed.toml")).unwrap();
+    let p = plan::build(&cfg, Catalog::builtin()).unwrap();
+    let task = &p.tasks[p.task_index("k8s-master", StepId::Init).unwrap()];
+    let kubewiz::plan::TaskKind::Remote(s) = &task.kind else {
+        panic!()
+    };
+    let mut code = String::new();
+    for (k, v) in &s.env {
+        code.push_str(&format!("{k}={}\n", plan::shell_quote(v)));
+    }
+    code.push_str(&format!(
+        "KUBEADM_CONF={d}/k8s/kubewiz-kubeadm.yaml\nkw_main\n"
+    ));
+    let o = sb.run_step(Some(StepId::Init), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("::kw::result applied"));
+    assert!(
+        !stdout(&o).contains("abcdef.0123456789abcdef"),
+        "init's token is redacted"
+    );
+    assert_eq!(
+        sb.read("kubeadm.log"),
+        format!("init --config {d}/k8s/kubewiz-kubeadm.yaml --upload-certs\n")
+    );
+    assert_eq!(
+        sb.read("seen.yaml"),
+        "# kubewiz: kubeadm configuration of this cluster
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: \"192.168.147.130\"
+  bindPort: 6443
+nodeRegistration:
+  name: \"k8s-master\"
+  criSocket: \"unix:///run/containerd/containerd.sock\"
+---
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+kubernetesVersion: \"v1.25.3\"
+imageRepository: \"registry.aliyuncs.com/google_containers\"
+controlPlaneEndpoint: \"192.168.147.130:6443\"
+networking:
+  podSubnet: \"10.244.0.0/16\"
+  serviceSubnet: \"10.96.0.0/12\"
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+---
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: \"ipvs\"
+"
+    );
+    assert_eq!(sb.read("root/.kube/config"), "apiVersion\n");
+    let o = sb.run_step(Some(StepId::Init), &code);
+    assert!(stdout(&o).contains("::kw::result skipped"));
+    assert_eq!(
+        sb.read("kubeadm.log").lines().count(),
+        1,
+        "init never runs twice"
+    );
 }

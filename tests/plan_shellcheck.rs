@@ -62,33 +62,7 @@ fn check_all(bin: &PathBuf, scripts: Vec<(String, String)>) -> Vec<String> {
     })
 }
 
-const SEED: &str = r#"
-[cluster]
-name = "demo"
-kubernetes_version = "1.25.3"
-pod_cidr = "10.244.0.0/16"
-service_cidr = "10.96.0.0/12"
-cni = "calico"
-mirror = "aliyun"
-proxy_mode = "ipvs"
-dashboard = true
-timezone = "Asia/Shanghai"
-
-[[node]]
-name = "k8s-master"
-address = "192.168.147.130"
-role = "control-plane"
-
-[[node]]
-name = "k8s-node01"
-address = "192.168.147.131"
-role = "worker"
-
-[[node]]
-name = "k8s-node02"
-address = "192.168.147.132"
-role = "worker"
-"#;
+const SEED: &str = include_str!("plan_build_seed.toml");
 
 const UBUNTU_HA: &str = r#"
 [cluster]

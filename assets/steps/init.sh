@@ -54,13 +54,9 @@ apiserver_answers() {
   kw_kubectl get nodes >/dev/null 2>&1
 }
 
-root_kubeconfig_ok() {
-  [[ -f /root/.kube/config ]] && cmp -s "$KW_ADMIN_CONF" /root/.kube/config
-}
-
 check() {
   inputs
-  [[ -f $KW_ADMIN_CONF ]] && apiserver_answers && root_kubeconfig_ok
+  [[ -f $KW_ADMIN_CONF ]] && apiserver_answers && kw_root_kubeconfig_ok
 }
 
 apply() {
@@ -81,7 +77,5 @@ apply() {
     sleep 2
   done
   apiserver_answers || kw_die "the API server at $KW_CONTROL_PLANE_ENDPOINT does not answer (see: crictl ps -a; journalctl -u kubelet)"
-  kw_log "admin kubeconfig for root: /root/.kube/config"
-  install -d -m 700 /root/.kube
-  install -m 600 "$KW_ADMIN_CONF" /root/.kube/config
+  kw_install_root_kubeconfig
 }

@@ -16,7 +16,7 @@ check() {
   kw_need_re KW_NODE_ADDRESS '^[0-9A-Fa-f.:]+$'
   [[ -f $KUBELET_CONF ]] || return 1
   if control_plane; then
-    [[ -f $KW_ADMIN_CONF && -f /root/.kube/config ]] && cmp -s "$KW_ADMIN_CONF" /root/.kube/config
+    kw_root_kubeconfig_ok
   fi
 }
 
@@ -40,8 +40,6 @@ apply() {
     }
   fi
   if control_plane; then
-    kw_log "admin kubeconfig for root: /root/.kube/config"
-    install -d -m 700 /root/.kube
-    install -m 600 "$KW_ADMIN_CONF" /root/.kube/config
+    kw_install_root_kubeconfig
   fi
 }

@@ -8,6 +8,7 @@
 KW_CRI_ENDPOINT="unix:///run/containerd/containerd.sock"
 KW_K8S_DIR="/etc/kubernetes"
 KW_ADMIN_CONF="/etc/kubernetes/admin.conf"
+KW_ROOT_KUBECONFIG="/root/.kube/config"
 KW_STATE_DIR="/var/lib/kubewiz"
 KW_LOG_DIR="/var/log/kubewiz"
 KW_OS_RELEASE="/etc/os-release"
@@ -274,6 +275,17 @@ kw_toml_get() {
 }
 
 # --- cluster ---------------------------------------------------------------------------------
+
+# kw_root_kubeconfig_ok / kw_install_root_kubeconfig: root's kubectl uses the admin kubeconfig.
+kw_root_kubeconfig_ok() {
+  [[ -f $KW_ADMIN_CONF && -f $KW_ROOT_KUBECONFIG ]] && cmp -s "$KW_ADMIN_CONF" "$KW_ROOT_KUBECONFIG"
+}
+
+kw_install_root_kubeconfig() {
+  kw_log "admin kubeconfig for root: $KW_ROOT_KUBECONFIG"
+  install -d -m 700 "$(dirname "$KW_ROOT_KUBECONFIG")"
+  install -m 600 "$KW_ADMIN_CONF" "$KW_ROOT_KUBECONFIG"
+}
 
 kw_kubectl() {
   kubectl --kubeconfig="$KW_ADMIN_CONF" "$@"

@@ -37,7 +37,7 @@ kw_reset() {
       ip link delete "$link" || kw_warn "cannot delete $link"
     fi
   done
-  rm -rf /root/.kube/config /etc/kubernetes/kubewiz-kubeadm.yaml "$KW_STATE_DIR/manifests"
+  rm -rf "$KW_ROOT_KUBECONFIG" "$KW_K8S_DIR/kubewiz-kubeadm.yaml" "$KW_STATE_DIR/manifests"
   mkdir -p "$KW_LOG_DIR"
   printf '%s %s apply\n' "$(date +%s)" reset >>"$KW_LOG_DIR/steps.log"
   kw_log "node reset; run kubewiz apply to install it again"
