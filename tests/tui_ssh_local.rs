@@ -1,0 +1,305 @@
+//! The wizard's SSH helpers against a real, throwaway OpenSSH server on loopback:
+//! trust-on-first-use (`hostkey`) and the one-time password key bootstrap (`bootstrap`).
+//!
+//! The server runs in its own mount namespace with a private /etc/shadow (a known root
+//! password) and a private /root, so nothing on this machine is touched. Needs root,
+//! /usr/sbin/sshd and unshare: skipped with a message otherwise, but failing when CI=true.
+
+use kubewiz::tui::sshlink::{bootstrap, hostkey};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const PASSWORD: &str = "kw-Test-pw-7d3f";
+
+fn can_run() -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let ok = root
+        && Path::new("/usr/sbin/sshd").exists()
+        && Path::new("/usr/bin/unshare").exists()
+        && Path::new("/usr/bin/openssl").exists();
+    if !ok {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but root, /usr/sbin/sshd, unshare or openssl is missing");
+        }
+        eprintln!("skipped: needs root, /usr/sbin/sshd, unshare and openssl");
+    }
+    ok
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// sshd on 127.0.0.1:<port>, password and key login for root, in a private mount namespace.
+fn start_server(password_auth: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(d.join("hostkey")));
+    let hash = run(Command::new("openssl").args(["passwd", "-6", PASSWORD]));
+    let shadow = std::fs::read_to_string("/etc/shadow").unwrap_or_default();
+    let mut new_shadow = format!("root:{}:19000:0:99999:7:::\n", hash.trim());
+    for l in shadow.lines().filter(|l| !l.starts_with("root:")) {
+        new_shadow.push_str(l);
+        new_shadow.push('\n');
+    }
+    std::fs::write(d.join("shadow"), new_shadow).unwrap();
+    std::fs::create_dir_all(d.join("root")).unwrap();
+    let port = free_port();
+    std::fs::write(
+        d.join("sshd_config"),
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile none\n\
+             PermitRootLogin yes\nPasswordAuthentication {pw}\nKbdInteractiveAuthentication no\n\
+             UsePAM no\nStrictModes no\nAuthorizedKeysFile .ssh/authorized_keys\n",
+            hk = d.join("hostkey").display(),
+            pw = if password_auth { "yes" } else { "no" },
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    let script = format!(
+        "mount --make-rprivate / && mount --bind {shadow} /etc/shadow && mount --bind {root} /root && exec /usr/sbin/sshd -D -e -f {cfg}",
+        shadow = d.join("shadow").display(),
+        root = d.join("root").display(),
+        cfg = d.join("sshd_config").display()
+    );
+    let child = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { dir, port, child }
+}
+
+#[tokio::test]
+async fn trust_on_first_use_against_real_sshd() {
+    if !can_run() {
+        return;
+    }
+    let s = start_server(false);
+    let kh = s.path("known_hosts");
+    let t = Duration::from_secs(5);
+    let expected = run(Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(s.path("hostkey.pub")));
+    let expected_fp = expected.split_whitespace().nth(1).unwrap().to_string();
+
+    // Unknown: the fingerprint shown is the server's real one.
+    let status = hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap();
+    let hostkey::HostKeyStatus::Unknown(keys) = status else {
+        panic!("expected unknown, got {status:?}")
+    };
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].fingerprint, expected_fp);
+    assert!(
+        keys[0]
+            .line
+            .starts_with(&format!("[127.0.0.1]:{} ssh-ed25519 ", s.port))
+    );
+
+    // Trusted: recorded (0600) and known from now on; ssh itself agrees.
+    let lines: Vec<String> = keys.iter().map(|k| k.line.clone()).collect();
+    hostkey::trust(&kh, &lines).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap(),
+        hostkey::HostKeyStatus::Known
+    );
+    let found = run(Command::new("ssh-keygen")
+        .arg("-F")
+        .arg(format!("[127.0.0.1]:{}", s.port))
+        .arg("-f")
+        .arg(&kh));
+    assert!(found.contains("ssh-ed25519"));
+
+    // Changed: another key recorded for the host is reported, never replaced.
+    std::fs::write(
+        &kh,
+        format!(
+            "[127.0.0.1]:{} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
+            s.port
+        ),
+    )
+    .unwrap();
+    let status = hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap();
+    assert!(
+        matches!(status, hostkey::HostKeyStatus::Changed { ref offered } if offered[0] == expected_fp),
+        "{status:?}"
+    );
+
+    // Nobody listening: an error that says so.
+    let err = hostkey::check("127.0.0.1", free_port(), &kh, Duration::from_secs(2))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no answer"), "{err}");
+}
+
+/// Every regular file under `dir` (recursively).
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[tokio::test]
+async fn password_bootstrap_installs_the_key_and_keeps_no_password() {
+    if !can_run() {
+        return;
+    }
+    let s = start_server(true);
+    let kh = s.path("known_hosts");
+    let t = Duration::from_secs(5);
+    let hostkey::HostKeyStatus::Unknown(keys) =
+        hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap()
+    else {
+        panic!()
+    };
+    hostkey::trust(
+        &kh,
+        &keys.iter().map(|k| k.line.clone()).collect::<Vec<_>>(),
+    )
+    .unwrap();
+
+    let state = s.path("work/.kubewiz");
+    let identity = bootstrap::default_identity(&state);
+    let public = bootstrap::ensure_key(&identity).await.unwrap();
+    assert!(public.starts_with("ssh-ed25519 "));
+    assert_eq!(
+        bootstrap::ensure_key(&identity).await.unwrap(),
+        public,
+        "reused"
+    );
+
+    let target = bootstrap::Target {
+        address: "127.0.0.1",
+        port: s.port,
+        user: "root",
+        known_hosts: &kh,
+        connect_timeout: 5,
+    };
+    // A wrong password is refused, clearly.
+    let err = bootstrap::install_key(&target, &public, "wrong-password")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, bootstrap::BootstrapError::Refused), "{err}");
+
+    bootstrap::install_key(&target, &public, PASSWORD)
+        .await
+        .unwrap();
+    // Twice is harmless (the key is appended once).
+    bootstrap::install_key(&target, &public, PASSWORD)
+        .await
+        .unwrap();
+    let ak = std::fs::read_to_string(s.path("root/.ssh/authorized_keys")).unwrap();
+    assert_eq!(ak.matches(public.trim()).count(), 1, "{ak}");
+
+    // The key works on its own now.
+    let out = Command::new("ssh")
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+        ])
+        .arg("-o")
+        .arg(format!("UserKnownHostsFile={}", kh.display()))
+        .arg("-i")
+        .arg(&identity)
+        .args(["-p", &s.port.to_string(), "root@127.0.0.1", "echo key-ok"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "key-ok",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The password is in no file under the test dir (state dir, known_hosts, the node's
+    // home) and no askpass helper is left in the temp dir.
+    let mut all = Vec::new();
+    files(s.dir.path(), &mut all);
+    for p in &all {
+        if p.file_name().is_some_and(|n| n == "shadow") {
+            continue; // the server's own (hashed) password database
+        }
+        let bytes = std::fs::read(p).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+            "password found in {}",
+            p.display()
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("kubewiz-askpass-{}-", std::process::id()))
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "askpass helpers left behind");
+}
