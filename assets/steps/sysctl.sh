@@ -29,7 +29,8 @@ apply() {
   kw_log "writing $SYSCTL_CONF"
   conf_content | kw_write_file "$SYSCTL_CONF" 644
   kw_log "sysctl --system"
-  sysctl --system >/dev/null
+  # Errors in other files (keys this kernel lacks) must not stop us: our keys are verified below.
+  sysctl --system >/dev/null || kw_warn "sysctl --system reported errors in other files; checking our keys"
   local k v
   for k in $SYSCTL_KEYS; do
     v=$(sysctl -n "$k" 2>/dev/null) || kw_die "sysctl $k is missing (is the br_netfilter module loaded?)"

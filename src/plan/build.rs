@@ -199,7 +199,23 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
         tasks,
         nodes: config.nodes.iter().map(|n| n.name.clone()).collect(),
         first_control_plane: cp.name.clone(),
+        preflight_summary: preflight_summary(catalog, config),
     })
+}
+
+fn preflight_summary(catalog: &Catalog, config: &ClusterConfig) -> String {
+    let l = &catalog.limits;
+    format!(
+        "control planes: at least {} CPUs and {} MB of memory\n\
+         hostnames, product_uuids and MAC addresses unique across nodes\n\
+         OS, kernel and cgroup version supported for Kubernetes {} (catalog)\n\
+         clock skew between nodes and this workstation at most {} s\n\
+         every node reaches the others (SSH port)",
+        l.control_plane_min_cpus,
+        l.control_plane_min_memory_mb,
+        config.cluster.kubernetes_version,
+        l.max_clock_skew_secs
+    )
 }
 
 /// `host:port` of the API server: the configured endpoint (":6443" added when it has no
@@ -351,12 +367,12 @@ impl Plan {
                 script::assemble(&s.env, &s.secrets, Secrets::Redacted, s.body, "kw_main")
             }
             TaskKind::Local => format!(
-                "# {}: evaluated on the workstation from the facts of all nodes (no remote script):\n\
-                 # CPU >= 2 and memory >= 1700 MB on control planes, unique hostnames, product_uuids and MACs,\n\
-                 # OS, kernel and cgroup version supported for Kubernetes {}, clock skew <= 30 s,\n\
-                 # every node reaches the others.\n",
+                "# {}: evaluated on the workstation from the facts of all nodes (no remote script):\n{}",
                 task.step.name(),
-                self.kubernetes_version_hint()
+                self.preflight_summary
+                    .lines()
+                    .map(|l| format!("#   {l}\n"))
+                    .collect::<String>()
             ),
         }
     }
@@ -406,20 +422,6 @@ impl Plan {
     /// `kubeadm reset -f` plus the cleanup kubeadm leaves behind.
     pub fn reset_script(&self) -> String {
         reset_script()
-    }
-
-    fn kubernetes_version_hint(&self) -> String {
-        self.tasks
-            .iter()
-            .find_map(|t| match &t.kind {
-                TaskKind::Remote(s) => s
-                    .env
-                    .iter()
-                    .find(|(k, _)| k == "KW_K8S_VERSION")
-                    .map(|(_, v)| v.clone()),
-                TaskKind::Local => None,
-            })
-            .unwrap_or_else(|| "the chosen version".into())
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Plan {
     pub nodes: Vec<String>,
     /// The node that runs init, cni, dashboard, kubeconfig, every `ready` and the mint script.
     pub first_control_plane: String,
+    /// What the local preflight checks, in words (from the catalog's limits), for `plan`.
+    pub preflight_summary: String,
 }
 
 /// Why no plan could be made (the config validation normally catches these first).
