@@ -743,3 +743,19 @@ mode: \"ipvs\"
         "init never runs twice"
     );
 }
+
+#[test]
+fn held_debian_packages_count_as_installed() {
+    let sb = Sandbox::new();
+    sb.write("os-release", UBUNTU);
+    sb.tool(
+        "dpkg-query",
+        "case \"$*\" in\n *Status*kubeadm*) echo -n 'hold ok installed' ;;\n *Version*kubeadm*) echo -n '1.28.2-1.1' ;;\n *Status*kubectl*) echo -n 'deinstall ok config-files' ;;\n *) exit 1 ;;\nesac",
+    );
+    let o = sb.run_step(
+        Some(StepId::Packages),
+        "echo \"[$(installed_version kubeadm)] [$(installed_version kubectl)] [$(installed_version kubelet)]\"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "[1.28.2] [] []\n");
+}

@@ -149,7 +149,8 @@ kw_apt_refresh() {
 kw_pkg_installed() {
   case $(kw_os_family) in
     rhel) rpm -q "$1" >/dev/null 2>&1 ;;
-    debian) [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]] ;;
+    # "install ok installed", or "hold ok installed" once apt-mark hold ran.
+    debian) [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == *" ok installed" ]] ;;
   esac
 }
 
