@@ -95,7 +95,12 @@ install_containerd() {
         kw_log "adding the docker-ce repository $KW_DOCKER_REPO_URL"
         kw_fetch "$KW_DOCKER_REPO_URL" /etc/yum.repos.d/docker-ce.repo
       fi
-      kw_pkg_install containerd.io
+      # containerd.io brings its own runc: dnf may replace a distro runc (--allowerasing).
+      if [[ $(kw_rpm_tool) == dnf ]]; then
+        kw_pkg_install --allowerasing containerd.io
+      else
+        kw_pkg_install containerd.io
+      fi
       ;;
     debian)
       if [[ -n ${KW_CONTAINERD_MIN:-} ]] && kw_version_ge "$KW_CONTAINERD_MIN" 2; then

@@ -67,7 +67,8 @@ facts_unreachable() {
 apply() {
   kw_fact os_id "$(kw_os_field ID)"
   kw_fact os_version "$(kw_os_field VERSION_ID)"
-  kw_fact os_family "$(kw_os_family)"
+  # An unsupported OS is reported (preflight refuses it with the reason), not a facts failure.
+  kw_fact os_family "$(kw_os_family 2>/dev/null || echo unknown)"
   kw_fact kernel "$(uname -r)"
   kw_fact cgroup_version "$(facts_cgroup_version)"
   kw_fact cpus "$(nproc)"

@@ -37,14 +37,17 @@ check() {
 }
 
 apply() {
+  local units unit
+  # Listed before swapoff (afterwards none is active): swap units that do not come from
+  # /etc/fstab (zram, unit files) would come back at boot unless masked.
+  units=$(active_swap_units)
   kw_log "swapoff -a"
   swapoff -a
   if fstab_has_swap; then
     kw_log "commenting swap entries out of $FSTAB (backup: $FSTAB.kubewiz.bak)"
     fstab_comment_swap
   fi
-  local unit
-  for unit in $(active_swap_units); do
+  for unit in $units; do
     kw_log "masking systemd swap unit $unit"
     systemctl mask "$unit"
   done
