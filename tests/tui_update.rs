@@ -798,3 +798,18 @@ fn ctrl_c_asks_and_key_releases_are_ignored() {
     update(&mut m, Msg::Key(release));
     assert_eq!(m.welcome.selected, 0);
 }
+
+#[test]
+fn quit_during_install_stops_then_aborts_then_leaves() {
+    let mut m = installing();
+    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
+    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Abort]);
+    assert!(m.exit.is_none());
+    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Quit]);
+    let exit = m.exit.unwrap();
+    assert_eq!(exit.code, 1);
+    assert!(exit.message.unwrap().contains("Resume"));
+}

@@ -219,6 +219,11 @@ impl Runtime {
                     let _ = c.send(engine::Command::Stop);
                 }
             }
+            Effect::Abort => {
+                if let Some(c) = &self.engine {
+                    let _ = c.send(engine::Command::Abort);
+                }
+            }
             Effect::RetryNode(node) => {
                 if let Some(c) = &self.engine {
                     let _ = c.send(engine::Command::RetryNode(node));

@@ -378,6 +378,9 @@ pub struct InstallState {
     pub summary: Option<Summary>,
     /// `q` confirmed or `p`: Stop sent, waiting for RunFinished.
     pub stopping: bool,
+    /// Quit confirmed again while stopping: Abort sent (running steps are killed and
+    /// recorded as interrupted).
+    pub aborting: bool,
     /// Time since the install screen opened (from `Msg::Tick`).
     pub clock: Duration,
     /// The join panel was shown automatically once.
@@ -595,8 +598,21 @@ impl Model {
     }
 }
 
-/// The steps of a node in order, for Review before the plan is built. Mirrors the plan's
-/// shape (first control plane: init, CNI, dashboard, kubeconfig; others: join).
+/// The steps of a node in plan order: from the real plan when the config is complete enough
+/// to build one, else [`steps_for`].
+pub fn plan_steps(cfg: &ClusterConfig, node: &NodeConfig) -> Vec<StepId> {
+    match crate::plan::build(cfg, crate::catalog::Catalog::builtin()) {
+        Ok(plan) => plan
+            .for_node(&node.name)
+            .into_iter()
+            .map(|(_, t)| t.step)
+            .collect(),
+        Err(_) => steps_for(cfg, node),
+    }
+}
+
+/// The steps of a node in order when no plan can be built. Mirrors the plan's shape (first
+/// control plane: init, CNI, dashboard, kubeconfig; others: join).
 pub fn steps_for(cfg: &ClusterConfig, node: &NodeConfig) -> Vec<StepId> {
     let first = cfg.first_control_plane().map(|n| n.name.as_str()) == Some(node.name.as_str());
     StepId::ALL

@@ -122,6 +122,8 @@ pub enum Effect {
     },
     /// Engine `Command::Stop`.
     Stop,
+    /// Engine `Command::Abort`: kill running steps, record them as interrupted.
+    Abort,
     /// Engine `Command::RetryNode`.
     RetryNode(String),
     /// End the wizard (see `Model::exit`).

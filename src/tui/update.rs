@@ -260,16 +260,41 @@ fn quit(m: &mut Model) -> Vec<Effect> {
             );
             return vec![Effect::Stop];
         }
-        return vec![];
+        if !m.install.aborting {
+            m.install.aborting = true;
+            info(
+                m,
+                "aborting: running steps are killed and recorded as interrupted…".into(),
+            );
+            return vec![Effect::Abort];
+        }
+        // Asked a third time: leave now; the journal has every finished step.
+        m.exit = Some(ExitRequest {
+            code: 1,
+            message: Some(resume_hint(m)),
+        });
+        return vec![Effect::Quit];
     }
-    let failed = m
-        .install
-        .summary
-        .as_ref()
-        .is_some_and(|s| !s.ok && !s.interrupted);
+    let summary = m.install.summary.as_ref();
+    let failed = summary.is_some_and(|s| !s.ok && !s.interrupted);
+    let message = if failed {
+        Some(resume_hint(m))
+    } else if let Some(s) = summary.filter(|s| s.ok) {
+        let kubeconfig = s
+            .kubeconfig
+            .clone()
+            .unwrap_or_else(|| m.state_dir().join("kubeconfig"));
+        Some(format!(
+            "kubewiz: cluster {} is ready.\nexport KUBECONFIG={}\nkubectl get nodes",
+            m.network.name.value(),
+            kubeconfig.display()
+        ))
+    } else {
+        None
+    };
     m.exit = Some(ExitRequest {
         code: if failed { 1 } else { 0 },
-        message: if failed { Some(resume_hint(m)) } else { None },
+        message,
     });
     vec![Effect::Quit]
 }
@@ -846,7 +871,7 @@ fn review_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
             let steps = cfg
                 .nodes
                 .get(m.review.node)
-                .map(|n| steps_for(&cfg, n).len())
+                .map(|n| plan_steps(&cfg, n).len())
                 .unwrap_or(0);
             m.review.step = (m.review.step + 1).min(steps.saturating_sub(1));
         }
@@ -862,7 +887,7 @@ fn review_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
             let Some(node) = cfg.nodes.get(m.review.node) else {
                 return Some(vec![]);
             };
-            let steps = steps_for(&cfg, node);
+            let steps = plan_steps(&cfg, node);
             let Some(step) = steps.get(m.review.step).copied() else {
                 return Some(vec![]);
             };
@@ -898,18 +923,22 @@ fn review_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
 fn start_install(m: &mut Model) -> Vec<Effect> {
     m.screen = Screen::Install;
     let cfg = m.to_config();
+    let plan = crate::plan::build(&cfg, crate::catalog::Catalog::builtin()).ok();
     m.install = InstallState {
         started: true,
         nodes: cfg
             .nodes
             .iter()
             .map(|n| {
-                NodeProgress::new(
-                    n.name.clone(),
-                    n.address.clone(),
-                    n.role,
-                    steps_for(&cfg, n),
-                )
+                let steps = match &plan {
+                    Some(p) => p
+                        .for_node(&n.name)
+                        .into_iter()
+                        .map(|(_, t)| t.step)
+                        .collect(),
+                    None => steps_for(&cfg, n),
+                };
+                NodeProgress::new(n.name.clone(), n.address.clone(), n.role, steps)
             })
             .collect(),
         clock: m.install.clock,
@@ -1131,10 +1160,17 @@ fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                 m.screen = Screen::Join;
             }
         }
-        Event::Warning { node, text } => match node.and_then(|n| ins.node_mut(&n)) {
-            Some(n) => n.log.push(format!("! warning: {text}")),
-            None => ins.warnings.push(text),
-        },
+        Event::Warning { node, text } => {
+            let status = match &node {
+                Some(n) => format!("warning ({n}): {text}"),
+                None => format!("warning: {text}"),
+            };
+            match node.and_then(|n| ins.node_mut(&n)) {
+                Some(n) => n.log.push(format!("! warning: {text}")),
+                None => ins.warnings.push(text),
+            }
+            info(m, status);
+        }
         Event::RunFinished { summary } => {
             let ok_run = summary.ok;
             let interrupted = summary.interrupted;

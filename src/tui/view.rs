@@ -188,7 +188,17 @@ fn help(f: &mut Frame, area: Rect, m: &Model) {
 fn confirm_quit(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let mut lines = Vec::new();
-    if m.install.running() {
+    if m.install.running() && m.install.stopping {
+        lines.push(Line::raw("Still waiting for running steps to finish."));
+        lines.push(Line::styled(
+            if m.install.aborting {
+                "Leave now? Steps still running on the nodes are checked again on resume."
+            } else {
+                "Abort them? They are killed and recorded as interrupted (re-checked on resume)."
+            },
+            t.dim(),
+        ));
+    } else if m.install.running() {
         lines.push(Line::raw("Stop the install?"));
         lines.push(Line::styled(
             "No new steps start; running ones finish and the journal is saved.",

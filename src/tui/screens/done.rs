@@ -62,7 +62,14 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         )
         .header(Row::new(["Node", "Address", "Role", "State"]).style(t.title()))
         .block(Block::bordered().title(Span::styled(
-            format!(" Cluster ready: {ready}/{} nodes ", m.install.nodes.len()),
+            match m.install.summary.as_ref().map(|s| s.wall) {
+                Some(w) if !w.is_zero() => format!(
+                    " Cluster ready: {ready}/{} nodes · installed in {} ",
+                    m.install.nodes.len(),
+                    super::fmt_elapsed(w)
+                ),
+                _ => format!(" Cluster ready: {ready}/{} nodes ", m.install.nodes.len()),
+            },
             t.ok(),
         ))),
         top,

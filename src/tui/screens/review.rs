@@ -129,7 +129,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 
     let mut steps_lines = Vec::new();
     if let Some(n) = cfg.nodes.get(m.review.node) {
-        for (i, s) in steps_for(&cfg, n).iter().enumerate() {
+        for (i, s) in plan_steps(&cfg, n).iter().enumerate() {
             let sel = i == m.review.step;
             steps_lines.push(Line::from(vec![
                 Span::styled(if sel { "›" } else { " " }, t.focus()),
