@@ -1,0 +1,205 @@
+"""Static data of the simulated world: OS flavours, repositories and what they carry, image tags."""
+
+OS_RELEASE = {
+    "centos7": """NAME="CentOS Linux"
+VERSION="7 (Core)"
+ID="centos"
+ID_LIKE="rhel fedora"
+VERSION_ID="7"
+PRETTY_NAME="CentOS Linux 7 (Core)"
+ANSI_COLOR="0;31"
+CPE_NAME="cpe:/o:centos:centos:7"
+HOME_URL="https://www.centos.org/"
+BUG_REPORT_URL="https://bugs.centos.org/"
+
+CENTOS_MANTISBT_PROJECT="CentOS-7"
+CENTOS_MANTISBT_PROJECT_VERSION="7"
+REDHAT_SUPPORT_PRODUCT="centos"
+REDHAT_SUPPORT_PRODUCT_VERSION="7"
+
+""",
+    "rocky9": """NAME="Rocky Linux"
+VERSION="9.3 (Blue Onyx)"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+VERSION_ID="9.3"
+PLATFORM_ID="platform:el9"
+PRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"
+ANSI_COLOR="0;32"
+LOGO="fedora-logo-icon"
+CPE_NAME="cpe:/o:rocky:rocky:9::baseos"
+HOME_URL="https://rockylinux.org/"
+BUG_REPORT_URL="https://bugs.rockylinux.org/"
+SUPPORT_END="2032-05-31"
+ROCKY_SUPPORT_PRODUCT="Rocky-Linux-9"
+ROCKY_SUPPORT_PRODUCT_VERSION="9.3"
+REDHAT_SUPPORT_PRODUCT="Rocky Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="9.3"
+""",
+    "ubuntu2204": """PRETTY_NAME="Ubuntu 22.04.3 LTS"
+NAME="Ubuntu"
+VERSION_ID="22.04"
+VERSION="22.04.3 LTS (Jammy Jellyfish)"
+VERSION_CODENAME=jammy
+ID=ubuntu
+ID_LIKE=debian
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+UBUNTU_CODENAME=jammy
+""",
+    "debian12": """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+""",
+}
+
+DEFAULT_KERNEL = {
+    "centos7": "3.10.0-1160.el7.x86_64",
+    "rocky9": "5.14.0-362.el9.x86_64",
+    "ubuntu2204": "5.15.0-91-generic",
+    "debian12": "6.1.0-17-amd64",
+}
+
+FSTAB_SWAP = {
+    "centos7": ("/dev/mapper/centos-swap", "/dev/mapper/centos-swap swap                    swap    defaults        0 0"),
+    "rocky9": ("/dev/mapper/rl-swap", "/dev/mapper/rl-swap     none                    swap    defaults        0 0"),
+    "ubuntu2204": ("/swap.img", "/swap.img\tnone\tswap\tsw\t0\t0"),
+    "debian12": ("/dev/vda5", "UUID=7d3f0d1e-5c0e-4f6b-9a51-3b2a9c1e0c11 none swap sw 0 0"),
+}
+
+FSTAB_ROOT = {
+    "centos7": "/dev/mapper/centos-root /                       xfs     defaults        0 0\nUUID=5c7e1f0a-3c2b-4d5e-8f9a-0b1c2d3e4f50 /boot xfs defaults 0 0\n",
+    "rocky9": "/dev/mapper/rl-root     /                       xfs     defaults        0 0\nUUID=9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d /boot xfs defaults 0 0\n",
+    "ubuntu2204": "/dev/disk/by-uuid/1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9 / ext4 defaults 0 1\n",
+    "debian12": "UUID=0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b / ext4 errors=remount-ro 0 1\n",
+}
+
+DEFAULT_HOSTNAME = {
+    "centos7": "localhost.localdomain",
+    "rocky9": "localhost.localdomain",
+    "ubuntu2204": "ubuntu",
+    "debian12": "debian",
+}
+
+# Packages installed on a fresh minimal machine of each flavour: name -> (version, release).
+PREINSTALLED = {
+    "centos7": {
+        "bash": ("4.2.46", "35.el7_9"), "coreutils": ("8.22", "24.el7_9.2"), "curl": ("7.29.0", "59.el7_9.2"),
+        "openssh-server": ("7.4p1", "23.el7_9"), "firewalld": ("0.6.3", "13.el7_9"), "yum": ("3.4.3", "168.el7.centos"),
+        "iptables": ("1.4.21", "35.el7"), "iproute": ("4.11.0", "30.el7"), "chrony": ("3.4", "1.el7"),
+        "util-linux": ("2.23.2", "65.el7_9.1"), "procps-ng": ("3.3.10", "28.el7"), "kernel": ("3.10.0", "1160.el7"),
+        "selinux-policy-targeted": ("3.13.1", "268.el7_9.2"), "rpm": ("4.11.3", "48.el7_9"), "sudo": ("1.8.23", "10.el7_9.3"),
+    },
+    "rocky9": {
+        "bash": ("5.1.8", "6.el9_1"), "coreutils": ("8.32", "34.el9"), "curl": ("7.76.1", "26.el9_3.2"),
+        "openssh-server": ("8.7p1", "34.el9"), "firewalld": ("1.2.5", "2.el9"), "dnf": ("4.14.0", "8.el9"),
+        "dnf-plugins-core": ("4.3.0", "11.el9"), "iptables-nft": ("1.8.8", "6.el9"), "iproute": ("6.2.0", "5.el9"),
+        "chrony": ("4.3", "1.el9"), "util-linux": ("2.37.4", "15.el9"), "procps-ng": ("3.3.17", "13.el9"),
+        "kernel": ("5.14.0", "362.el9"), "selinux-policy-targeted": ("38.1.23", "1.el9"), "rpm": ("4.16.1.3", "25.el9"),
+        "sudo": ("1.9.5p2", "9.el9"), "tar": ("1.34", "6.el9_1"),
+    },
+    "ubuntu2204": {
+        "bash": ("5.1-6ubuntu1", ""), "coreutils": ("8.32-4.1ubuntu1", ""), "curl": ("7.81.0-1ubuntu1.15", ""),
+        "openssh-server": ("1:8.9p1-3ubuntu0.6", ""), "ufw": ("0.36.1-4ubuntu0.1", ""), "apt": ("2.4.11", ""),
+        "iptables": ("1.8.7-1ubuntu5.1", ""), "iproute2": ("5.15.0-1ubuntu2", ""), "systemd-timesyncd": ("249.11-0ubuntu3.11", ""),
+        "util-linux": ("2.37.2-4ubuntu3", ""), "procps": ("2:3.3.17-6ubuntu2.1", ""), "ca-certificates": ("20230311ubuntu0.22.04.1", ""),
+        "gpg": ("2.2.27-3ubuntu2.1", ""), "sudo": ("1.9.9-1ubuntu2.4", ""), "gnupg": ("2.2.27-3ubuntu2.1", ""),
+        "apt-transport-https": ("2.4.11", ""),
+    },
+    "debian12": {
+        "bash": ("5.2.15-2+b2", ""), "coreutils": ("9.1-1", ""), "curl": ("7.88.1-10+deb12u5", ""),
+        "openssh-server": ("1:9.2p1-2+deb12u2", ""), "apt": ("2.6.1", ""), "iptables": ("1.8.9-2", ""),
+        "iproute2": ("6.1.0-3", ""), "systemd-timesyncd": ("252.22-1~deb12u1", ""), "util-linux": ("2.38.1-5+b1", ""),
+        "procps": ("2:4.0.2-3", ""), "ca-certificates": ("20230311", ""), "gpg": ("2.2.40-1.1", ""), "sudo": ("1.9.13p3-1+deb12u1", ""),
+    },
+}
+
+# Services on a fresh machine: name -> (enabled, running)
+PRESERVICES = {
+    "centos7": {"firewalld": (True, True), "chronyd": (True, True)},
+    "rocky9": {"firewalld": (True, True), "chronyd": (True, True)},
+    "ubuntu2204": {"ufw": (True, False), "systemd-timesyncd": (True, True)},
+    "debian12": {"systemd-timesyncd": (True, True)},
+}
+
+# ----- Kubernetes ----------------------------------------------------------------------------
+
+# Latest patch release of each minor carried by pkgs.k8s.io (and the Aliyun/USTC mirrors of it).
+K8S_LATEST_PATCH = {
+    24: 17, 25: 16, 26: 15, 27: 16, 28: 15, 29: 15, 30: 14, 31: 14, 32: 11, 33: 7,
+    34: 3, 35: 2, 36: 1, 37: 0,
+}
+# The frozen legacy repos (Google el7/xenial, mirrored by Aliyun) stop at these.
+LEGACY_LAST = {25: 14, 26: 9, 27: 6, 28: 2}
+LEGACY_FIRST_MINOR = 5  # they carry 1.5.x .. 1.28.2; we only model 1.25+ in detail
+CRI_TOOLS = {24: "1.24.2", 25: "1.25.0", 26: "1.26.0", 27: "1.27.0", 28: "1.28.0", 29: "1.29.0", 30: "1.30.1",
+             31: "1.31.1", 32: "1.32.0", 33: "1.33.0", 34: "1.34.0", 35: "1.35.0", 36: "1.36.0", 37: "1.37.0"}
+K8S_CNI = {24: "1.1.1", 25: "1.1.1", 26: "1.2.0", 27: "1.2.0", 28: "1.2.0", 29: "1.3.0", 30: "1.4.0", 31: "1.5.1",
+           32: "1.6.0", 33: "1.6.0", 34: "1.7.1", 35: "1.7.1", 36: "1.8.0", 37: "1.8.0"}
+
+IMAGES = {
+    # minor: (pause, etcd, coredns)
+    24: ("3.7", "3.5.6-0", "v1.8.6"),
+    25: ("3.8", "3.5.4-0", "v1.9.3"),
+    26: ("3.9", "3.5.6-0", "v1.9.3"),
+    27: ("3.9", "3.5.7-0", "v1.10.1"),
+    28: ("3.9", "3.5.9-0", "v1.10.1"),
+    29: ("3.9", "3.5.10-0", "v1.11.1"),
+    30: ("3.9", "3.5.12-0", "v1.11.1"),
+    31: ("3.10", "3.5.15-0", "v1.11.3"),
+    32: ("3.10", "3.5.16-0", "v1.11.3"),
+    33: ("3.10", "3.5.21-0", "v1.12.0"),
+    34: ("3.10.1", "3.6.4-0", "v1.12.1"),
+    35: ("3.10.1", "3.6.5-0", "v1.13.1"),
+    36: ("3.10.2", "3.6.6-0", "v1.13.1"),
+    37: ("3.10.2", "3.6.6-0", "v1.13.1"),
+}
+
+# Registries the nodes can pull from: name -> highest Kubernetes version they carry (None: all).
+REGISTRIES = {
+    "registry.k8s.io": None,
+    "registry.aliyuncs.com/google_containers": None,
+    "registry.cn-hangzhou.aliyuncs.com/google_containers": None,
+    "k8s.gcr.io": (1, 26, 3),
+}
+
+CONTAINERD_IO = {
+    # docker-ce repo, per OS: versions of containerd.io (rpm release -3.1.el7 / -3.1.el9, deb -1)
+    "centos7": ["1.6.4", "1.6.9", "1.6.21", "1.6.24", "1.6.28", "1.6.31", "1.6.33"],
+    "rocky9": ["1.6.21", "1.6.28", "1.6.33", "1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
+    "ubuntu2204": ["1.6.21", "1.6.28", "1.6.33", "1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
+    "debian12": ["1.6.28", "1.6.33", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
+}
+DISTRO_CONTAINERD = {
+    "ubuntu2204": ["1.6.12-0ubuntu1~22.04.3"],
+    "debian12": ["1.6.20~ds1-1+deb12u1"],
+}
+
+DUMMY_KEY = """-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mQENBGMHoXcBCADukGOEQyleViOgtkMVa7hKifP6POCTh+98xNW4TfHK/nBJN2sm
+u4XaiUmtB9UuGt9jl8VxQg4hOMRf40coIwHsNwtSrc2R9v5Kgpvcv537QVIigVHH
+WMNvXeoZkkoDIUljvbCEDWaEhS9R5OMYKd4AaJ+f1c8OELhEcV2dAQLLyjtnEaF/
+qmREN+3Y9+5VcRZvQHeyBxCG+hdUGE740ixgnY2gSqZ/J4YeQntQ6pMUEhT6pbaE
+10q2HUierj/im0V+ZUdCh46Lk/Rdfa5ZKlqYOiA2iN1coDPIdyqKavcdfPqSraKF
+Lan2KLcZcgTxP+0+HfzKefvGEnZa11civbe9ABEBAAG0PmlzdjprdWJlcm5ldGVz
+IE9CUyBQcm9qZWN0IDxpc3Y6a3ViZXJuZXRlc0BidWlsZC5vcGVuc3VzZS5vcmc+
+iQE+BBMBCAAoBQJjB6F3AhsDBQkEHrAABgsJCAcDAgYVCAIJCgsEFgIDAQIeAQIX
+gAAKCRAjRlTamilkNhnRCADud9iv+2CUtJGyZhhdzzd55wRKvHGmSY4eIAEKChmf
+1+BHwFnzBzbdNtnglY2xSATqKIWikzXI1stAwi8qR0dK32CS+ofMS6OUklm26Yd1
+jBWFg4LCCh8S21GLcuudHtW9QNCCjlByS4gyEJ+eYTOo2dWp88NWEzVXIKRtfLHV
+myHJnt2QLmWOeYTgmCzpeT8onl2Lp19bryRGla+Ms0AmlCltPn8j+hPeADDtR2bv
+7cTLDi/nA46u3SLV1P6yjC1ejOOswtgxppTxvLgYniS22aSnoqm47l111zZiZKJ5
+bCm1Th6qJFJwOrGEOu3aV1iKaQmN2k4G2DixsHFAU3ZeiQIcBBABAgAGBQJjB6F3
+AAoJEM1ETbI9AY4D6sEP/2qiWG/wHXT6R6K+SgL0Or2vhz8ylUrhaPXIiSkT5qTb
+=sHo+
+-----END PGP PUBLIC KEY BLOCK-----
+"""
