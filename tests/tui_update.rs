@@ -535,12 +535,16 @@ fn versions_form_choices() {
     let mut m = with_nodes();
     m.screen = Screen::Versions;
     tab(&mut m); // cni version
+    tab(&mut m); // cni manifest
+    typ(&mut m, "/srv/manifests/calico.yaml");
     tab(&mut m); // mirror
     ch(&mut m, 'l');
     tab(&mut m); // image repo
     typ(&mut m, "harbor.local/k8s");
     tab(&mut m); // dashboard
     ch(&mut m, ' ');
+    tab(&mut m); // dashboard manifest
+    typ(&mut m, "dash.yaml");
     let cfg = m.to_config();
     assert_eq!(cfg.cluster.mirror, kubewiz::config::Mirror::Aliyun);
     assert_eq!(
@@ -548,6 +552,14 @@ fn versions_form_choices() {
         Some("harbor.local/k8s")
     );
     assert!(cfg.cluster.dashboard);
+    assert_eq!(
+        cfg.cluster.cni_manifest,
+        Some(PathBuf::from("/srv/manifests/calico.yaml"))
+    );
+    assert_eq!(
+        cfg.cluster.dashboard_manifest,
+        Some(PathBuf::from("dash.yaml"))
+    );
     assert_eq!(
         cfg.cluster.cni_version, None,
         "catalog default is not pinned"

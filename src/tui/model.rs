@@ -272,10 +272,12 @@ pub struct NetworkForm {
 
 pub const V_VERSION: usize = 0;
 pub const V_CNI_VERSION: usize = 1;
-pub const V_MIRROR: usize = 2;
-pub const V_IMAGE_REPO: usize = 3;
-pub const V_DASHBOARD: usize = 4;
-pub const VERSION_FIELDS: usize = 5;
+pub const V_CNI_MANIFEST: usize = 2;
+pub const V_MIRROR: usize = 3;
+pub const V_IMAGE_REPO: usize = 4;
+pub const V_DASHBOARD: usize = 5;
+pub const V_DASHBOARD_MANIFEST: usize = 6;
+pub const VERSION_FIELDS: usize = 7;
 
 #[derive(Debug, Clone)]
 pub struct VersionsForm {
@@ -287,6 +289,9 @@ pub struct VersionsForm {
     /// Empty = the mirror's default.
     pub image_repository: Input,
     pub dashboard: bool,
+    /// Local copies of the manifests (empty = downloaded on the workstation).
+    pub cni_manifest: Input,
+    pub dashboard_manifest: Input,
     pub focus: usize,
 }
 
@@ -471,6 +476,8 @@ impl Model {
                 mirror: Mirror::Upstream,
                 image_repository: Input::default(),
                 dashboard: false,
+                cni_manifest: Input::default(),
+                dashboard_manifest: Input::default(),
                 focus: 0,
             },
             review: ReviewUi::default(),
@@ -534,6 +541,13 @@ impl Model {
         self.versions.mirror = c.mirror;
         self.versions.image_repository = c.image_repository.clone().unwrap_or_default().into();
         self.versions.dashboard = c.dashboard;
+        let path_text = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        self.versions.cni_manifest = path_text(&c.cni_manifest).into();
+        self.versions.dashboard_manifest = path_text(&c.dashboard_manifest).into();
     }
 
     pub fn version(&self) -> &VersionChoice {
@@ -573,6 +587,12 @@ impl Model {
         let repo = self.versions.image_repository.value().trim();
         c.image_repository = (!repo.is_empty()).then(|| repo.to_string());
         c.dashboard = self.versions.dashboard;
+        let path = |i: &Input| {
+            let s = i.value().trim();
+            (!s.is_empty()).then(|| PathBuf::from(s))
+        };
+        c.cni_manifest = path(&self.versions.cni_manifest);
+        c.dashboard_manifest = path(&self.versions.dashboard_manifest);
         ClusterConfig {
             cluster: c,
             ssh: self.ssh.clone(),

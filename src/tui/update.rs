@@ -822,8 +822,13 @@ fn versions_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
         }
         KeyCode::Down => m.versions.focus = form::cycle(focus, VERSION_FIELDS, true),
         KeyCode::Up => m.versions.focus = form::cycle(focus, VERSION_FIELDS, false),
-        _ if focus == V_IMAGE_REPO => {
-            if !form::edit(&mut m.versions.image_repository, k) {
+        _ if focus == V_IMAGE_REPO || focus == V_CNI_MANIFEST || focus == V_DASHBOARD_MANIFEST => {
+            let input = match focus {
+                V_IMAGE_REPO => &mut m.versions.image_repository,
+                V_CNI_MANIFEST => &mut m.versions.cni_manifest,
+                _ => &mut m.versions.dashboard_manifest,
+            };
+            if !form::edit(input, k) {
                 return None;
             }
         }

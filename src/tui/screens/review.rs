@@ -68,6 +68,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             ),
         ),
         kv(
+            "CNI manifest",
+            c.cni_manifest
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "downloaded on this machine".into()),
+        ),
+        kv(
             "dashboard",
             if c.dashboard {
                 "on, NodePort 30001"

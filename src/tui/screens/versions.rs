@@ -66,7 +66,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let inner = block.inner(right);
     f.render_widget(block, right);
     let [form_area, findings_area] =
-        Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(inner);
+        Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
     let cni_versions = m.version().cni_versions(m.network.cni).to_vec();
     let cni_label = format!("{} version", m.network.cni.as_str());
     let repo_ph = format!("default: {}", default_image_repository(v.mirror));
@@ -82,6 +82,15 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 }
             },
             focused: v.focus == V_CNI_VERSION,
+            error: None,
+        },
+        FormRow {
+            label: "CNI manifest",
+            value: RowValue::Text {
+                input: &v.cni_manifest,
+                placeholder: "optional (else downloaded here)",
+            },
+            focused: v.focus == V_CNI_MANIFEST,
             error: None,
         },
         FormRow {
@@ -109,6 +118,15 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 chosen: usize::from(v.dashboard),
             },
             focused: v.focus == V_DASHBOARD,
+            error: None,
+        },
+        FormRow {
+            label: "Dashboard file",
+            value: RowValue::Text {
+                input: &v.dashboard_manifest,
+                placeholder: "optional (else downloaded here)",
+            },
+            focused: v.focus == V_DASHBOARD_MANIFEST,
             error: None,
         },
     ];
