@@ -17,8 +17,11 @@ V2_RUNC='[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]'
 V3_IMAGES="[plugins.'io.containerd.cri.v1.images'.pinned_images]"
 V3_RUNC="[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]"
 
+# e.g. "containerd containerd.io 1.6.33 d2d58213..." or "containerd github.com/containerd/containerd/v2 v2.1.4 ..."
 containerd_version() {
-  containerd --version 2>/dev/null |
+  local out
+  out=$(containerd --version 2>/dev/null) || return 0
+  printf '%s\n' "$out" |
     awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^v?[0-9]+\.[0-9]+/) { sub(/^v/, "", $i); print $i; exit } }'
 }
 
@@ -174,13 +177,16 @@ write_config() {
 apply() {
   if ! command -v containerd >/dev/null 2>&1; then
     install_containerd
-  elif ! version_ok; then
+  elif [[ -n $(containerd_version) ]] && ! version_ok; then
     kw_log "containerd $(containerd_version) is older than $KW_CONTAINERD_MIN: installing a newer one"
     install_containerd
   fi
   version_ok || {
+    local v
+    v=$(containerd_version)
+    [[ -n $v ]] || kw_die "cannot read the containerd version: 'containerd --version' failed"
     kw_hint "Kubernetes of this version needs containerd >= $KW_CONTAINERD_MIN; install a newer containerd (e.g. containerd.io from the docker-ce repository) and run apply again"
-    kw_die "containerd $(containerd_version) is older than $KW_CONTAINERD_MIN"
+    kw_die "containerd $v is older than $KW_CONTAINERD_MIN"
   }
   write_config
   crictl_conf | kw_write_file /etc/crictl.yaml 644

@@ -55,7 +55,7 @@ check() {
     module_loaded "$m" || return 1
   done
   if [[ $KW_PROXY_MODE == ipvs ]]; then
-    command -v ipset >/dev/null 2>&1 && command -v ipvsadm >/dev/null 2>&1
+    kw_pkg_installed ipset && kw_pkg_installed ipvsadm
   fi
 }
 
