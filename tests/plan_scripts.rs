@@ -759,3 +759,50 @@ fn held_debian_packages_count_as_installed() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "[1.28.2] [] []\n");
 }
+
+/// The engine sends `{ exec </dev/null; echo "::kw::pgid $PPID"; <script>; }` to `bash -s`:
+/// every planned script parses inside that wrapper (heredocs, functions, the shebang line).
+#[test]
+fn every_script_parses_inside_the_engine_wrapper() {
+    use kubewiz::catalog::Catalog;
+    use kubewiz::config::ClusterConfig;
+    let text = include_str!("plan_build_seed.toml");
+    let cfg: ClusterConfig = toml::from_str(text).unwrap();
+    let p = plan::build(&cfg, Catalog::builtin()).unwrap();
+    let mut scripts: Vec<String> = p
+        .tasks
+        .iter()
+        .filter(|t| matches!(t.kind, kubewiz::plan::TaskKind::Remote(_)))
+        .map(|t| p.render(t))
+        .collect();
+    scripts.push(p.mint_script(true));
+    scripts.push(p.reset_script());
+    for s in scripts {
+        let wrapped = format!("{{\nexec </dev/null\necho \"::kw::pgid $PPID\"\n{s}\n}}\n");
+        let o = Command::new("bash")
+            .args(["-n", "-c", &wrapped])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}\n{}",
+            stderr(&o),
+            s.lines().nth(2).unwrap_or("")
+        );
+    }
+}
+
+#[test]
+fn a_wrapped_script_runs_from_stdin_like_the_engine_sends_it() {
+    let sb = Sandbox::new();
+    let body = format!(
+        "{}KW_STEP=demo\ncheck() {{ [[ -f ./done ]]; }}\napply() {{ cat >/dev/null; touch ./done; }}\nkw_main\n",
+        sb.prelude(None)
+    );
+    let wrapped = format!("{{\nexec </dev/null\necho \"::kw::pgid $PPID\"\n{body}\n}}\n");
+    let o = sb.run(&wrapped);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("::kw::pgid "), "{out}");
+    assert!(out.ends_with("::kw::result applied\n"), "{out}");
+}
