@@ -40,9 +40,10 @@ pub fn run_started(nodes: usize) -> Event {
     }
 }
 
-/// A log line of realistic shape and length (yum/apt/kubeadm output is 40..120 columns).
+/// A log line of realistic shape and length (yum/apt/kubeadm output is 40..120 columns),
+/// allocated to its exact length as the engine's line reader hands them over.
 pub fn line_text(seq: usize) -> String {
-    match seq % 4 {
+    let mut s = match seq % 4 {
         0 => format!(
             "  Installing : kubelet-1.25.3-0.x86_64                                     {:>4}/{:<4}",
             seq % 1000,
@@ -59,7 +60,9 @@ pub fn line_text(seq: usize) -> String {
             seq % 60,
             seq % 1_000_000
         ),
-    }
+    };
+    s.shrink_to_fit();
+    s
 }
 
 pub fn line(node: &str, seq: usize) -> Msg {
