@@ -825,3 +825,65 @@ fn quit_during_install_stops_then_aborts_then_leaves() {
     assert_eq!(exit.code, 1);
     assert!(exit.message.unwrap().contains("Resume"));
 }
+
+#[test]
+fn test_all_asks_about_each_unknown_key_in_turn() {
+    let mut m = with_nodes();
+    ch(&mut m, 'T');
+    for n in ["k8s-master", "k8s-node01", "k8s-node02"] {
+        update(
+            &mut m,
+            Msg::Probe {
+                node: n.into(),
+                outcome: ProbeOutcome::UnknownHostKey {
+                    fingerprints: vec![format!("ssh-ed25519 SHA256:{n}")],
+                    lines: vec![format!("{n} ssh-ed25519 AAAA")],
+                },
+            },
+        );
+    }
+    let mut trusted = Vec::new();
+    for _ in 0..3 {
+        let eff = ch(&mut m, 'y');
+        let [Effect::TrustHostKey { node, .. }] = eff.as_slice() else {
+            panic!("{eff:?}")
+        };
+        trusted.push(node.name.clone());
+    }
+    assert_eq!(trusted, ["k8s-master", "k8s-node01", "k8s-node02"]);
+    assert!(m.nodes_ui.prompt.is_none());
+}
+
+#[test]
+fn run_again_after_a_failed_run_keeps_the_logs() {
+    let mut m = installing();
+    update(
+        &mut m,
+        Msg::Engine(Event::StepFailed {
+            node: "k8s-node01".into(),
+            step: StepId::Packages,
+            failure: Failure {
+                exit_code: Some(1),
+                error: "exit code 1".into(),
+                tail: vec![],
+                hint: None,
+            },
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary::default(),
+        }),
+    );
+    assert!(!m.install.running());
+    let eff = ch(&mut m, 'r');
+    assert!(matches!(&eff[..], [Effect::StartInstall { .. }]), "{eff:?}");
+    assert!(m.install.running());
+    let log = &m.install.nodes[1].log;
+    assert!(log.visible(10).any(|l| l.contains("packages failed")));
+    assert_eq!(
+        log.last(),
+        Some("── running again (done steps are skipped) ──")
+    );
+}

@@ -37,6 +37,8 @@ pub fn run(config_path: Option<PathBuf>) -> color_eyre::Result<ExitCode> {
         .build()
         .wrap_err("cannot start the async runtime")?;
     let path = config_path.unwrap_or_else(|| PathBuf::from("cluster.toml"));
+    // Absolute, so that paths the wizard writes (the bootstrap key) do not depend on the cwd.
+    let path = std::path::absolute(&path).unwrap_or(path);
     let terminal = ratatui::init();
     let result = rt.block_on(main_loop(terminal, path));
     ratatui::restore();

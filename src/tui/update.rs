@@ -601,7 +601,11 @@ fn nodes_prompt_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
 
 fn nodes_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
     if m.nodes_ui.prompt.is_some() {
-        return Some(nodes_prompt_key(m, k));
+        let effects = nodes_prompt_key(m, k);
+        if m.nodes_ui.prompt.is_none() {
+            open_next_trust(m);
+        }
+        return Some(effects);
     }
     if m.nodes_ui.form.is_some() {
         return Some(node_form_key(m, k));
@@ -668,6 +672,19 @@ fn nodes_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
         _ => return None,
     }
     Some(vec![])
+}
+
+/// After a question is answered: ask about the next node whose host key waits for a
+/// decision (after "test all" several can).
+fn open_next_trust(m: &mut Model) {
+    if let Some(i) = m
+        .nodes
+        .iter()
+        .position(|n| matches!(n.probe, ProbeState::UnknownHostKey { .. }))
+    {
+        m.nodes_ui.selected = i;
+        m.nodes_ui.prompt = Some(NodesPrompt::TrustKey { node: i });
+    }
 }
 
 /// Why the node list cannot be used yet.
@@ -929,6 +946,11 @@ fn start_install(m: &mut Model) -> Vec<Effect> {
     m.screen = Screen::Install;
     let cfg = m.to_config();
     let plan = crate::plan::build(&cfg, crate::catalog::Catalog::builtin()).ok();
+    let mut old_logs: Vec<(String, crate::tui::logbuf::LogPane)> =
+        std::mem::take(&mut m.install.nodes)
+            .into_iter()
+            .map(|n| (n.name, n.log))
+            .collect();
     m.install = InstallState {
         started: true,
         nodes: cfg
@@ -943,7 +965,11 @@ fn start_install(m: &mut Model) -> Vec<Effect> {
                         .collect(),
                     None => steps_for(&cfg, n),
                 };
-                NodeProgress::new(n.name.clone(), n.address.clone(), n.role, steps)
+                let mut p = NodeProgress::new(n.name.clone(), n.address.clone(), n.role, steps);
+                if let Some(i) = old_logs.iter().position(|(name, _)| *name == n.name) {
+                    p.log = old_logs.swap_remove(i).1;
+                }
+                p
             })
             .collect(),
         clock: m.install.clock,
@@ -988,6 +1014,7 @@ fn install_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
         KeyCode::Tab | KeyCode::Char('J') => m.screen = Screen::Join,
         KeyCode::Char('r') => {
             let running = m.install.running();
+            let finished_failed = m.install.summary.as_ref().is_some_and(|s| !s.ok);
             let n = m.install.nodes.get_mut(sel)?;
             if n.state == RunState::Failed && running {
                 n.state = RunState::Running;
@@ -995,6 +1022,14 @@ fn install_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
                 let name = n.name.clone();
                 n.log.push(format!("── retrying {name} ──"));
                 return Some(vec![Effect::RetryNode(name)]);
+            }
+            if finished_failed {
+                // The run ended: run again; the journal skips what is done.
+                for n in &mut m.install.nodes {
+                    n.log.push("── running again (done steps are skipped) ──");
+                }
+                m.status = None;
+                return Some(start_install(m));
             }
         }
         KeyCode::Char('p') => {
@@ -1201,7 +1236,7 @@ fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
             } else {
                 error(
                     m,
-                    "the install stopped on a failure: r retries the node, q leaves it paused"
+                    "the install stopped on a failure: r runs it again (done steps are skipped), q leaves it paused"
                         .into(),
                 );
             }

@@ -21,6 +21,8 @@ pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
     if sel.is_some_and(|n| n.state == RunState::Failed) && m.install.running() {
         k.push(("r", "retry node"));
         k.push(("p", "leave paused"));
+    } else if m.install.summary.as_ref().is_some_and(|s| !s.ok) {
+        k.push(("r", "run again"));
     }
     k.push(("Tab", "join"));
     if m.install.summary.as_ref().is_some_and(|s| s.ok) {
@@ -273,12 +275,21 @@ fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
         if let Some(h) = &fl.hint {
             lines.push(Line::styled(format!("hint: {h}"), t.warn()));
         }
-        lines.push(Line::from(vec![
-            Span::styled("r", t.accent()),
-            Span::raw(" retry this node   "),
-            Span::styled("p", t.accent()),
-            Span::raw(" leave paused, resume later"),
-        ]));
+        if m.install.running() {
+            lines.push(Line::from(vec![
+                Span::styled("r", t.accent()),
+                Span::raw(" retry this node   "),
+                Span::styled("p", t.accent()),
+                Span::raw(" leave paused, resume later"),
+            ]));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled("r", t.accent()),
+                Span::raw(" run again (done steps are skipped)   "),
+                Span::styled("q", t.accent()),
+                Span::raw(" quit, resume later"),
+            ]));
+        }
         f.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })

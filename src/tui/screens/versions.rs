@@ -88,7 +88,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             label: "CNI manifest",
             value: RowValue::Text {
                 input: &v.cni_manifest,
-                placeholder: "optional (else downloaded here)",
+                placeholder: "optional local copy",
             },
             focused: v.focus == V_CNI_MANIFEST,
             error: None,
@@ -124,7 +124,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             label: "Dashboard file",
             value: RowValue::Text {
                 input: &v.dashboard_manifest,
-                placeholder: "optional (else downloaded here)",
+                placeholder: "optional local copy",
             },
             focused: v.focus == V_DASHBOARD_MANIFEST,
             error: None,
