@@ -561,3 +561,32 @@ fn too_small() {
     let m = model();
     insta::assert_snapshot!("too_small_60x20", render(&m, 60, 20));
 }
+
+#[test]
+fn no_color_draws_no_colour() {
+    use ratatui::style::Color;
+    let mut m = run(3);
+    m.theme = kubewiz::tui::theme::Theme { color: false };
+    for screen in [Screen::Install, Screen::Join] {
+        m.screen = screen;
+        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| view(f, &m)).unwrap();
+        let buf = term.backend().buffer();
+        for cell in buf.content() {
+            assert_eq!(cell.fg, Color::Reset, "{screen:?}: {cell:?}");
+            assert_eq!(cell.bg, Color::Reset, "{screen:?}: {cell:?}");
+        }
+    }
+    // With colour, failures are red.
+    m.theme = kubewiz::tui::theme::Theme { color: true };
+    m.screen = Screen::Install;
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| view(f, &m)).unwrap();
+    assert!(
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg == Color::Red)
+    );
+}

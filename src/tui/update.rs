@@ -222,6 +222,11 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         m.overlay = Some(Overlay::ConfirmQuit);
         return vec![];
     }
+    if k.code == KeyCode::F(1) {
+        // Help from anywhere, also while a text field has the focus (where `?` is a letter).
+        m.overlay = Some(Overlay::Help);
+        return vec![];
+    }
     let handled = match m.screen {
         Screen::Welcome => welcome_key(m, k),
         Screen::Nodes => nodes_key(m, k),

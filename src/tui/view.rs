@@ -172,7 +172,7 @@ fn help(f: &mut Frame, area: Rect, m: &Model) {
         ("←→ / h l", "change a choice"),
         ("Enter", "confirm"),
         ("Esc", "back / close"),
-        ("?", "this help"),
+        ("? / F1", "this help (F1 inside text fields)"),
         ("q / Ctrl-C", "quit (asks first)"),
     ] {
         lines.push(Line::from(vec![
