@@ -108,18 +108,34 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             Span::styled("done ", t.dim()),
             Span::styled(format!("{}/{} steps", r.done, r.total), t.ok()),
         ])];
-        for (node, step, err) in &r.failed {
+        const MAX: usize = 3;
+        let inner_w = (area.width as usize).saturating_sub(6);
+        for (node, step, err) in r.failed.iter().take(MAX) {
+            let head = format!("{node} · {step} · ");
+            let room = inner_w.saturating_sub(7 + head.chars().count());
             lines.push(Line::from(vec![
                 Span::styled("failed ", t.err()),
-                Span::styled(format!("{node} · {step} · "), t.title()),
-                Span::raw(truncate(err, (area.width as usize).saturating_sub(30))),
+                Span::styled(head, t.title()),
+                Span::raw(truncate(err, room)),
             ]));
         }
-        for (node, step) in &r.interrupted {
+        if r.failed.len() > MAX {
+            lines.push(Line::styled(
+                format!("failed … and {} more", r.failed.len() - MAX),
+                t.err(),
+            ));
+        }
+        if !r.interrupted.is_empty() {
+            let list: Vec<String> = r
+                .interrupted
+                .iter()
+                .map(|(n, s)| format!("{n} {s}"))
+                .collect();
             lines.push(Line::from(vec![
                 Span::styled("interrupted ", t.warn()),
-                Span::raw(format!(
-                    "{node} · {step} (checked again before re-applying)"
+                Span::raw(truncate(
+                    &format!("{} (checked again before re-applying)", list.join(", ")),
+                    inner_w.saturating_sub(12),
                 )),
             ]));
         }
