@@ -1,0 +1,498 @@
+//! End to end through a real terminal: tmux runs the real `kubewiz` binary against a fleet of
+//! test hosts (tests/fleet), keys are sent with `send-keys` and the screen is read back with
+//! `capture-pane`.
+//!
+//! 1. From an empty directory: fill the wizard, trust the host keys, install, see each node's
+//!    log in its own pane, the join panel reach 3 Ready, and the Done screen.
+//! 2. Kill -9 kubewiz mid-install, start it again, choose Resume, reach Done.
+//! 3. A node that only accepts a root password: the one-time key bootstrap works and the
+//!    password is in no file kubewiz wrote.
+//!
+//! Needs root (the fleet) and tmux; skipped with a message otherwise, failing when CI=true.
+
+mod fleet;
+
+use fleet::{Flavour, Fleet, HostSpec};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubewiz");
+
+fn can_run() -> bool {
+    if fleet::require_root_or_skip().is_none() {
+        return false;
+    }
+    if !Path::new("/usr/bin/tmux").exists() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but tmux is missing (apt-get install tmux)");
+        }
+        eprintln!("SKIPPED: tmux is missing");
+        return false;
+    }
+    true
+}
+
+/// One tmux server of our own (its own socket) with one 120x40 window.
+struct Tmux {
+    socket: String,
+    dir: PathBuf,
+    home: PathBuf,
+}
+
+impl Tmux {
+    fn start(tag: &str, dir: &Path, home: &Path) -> Tmux {
+        let t = Tmux {
+            socket: format!("kwtui-{}-{tag}", std::process::id()),
+            dir: dir.to_path_buf(),
+            home: home.to_path_buf(),
+        };
+        let st = t
+            .cmd()
+            .args(["new-session", "-d", "-s", "main", "-x", "120", "-y", "40"])
+            .arg(t.shell())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        t
+    }
+
+    fn shell(&self) -> String {
+        format!(
+            "cd '{}' && HOME='{}' TERM=xterm-256color '{BIN}'; echo KUBEWIZ_EXIT=$?; sleep 3600",
+            self.dir.display(),
+            self.home.display()
+        )
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    /// Starts kubewiz again in the same window (after it was killed).
+    fn respawn(&self) {
+        let st = self
+            .cmd()
+            .args(["respawn-pane", "-k", "-t", "main"])
+            .arg(self.shell())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = self
+                .cmd()
+                .args(["send-keys", "-t", "main", k])
+                .status()
+                .unwrap();
+            assert!(st.success());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn text(&self, s: &str) {
+        let st = self
+            .cmd()
+            .args(["send-keys", "-t", "main", "-l", s])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "main"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Polls the screen until `pred` holds; panics with the screen after `timeout`.
+    fn wait(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if t0.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        self.wait(&format!("{needle:?}"), timeout, |s| s.contains(needle))
+    }
+
+    /// The pid of kubewiz (the child of the window's shell).
+    fn kubewiz_pid(&self) -> Option<u32> {
+        let out = self
+            .cmd()
+            .args(["display-message", "-p", "-t", "main", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .find_map(|p| {
+                let pid: u32 = p.parse().ok()?;
+                let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+                (exe == Path::new(BIN)).then_some(pid)
+            })
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("last screen:\n{}", self.screen());
+        }
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn calico_fixture() -> Option<PathBuf> {
+    let p = fleet::fixtures_dir().join("cni/calico-v3.24.6.yaml");
+    if p.exists() {
+        return Some(std::fs::canonicalize(p).unwrap());
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true but {} is missing", p.display());
+    }
+    eprintln!("SKIPPED: {} is missing", p.display());
+    None
+}
+
+/// Adds a node through the form (open). `identity`: typed into the identity file field.
+fn add_node(t: &Tmux, name: &str, address: &str, identity: Option<&Path>) {
+    t.text(name);
+    t.keys(&["Tab"]);
+    t.text(address);
+    if let Some(id) = identity {
+        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+        t.text(&id.display().to_string());
+    }
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("{name} "), 5 * SECOND);
+}
+
+/// Trusts host keys as they are asked about until `n` nodes show "✓ ok".
+fn trust_and_probe(t: &Tmux, n: usize, password: Option<&str>) {
+    let t0 = Instant::now();
+    loop {
+        let s = t.screen();
+        if s.matches("✓ ok").count() >= n {
+            return;
+        }
+        if s.contains("Unknown host key") && s.contains("SHA256:") {
+            t.keys(&["y"]);
+        } else if s.contains("One-time password") {
+            let pw = password.expect("a password prompt for a key node");
+            t.text(pw);
+            t.keys(&["Enter"]);
+        }
+        assert!(
+            t0.elapsed() < 120 * SECOND,
+            "nodes not connected in time; screen:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn seed_fleet() -> Fleet {
+    Fleet::start(vec![
+        HostSpec::new("k8s-master", Flavour::Centos7),
+        HostSpec::new("k8s-node01", Flavour::Centos7),
+        HostSpec::new("k8s-node02", Flavour::Centos7),
+    ])
+}
+
+/// Network (name) → Versions (1.25.3, calico manifest file, aliyun) → Review → install.
+fn fill_rest_and_install(t: &Tmux, calico: &Path) {
+    t.keys(&["n"]);
+    t.wait_for("Cluster network", 5 * SECOND);
+    t.keys(&["C-u"]);
+    t.text("demo");
+    t.keys(&["Enter"]);
+    t.wait_for("Kubernetes", 5 * SECOND);
+    for _ in 0..20 {
+        t.keys(&["j"]);
+    }
+    t.wait_for("┌ 1.25.3 ", 5 * SECOND);
+    t.keys(&["Tab", "Tab"]);
+    t.keys(&["C-u"]);
+    t.text(&calico.display().to_string());
+    t.keys(&["Tab", "l", "Enter"]);
+    t.wait_for("Plan for k8s-master", 5 * SECOND);
+    t.keys(&["i"]);
+    t.wait_for("install on 3 node(s) now?", 5 * SECOND);
+    t.keys(&["y"]);
+    t.wait_for("Install", 10 * SECOND);
+}
+
+fn wait_done(t: &Tmux) -> String {
+    t.wait("the Done screen", 900 * SECOND, |s| {
+        assert!(
+            !s.contains("stopped on a failure"),
+            "the install failed; screen:\n{s}"
+        );
+        s.contains("Cluster ready: 3/3")
+    })
+}
+
+#[test]
+fn wizard_from_an_empty_directory_to_done() {
+    if !can_run() {
+        return;
+    }
+    let Some(calico) = calico_fixture() else {
+        return;
+    };
+    let f = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let t = Tmux::start("fresh", &dir, &home);
+    t.wait_for("New cluster", 10 * SECOND);
+
+    t.keys(&["Enter"]);
+    t.wait_for("Add a node", 5 * SECOND);
+    let key = f.client_key().to_path_buf();
+    add_node(&t, "k8s-master", &f.hosts[0].address, Some(&key));
+    for h in &f.hosts[1..] {
+        t.keys(&["a"]);
+        t.wait_for("Add a node", 5 * SECOND);
+        add_node(&t, &h.name, &h.address, Some(&key));
+    }
+    t.keys(&["T"]);
+    trust_and_probe(&t, 3, None);
+    let s = t.screen();
+    assert!(s.contains("centos 7"), "facts shown:\n{s}");
+    // The trusted keys went to the (test) user's known_hosts.
+    let kh = std::fs::read_to_string(home.join(".ssh/known_hosts")).unwrap();
+    for h in &f.hosts {
+        assert!(kh.contains(&h.address), "{kh}");
+    }
+
+    fill_rest_and_install(&t, &calico);
+
+    // Each node's log lines in its own pane (3 nodes: a grid of panes).
+    let s = t.wait("a pane per node with its own lines", 300 * SECOND, |s| {
+        f.hosts.iter().all(|h| {
+            s.contains(&format!("┌ ◐ {} ·", h.name)) || s.contains(&format!("┌ ✓ {} ·", h.name))
+        }) && s.matches("── ").count() >= 3
+    });
+    eprintln!("install screen:\n{s}");
+
+    // The join panel shows up by itself and reaches 3 Ready (or the run is already done).
+    let s = t.wait("the join panel at 3/3 Ready", 900 * SECOND, |s| {
+        assert!(
+            !s.contains("stopped on a failure"),
+            "the install failed; screen:\n{s}"
+        );
+        s.contains("Join progress: 3/3 Ready") || s.contains("Cluster ready: 3/3")
+    });
+    eprintln!("join screen:\n{s}");
+
+    let s = wait_done(&t);
+    eprintln!("done screen:\n{s}");
+    assert!(s.contains("export KUBECONFIG="), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("KUBEWIZ_EXIT=0", 30 * SECOND);
+    assert!(s.contains("is ready"), "{s}");
+
+    // The wizard wrote cluster.toml (loads as `apply` would) and the kubeconfig (0600).
+    let cfg = kubewiz::config::load(&dir.join("cluster.toml")).expect("cluster.toml loads");
+    assert_eq!(cfg.nodes.len(), 3);
+    assert_eq!(cfg.cluster.kubernetes_version, "1.25.3");
+    use std::os::unix::fs::PermissionsExt;
+    let kc = std::fs::metadata(dir.join(".kubewiz/kubeconfig")).expect("kubeconfig written");
+    assert_eq!(kc.permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn kill_mid_install_then_resume_to_done() {
+    if !can_run() {
+        return;
+    }
+    let Some(calico) = calico_fixture() else {
+        return;
+    };
+    let f = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    // Start from a cluster.toml (the fleet's key and known_hosts).
+    let opts = fleet::config::ConfigOpts {
+        cni_manifest: Some(calico.clone()),
+        ..Default::default()
+    };
+    f.write_config(&dir, &opts);
+
+    let t = Tmux::start("resume", &dir, &home);
+    t.wait_for("Open cluster.toml", 10 * SECOND);
+    t.keys(&["o"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Nodes (3)", 10 * SECOND);
+    t.keys(&["n"]);
+    t.wait_for("Cluster network", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Kubernetes", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Plan for", 5 * SECOND);
+    t.keys(&["i"]);
+    t.wait_for("now?", 5 * SECOND);
+    t.keys(&["y"]);
+    // Wait until the install is well under way, then kill -9.
+    t.wait("several steps done", 600 * SECOND, |s| {
+        s.contains("containerd") || s.contains("packages")
+    });
+    let pid = t.kubewiz_pid().expect("kubewiz runs");
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("KUBEWIZ_EXIT=137", 10 * SECOND);
+
+    t.respawn();
+    let s = t.wait_for("Unfinished install", 20 * SECOND);
+    eprintln!("welcome after the kill:\n{s}");
+    assert!(s.contains("Resume"), "{s}");
+    t.keys(&["r"]);
+    let s = wait_done(&t);
+    eprintln!("done after resume:\n{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("KUBEWIZ_EXIT=0", 30 * SECOND);
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            files_under(&p, out);
+        } else if ft.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn password_only_node_gets_the_wizards_key() {
+    if !can_run() {
+        return;
+    }
+    const PW: &str = "Seed-Root-Pw-4711";
+    let f = Fleet::start(vec![
+        HostSpec::new("k8s-master", Flavour::Rocky9),
+        HostSpec::new("k8s-node01", Flavour::Rocky9).root_password(PW),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let t = Tmux::start("password", &dir, &home);
+    t.wait_for("New cluster", 10 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Add a node", 5 * SECOND);
+    let key = f.client_key().to_path_buf();
+    add_node(&t, "k8s-master", &f.hosts[0].address, Some(&key));
+    t.keys(&["a"]);
+    t.wait_for("Add a node", 5 * SECOND);
+    // No identity file: kubewiz's own key is installed with the password.
+    add_node(&t, "k8s-node01", &f.hosts[1].address, None);
+    t.keys(&["T"]);
+    trust_and_probe(&t, 2, Some(PW));
+
+    // Save: the node now uses the wizard's key.
+    t.keys(&["n"]);
+    t.wait_for("Cluster network", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Kubernetes", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Plan for", 5 * SECOND);
+    t.keys(&["s"]);
+    t.wait_for("saved", 5 * SECOND);
+    t.keys(&["q", "y"]);
+    t.wait_for("KUBEWIZ_EXIT=0", 10 * SECOND);
+
+    let cfg = kubewiz::config::load(&dir.join("cluster.toml")).expect("cluster.toml loads");
+    let id = cfg.nodes[1]
+        .identity_file
+        .clone()
+        .expect("the wizard's key");
+    assert!(id.ends_with(".kubewiz/id_ed25519"), "{id:?}");
+    // The key works without a password now.
+    let out = Command::new("ssh")
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+        ])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            home.join(".ssh/known_hosts").display()
+        ))
+        .arg("-i")
+        .arg(&id)
+        .arg(format!("root@{}", f.hosts[1].address))
+        .arg("echo key-login-ok")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "key-login-ok",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The password is in no file kubewiz wrote: the cluster dir (cluster.toml, .kubewiz/),
+    // the user's home (known_hosts) and no askpass helper left in the temp dir.
+    let mut files = Vec::new();
+    files_under(work.path(), &mut files);
+    assert!(!files.is_empty());
+    for p in &files {
+        let bytes = std::fs::read(p).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PW),
+            "password found in {}",
+            p.display()
+        );
+    }
+    let leftovers = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("kubewiz-askpass-")
+        })
+        .count();
+    assert_eq!(leftovers, 0, "askpass helper left behind");
+}
