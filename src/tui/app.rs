@@ -113,8 +113,9 @@ async fn main_loop(
     let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
     let result = loop {
-        if let Err(e) = terminal.draw(|f| view::view(f, &model)) {
+        if dirty && let Err(e) = terminal.draw(|f| view::view(f, &model)) {
             break Err(e.into());
         }
         let first = tokio::select! {
@@ -135,6 +136,10 @@ async fn main_loop(
                 Err(_) => break,
             }
         }
+        // A lone tick only changes elapsed times on the install screens.
+        dirty = !(batch.len() == 1
+            && matches!(batch[0], Msg::Tick(_))
+            && !model.install.running());
         for msg in batch {
             for eff in update::update(&mut model, msg) {
                 rt.effect(&model, eff);
