@@ -887,3 +887,40 @@ fn run_again_after_a_failed_run_keeps_the_logs() {
         Some("── running again (done steps are skipped) ──")
     );
 }
+
+#[test]
+fn script_view_jumps_to_the_step_code() {
+    let mut m = with_nodes();
+    m.screen = Screen::Review;
+    let eff = ch(&mut m, 'v');
+    assert!(matches!(
+        &eff[..],
+        [Effect::LoadScript {
+            step: StepId::Facts,
+            ..
+        }]
+    ));
+    let text = (0..100)
+        .map(|i| format!("line {i}"))
+        .chain([
+            "# facts: what the node reports".to_string(),
+            "check() {".into(),
+        ])
+        .collect::<Vec<_>>()
+        .join("\n");
+    update(
+        &mut m,
+        Msg::Script {
+            node: "k8s-master".into(),
+            step: StepId::Facts,
+            text: Ok(text),
+        },
+    );
+    ch(&mut m, 's');
+    assert_eq!(m.review.script.as_ref().unwrap().scroll, 99);
+    ch(&mut m, 'g');
+    assert_eq!(m.review.script.as_ref().unwrap().scroll, 0);
+    press(&mut m, KeyCode::Esc);
+    assert!(m.review.script.is_none());
+    assert_eq!(m.screen, Screen::Review);
+}

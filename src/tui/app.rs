@@ -137,9 +137,7 @@ async fn main_loop(
             }
         }
         // A lone tick only changes elapsed times on the install screens.
-        dirty = !(batch.len() == 1
-            && matches!(batch[0], Msg::Tick(_))
-            && !model.install.running());
+        dirty = !(batch.len() == 1 && matches!(batch[0], Msg::Tick(_)) && !model.install.running());
         for msg in batch {
             for eff in update::update(&mut model, msg) {
                 rt.effect(&model, eff);

@@ -870,6 +870,15 @@ fn review_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
             KeyCode::PageUp => s.scroll = s.scroll.saturating_sub(10),
             KeyCode::PageDown => s.scroll += 10,
             KeyCode::Home | KeyCode::Char('g') => s.scroll = 0,
+            KeyCode::Char('s') => {
+                // Jump past the exports and the prelude to the step's own code.
+                let head = format!("# {}: ", s.step.name());
+                if let Ok(text) = &s.text
+                    && let Some(i) = text.lines().position(|l| l.starts_with(&head))
+                {
+                    s.scroll = i.saturating_sub(1);
+                }
+            }
             _ if is_up(&k) => s.scroll = s.scroll.saturating_sub(1),
             _ if is_down(&k) => s.scroll += 1,
             _ => {}

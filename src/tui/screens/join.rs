@@ -80,7 +80,22 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             .style(t.title()),
         )
         .block(Block::bordered().title(Span::styled(
-            format!(" Join progress: {ready}/{} Ready ", m.install.nodes.len()),
+            {
+                let count = |st: ClusterNodeState| {
+                    m.install
+                        .nodes
+                        .iter()
+                        .filter(|n| n.cluster.unwrap_or(ClusterNodeState::Waiting) == st)
+                        .count()
+                };
+                format!(
+                    " Join progress: {ready}/{} Ready · {} NotReady · {} joining · {} waiting ",
+                    m.install.nodes.len(),
+                    count(ClusterNodeState::NotReady),
+                    count(ClusterNodeState::Joining),
+                    count(ClusterNodeState::Waiting)
+                )
+            },
             t.title(),
         ))),
         table_area,

@@ -12,7 +12,12 @@ use ratatui::widgets::{Block, Paragraph};
 
 pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
     if m.review.script.is_some() {
-        return vec![("↑↓ PgUp/PgDn", "scroll"), ("Esc", "close")];
+        return vec![
+            ("↑↓ PgUp/PgDn", "scroll"),
+            ("s", "step's own code"),
+            ("g", "top"),
+            ("Esc", "close"),
+        ];
     }
     vec![
         ("←→", "node"),
@@ -188,14 +193,22 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 
 fn draw_script(f: &mut Frame, area: Rect, m: &Model, s: &ScriptView) {
     let t = m.theme;
-    let title = format!(" {} · {} — exact script ", s.node, s.step.name());
+    let title = format!(
+        " {} · {} — exact script ({} lines) ",
+        s.node,
+        s.step.name(),
+        s.text.as_ref().map(|t| t.lines().count()).unwrap_or(0)
+    );
     let (text, style) = match &s.text {
         Ok(text) => (text.as_str(), ratatui::style::Style::default()),
         Err(e) => (e.as_str(), t.err()),
     };
+    let total = text.lines().count();
+    let height = area.height.saturating_sub(2) as usize;
+    let scroll = s.scroll.min(total.saturating_sub(height));
     let lines: Vec<Line> = text
         .lines()
-        .skip(s.scroll)
+        .skip(scroll)
         .take(area.height as usize)
         .map(|l| Line::styled(l.replace('\t', "    "), style))
         .collect();
