@@ -924,3 +924,12 @@ fn script_view_jumps_to_the_step_code() {
     assert!(m.review.script.is_none());
     assert_eq!(m.screen, Screen::Review);
 }
+
+#[test]
+fn engine_refusal_goes_back_to_review() {
+    let mut m = installing();
+    update(&mut m, Msg::InstallFailed("cluster.toml: bad".into()));
+    assert!(!m.install.running());
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Review);
+}

@@ -1025,6 +1025,11 @@ fn install_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
         KeyCode::Char('f') => pane?.toggle_follow(),
         KeyCode::Enter | KeyCode::Char('z') => m.install.zoom = !m.install.zoom,
         KeyCode::Esc if m.install.zoom => m.install.zoom = false,
+        KeyCode::Esc if m.install.error.is_some() => {
+            // The engine never started: back to Review to fix what it said.
+            m.install = InstallState::default();
+            m.screen = Screen::Review;
+        }
         KeyCode::Tab | KeyCode::Char('J') => m.screen = Screen::Join,
         KeyCode::Char('r') => {
             let running = m.install.running();
