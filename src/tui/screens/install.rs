@@ -66,7 +66,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 Line::raw(e.clone()),
                 Line::raw(""),
                 Line::styled(
-                    "q quits; the settings are saved in cluster.toml.",
+                    "Esc goes back to Review to fix it; q quits (settings saved in cluster.toml).",
                     m.theme.dim(),
                 ),
             ])
