@@ -117,6 +117,22 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             Span::raw(format!(" {:<15} {}", n.address, n.role.as_str())),
         ]));
     }
+    let untested = m.nodes.iter().filter(|n| n.probe != ProbeState::Ok).count();
+    if untested > 0 {
+        lines.push(Line::raw(""));
+        let what = match cfg.ssh.host_key_policy {
+            crate::config::HostKeyPolicy::AcceptNew => {
+                "unknown host keys are accepted on first use"
+            }
+            crate::config::HostKeyPolicy::Strict => "unknown host keys are refused",
+        };
+        for part in super::wrap(
+            &format!("! {untested} node(s) not tested (Nodes → t): {what}"),
+            w + 15,
+        ) {
+            lines.push(Line::styled(part, t.warn()));
+        }
+    }
     let problems = crate::tui::validate::config_problems(&cfg);
     if !problems.is_empty() {
         lines.push(Line::raw(""));
