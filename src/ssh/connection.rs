@@ -3,7 +3,7 @@
 use super::{SshError, Target};
 use crate::config::HostKeyPolicy;
 use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -55,7 +55,6 @@ impl Connection {
             .connect_timeout(target.connect_timeout)
             .server_alive_interval(Duration::from_secs(5))
             .control_directory(control_dir())
-            .clean_history_control_directory(true)
             // A killed kubewiz must not leave masters behind for long.
             .control_persist(ControlPersist::IdleFor(
                 std::num::NonZeroUsize::new(300).expect("non-zero"),
@@ -252,15 +251,33 @@ impl Connection {
     }
 }
 
-/// A short directory for control sockets: Unix socket paths are limited to ~108 bytes.
+/// A short directory for control sockets (Unix socket paths are limited to ~108 bytes), one
+/// per kubewiz process: the openssh crate's "clean history" would delete the live sockets of
+/// another kubewiz (the wizard and an `apply`, or parallel tests). Directories of processes
+/// that died (kill -9) are removed here instead.
 fn control_dir() -> PathBuf {
-    let uid = std::env::var("UID").unwrap_or_default();
-    let dir = std::env::temp_dir().join(format!("kubewiz-ctl{uid}"));
-    if std::fs::create_dir_all(&dir).is_ok() {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
         use std::os::unix::fs::PermissionsExt;
+        let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0);
+        let base = std::env::temp_dir().join(format!("kubewiz-ctl{uid}"));
+        let _ = std::fs::create_dir_all(&base);
+        let _ = std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+                if !Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = base.join(std::process::id().to_string());
+        let _ = std::fs::create_dir_all(&dir);
         let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
-    }
-    dir
+        dir
+    })
+    .clone()
 }
 
 fn classify_connect_error(t: &Target, e: &openssh::Error) -> SshError {
