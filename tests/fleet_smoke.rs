@@ -1,27 +1,245 @@
-//! Smoke test of the test fleet: real sshd per host, simulator behaviours, a mini cluster by hand.
+//! Smoke test of the test fleet: real sshd per host reached with the real `ssh` client, the node
+//! simulator refusing what real tools refuse, and a mini cluster built by hand.
 mod fleet;
 
 use fleet::{Flavour, Fleet, HostSpec};
+use std::time::Instant;
+
+fn ssh(f: &Fleet, h: &fleet::Host, cmd: &str) -> (bool, String, String) {
+    let o = f.ssh(h, "root").arg(cmd).output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ssh_ok(f: &Fleet, h: &fleet::Host, cmd: &str) -> String {
+    let (ok, out, errs) = ssh(f, h, cmd);
+    assert!(ok, "[{}] `{cmd}` failed:\n{out}\n{errs}", h.name);
+    out
+}
+
+const K8S_REPO_EL: &str = "[kubernetes]\nname=Kubernetes\nbaseurl=https://mirrors.aliyun.com/kubernetes/yum/repos/kubernetes-el7-x86_64/\nenabled=1\ngpgcheck=0\nrepo_gpgcheck=0\nexclude=kubelet kubeadm kubectl cri-tools kubernetes-cni\n";
+
+/// Prepares a node by hand the way the step scripts do (kept minimal: real tools' order).
+fn prepare(f: &Fleet, h: &fleet::Host, name: &str) {
+    ssh_ok(f, h, &format!("hostnamectl set-hostname {name}"));
+    let hosts: String = f
+        .hosts
+        .iter()
+        .zip(["cp", "w1", "w2"])
+        .map(|(h, n)| format!("{} {n}\n", h.address))
+        .collect();
+    ssh_ok(
+        f,
+        h,
+        &format!("printf '{hosts}' >> /etc/hosts; swapoff -a; sed -i '/ swap /s/^/#/' /etc/fstab"),
+    );
+    ssh_ok(
+        f,
+        h,
+        "modprobe overlay && modprobe br_netfilter && printf 'net.ipv4.ip_forward = 1\\nnet.bridge.bridge-nf-call-iptables = 1\\n' > /etc/sysctl.d/k8s.conf && sysctl --system",
+    );
+}
 
 #[test]
-fn fleet_boots() {
+fn fleet_smoke() {
     let Some(()) = fleet::require_root_or_skip() else {
         return;
     };
-    let t0 = std::time::Instant::now();
+    let t0 = Instant::now();
     let f = Fleet::start(vec![
         HostSpec::new("cp", Flavour::Centos7),
-        HostSpec::new("w1", Flavour::Rocky9),
+        HostSpec::new("w1", Flavour::Rocky9).profile("join_discovery_timeout", 2.0),
         HostSpec::new("w2", Flavour::Ubuntu2204),
     ]);
-    eprintln!("fleet up in {:?}", t0.elapsed());
-    for h in &f.hosts {
-        let o = f
-            .ssh(h, "root")
-            .arg("cat /etc/os-release; uname -r")
-            .output()
-            .unwrap();
-        eprintln!("{}: {}", h.name, String::from_utf8_lossy(&o.stdout));
-        assert!(o.status.success(), "{:?}", o);
+    let boot = t0.elapsed();
+    eprintln!("3-host fleet up in {boot:?}");
+    assert!(
+        boot.as_secs() < 30,
+        "a 3-host fleet should start in seconds, took {boot:?}"
+    );
+    let (cp, w1, w2) = (&f.hosts[0], &f.hosts[1], &f.hosts[2]);
+
+    // Real ssh, real host keys recorded by accept-new.
+    for (h, id, kernel) in [
+        (cp, "ID=\"centos\"", "3.10.0-1160.el7.x86_64"),
+        (w1, "ID=\"rocky\"", "5.14.0-362.el9.x86_64"),
+        (w2, "ID=ubuntu", "5.15.0-91-generic"),
+    ] {
+        let out = ssh_ok(&f, h, "cat /etc/os-release; uname -r; hostname");
+        assert!(out.contains(id), "{out}");
+        assert!(out.contains(kernel), "{out}");
     }
+    let kh = std::fs::read_to_string(f.known_hosts_path()).unwrap();
+    assert_eq!(kh.lines().count(), 3, "{kh}");
+    assert!(ssh_ok(&f, cp, "hostname").trim() == "localhost.localdomain");
+    assert!(ssh_ok(&f, cp, "stat -fc %T /sys/fs/cgroup").trim() == "tmpfs");
+    assert!(ssh_ok(&f, w1, "stat -fc %T /sys/fs/cgroup").trim() == "cgroup2fs");
+    assert_eq!(
+        ssh_ok(&f, cp, "getenforce").trim(),
+        "Enforcing",
+        "SELinux starts enforcing"
+    );
+    assert_eq!(ssh_ok(&f, cp, "firewall-cmd --state").trim(), "running");
+    assert!(ssh_ok(&f, w2, "swapon --show --noheadings").contains("/swap.img"));
+    assert_ne!(
+        cp.read_file("/sys/class/dmi/id/product_uuid"),
+        w1.read_file("/sys/class/dmi/id/product_uuid")
+    );
+    assert_eq!(ssh_ok(&f, w2, "nproc").trim(), "2");
+
+    // Package manager: a pinned kubeadm only after the repo is configured.
+    let (ok, _o, e) = ssh(
+        &f,
+        cp,
+        "yum -y install kubeadm-1.25.3-0 --disableexcludes=kubernetes",
+    );
+    assert!(!ok || !ssh(&f, cp, "rpm -q kubeadm").0, "{e}");
+    assert!(!ssh(&f, cp, "command -v kubeadm").0);
+    cp.write_file("/etc/yum.repos.d/kubernetes.repo", K8S_REPO_EL);
+    let (ok, o, e) = ssh(&f, cp, "yum -y install kubeadm-1.25.3-0");
+    assert!(
+        !ok && o.contains("No package kubeadm-1.25.3-0 available.") && e.contains("Nothing to do"),
+        "{o}{e}"
+    );
+    assert!(
+        !ssh(&f, cp, "rpm -q kubeadm").0,
+        "excluded without --disableexcludes"
+    );
+    ssh_ok(
+        &f,
+        cp,
+        "yum -y install --disableexcludes=kubernetes kubeadm-1.25.3-0 kubelet-1.25.3-0 kubectl-1.25.3-0",
+    );
+    assert_eq!(ssh_ok(&f, cp, "kubeadm version -o short").trim(), "v1.25.3");
+    let (ok, _, e) = ssh(&f, w1, "dnf -y install kubeadm-1.25.99");
+    assert!(!ok && e.contains("Unable to find a match"), "{e}");
+
+    // kernel modules by kernel version
+    let (ok, _, e) = ssh(&f, w1, "modprobe nf_conntrack_ipv4");
+    assert!(
+        !ok && e.contains("FATAL: Module nf_conntrack_ipv4 not found in directory /lib/modules/5.14.0-362.el9.x86_64"),
+        "{e}"
+    );
+    ssh_ok(&f, cp, "modprobe nf_conntrack_ipv4");
+    assert!(ssh_ok(&f, cp, "lsmod").contains("nf_conntrack_ipv4"));
+
+    // containerd from the docker-ce repo (CRI disabled by its packaged config)
+    ssh_ok(
+        &f,
+        cp,
+        "yum -y install yum-utils && yum-config-manager --add-repo https://mirrors.aliyun.com/docker-ce/linux/centos/docker-ce.repo && yum -y install containerd.io-1.6.33 && systemctl enable --now containerd",
+    );
+    let (ok, _, e) = ssh(
+        &f,
+        cp,
+        "crictl --runtime-endpoint unix:///run/containerd/containerd.sock info",
+    );
+    assert!(
+        !ok && e.contains("unknown service runtime.v1.RuntimeService"),
+        "{e}"
+    );
+
+    // kubeadm init refuses with swap on (and ip_forward 0, CRI disabled)
+    let (ok, _, e) = ssh(&f, cp, "kubeadm init --pod-network-cidr 10.244.0.0/16");
+    assert!(!ok, "init must fail");
+    assert!(e.contains("[ERROR Swap]"), "{e}");
+    assert!(e.contains("[ERROR CRI]"), "{e}");
+    assert!(e.contains("ip_forward contents are not set to 1"), "{e}");
+
+    // Prepare all three by hand.
+    prepare(&f, cp, "cp");
+    ssh_ok(
+        &f,
+        cp,
+        "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml && systemctl restart containerd && crictl --runtime-endpoint unix:///run/containerd/containerd.sock info >/dev/null",
+    );
+    ssh_ok(&f, cp, "systemctl enable kubelet");
+    let init = ssh_ok(
+        &f,
+        cp,
+        "kubeadm init --pod-network-cidr 10.244.0.0/16 --image-repository registry.aliyuncs.com/google_containers --kubernetes-version v1.25.3",
+    );
+    assert!(init.contains("initialized successfully"), "{init}");
+    assert!(cp.read_file("/etc/kubernetes/admin.conf").is_some());
+    let (ok, _, e) = ssh(&f, cp, "kubeadm init --pod-network-cidr 10.244.0.0/16");
+    assert!(
+        !ok && e.contains("[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]"),
+        "{e}"
+    );
+    assert!(e.contains("[ERROR Port-6443]"), "{e}");
+    let join = ssh_ok(
+        &f,
+        cp,
+        "kubeadm token create --print-join-command --kubeconfig /etc/kubernetes/admin.conf",
+    );
+    assert!(join.starts_with("kubeadm join "), "{join}");
+
+    // worker: Rocky 9 with containerd from docker-ce, SystemdCgroup left false at first
+    prepare(&f, w1, "w1");
+    w1.write_file(
+        "/etc/yum.repos.d/kubernetes.repo",
+        "[kubernetes]\nname=Kubernetes\nbaseurl=https://pkgs.k8s.io/core:/stable:/v1.25/rpm/\nenabled=1\ngpgcheck=1\ngpgkey=https://pkgs.k8s.io/core:/stable:/v1.25/rpm/repodata/repomd.xml.key\nexclude=kubelet kubeadm kubectl cri-tools kubernetes-cni\n",
+    );
+    ssh_ok(
+        &f,
+        w1,
+        "dnf config-manager --add-repo https://download.docker.com/linux/centos/docker-ce.repo && dnf -y install containerd.io-1.7.28 && containerd config default > /etc/containerd/config.toml && systemctl enable --now containerd && dnf -y install --disableexcludes=kubernetes kubeadm-1.25.3 kubelet-1.25.3 && systemctl enable kubelet",
+    );
+    let bad = join.replace("--token ", "--token abcdef.0123456789abcdef --ignored ");
+    let (ok, _, e) = ssh(&f, w1, bad.trim());
+    assert!(!ok, "a wrong token must fail: {e}");
+    ssh_ok(&f, w1, join.trim());
+    let nodes = ssh_ok(
+        &f,
+        cp,
+        "kubectl --kubeconfig=/etc/kubernetes/admin.conf get nodes",
+    );
+    assert!(nodes.contains("cp ") && nodes.contains("w1 "), "{nodes}");
+    assert!(!nodes.contains(" Ready "), "no CNI yet: {nodes}");
+
+    // CNI: flannel with the right network -> cp Ready; w1 still NotReady (SystemdCgroup false)
+    ssh_ok(
+        &f,
+        cp,
+        "printf 'apiVersion: apps/v1\\nkind: DaemonSet\\nmetadata:\\n  name: kube-flannel-ds\\n  namespace: kube-flannel\\n---\\nkind: ConfigMap\\napiVersion: v1\\nmetadata:\\n  name: kube-flannel-cfg\\n  namespace: kube-flannel\\ndata:\\n  net-conf.json: |\\n    {\\n      \"Network\": \"10.244.0.0/16\"\\n    }\\n' > /root/flannel.yml && kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f /root/flannel.yml",
+    );
+    let ready = |h: &str| {
+        ssh_ok(
+            &f,
+            cp,
+            &format!(
+                "kubectl --kubeconfig=/etc/kubernetes/admin.conf get node {h} -o jsonpath='{{.status.conditions[?(@.type==\"Ready\")].status}}'"
+            ),
+        )
+    };
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while ready("cp") != "True" && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert_eq!(ready("cp"), "True");
+    assert_ne!(ready("w1"), "True", "SystemdCgroup is false on w1");
+    ssh_ok(
+        &f,
+        w1,
+        "sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml && systemctl restart containerd",
+    );
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while ready("w1") != "True" && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert_eq!(ready("w1"), "True");
+    eprintln!(
+        "{}",
+        ssh_ok(
+            &f,
+            cp,
+            "kubectl --kubeconfig=/etc/kubernetes/admin.conf get nodes -o wide"
+        )
+    );
+    eprintln!("calls on cp: {}", cp.calls().len());
+    assert!(cp.calls().iter().any(|l| l.contains("kubeadm init")));
+    let _ = w2;
 }

@@ -183,9 +183,7 @@ DISTRO_CONTAINERD = {
     "debian12": ["1.6.20~ds1-1+deb12u1"],
 }
 
-DUMMY_KEY = """-----BEGIN PGP PUBLIC KEY BLOCK-----
-
-mQENBGMHoXcBCADukGOEQyleViOgtkMVa7hKifP6POCTh+98xNW4TfHK/nBJN2sm
+_KEY_B64 = """\
 u4XaiUmtB9UuGt9jl8VxQg4hOMRf40coIwHsNwtSrc2R9v5Kgpvcv537QVIigVHH
 WMNvXeoZkkoDIUljvbCEDWaEhS9R5OMYKd4AaJ+f1c8OELhEcV2dAQLLyjtnEaF/
 qmREN+3Y9+5VcRZvQHeyBxCG+hdUGE740ixgnY2gSqZ/J4YeQntQ6pMUEhT6pbaE
@@ -200,6 +198,27 @@ myHJnt2QLmWOeYTgmCzpeT8onl2Lp19bryRGla+Ms0AmlCltPn8j+hPeADDtR2bv
 7cTLDi/nA46u3SLV1P6yjC1ejOOswtgxppTxvLgYniS22aSnoqm47l111zZiZKJ5
 bCm1Th6qJFJwOrGEOu3aV1iKaQmN2k4G2DixsHFAU3ZeiQIcBBABAgAGBQJjB6F3
 AAoJEM1ETbI9AY4D6sEP/2qiWG/wHXT6R6K+SgL0Or2vhz8ylUrhaPXIiSkT5qTb
-=sHo+
------END PGP PUBLIC KEY BLOCK-----
 """
+
+
+def _crc24(data):
+    crc = 0xB704CE
+    for b in data:
+        crc ^= b << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def _armor():
+    import base64
+
+    raw = base64.b64decode("".join(_KEY_B64.split()))
+    crc = base64.b64encode(_crc24(raw).to_bytes(3, "big")).decode()
+    return "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n%s=%s\n-----END PGP PUBLIC KEY BLOCK-----\n" % (_KEY_B64, crc)
+
+
+# An OpenPGP public key block with a valid checksum (gpg --dearmor accepts it).
+DUMMY_KEY = _armor()

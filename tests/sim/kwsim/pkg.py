@@ -181,7 +181,7 @@ def install_files(name, quiet=False, first_boot=False):
     from kwsim import provision, system
 
     for f in FILES.get(name, []):
-        if not os.path.exists(f) or open(f).read() != provision.STUB:
+        if not os.path.exists(f) or open(f, "rb").read() != provision.STUB.encode():
             provision.install_stub(f)
     fam = common.family()
     if name == "chrony":
@@ -512,8 +512,8 @@ class Yum:
         if cmd == "config-manager" and self.dnf:
             if "dnf-plugins-core" not in db():
                 die("No such command: config-manager. Please use /usr/bin/dnf --help", 1)
-            return config_manager(rest + [a for a in sys.argv[1:] if a.startswith("--add-repo") or a.startswith("--set-")],
-                                  dnf=True)
+            raw = sys.argv[1:]
+            return config_manager(raw[raw.index("config-manager") + 1:], dnf=True)
         if cmd == "versionlock":
             plug = "python3-dnf-plugin-versionlock" if self.dnf else "yum-plugin-versionlock"
             if plug not in db():
@@ -635,8 +635,10 @@ class Yum:
                 deps[d] = best
         if not plan:
             if not self.dnf:
+                if missing:
+                    die("Error: Nothing to do", 1)
                 self.out("Nothing to do")
-                return 1 if missing else 0
+                return 0
             self.out("Dependencies resolved.\nNothing to do.\nComplete!")
             return 0
         # gpg

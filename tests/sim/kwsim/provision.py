@@ -128,6 +128,12 @@ def main():
     os.makedirs("/usr/lib/kwsim/real", exist_ok=True)
     shutil.copy2("/usr/bin/date", "/usr/lib/kwsim/real/date")
     shutil.copy2("/usr/bin/uname", "/usr/lib/kwsim/real/uname")
+    # Workstation tools a fresh machine does not have (they come with packages).
+    for t in ("/usr/bin/kubectl", "/usr/bin/kubeadm", "/usr/bin/kubelet", "/usr/bin/crictl", "/usr/bin/ctr",
+              "/usr/bin/containerd", "/usr/bin/helm", "/usr/bin/docker", "/usr/sbin/ipvsadm", "/usr/bin/chronyc",
+              "/usr/bin/yum-config-manager", "/usr/local/bin/kubectl", "/usr/local/bin/helm"):
+        if os.path.lexists(t):
+            os.remove(t)
     tools = COMMON_TOOLS + (RHEL_TOOLS if fam == "rhel" else DEB_TOOLS)
     for t in tools:
         install_stub(t)

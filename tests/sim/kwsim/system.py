@@ -38,6 +38,32 @@ def unit_name(arg):
     return n
 
 
+def unit_file(name):
+    """/etc/systemd/system path of a unit (services without suffix, .swap/.mount/... as given)."""
+    if name.endswith((".swap", ".mount", ".target", ".socket", ".timer")):
+        return "/etc/systemd/system/" + name
+    return "/etc/systemd/system/%s.service" % name
+
+
+def swap_unit_name():
+    """systemd's unit name for the fstab swap entry (systemd-escape --path --suffix=swap)."""
+    spec = None
+    for s in fstab_swaps() or [swap_device()]:
+        spec = s
+        break
+    if spec.startswith("UUID="):
+        spec = "/dev/disk/by-uuid/" + spec[5:]
+    out = []
+    for ch in spec.strip("/"):
+        if ch == "/":
+            out.append("-")
+        elif ch.isalnum() or ch in "_.:":
+            out.append(ch)
+        else:
+            out.append("\\x%02x" % ord(ch))
+    return "".join(out) + ".swap"
+
+
 def resolve(name):
     """Real unit name (following Debian's aliases chronyd -> chrony, sshd -> ssh)."""
     if name in ("sshd", "ssh"):
@@ -78,7 +104,7 @@ def remove_unit(name):
 
 
 def masked(name):
-    p = "/etc/systemd/system/%s.service" % name
+    p = unit_file(name)
     return os.path.islink(p) and os.readlink(p) == "/dev/null"
 
 
@@ -234,13 +260,24 @@ def systemctl(argv):
         common.log_call()
     if cmd == "daemon-reload" or cmd == "reset-failed":
         return 0
+    if cmd == "list-units":
+        types = [f.split("=", 1)[1] for f in flags if f.startswith("--type=")]
+        if "-t" in argv:
+            types.append(argv[argv.index("-t") + 1])
+        legend = "--no-legend" not in flags
+        if legend:
+            print("  UNIT                          LOAD   ACTIVE SUB     DESCRIPTION")
+        if "swap" in types or not types:
+            if active_swaps() and not masked(swap_unit_name()):
+                print("%s loaded active active %s" % (swap_unit_name(), swap_device()))
+        return 0
     if cmd in ("is-active", "is-enabled", "is-failed", "status", "show", "cat", "list-unit-files"):
         return query(cmd, units, quiet, flags)
     rc = 0
     for u in units:
         name = resolve(u)
         if cmd == "mask":
-            p = "/etc/systemd/system/%s.service" % name
+            p = unit_file(name)
             if os.path.lexists(p):
                 os.remove(p)
             os.makedirs("/etc/systemd/system", exist_ok=True)
@@ -250,7 +287,7 @@ def systemctl(argv):
                 stop_unit(name)
             continue
         if cmd == "unmask":
-            p = "/etc/systemd/system/%s.service" % name
+            p = unit_file(name)
             if masked(name):
                 os.remove(p)
                 err("Removed %s." % p)
@@ -1299,7 +1336,7 @@ def boot_replay(log):
         sysctl_apply_file(f, True, False)
     act = []
     for spec in fstab_swaps():
-        if spec in swap_specs() and common.host().get("swap_mb", 0) > 0:
+        if spec in swap_specs() and common.host().get("swap_mb", 0) > 0 and not masked(swap_unit_name()):
             act = [swap_device()]
     set_swaps(act)
     order = sorted(glob.glob(WANTS + "/*.service"),
