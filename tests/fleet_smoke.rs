@@ -243,3 +243,46 @@ fn fleet_smoke() {
     assert!(cp.calls().iter().any(|l| l.contains("kubeadm init")));
     let _ = w2;
 }
+
+#[test]
+fn fleet_faults() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let f = Fleet::start(vec![HostSpec::new("u", Flavour::Ubuntu2204)]);
+    let h = &f.hosts[0];
+    ssh_ok(
+        &f,
+        h,
+        "swapoff -a && modprobe br_netfilter && sysctl -w net.ipv4.ip_forward=1",
+    );
+    assert!(
+        ssh_ok(&f, h, "swapon --show --noheadings")
+            .trim()
+            .is_empty()
+    );
+    h.exec_ok("echo overlay > /etc/modules-load.d/k.conf");
+    // reboot: runtime state gone, files kept, boot replays fstab swap and modules-load.d
+    h.reboot();
+    assert!(ssh_ok(&f, h, "swapon --show --noheadings").contains("/swap.img"));
+    assert_eq!(ssh_ok(&f, h, "sysctl -n net.ipv4.ip_forward").trim(), "0");
+    let lsmod = ssh_ok(&f, h, "lsmod");
+    assert!(
+        lsmod.contains("overlay") && !lsmod.contains("br_netfilter"),
+        "{lsmod}"
+    );
+    assert!(h.read_file("/etc/modules-load.d/k.conf").is_some());
+    // a changed host key is refused by ssh with the fleet's known_hosts
+    h.swap_host_key();
+    let (ok, _, e) = ssh(&f, h, "true");
+    assert!(!ok && e.contains("HOST IDENTIFICATION HAS CHANGED"), "{e}");
+    // network down: no TCP connection; up again: back
+    h.net_down();
+    let addr: std::net::SocketAddr = format!("{}:22", h.address).parse().unwrap();
+    assert!(
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_err()
+    );
+    h.net_up();
+    assert!(std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3)).is_ok());
+    h.restart_sshd();
+}

@@ -95,8 +95,9 @@ fn reserved_units() -> [bool; UNITS] {
         } else {
             let size = 1usize << (32 - len.min(32));
             let start = last & !(size - 1);
-            for u in start / 16..=((start + size - 1) / 16).min(UNITS - 1) {
-                r[u] = true;
+            let last_unit = ((start + size - 1) / 16).min(UNITS - 1);
+            for slot in r.iter_mut().take(last_unit + 1).skip(start / 16) {
+                *slot = true;
             }
         }
     };

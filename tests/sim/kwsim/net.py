@@ -113,6 +113,8 @@ def wget(argv):
             out = a.split("=", 1)[1]
         elif a in ("-q", "--quiet"):
             quiet = True
+        elif a in ("-T", "-t", "--timeout", "--tries", "-U", "--user-agent", "--header"):
+            i += 1
         elif a.startswith("-"):
             pass
         else:

@@ -947,7 +947,8 @@ def swapon(argv):
         for d in act:
             shown = "/dev/dm-1" if d.startswith("/dev/mapper") else d
             typ = "file" if d.startswith("/swap") else "partition"
-            print("%-9s %-9s %4s   0B   -2" % (shown, typ, human(swap_kb())))
+            size = str(swap_kb() * 1024) if "--bytes" in flags else human(swap_kb())
+            print("%-9s %-9s %4s %s -2" % (shown, typ, size, "0" if "--bytes" in flags else "  0B"))
         return 0
     common.log_call()
     act = active_swaps()
