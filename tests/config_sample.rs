@@ -138,11 +138,20 @@ fn real_flannel_manifests_must_agree_with_pod_cidr() {
             Some("10.244.0.0/16")
         );
         load_with_manifest("flannel", &m, "10.244.0.0/16", version).unwrap();
-        // The seed's mistake: kubeadm told 10.224.0.0/16, flannel's manifest says 10.244.0.0/16.
-        let e = load_with_manifest("flannel", &m, "10.224.0.0/16", version).unwrap_err();
+        // The upstream default is a placeholder: kubewiz patches it to pod_cidr.
+        load_with_manifest("flannel", &m, "10.42.0.0/16", version).unwrap();
+        // The seed's mistake: the manifest edited to 10.224.0.0/16 while kubeadm gets 10.244.0.0/16.
+        let edited = tempfile::tempdir().unwrap();
+        let em = edited.path().join("kube-flannel.yml");
+        std::fs::write(
+            &em,
+            std::fs::read_to_string(&m).unwrap().replace("10.244.0.0/16", "10.224.0.0/16"),
+        )
+        .unwrap();
+        let e = load_with_manifest("flannel", &em, "10.244.0.0/16", version).unwrap_err();
         assert!(e.contains("cluster.cni_manifest"), "{e}");
         assert!(
-            e.contains("\"10.244.0.0/16\" but cluster.pod_cidr is \"10.224.0.0/16\""),
+            e.contains("\"10.224.0.0/16\" but cluster.pod_cidr is \"10.244.0.0/16\""),
             "{e}"
         );
     }

@@ -98,8 +98,12 @@ fn looks_like(cni: Cni, text: &str) -> bool {
     }
 }
 
+/// The `Network` of flannel's upstream net-conf.json.
+pub const FLANNEL_UPSTREAM_NETWORK: &str = "10.244.0.0/16";
+
 /// Checks the pod network of a CNI manifest's text against `pod_cidr`.
-/// Calico: an explicit pool must lie inside the pod CIDR. Flannel: Network must equal it.
+/// Calico: an explicit pool must lie inside the pod CIDR. Flannel: Network must equal it,
+/// unless it is the upstream default, which the plan replaces with pod_cidr.
 /// Returns (message, fix) when they disagree.
 pub fn manifest_cidr_conflict(cni: Cni, text: &str, pod_cidr: &str) -> Option<(String, String)> {
     let found = manifest_pod_cidr(cni, text)?;
@@ -112,7 +116,9 @@ pub fn manifest_cidr_conflict(cni: Cni, text: &str, pod_cidr: &str) -> Option<(S
     };
     let agrees = match cni {
         Cni::Calico => pod.contains(&net.network()) && net.prefix_len() >= pod.prefix_len(),
-        Cni::Flannel => net.trunc() == pod,
+        // The upstream default is a placeholder the plan rewrites to pod_cidr ("handled for
+        // you"); any other value was written by someone and must agree.
+        Cni::Flannel => net.trunc() == pod || found == FLANNEL_UPSTREAM_NETWORK,
     };
     if agrees {
         return None;
@@ -213,7 +219,10 @@ mod tests {
             Some("10.244.0.0/16")
         );
         assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.244.0.0/16").is_none());
-        assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.224.0.0/16").is_some());
+        // The upstream default is rewritten by the plan; an edited value must agree.
+        assert!(manifest_cidr_conflict(Cni::Flannel, FLANNEL, "10.224.0.0/16").is_none());
+        let edited = FLANNEL.replace("10.244.0.0/16", "10.224.0.0/16");
+        assert!(manifest_cidr_conflict(Cni::Flannel, &edited, "10.244.0.0/16").is_some());
         assert!(manifest_cidr_conflict(Cni::Calico, CALICO_COMMENTED, "10.224.0.0/16").is_none());
         assert!(manifest_cidr_conflict(Cni::Calico, CALICO_SET, "10.224.0.0/16").is_some());
         assert!(manifest_cidr_conflict(Cni::Calico, CALICO_SET, "10.0.0.0/8").is_none());

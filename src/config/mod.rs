@@ -11,10 +11,12 @@
 //!
 //! The pod CIDR exists once (`cluster.pod_cidr`): kubeadm's podSubnet and the CNI's network
 //! both come from it, so the seed guide's mismatch (kubeadm 10.224.0.0/16, manifest
-//! 10.244.0.0/16) cannot be written. The one way to reintroduce it is a local `cni_manifest`
-//! that sets its own network (an uncommented CALICO_IPV4POOL_CIDR outside pod_cidr, or a
-//! flannel net-conf.json Network different from pod_cidr): [`load`] refuses that, naming
-//! both values and the fix, rather than silently rewriting the user's file.
+//! 10.244.0.0/16) cannot be written. Flannel's upstream default Network (10.244.0.0/16) is a
+//! placeholder the plan rewrites to pod_cidr. The one way to reintroduce the mismatch is a
+//! local `cni_manifest` whose network someone edited (an uncommented CALICO_IPV4POOL_CIDR
+//! outside pod_cidr, or a flannel Network that is neither the default nor pod_cidr):
+//! [`load`] refuses that, naming both values and the fix, rather than overriding a value the
+//! user wrote.
 
 mod error;
 mod files;
