@@ -134,8 +134,8 @@ PRESERVICES = {
 
 # Latest patch release of each minor carried by pkgs.k8s.io (and the Aliyun/USTC mirrors of it).
 K8S_LATEST_PATCH = {
-    24: 17, 25: 16, 26: 15, 27: 16, 28: 15, 29: 15, 30: 14, 31: 14, 32: 11, 33: 7,
-    34: 3, 35: 2, 36: 1, 37: 0,
+    24: 17, 25: 16, 26: 15, 27: 16, 28: 15, 29: 15, 30: 14, 31: 14, 32: 13, 33: 11,
+    34: 8, 35: 6, 36: 3, 37: 1,
 }
 # The frozen legacy repos (Google el7/xenial, mirrored by Aliyun) stop at these.
 LEGACY_LAST = {25: 14, 26: 9, 27: 6, 28: 2}
