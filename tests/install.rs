@@ -128,3 +128,225 @@ fn seed_cluster_installs_to_three_ready_nodes() {
     assert!(st.status.success(), "{}", text(&st));
     assert!(String::from_utf8_lossy(&st.stdout).contains("k8s-node02 (") );
 }
+
+#[test]
+fn ubuntu_current_version_with_flannel_installs() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(flannel) = fixture("cni/kube-flannel-v0.28.9.yml") else { return };
+    let fleet = Fleet::start(vec![
+        HostSpec::new("cp1", Flavour::Ubuntu2204),
+        HostSpec::new("w1", Flavour::Ubuntu2204),
+        HostSpec::new("w2", Flavour::Ubuntu2204),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            kubernetes_version: "1.35.6".into(),
+            cni: "flannel".into(),
+            cni_manifest: Some(flannel),
+            pod_cidr: "10.42.0.0/16".into(),
+            mirror: "upstream".into(),
+            proxy_mode: "iptables".into(),
+            timezone: None,
+            ..ConfigOpts::default()
+        },
+    );
+    let out = apply(&cfg);
+    assert!(out.status.success(), "apply failed:\n{}", text(&out));
+    assert_all_ready(&fleet, "cp1", &["cp1", "w1", "w2"]);
+    let cp = fleet.host("cp1");
+    // v1beta4 for 1.35, the pod CIDR in kubeadm's config, pkgs.k8s.io for the minor, held packages.
+    let kcfg = cp.read_file("/etc/kubernetes/kubewiz-kubeadm.yaml").unwrap();
+    assert!(kcfg.contains("kubeadm.k8s.io/v1beta4"), "{kcfg}");
+    assert!(kcfg.contains("podSubnet: \"10.42.0.0/16\""), "{kcfg}");
+    let list = cp.read_file("/etc/apt/sources.list.d/kubernetes.list").unwrap();
+    assert!(list.contains("https://pkgs.k8s.io/core:/stable:/v1.35/deb/"), "{list}");
+    let held = cp.exec_ok("apt-mark showhold");
+    for p in ["kubeadm", "kubelet", "kubectl"] {
+        assert!(held.lines().any(|l| l == p), "{p} not held: {held}");
+    }
+    // No nf_conntrack_ipv4 on a 5.15 kernel, and no IPVS modules in iptables mode.
+    let modules = cp.read_file("/etc/modules-load.d/kubewiz.conf").unwrap_or_default();
+    assert!(!modules.contains("nf_conntrack_ipv4"), "{modules}");
+}
+
+/// Runs `apply` in the background and kills it with SIGKILL as soon as a line containing
+/// `marker` is printed. Returns the output seen until then.
+fn apply_and_kill_at(config: &Path, marker: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut child = kubewiz()
+        .args(["apply", "-c"])
+        .arg(config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn kubewiz apply");
+    let stdout = child.stdout.take().unwrap();
+    let mut seen = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(marker) {
+            child.kill().expect("kill -9");
+            break;
+        }
+    }
+    let _ = child.wait();
+    seen
+}
+
+/// (node, step) pairs recorded done in the journal.
+fn done_steps(work: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(work.join(".kubewiz/state.json")).expect("journal exists");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("journal is valid JSON");
+    let mut out = Vec::new();
+    for (node, rec) in v["nodes"].as_object().into_iter().flatten() {
+        for (step, s) in rec["steps"].as_object().into_iter().flatten() {
+            if s["state"] == "done" {
+                out.push((node.clone(), step.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn resumes_after_kill_9_without_reapplying_done_steps() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
+    let fleet = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            cni_manifest: Some(calico),
+            ..ConfigOpts::default()
+        },
+    );
+    let seen = apply_and_kill_at(&cfg, "[k8s-master] ==> init");
+    assert!(seen.contains("==> init"), "never reached init:\n{seen}");
+    let done = done_steps(work.path());
+    assert!(done.len() > 10, "too little was done before the kill: {done:?}");
+    let applied_before: Vec<usize> = fleet.hosts.iter().map(|h| h.step_applies().len()).collect();
+
+    let out = apply(&cfg);
+    assert!(out.status.success(), "resume failed:\n{}", text(&out));
+    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02"]);
+    for (h, before) in fleet.hosts.iter().zip(applied_before) {
+        for line in &h.step_applies()[before..] {
+            let step = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+            assert!(
+                !done.contains(&(h.name.clone(), step.clone())),
+                "{}: step {step} was recorded done before the kill and applied again",
+                h.name
+            );
+        }
+    }
+    // kubeadm init ran exactly once.
+    let inits = fleet
+        .host("k8s-master")
+        .calls()
+        .iter()
+        .filter(|c| c.contains("kubeadm init") && !c.contains("phase"))
+        .count();
+    assert_eq!(inits, 1, "{:?}", fleet.host("k8s-master").calls());
+}
+
+#[test]
+fn a_failing_worker_does_not_stop_the_others_and_is_reported() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
+    let fleet = seed_fleet();
+    // A real fault: a file where containerd's config directory must go.
+    fleet.host("k8s-node02").exec_ok("touch /etc/containerd");
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            cni_manifest: Some(calico),
+            ..ConfigOpts::default()
+        },
+    );
+    let out = apply(&cfg);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The summary names node, step, exit code and the last lines of output.
+    assert!(stdout.contains("FAILED: node k8s-node02, step containerd"), "{stdout}");
+    assert!(stdout.contains("exit code:"), "{stdout}");
+    assert!(stdout.contains("last output:"), "{stdout}");
+    assert!(stdout.contains("/etc/containerd"), "{stdout}");
+    // The others went on: the control plane and the other worker are Ready.
+    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01"]);
+
+    // Fix the node, apply again: only what is missing runs, and the cluster completes.
+    fleet.host("k8s-node02").exec_ok("rm -f /etc/containerd");
+    let master_before = fleet.host("k8s-master").step_applies().len();
+    let again = apply(&cfg);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02"]);
+    let master_new: Vec<String> = fleet.host("k8s-master").step_applies()[master_before..].to_vec();
+    assert!(master_new.is_empty(), "the control plane was touched again: {master_new:?}");
+}
+
+#[test]
+fn adding_a_fourth_node_touches_only_it() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
+    let fleet = Fleet::start(vec![
+        HostSpec::new("k8s-master", Flavour::Centos7),
+        HostSpec::new("k8s-node01", Flavour::Centos7),
+        HostSpec::new("k8s-node02", Flavour::Centos7),
+        HostSpec::new("k8s-node03", Flavour::Rocky9),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let three = ConfigOpts {
+        cni_manifest: Some(calico),
+        nodes: Some(vec!["k8s-master".into(), "k8s-node01".into(), "k8s-node02".into()]),
+        ..ConfigOpts::default()
+    };
+    let cfg = fleet.write_config(work.path(), &three);
+    let out = apply(&cfg);
+    assert!(out.status.success(), "{}", text(&out));
+    let applies: Vec<usize> = fleet.hosts.iter().map(|h| h.step_applies().len()).collect();
+    let calls: Vec<usize> = fleet.hosts.iter().map(|h| h.calls().len()).collect();
+    assert_eq!(applies[3], 0);
+
+    let four = ConfigOpts {
+        nodes: None,
+        ..three
+    };
+    fleet.write_config(work.path(), &four);
+    let out = apply(&cfg);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02", "k8s-node03"]);
+    for (i, h) in fleet.hosts.iter().enumerate().take(3) {
+        assert_eq!(
+            h.step_applies().len(),
+            applies[i],
+            "{} had steps applied again: {:?}",
+            h.name,
+            &h.step_applies()[applies[i]..]
+        );
+    }
+    // The workers were not touched at all; the control plane only minted a token.
+    for i in [1, 2] {
+        let h = &fleet.hosts[i];
+        assert_eq!(h.calls().len(), calls[i], "{} was touched: {:?}", h.name, &h.calls()[calls[i]..]);
+    }
+    let cp_new: Vec<String> = fleet.hosts[0].calls()[calls[0]..].to_vec();
+    assert!(
+        cp_new.iter().all(|c| c.contains("kubeadm token create") || c.contains("kubectl")),
+        "the control plane did more than mint a token: {cp_new:?}"
+    );
+    assert!(fleet.hosts[3].step_applies().len() > 5);
+}
