@@ -286,3 +286,81 @@ fn fleet_faults() {
     assert!(std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3)).is_ok());
     h.restart_sshd();
 }
+
+#[test]
+fn fleet_users_and_passwords() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let f = Fleet::start(vec![
+        HostSpec::new("ops", Flavour::Rocky9).user("ops", fleet::Sudo::NoPassword),
+        HostSpec::new("nosudo", Flavour::Ubuntu2204).user("dev", fleet::Sudo::Password),
+        HostSpec::new("pw", Flavour::Centos7).root_password("s3cret-pw"),
+    ]);
+    let run = |h: &fleet::Host, user: &str, cmd: &str| {
+        let o = f.ssh(h, user).arg(cmd).output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let (ok, out) = run(&f.hosts[0], "ops", "id -u; sudo -n id -u");
+    assert!(ok, "{out}");
+    assert!(
+        out.lines().any(|l| l == "0") && !out.starts_with("0"),
+        "{out}"
+    );
+    let (ok, out) = run(&f.hosts[0], "root", "true");
+    assert!(ok, "root keeps the fleet key: {out}");
+    let (ok, out) = run(&f.hosts[1], "dev", "sudo -n true");
+    assert!(!ok && out.contains("a password is required"), "{out}");
+    // password-only root: the key is refused, the password works (sshpass)
+    let (ok, _) = run(&f.hosts[2], "root", "true");
+    assert!(!ok, "no authorized key on a password-only host");
+    let o = std::process::Command::new("sshpass")
+        .args([
+            "-p",
+            "s3cret-pw",
+            "ssh",
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+        ])
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            f.known_hosts_path().display()
+        ))
+        .args(["-o", "PubkeyAuthentication=no"])
+        .arg(format!("root@{}", f.hosts[2].address))
+        .arg("id -u")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "0",
+        "{o:?}"
+    );
+}
+
+/// A 30-host fleet (the size the benchmarks use): `cargo test --test fleet_smoke -- --ignored`.
+#[test]
+#[ignore]
+fn fleet_of_30() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let t0 = Instant::now();
+    let specs = (0..30)
+        .map(|i| {
+            let fl = [Flavour::Centos7, Flavour::Rocky9, Flavour::Ubuntu2204][i % 3];
+            HostSpec::new(&format!("n{i:02}"), fl)
+        })
+        .collect();
+    let f = Fleet::start(specs);
+    eprintln!("30-host fleet up in {:?}", t0.elapsed());
+    for h in &f.hosts {
+        assert_eq!(
+            h.exec_ok("uname -r").trim(),
+            h.spec.flavour.default_kernel()
+        );
+    }
+}

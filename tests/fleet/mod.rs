@@ -275,6 +275,15 @@ impl Fleet {
     pub fn start(specs: Vec<HostSpec>) -> Fleet {
         let t0 = Instant::now();
         assert!(!specs.is_empty(), "a fleet needs at least one host");
+        if specs
+            .iter()
+            .any(|s| s.user.as_ref().is_some_and(|u| u.sudo != Sudo::None))
+        {
+            assert!(
+                Path::new("/usr/bin/sudo").exists(),
+                "hosts with a sudo user need the real sudo on this machine: apt-get install sudo"
+            );
+        }
         let block = net::allocate(specs.len());
         let slot = block.slot;
         let dir = net::fleet_dir(slot);
