@@ -1,0 +1,391 @@
+//! Start-up (issue 5, item 4): time from launching the real `kubewiz` binary to its first
+//! drawn frame, and `kubewiz plan` on a 30-node cluster.toml.
+//!
+//! `cargo bench --bench startup` (about 20 s). Prints figures; never fails on a slow machine.
+//! Target: first frame <= 100 ms.
+//!
+//! First frame: the wizard runs in a detached tmux pane (200x60, a fresh empty directory).
+//! A tmux control-mode client (`tmux -C`) streams the pane's output as it arrives, so no
+//! polling process competes with the start-up being measured. The clock starts when the
+//! `new-window` command is written to tmux and stops when the welcome text reaches tmux.
+//! That includes tmux forking `sh -c 'exec kubewiz'`; the same path with `/bin/echo` and with
+//! `kubewiz --version` is measured too, as floors.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubewiz");
+const RUNS: usize = 20;
+const WARMUP: usize = 2;
+/// Text of the welcome screen (src/tui/screens/welcome.rs).
+const WELCOME: &[u8] = b"Turn fresh Linux machines";
+const ALT_SCREEN_ON: &[u8] = b"\x1b[?1049h";
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!(
+        "startup: {BIN}\n  machine: {} CPUs, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    first_frame(dir.path());
+    plan(dir.path());
+}
+
+// ------------------------------------------------------------------ first frame
+
+struct Tmux {
+    socket: String,
+    client: Child,
+    input: ChildStdin,
+    /// Arrival time and decoded bytes of each `%output` notification; empty bytes = a window
+    /// closed (its program ended).
+    output: Receiver<(Instant, Vec<u8>)>,
+}
+
+impl Tmux {
+    fn cmd(socket: &str) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", socket, "-f", "/dev/null"]);
+        c
+    }
+
+    fn start(dir: &Path) -> Option<Tmux> {
+        let socket = format!("kwbench-{}", std::process::id());
+        let ok = Tmux::cmd(&socket)
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "b",
+                "-x",
+                "200",
+                "-y",
+                "60",
+                "-c",
+            ])
+            .arg(dir)
+            .arg("sleep 1000000")
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+        let mut client = Tmux::cmd(&socket)
+            .args(["-C", "attach", "-t", "b"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let input = client.stdin.take()?;
+        let stdout = client.stdout.take()?;
+        let (tx, output) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                let at = Instant::now();
+                if line.starts_with(b"%window-close") || line.starts_with(b"%unlinked-window-close")
+                {
+                    if tx.send((at, Vec::new())).is_err() {
+                        break;
+                    }
+                } else if let Some(rest) = line.strip_prefix(b"%output ") {
+                    // "%output %<pane> <data>": data has bytes < 32 and '\' as \ooo.
+                    let data = match rest.iter().position(|&b| b == b' ') {
+                        Some(i) => &rest[i + 1..],
+                        None => continue,
+                    };
+                    if tx.send((at, unescape(data))).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let mut t = Tmux {
+            socket,
+            client,
+            input,
+            output,
+        };
+        // The size of the windows this client sees (a control client has none otherwise).
+        t.send("refresh-client -C 200x60");
+        Some(t)
+    }
+
+    fn send(&mut self, command: &str) {
+        let _ = writeln!(self.input, "{command}");
+        let _ = self.input.flush();
+    }
+
+    fn drain(&self) {
+        while self.output.try_recv().is_ok() {}
+    }
+
+    /// Waits until `needle` has appeared in the pane's output (empty: until the window
+    /// closed); returns when it arrived.
+    fn wait_for(&self, seen: &mut Vec<u8>, needle: &[u8], timeout: Duration) -> Option<Instant> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if !needle.is_empty() && contains(seen, needle) {
+                return Some(Instant::now());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.output.recv_timeout(left) {
+                Ok((at, data)) if data.is_empty() && needle.is_empty() => return Some(at),
+                Ok((at, data)) => {
+                    seen.extend_from_slice(&data);
+                    if !needle.is_empty() && contains(seen, needle) {
+                        return Some(at);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Starts `command` in a new window (200x60) and returns when that was asked.
+    /// (`respawn-pane -k` in one pane loses output and crashed tmux 3.3a here.)
+    fn launch(&mut self, command: &str) -> Instant {
+        self.send("kill-window -a -t b:0");
+        std::thread::sleep(Duration::from_millis(20));
+        self.drain();
+        let t0 = Instant::now();
+        self.send(&format!("new-window -t b '{command}'"));
+        t0
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Tmux::cmd(&self.socket)
+            .arg("kill-server")
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.client.kill();
+        let _ = self.client.wait();
+    }
+}
+
+fn unescape(data: &[u8]) -> Vec<u8> {
+    let data = data.strip_suffix(b"\n").unwrap_or(data);
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'\\'
+            && i + 4 <= data.len()
+            && data[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
+        {
+            let v = (data[i + 1] - b'0') as u32 * 64
+                + (data[i + 2] - b'0') as u32 * 8
+                + (data[i + 3] - b'0') as u32;
+            out.push(v as u8);
+            i += 4;
+        } else {
+            out.push(data[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn first_frame(dir: &Path) {
+    let Some(mut tmux) = Tmux::start(dir) else {
+        println!("first frame: tmux not available, skipped");
+        return;
+    };
+    println!(
+        "first frame: tmux pane 200x60, empty directory, {RUNS} runs after {WARMUP} warm-up; target <= 100 ms"
+    );
+
+    // Floors: the same launch path with a trivial program, and kubewiz without the TUI.
+    for (label, command, needle) in [
+        (
+            "/bin/echo (tmux + sh floor)",
+            "/bin/echo kwready; exec sleep 5".to_string(),
+            &b"kwready"[..],
+        ),
+        (
+            "kubewiz --version",
+            format!("{BIN} --version; exec sleep 5"),
+            &b"kubewiz "[..],
+        ),
+    ] {
+        let mut times = Vec::new();
+        for i in 0..RUNS + WARMUP {
+            let t0 = tmux.launch(&command);
+            let mut seen = Vec::new();
+            if let Some(t) = tmux.wait_for(&mut seen, needle, Duration::from_secs(5))
+                && i >= WARMUP
+            {
+                times.push(t - t0);
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        report(&format!("  {label:<40}"), &mut times);
+    }
+
+    let mut alt = Vec::new();
+    let mut frame = Vec::new();
+    let mut failed = 0;
+    for i in 0..RUNS + WARMUP {
+        let t0 = tmux.launch(&format!("exec {BIN}"));
+        let mut seen = Vec::new();
+        let t_alt = tmux.wait_for(&mut seen, ALT_SCREEN_ON, Duration::from_secs(5));
+        let t_frame = tmux.wait_for(&mut seen, WELCOME, Duration::from_secs(5));
+        match (t_alt, t_frame) {
+            (Some(a), Some(f)) => {
+                if i >= WARMUP {
+                    alt.push(a - t0);
+                    frame.push(f - t0);
+                }
+            }
+            _ => failed += 1,
+        }
+        // Quit the way a user does (q, then y to confirm) and wait for the program to end.
+        // (tmux may drop the last output of a program that exits, so the window closing is
+        // what is waited for.)
+        tmux.send("send-keys -t b q");
+        tmux.send("send-keys -t b y");
+        let mut seen = Vec::new();
+        if tmux
+            .wait_for(&mut seen, b"", Duration::from_secs(3))
+            .is_none()
+        {
+            println!("  (run {i}: kubewiz did not quit on q y within 3 s; killed)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    report(
+        &format!("  {:<40}", "kubewiz: terminal set up (alt screen on)"),
+        &mut alt,
+    );
+    report(
+        &format!("  {:<40}", "kubewiz: first frame (welcome text)"),
+        &mut frame,
+    );
+    if failed > 0 {
+        println!("  {failed} run(s) showed no welcome screen within 5 s");
+    }
+}
+
+// ------------------------------------------------------------------ plan
+
+fn cluster_toml(nodes: usize) -> String {
+    let mut s = String::from(
+        r#"[cluster]
+name = "bench"
+kubernetes_version = "1.25.3"
+pod_cidr = "10.244.0.0/16"
+service_cidr = "10.96.0.0/12"
+cni = "calico"
+mirror = "aliyun"
+proxy_mode = "ipvs"
+dashboard = true
+timezone = "Asia/Shanghai"
+
+[ssh]
+user = "root"
+port = 22
+host_key_policy = "accept-new"
+"#,
+    );
+    for i in 0..nodes {
+        let (name, role) = if i == 0 {
+            ("k8s-master".to_string(), "control-plane")
+        } else {
+            (format!("k8s-node{i:02}"), "worker")
+        };
+        s.push_str(&format!(
+            "\n[[node]]\nname = \"{name}\"\naddress = \"192.0.2.{}\"\nrole = \"{role}\"\n",
+            10 + i
+        ));
+    }
+    s
+}
+
+fn plan(dir: &Path) {
+    let cfg = dir.join("cluster-30.toml");
+    std::fs::write(&cfg, cluster_toml(30)).expect("write cluster.toml");
+    println!("plan: `kubewiz plan -c cluster.toml`, 30 nodes, {RUNS} runs after {WARMUP} warm-up");
+    for (label, args) in [
+        (
+            "kubewiz --version (process floor)",
+            vec!["--version".into()],
+        ),
+        (
+            "kubewiz plan, 30 nodes",
+            vec!["plan".into(), "-c".into(), cfg.display().to_string()],
+        ),
+        (
+            "kubewiz check, 30 nodes",
+            vec!["check".into(), "-c".into(), cfg.display().to_string()],
+        ),
+    ] {
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for i in 0..RUNS + WARMUP {
+            let t = Instant::now();
+            let out = Command::new(BIN)
+                .args(&args)
+                .current_dir(dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run kubewiz");
+            let d = t.elapsed();
+            if !out.status.success() {
+                println!(
+                    "  {label}: exit {} — {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                break;
+            }
+            bytes = out.stdout.len();
+            if i >= WARMUP {
+                times.push(d);
+            }
+        }
+        report(&format!("  {label:<40}"), &mut times);
+        if args.len() > 1 {
+            println!("  {:<40} output {:.1} KB", "", bytes as f64 / 1024.0);
+        }
+    }
+}
+
+fn report(label: &str, times: &mut [Duration]) {
+    if times.is_empty() {
+        println!("{label} no measurement");
+        return;
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{label} median {:7.2} ms   min {:7.2}   max {:7.2}   (n={})",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+        times.len()
+    );
+}
