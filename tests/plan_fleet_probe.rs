@@ -1,20 +1,72 @@
-//! The node-preparation steps of the plan, run by hand on simulated hosts (CentOS 7, Rocky 9,
-//! Ubuntu 22.04): each applies once, then its check says "done". Not through the engine: this
-//! pins script-vs-simulator compatibility step by step.
-//!
-//! Ignored until the simulator's containerd/kubeadm are complete; run it with
-//! `cargo test --test plan_fleet_probe -- --ignored --nocapture` (as root).
+//! Every step script of the plan, run by hand (not through the engine) on simulated hosts
+//! (CentOS 7 control plane, Rocky 9 and Ubuntu 22.04 workers), in DAG order: each applies
+//! (or finds the node already right), then its check says "done" on a second run. Pins the
+//! script-vs-simulator contract step by step, including the mint script and the uploads.
 mod fleet;
 
-use fleet::{Flavour, Fleet, HostSpec};
+use fleet::{Flavour, Fleet, Host, HostSpec};
 use kubewiz::catalog::Catalog;
-use kubewiz::config::ClusterConfig;
-use kubewiz::plan::{self, StepId};
+use kubewiz::config::{ClusterConfig, Cni};
+use kubewiz::plan::{self, Plan, SecretSlot, StepId};
+use std::collections::HashMap;
+
+struct Run<'a> {
+    plan: &'a Plan,
+    problems: Vec<String>,
+}
+
+impl Run<'_> {
+    /// Runs `script` on `host`; returns (exit ok, ::kw::result, stdout).
+    fn exec(&self, host: &Host, script: &str) -> (bool, String, String, String) {
+        let o = host.exec_stdin("bash -s", Some(script.as_bytes()));
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        let result = out
+            .lines()
+            .find_map(|l| l.strip_prefix("::kw::result "))
+            .unwrap_or("-")
+            .to_string();
+        (o.status.success(), result, out, err)
+    }
+
+    /// The step twice: first applied (or already done), then skipped.
+    fn step(&mut self, f: &Fleet, node: &str, step: StepId, secrets: &HashMap<SecretSlot, String>) {
+        let t = &self.plan.tasks[self.plan.task_index(node, step).unwrap()];
+        let host = f.host(&t.host);
+        let script = self.plan.render_with_secrets(t, secrets);
+        for round in 0..2 {
+            let (ok, result, out, err) = self.exec(host, &script);
+            eprintln!("[{node}] {step} #{round}: ok={ok} {result}");
+            let good = ok
+                && match (step, round) {
+                    (StepId::Facts | StepId::Kubeconfig, _) => result == "applied",
+                    (_, 0) => result == "applied" || result == "skipped",
+                    _ => result == "skipped",
+                };
+            if !good {
+                self.problems.push(format!(
+                    "[{node}] {step} round {round}: ok={ok} result={result}\n--- stdout\n{out}\n--- stderr\n{err}"
+                ));
+            }
+        }
+    }
+}
 
 #[test]
-#[ignore = "needs the simulator's containerd/kubeadm (tests/sim/kwsim/k8s.py)"]
-fn prep_steps_apply_then_skip() {
+fn every_step_applies_then_skips_on_simulated_hosts() {
     let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let fixtures = fleet::fixtures_dir();
+    let calico = std::fs::read_to_string(fixtures.join("cni/calico-v3.24.6.yaml"));
+    let dashboard =
+        std::fs::read_to_string(fixtures.join("addons/dashboard-v2.7.0-recommended.yaml"));
+    let (Ok(calico), Ok(dashboard)) = (calico, dashboard) else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "fixtures missing under CI"
+        );
+        eprintln!("SKIP: ../shared/fixtures absent");
         return;
     };
     let f = Fleet::start(vec![
@@ -23,7 +75,8 @@ fn prep_steps_apply_then_skip() {
         HostSpec::new("w2", Flavour::Ubuntu2204),
     ]);
     let mut text = String::from(
-        "[cluster]\nname = \"t\"\nkubernetes_version = \"1.25.3\"\nmirror = \"aliyun\"\nproxy_mode = \"ipvs\"\ntimezone = \"Asia/Shanghai\"\n",
+        "[cluster]\nname = \"t\"\nkubernetes_version = \"1.25.3\"\nmirror = \"aliyun\"\n\
+         proxy_mode = \"ipvs\"\ntimezone = \"Asia/Shanghai\"\ndashboard = true\n",
     );
     for (i, h) in f.hosts.iter().enumerate() {
         let role = if i == 0 { "control-plane" } else { "worker" };
@@ -34,7 +87,12 @@ fn prep_steps_apply_then_skip() {
     }
     let cfg: ClusterConfig = toml::from_str(&text).unwrap();
     let p = plan::build(&cfg, Catalog::builtin()).unwrap();
-    let steps = [
+    let mut run = Run {
+        plan: &p,
+        problems: Vec::new(),
+    };
+    let none = HashMap::new();
+    let prep = [
         StepId::Facts,
         StepId::Hostname,
         StepId::Firewall,
@@ -46,39 +104,60 @@ fn prep_steps_apply_then_skip() {
         StepId::Packages,
         StepId::Images,
     ];
-    let mut problems = Vec::new();
     for h in &f.hosts {
-        for step in steps {
-            let t = &p.tasks[p.task_index(&h.name, step).unwrap()];
-            let script = p.render(t);
-            for round in 0..2 {
-                let o = h.exec_stdin("bash -s", Some(script.as_bytes()));
-                let out = String::from_utf8_lossy(&o.stdout);
-                let err = String::from_utf8_lossy(&o.stderr);
-                let result = out
-                    .lines()
-                    .find_map(|l| l.strip_prefix("::kw::result "))
-                    .unwrap_or("-")
-                    .to_string();
-                eprintln!(
-                    "[{}] {step} #{round}: exit {:?} {result}",
-                    h.name,
-                    o.status.code()
-                );
-                let want = if step == StepId::Facts || round == 0 {
-                    "applied"
-                } else {
-                    "skipped"
-                };
-                if !o.status.success() || result != want {
-                    problems.push(format!(
-                        "[{}] {step} round {round}: exit {:?}, result {result}\n--- stdout\n{out}\n--- stderr\n{err}",
-                        h.name,
-                        o.status.code()
-                    ));
-                }
-            }
+        for step in prep {
+            run.step(&f, &h.name, step, &none);
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let cp = f.host("cp");
+    run.step(&f, "cp", StepId::Init, &none);
+    run.step(&f, "cp", StepId::Kubeconfig, &none);
+
+    // The engine's part of cni/dashboard: patch on the workstation, upload to the planned path.
+    let upload = |path: &str, text: &str| {
+        let dir = std::path::Path::new(path)
+            .parent()
+            .unwrap()
+            .display()
+            .to_string();
+        let o = cp.exec_stdin(
+            &format!("mkdir -p {dir} && cat > {path}"),
+            Some(text.as_bytes()),
+        );
+        assert!(o.status.success());
+    };
+    let cni = plan::manifest::patch_cni(Cni::Calico, &calico, &cfg.cluster.pod_cidr).unwrap();
+    upload(plan::CNI_MANIFEST_REMOTE_PATH, &cni);
+    run.step(&f, "cp", StepId::Cni, &none);
+    upload(
+        plan::DASHBOARD_MANIFEST_REMOTE_PATH,
+        &plan::manifest::patch_dashboard(&dashboard).unwrap(),
+    );
+    run.step(&f, "cp", StepId::Dashboard, &none);
+
+    // Join secrets minted on the control plane, as the engine does.
+    let (ok, _, out, err) = run.exec(cp, &p.mint_script(false));
+    assert!(ok, "mint failed: {out}\n{err}");
+    let mut secrets = HashMap::new();
+    for l in out.lines() {
+        if let Some((k, v)) = l
+            .strip_prefix("::kw::secret ")
+            .and_then(|r| r.split_once('='))
+        {
+            let slot = match k {
+                "token" => SecretSlot::JoinToken,
+                "ca_cert_hash" => SecretSlot::CaCertHash,
+                _ => continue,
+            };
+            secrets.insert(slot, v.to_string());
+        }
+    }
+    assert_eq!(secrets.len(), 2, "{out}");
+    for w in ["w1", "w2"] {
+        run.step(&f, w, StepId::Join, &secrets);
+    }
+    for n in ["cp", "w1", "w2"] {
+        run.step(&f, n, StepId::Ready, &none);
+    }
+    assert!(run.problems.is_empty(), "{}", run.problems.join("\n"));
 }
