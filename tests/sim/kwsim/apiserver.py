@@ -210,7 +210,9 @@ def post(st, path, req):
         name = req["name"]
         if name in st.get("nodes", {}):
             ready = node_status(st, name)[0]
-            if ready and st["nodes"][name].get("address") != req.get("address"):
+            # Like kubeadm: a Ready node of that name blocks the join, whatever its address (after a
+            # reset the old kubelet's status stays Ready for the node-monitor grace period).
+            if ready:
                 return 200, {"error": 'a Node with name "%s" and status "Ready" already exists in the cluster. You must delete '
                                       'the existing Node or change the name of this new joining Node' % name}
         if req.get("control_plane"):

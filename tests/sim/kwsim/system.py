@@ -935,6 +935,14 @@ def human(kb):
 
 def swapon(argv):
     flags = [a for a in argv if a.startswith("-")]
+    if common.flavour() == "centos7":
+        # util-linux 2.23.2: no --show/--bytes/--noheadings (added in 2.26); -s works.
+        for f in flags:
+            if f.split("=", 1)[0] in ("--show", "--bytes", "--noheadings", "--raw", "--output-all"):
+                die("swapon: unrecognized option '%s'\n\nUsage:\n swapon [options] [<spec>]\n\nFor more details see "
+                    "swapon(8)." % f, 1)
+        if not argv:
+            die("\nUsage:\n swapon [options] [<spec>]\n\nFor more details see swapon(8).", 1)
     devs = [a for a in argv if not a.startswith("-")]
     show = not argv or any(f.startswith("--show") for f in flags)
     if "-s" in flags or "--summary" in flags:
@@ -1108,6 +1116,8 @@ def timedatectl(argv):
                 disable_unit(s, quiet=True)
                 stop_unit(s)
         return 0
+    if args and args[0] == "show" and common.flavour() == "centos7":
+        die("Unknown operation show", 1)  # systemd 219
     if args and args[0] == "show":
         vals = {"Timezone": current_tz(), "NTP": "yes", "NTPSynchronized": "yes", "LocalRTC": "no", "CanNTP": "yes"}
         props = []
@@ -1126,9 +1136,16 @@ def timedatectl(argv):
     ut = subprocess.run(["/usr/lib/kwsim/real/date", "-u", "-d", "@%d" % now, "+%a %Y-%m-%d %H:%M:%S %Z"],
                         capture_output=True, text=True).stdout.strip()
     ntp = any(active_state(s) == "active" for s in ("chronyd", "chrony", "systemd-timesyncd") if unit_exists(s))
+    zone = subprocess.run(["/usr/lib/kwsim/real/date", "-d", "@%d" % now, "+%Z, %z"], capture_output=True,
+                          text=True).stdout.strip()
+    if common.flavour() == "centos7":
+        print("      Local time: %s\n  Universal time: %s\n        RTC time: %s\n       Time zone: %s (%s)\n"
+              "     NTP enabled: %s\nNTP synchronized: %s\n RTC in local TZ: no\n      DST active: n/a"
+              % (lt, ut, ut[4:-4], current_tz(), zone, "yes" if ntp else "no", "yes" if ntp else "no"))
+        return 0
     print("               Local time: %s\n           Universal time: %s\n                 RTC time: %s\n"
           "                Time zone: %s\nSystem clock synchronized: %s\n              NTP service: %s\n"
-          "          RTC in local TZ: no" % (lt, ut, ut[:-4], current_tz(), "yes" if ntp else "no",
+          "          RTC in local TZ: no" % (lt, ut, ut[:-4], "%s (%s)" % (current_tz(), zone), "yes" if ntp else "no",
                                             "active" if ntp else "inactive"))
     return 0
 
