@@ -919,6 +919,7 @@ mod tests {
                 port: None,
                 identity_file: None,
             }],
+            timeouts: Default::default(),
         }
     }
 

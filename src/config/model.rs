@@ -12,6 +12,10 @@ pub struct ClusterConfig {
     pub ssh: SshSection,
     #[serde(default, rename = "node")]
     pub nodes: Vec<NodeConfig>,
+    /// Per-step timeouts in seconds, overriding the catalog's (e.g. `images = 3600` behind a
+    /// slow mirror). Keys are step names (`kubewiz plan` shows them).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub timeouts: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,5 +204,17 @@ impl ClusterConfig {
 
     pub fn node(&self, name: &str) -> Option<&NodeConfig> {
         self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The timeout of a step: `[timeouts]` if set, else the catalog's.
+    pub fn step_timeout(
+        &self,
+        step: crate::plan::StepId,
+        catalog: &crate::catalog::Catalog,
+    ) -> std::time::Duration {
+        self.timeouts
+            .get(step.name())
+            .map(|s| std::time::Duration::from_secs(*s))
+            .unwrap_or_else(|| catalog.timeout(step))
     }
 }

@@ -16,7 +16,7 @@ pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// Syntax errors reported at most (the first ones are the useful ones).
 const MAX_SYNTAX_ERRORS: usize = 10;
 
-pub(crate) const TOP_KEYS: &[&str] = &["cluster", "ssh", "node"];
+pub(crate) const TOP_KEYS: &[&str] = &["cluster", "ssh", "node", "timeouts"];
 pub(crate) const CLUSTER_KEYS: &[&str] = &[
     "name",
     "kubernetes_version",
@@ -167,6 +167,12 @@ fn unknown_keys(doc: &DeTable<'_>, text: &str) -> Vec<Problem> {
             "ssh" => {
                 if let DeValue::Table(t) = v.get_ref() {
                     check_table(t, "ssh", SSH_KEYS, text, &mut out);
+                }
+            }
+            "timeouts" => {
+                if let DeValue::Table(t) = v.get_ref() {
+                    let steps: Vec<&str> = crate::plan::StepId::ALL.iter().map(|s| s.name()).collect();
+                    check_table(t, "timeouts", &steps, text, &mut out);
                 }
             }
             "node" => {
@@ -525,6 +531,7 @@ mod tests {
                 port: Some(1),
                 identity_file: Some("x".into()),
             }],
+            timeouts: [("images".to_string(), 60)].into(),
         };
         let v: toml::Table = toml::from_str(&toml::to_string(&full).unwrap()).unwrap();
         let keys = |t: &toml::Table| t.keys().cloned().collect::<BTreeSet<_>>();

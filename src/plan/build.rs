@@ -63,8 +63,8 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
         // "{distro}" stays a placeholder: the script fills in the node's os-release ID.
         docker_deb_repo: mirror.docker_ce_deb_repo("{distro}"),
         docker_deb_key: mirror.docker_ce_deb_key("{distro}"),
-        ready_deadline: catalog
-            .timeout(StepId::Ready)
+        ready_deadline: config
+            .step_timeout(StepId::Ready, catalog)
             .saturating_sub(READY_MARGIN)
             .max(Duration::from_secs(30)),
     };
@@ -122,7 +122,7 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
                 host,
                 step,
                 after: Vec::new(),
-                timeout: catalog.timeout(step),
+                timeout: config.step_timeout(step, catalog),
                 kind,
             });
         }
@@ -423,6 +423,12 @@ impl Plan {
     pub fn reset_script(&self) -> String {
         reset_script()
     }
+
+    /// Run on the first control plane after resetting `node` (not the first control plane
+    /// itself): `kubectl delete node`, so that the node can join again.
+    pub fn delete_node_script(&self, node: &str) -> String {
+        delete_node_script(node)
+    }
 }
 
 /// See [`Plan::mint_script`].
@@ -441,6 +447,15 @@ pub fn mint_script(need_cert_key: bool) -> String {
 pub fn reset_script() -> String {
     let env = vec![("KW_STEP".to_string(), "reset".to_string())];
     script::standalone(&env, script::RESET, "kw_reset")
+}
+
+/// See [`Plan::delete_node_script`].
+pub fn delete_node_script(node: &str) -> String {
+    let env = vec![
+        ("KW_STEP".to_string(), "delete-node".to_string()),
+        ("KW_TARGET_NODE".to_string(), node.to_string()),
+    ];
+    script::standalone(&env, script::DELETE_NODE, "kw_delete_node")
 }
 
 /// The facts script on its own (for `check --connect` / probing before a plan exists):

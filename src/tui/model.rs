@@ -597,6 +597,8 @@ impl Model {
             cluster: c,
             ssh: self.ssh.clone(),
             nodes: self.nodes.iter().map(|n| n.config.clone()).collect(),
+            // The wizard does not edit [timeouts]; saving keeps the file's own (toml_edit).
+            timeouts: Default::default(),
         }
     }
 
