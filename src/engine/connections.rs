@@ -5,7 +5,6 @@ use crate::config::ClusterConfig;
 use crate::ssh::{Connection, SshError, Target};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::Mutex;
 
 type Slot = Arc<Mutex<Option<Arc<Connection>>>>;
@@ -15,9 +14,6 @@ pub struct Connections {
     targets: Arc<HashMap<String, Target>>,
     slots: Arc<HashMap<String, Slot>>,
 }
-
-/// Attempts to open a connection before a step gives up on a host.
-const OPEN_ATTEMPTS: u32 = 3;
 
 impl Connections {
     pub fn new(cfg: &ClusterConfig) -> Connections {
@@ -36,7 +32,7 @@ impl Connections {
         }
     }
 
-    /// The host's connection, opened (with retries on transient errors) if need be.
+    /// The host's connection, opened if need be.
     pub async fn get(&self, host: &str) -> Result<Arc<Connection>, SshError> {
         let (Some(slot), Some(target)) = (self.slots.get(host), self.targets.get(host)) else {
             return Err(SshError::Remote {
@@ -48,17 +44,8 @@ impl Connections {
         if let Some(c) = guard.as_ref() {
             return Ok(c.clone());
         }
-        let mut attempt = 1;
-        let conn = loop {
-            match Connection::open(target).await {
-                Ok(c) => break c,
-                Err(e) if e.is_transient() && attempt < OPEN_ATTEMPTS => {
-                    tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        // One attempt: the caller (the scheduler) retries with backoff within its window.
+        let conn = Connection::open(target).await?;
         let conn = Arc::new(conn);
         *guard = Some(conn.clone());
         Ok(conn)

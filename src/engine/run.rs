@@ -67,8 +67,9 @@ pub enum EngineError {
     Plan(String),
 }
 
-/// Transient SSH failures (connection lost) are retried this many times, with backoff.
-const TRANSIENT_ATTEMPTS: u32 = 4;
+/// A step whose connection is lost is retried (reconnect + backoff 1, 2, 4, 8 s...) for this
+/// long before the node is given up for this run.
+const RECONNECT_WINDOW: Duration = Duration::from_secs(45);
 /// Minted join secrets are reused within a run for this long (tokens are minted with 2 h TTL,
 /// certificate keys live 2 h).
 const SECRET_REUSE: Duration = Duration::from_secs(3600);
@@ -602,40 +603,25 @@ impl Shared {
 }
 
 /// Runs one remote task: check-then-apply on its host, reconnecting and retrying (with
-/// backoff) when the connection drops. Safe to repeat: every script checks before it applies.
+/// backoff) while the connection is lost, for up to `RECONNECT_WINDOW`. Safe to repeat:
+/// every script checks before it applies.
 async fn execute(sh: &Arc<Shared>, i: usize) -> Outcome {
     let t = &sh.plan.tasks[i];
     let started = Instant::now();
-    let mut last_err: Option<SshError> = None;
-    for attempt in 1..=TRANSIENT_ATTEMPTS {
-        if attempt > 1 {
-            let wait = Duration::from_secs(1 << (attempt - 2).min(4));
-            sh.emit(Event::Warning {
-                node: Some(t.node.clone()),
-                text: format!(
-                    "{}: connection lost ({}); reconnecting in {} s (attempt {attempt}/{TRANSIENT_ATTEMPTS})",
-                    t.step,
-                    last_err.as_ref().map(|e| e.to_string()).unwrap_or_default(),
-                    wait.as_secs()
-                ),
-            });
-            sh.conns.invalidate(&t.host).await;
-            tokio::time::sleep(wait).await;
-        }
-        match attempt_once(sh, i).await {
-            Ok(outcome) => {
-                return match outcome {
-                    Outcome::Done {
-                        skipped, facts, ..
-                    } => Outcome::Done {
-                        skipped,
-                        facts,
-                        duration: started.elapsed(),
-                    },
-                    other => other,
+    let mut first_loss: Option<Instant> = None;
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let err = match attempt_once(sh, i).await {
+            Ok(Outcome::Done { skipped, facts, .. }) => {
+                return Outcome::Done {
+                    skipped,
+                    facts,
+                    duration: started.elapsed(),
                 };
             }
-            Err(e) if e.is_transient() => last_err = Some(e),
+            Ok(failed) => return failed,
+            Err(e) if e.is_transient() => e,
             Err(e) => {
                 return Outcome::Failed {
                     failure: Failure {
@@ -646,20 +632,36 @@ async fn execute(sh: &Arc<Shared>, i: usize) -> Outcome {
                     },
                 };
             }
+        };
+        let lost_for = first_loss.get_or_insert_with(Instant::now).elapsed();
+        if lost_for >= RECONNECT_WINDOW {
+            return Outcome::Failed {
+                failure: Failure {
+                    exit_code: None,
+                    error: format!("connection lost: {err}"),
+                    tail: vec![],
+                    hint: Some(format!(
+                        "{} has been unreachable for {} s; the other nodes went on where they could. \
+                         Bring the node back (network, sshd) and run `kubewiz apply` again: it \
+                         resumes at this step",
+                        t.node,
+                        lost_for.as_secs()
+                    )),
+                },
+            };
         }
-    }
-    let e = last_err.map(|e| e.to_string()).unwrap_or_default();
-    Outcome::Failed {
-        failure: Failure {
-            exit_code: None,
-            error: format!("connection lost: {e}"),
-            tail: vec![],
-            hint: Some(format!(
-                "{} is unreachable; the other nodes went on where they could. Bring the node back \
-                 (network, sshd) and run `kubewiz apply` again: it resumes at this step",
-                t.node
-            )),
-        },
+        let wait = Duration::from_secs(1 << (attempt - 1).min(3));
+        sh.emit(Event::Warning {
+            node: Some(t.node.clone()),
+            text: format!(
+                "{}: {err}; reconnecting in {} s (attempt {})",
+                t.step,
+                wait.as_secs(),
+                attempt + 1
+            ),
+        });
+        sh.conns.invalidate(&t.host).await;
+        tokio::time::sleep(wait).await;
     }
 }
 
