@@ -159,5 +159,21 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     for n in ["cp", "w1", "w2"] {
         run.step(&f, n, StepId::Ready, &none);
     }
+
+    // reset leaves a node that joins again (kubelet.conf, CNI config and kubeconfig gone).
+    let w2 = f.host("w2");
+    let (ok, result, out, err) = run.exec(w2, &p.reset_script());
+    assert!(ok && result == "applied", "reset: {out}\n{err}");
+    let left = w2.exec("ls /etc/kubernetes/kubelet.conf /etc/cni/net.d 2>&1 || true");
+    assert!(
+        !String::from_utf8_lossy(&left.stdout).contains("kubelet.conf\n"),
+        "reset left kubelet.conf"
+    );
+    // The cluster still has a Ready Node "w2": kubeadm join refuses it until it is deleted.
+    let (ok, result, out, err) = run.exec(cp, &p.delete_node_script("w2"));
+    assert!(ok && result == "applied", "delete-node: {out}\n{err}");
+    let (ok, result, _, _) = run.exec(cp, &p.delete_node_script("w2"));
+    assert!(ok && result == "skipped");
+    run.step(&f, "w2", StepId::Join, &secrets);
     assert!(run.problems.is_empty(), "{}", run.problems.join("\n"));
 }

@@ -102,6 +102,7 @@ fn plan_scripts(text: &str) -> Vec<(String, String)> {
     out.push(("mint (cert key)".into(), p.mint_script(true)));
     out.push(("mint".into(), p.mint_script(false)));
     out.push(("reset".into(), p.reset_script()));
+    out.push(("delete-node".into(), p.delete_node_script("k8s-node01")));
     out
 }
 

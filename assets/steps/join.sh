@@ -34,10 +34,20 @@ apply() {
       kw_log "kubeadm join $KW_API_ENDPOINT as a worker"
     fi
     if kw_leftovers; then kw_reset_leftovers; fi
-    kubeadm "${args[@]}" 2>&1 | kw_redact || {
-      kw_hint "if kubeadm complains about existing files, the node holds a half-done join: run 'kubewiz reset -c cluster.toml --yes --node $KW_NODE_NAME' and apply again"
+    local log
+    log=$(mktemp)
+    kubeadm "${args[@]}" 2>&1 | kw_redact | tee "$log" || {
+      if grep -q 'already exists in the cluster' "$log"; then
+        kw_hint "the cluster still has a Node named $KW_NODE_NAME (from before a reset): on the control plane run 'kubectl delete node $KW_NODE_NAME' (kubewiz reset --node $KW_NODE_NAME does it), then apply again"
+      elif grep -Eq 'could not find a JWS signature|Unauthorized|invalid bootstrap token' "$log"; then
+        kw_hint "the join token was refused (expired?): apply again, kubewiz mints a fresh one"
+      else
+        kw_hint "if kubeadm complains about existing files, the node holds a half-done join: run 'kubewiz reset -c cluster.toml --yes --node $KW_NODE_NAME' and apply again"
+      fi
+      rm -f "$log"
       kw_die "kubeadm join failed"
     }
+    rm -f "$log"
   fi
   if control_plane; then
     kw_install_root_kubeconfig

@@ -14,7 +14,7 @@ pub mod script;
 
 pub use build::{
     CNI_MANIFEST_REMOTE_PATH, DASHBOARD_MANIFEST_REMOTE_PATH, build, control_plane_endpoint,
-    facts_script, mint_script, reset_script,
+    delete_node_script, facts_script, mint_script, reset_script,
 };
 pub use script::shell_quote;
 
