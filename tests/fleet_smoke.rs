@@ -52,7 +52,7 @@ fn fleet_smoke() {
     let f = Fleet::start(vec![
         HostSpec::new("cp", Flavour::Centos7),
         HostSpec::new("w1", Flavour::Rocky9).profile("join_discovery_timeout", 2.0),
-        HostSpec::new("w2", Flavour::Ubuntu2204),
+        HostSpec::new("w2", Flavour::Ubuntu2204).profile("join_discovery_timeout", 2.0),
     ]);
     let boot = t0.elapsed();
     eprintln!("3-host fleet up in {boot:?}");
@@ -239,6 +239,17 @@ fn fleet_smoke() {
             "kubectl --kubeconfig=/etc/kubernetes/admin.conf get nodes -o wide"
         )
     );
+    // A join token aged past its 24 h TTL is refused like the real kubeadm refuses it.
+    cp.age_cluster_secrets(25 * 3600);
+    let (ok, _, e) = ssh(
+        &f,
+        w1,
+        &format!("{} --ignore-preflight-errors=all", join.trim()),
+    );
+    assert!(
+        !ok && e.contains("could not find a JWS signature in the cluster-info ConfigMap"),
+        "{e}"
+    );
     eprintln!("calls on cp: {}", cp.calls().len());
     assert!(cp.calls().iter().any(|l| l.contains("kubeadm init")));
     let _ = w2;
@@ -363,4 +374,36 @@ fn fleet_of_30() {
             h.spec.flavour.default_kernel()
         );
     }
+}
+
+#[test]
+fn fleet_debian_clock_and_hardware() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let f = Fleet::start(vec![
+        HostSpec::new("d", Flavour::Debian12)
+            .clock_offset_secs(300)
+            .cpus(1)
+            .memory_mb(1024)
+            .swap_mb(0),
+    ]);
+    let h = &f.hosts[0];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let node: i64 = h.exec_ok("date +%s").trim().parse().unwrap();
+    assert!(
+        (node - now - 300).abs() < 5,
+        "clock offset: {node} vs {now}"
+    );
+    assert_eq!(h.exec_ok("nproc").trim(), "1");
+    assert!(h.exec_ok("grep -c ^processor /proc/cpuinfo").trim() == "1");
+    let mem = h.exec_ok("awk '/^MemTotal:/ {print int($2/1024)}' /proc/meminfo");
+    assert!(mem.trim().parse::<u64>().unwrap() < 1700, "{mem}");
+    assert!(h.exec_ok("swapon --show --noheadings").trim().is_empty());
+    assert!(h.exec_ok("cat /etc/os-release").contains("ID=debian"));
+    let (ok, _, e) = ssh(&f, h, "kubeadm version");
+    assert!(!ok && e.contains("command not found"), "{e}");
 }

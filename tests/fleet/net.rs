@@ -50,6 +50,7 @@ pub fn allocate(hosts: usize) -> Block {
         "a fleet of {hosts} hosts does not fit in 192.0.2.0/24"
     );
     fs::create_dir_all(ROOT).expect("create /tmp/kubewiz-fleet");
+    clean_all_unlocked();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let reserved = reserved_units();
@@ -155,6 +156,19 @@ fn try_lock_units(start: usize, units: usize) -> Option<Vec<File>> {
         locks.push(f);
     }
     Some(locks)
+}
+
+/// Cleans the leftovers of killed test processes in every unit nobody holds right now.
+fn clean_all_unlocked() {
+    for u in 0..UNITS {
+        if let Some(locks) = try_lock_units(u, 1) {
+            clean_stale(&Block {
+                slot: u,
+                units: 1,
+                _locks: locks,
+            });
+        }
+    }
 }
 
 /// Removes whatever a killed earlier owner of these units left behind.

@@ -1037,7 +1037,7 @@ def kubelet(argv):
 
 
 def kubelet_problems(kv, eff, cri_err):
-    """(fatal, not-ready problems)"""
+    """(fatal at start, not-ready problems)"""
     minor = common.minor_of(kv)
     if system.active_swaps():
         return ("failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on "
@@ -1051,6 +1051,11 @@ def kubelet_problems(kv, eff, cri_err):
     if minor >= 36 and common.vtuple(eff.get("version") or "1.6")[0] < 2:
         return ("failed to run Kubelet: the container runtime does not implement the RuntimeConfig CRI call (containerd %s): "
                 "kubelet v1.36+ needs containerd 2.0 or newer" % eff.get("version")), []
+    return None, kubelet_notready(eff)
+
+
+def kubelet_notready(eff):
+    """Problems that keep a running kubelet's node NotReady."""
     probs = []
     cfg = common.read_file("/var/lib/kubelet/config.yaml", "") or ""
     m = re.search(r"cgroupDriver:\s*(\S+)", cfg)
@@ -1059,7 +1064,7 @@ def kubelet_problems(kv, eff, cri_err):
     if driver != rt_driver:
         probs.append("container runtime cgroup driver (%s) does not match the kubelet's cgroupDriver (%s): set "
                      "SystemdCgroup = true in /etc/containerd/config.toml and restart containerd" % (rt_driver, driver))
-    return None, probs
+    return probs
 
 
 def kubelet_daemon():
@@ -1075,22 +1080,35 @@ def kubelet_daemon():
                   'I%s kubelet: %s' % (time.strftime("%m%d %H:%M:%S"), s), flush=True)
             last_log = s
 
+    started = False  # the real kubelet checks swap, cgroups and the CRI once, when it starts
+    last_eff = {}
     while True:
         kv = installed_version("kubelet") or "0.0.0"
         if not os.path.exists("/var/lib/kubelet/config.yaml"):
             status("waiting: failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: open "
                    "/var/lib/kubelet/config.yaml: no such file or directory")
-            time.sleep(1)
-            continue
-        cri_err, eff = cri_state()
-        fatal, probs = kubelet_problems(kv, eff or {}, cri_err)
-        if fatal:
-            status("failed: " + fatal)
+            started = False
             if listener:
                 listener.close()
                 listener = None
             time.sleep(1)
             continue
+        cri_err, eff = cri_state()
+        if not started:
+            fatal, probs = kubelet_problems(kv, eff or {}, cri_err)
+            if fatal:
+                # crash loop (Restart=always, RestartSec=10): checked again each round
+                status("failed: " + fatal)
+                time.sleep(1)
+                continue
+            started = True
+        if eff:
+            last_eff = eff
+        probs = kubelet_notready(last_eff)
+        if cri_err:
+            probs = ["container runtime is down, PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is "
+                     "3m0s: %s" % cri_err]
+        probs = [p for p in probs if p]
         if listener is None:
             try:
                 listener = socket.socket()
