@@ -71,8 +71,12 @@ def die(msg, code=1):
 def log_call(argv=None):
     """Appends "<epoch> <argv...>" to the call log (every mutating simulated command does)."""
     argv = sys.argv if argv is None else argv
+    import re
+
     name = os.path.basename(argv[0])
     line = "%d %s\n" % (int(time.time()), shlex.join([name] + list(argv[1:])))
+    # join tokens, CA hashes and certificate keys never land in the log (tests grep for leaks)
+    line = re.sub(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b|sha256:[0-9a-f]{64}|\b[0-9a-f]{64}\b", "<redacted>", line)
     os.makedirs(LIB, exist_ok=True)
     with open(os.path.join(LIB, "calls.log"), "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
