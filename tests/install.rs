@@ -3,66 +3,10 @@
 //! after kill -9, a failing worker, adding a node.
 
 mod fleet;
+mod support;
 
 use fleet::{ConfigOpts, Fleet, Flavour, HostSpec};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn kubewiz() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kubewiz"))
-}
-
-fn apply(config: &Path) -> Output {
-    kubewiz()
-        .args(["apply", "-c"])
-        .arg(config)
-        .output()
-        .expect("run kubewiz apply")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// A real upstream manifest from ../shared/fixtures; None (skip) outside CI when absent.
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let p = fleet::fixtures_dir().join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but the fixture {} is missing", p.display());
-    }
-    eprintln!("SKIPPED: fixture {} not found", p.display());
-    None
-}
-
-/// `kubectl get nodes` on the control plane: (name, Ready?) pairs.
-fn cluster_nodes(fleet: &Fleet, cp: &str) -> Vec<(String, bool)> {
-    let out = fleet
-        .host(cp)
-        .exec_ok("kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes --no-headers");
-    out.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            Some((f.next()?.to_string(), f.next()? == "Ready"))
-        })
-        .collect()
-}
-
-fn assert_all_ready(fleet: &Fleet, cp: &str, names: &[&str]) {
-    let nodes = cluster_nodes(fleet, cp);
-    for n in names {
-        assert!(
-            nodes.iter().any(|(name, ready)| name == n && *ready),
-            "{n} is not Ready: {nodes:?}"
-        );
-    }
-}
+use support::*;
 
 fn seed_fleet() -> Fleet {
     Fleet::start(vec![
@@ -173,47 +117,6 @@ fn ubuntu_current_version_with_flannel_installs() {
     assert!(!modules.contains("nf_conntrack_ipv4"), "{modules}");
 }
 
-/// Runs `apply` in the background and kills it with SIGKILL as soon as a line containing
-/// `marker` is printed. Returns the output seen until then.
-fn apply_and_kill_at(config: &Path, marker: &str) -> String {
-    use std::io::{BufRead, BufReader};
-    let mut child = kubewiz()
-        .args(["apply", "-c"])
-        .arg(config)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn kubewiz apply");
-    let stdout = child.stdout.take().unwrap();
-    let mut seen = String::new();
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { break };
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains(marker) {
-            child.kill().expect("kill -9");
-            break;
-        }
-    }
-    let _ = child.wait();
-    seen
-}
-
-/// (node, step) pairs recorded done in the journal.
-fn done_steps(work: &Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(work.join(".kubewiz/state.json")).expect("journal exists");
-    let v: serde_json::Value = serde_json::from_str(&text).expect("journal is valid JSON");
-    let mut out = Vec::new();
-    for (node, rec) in v["nodes"].as_object().into_iter().flatten() {
-        for (step, s) in rec["steps"].as_object().into_iter().flatten() {
-            if s["state"] == "done" {
-                out.push((node.clone(), step.clone()));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn resumes_after_kill_9_without_reapplying_done_steps() {
     if fleet::require_root_or_skip().is_none() {
@@ -233,21 +136,12 @@ fn resumes_after_kill_9_without_reapplying_done_steps() {
     assert!(seen.contains("==> init"), "never reached init:\n{seen}");
     let done = done_steps(work.path());
     assert!(done.len() > 10, "too little was done before the kill: {done:?}");
-    let applied_before: Vec<usize> = fleet.hosts.iter().map(|h| h.step_applies().len()).collect();
+    let applied_before = applies(&fleet);
 
     let out = apply(&cfg);
     assert!(out.status.success(), "resume failed:\n{}", text(&out));
     assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02"]);
-    for (h, before) in fleet.hosts.iter().zip(applied_before) {
-        for line in &h.step_applies()[before..] {
-            let step = line.split_whitespace().nth(1).unwrap_or_default().to_string();
-            assert!(
-                !done.contains(&(h.name.clone(), step.clone())),
-                "{}: step {step} was recorded done before the kill and applied again",
-                h.name
-            );
-        }
-    }
+    assert_no_done_step_reapplied(&fleet, &done, &applied_before);
     // kubeadm init ran exactly once.
     let inits = fleet
         .host("k8s-master")
