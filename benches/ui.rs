@@ -6,13 +6,32 @@
 
 mod common;
 
+use common::clock::Clock;
 use common::*;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+type C = Criterion<Clock>;
 use kubewiz::tui::{Msg, update, view};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use std::cell::Cell;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// A terminal that discards what it is sent, counting the bytes.
+struct CountingSink(Rc<Cell<usize>>);
+
+impl Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.set(self.0.get() + buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("test backend")
@@ -20,7 +39,13 @@ fn terminal() -> Terminal<TestBackend> {
 
 /// One full frame as the runtime draws it: `view` into the buffer, diff against the previous
 /// frame, write the changed cells to the (in-memory) backend.
-fn render(c: &mut Criterion) {
+fn render(c: &mut C) {
+    println!(
+        "ui: clock = {}; machine: {} CPUs, load average {}",
+        Clock::from_env().name(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
     let mut g = c.benchmark_group("render_200x60");
     g.throughput(Throughput::Elements(1));
 
@@ -46,6 +71,33 @@ fn render(c: &mut Criterion) {
             term.draw(|f| view(f, &m)).unwrap();
         })
     });
+
+    // The same through the real terminal backend (crossterm escape sequences), written to
+    // memory instead of a tty: what a frame costs the runtime before the write(2).
+    let mut m = full_model(NODES, FILL_PER_NODE);
+    let written = Rc::new(Cell::new(0usize));
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(CountingSink(written.clone())),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)),
+        },
+    )
+    .expect("crossterm backend");
+    let mut frames = 0usize;
+    g.bench_function("50_nodes_scrolling_crossterm", |b| {
+        b.iter(|| {
+            seq += 1;
+            update(&mut m, line(&sel, seq));
+            term.draw(|f| view(f, &m)).unwrap();
+            frames += 1;
+        })
+    });
+    if frames > 0 {
+        println!(
+            "render_200x60/50_nodes_scrolling_crossterm: {:.1} KB of terminal output per frame",
+            written.get() as f64 / frames as f64 / 1024.0
+        );
+    }
 
     // Zoomed: the selected pane full screen.
     let mut m = full_model(NODES, FILL_PER_NODE);
@@ -92,7 +144,7 @@ const BATCH: usize = 10_000;
 
 /// Lines through `update` into full panes (steady state: every push also drops the oldest
 /// line). The messages are built outside the timed part, as the engine builds them.
-fn ingest(c: &mut Criterion) {
+fn ingest(c: &mut C) {
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Elements(BATCH as u64));
     let names: Vec<String> = (0..NODES).map(node_name).collect();
@@ -121,12 +173,22 @@ fn ingest(c: &mut Criterion) {
     g.finish();
 }
 
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn timed_batches(
     iters: u64,
     m: &mut kubewiz::tui::Model,
     mk: impl Fn(usize) -> Msg,
     seq: &mut usize,
 ) -> Duration {
+    let clock = Clock::from_env();
     let mut total = Duration::ZERO;
     for _ in 0..iters {
         let msgs: Vec<Msg> = (0..BATCH)
@@ -135,11 +197,11 @@ fn timed_batches(
                 mk(*seq)
             })
             .collect();
-        let t = Instant::now();
+        let t = clock.now();
         for msg in msgs {
             black_box(update(m, msg));
         }
-        total += t.elapsed();
+        total += clock.now() - t;
     }
     total
 }
@@ -147,6 +209,7 @@ fn timed_batches(
 criterion_group! {
     name = benches;
     config = Criterion::default()
+        .with_measurement(Clock::from_env())
         .sample_size(30)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));

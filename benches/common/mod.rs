@@ -2,6 +2,8 @@
 //! the runtime drives it (`Msg::Engine(Event::...)`).
 #![allow(dead_code)]
 
+pub mod clock;
+
 use kubewiz::config::Role;
 use kubewiz::engine::{Event, NodeSummary, Stream};
 use kubewiz::plan::StepId;
