@@ -328,7 +328,9 @@ host_key_policy = "accept-new"
 fn plan(dir: &Path) {
     let cfg = dir.join("cluster-30.toml");
     std::fs::write(&cfg, cluster_toml(30)).expect("write cluster.toml");
-    println!("plan: `kubewiz plan -c cluster.toml`, 30 nodes, {RUNS} runs after {WARMUP} warm-up");
+    println!(
+        "plan: `kubewiz plan -c cluster.toml`, 30 nodes, {RUNS} runs after {WARMUP} warm-up (wall, then CPU)"
+    );
     for (label, args) in [
         (
             "kubewiz --version (process floor)",
@@ -344,8 +346,10 @@ fn plan(dir: &Path) {
         ),
     ] {
         let mut times = Vec::new();
+        let mut cpu = Vec::new();
         let mut bytes = 0;
         for i in 0..RUNS + WARMUP {
+            let c = children_cpu();
             let t = Instant::now();
             let out = Command::new(BIN)
                 .args(&args)
@@ -354,6 +358,7 @@ fn plan(dir: &Path) {
                 .output()
                 .expect("run kubewiz");
             let d = t.elapsed();
+            let c = children_cpu().saturating_sub(c);
             if !out.status.success() {
                 println!(
                     "  {label}: exit {} — {}",
@@ -365,13 +370,24 @@ fn plan(dir: &Path) {
             bytes = out.stdout.len();
             if i >= WARMUP {
                 times.push(d);
+                cpu.push(c);
             }
         }
         report(&format!("  {label:<40}"), &mut times);
+        report(&format!("  {:<40}", "  CPU time (user+sys)"), &mut cpu);
         if args.len() > 1 {
             println!("  {:<40} output {:.1} KB", "", bytes as f64 / 1024.0);
         }
     }
+}
+
+/// User + system CPU time of all waited-for children so far.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage fills the struct we own.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 fn report(label: &str, times: &mut [Duration]) {
