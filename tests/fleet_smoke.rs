@@ -175,6 +175,12 @@ fn fleet_smoke() {
         cp,
         "kubeadm token create --print-join-command --kubeconfig /etc/kubernetes/admin.conf",
     );
+    // firewalld (running on a fresh CentOS) rejects everything but ssh: stop it like the seed says.
+    let probe = format!("timeout 3 bash -c 'exec 3<>/dev/tcp/{}/6443'", cp.address);
+    let (ok, _, e) = ssh(&f, w1, &probe);
+    assert!(!ok && e.contains("No route to host"), "{e}");
+    ssh_ok(&f, cp, "systemctl disable --now firewalld");
+    ssh_ok(&f, w1, &probe);
     assert!(join.starts_with("kubeadm join "), "{join}");
 
     // worker: Rocky 9 with containerd from docker-ce, SystemdCgroup left false at first

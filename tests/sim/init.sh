@@ -19,6 +19,10 @@ chmod 0755 /run/sshd
 
 # A fresh boot: runtime kernel settings of this network namespace back to their defaults.
 echo 0 >/proc/sys/net/ipv4/ip_forward
+for t in filter nat mangle raw; do
+  iptables -w -t "$t" -F 2>/dev/null || true
+  iptables -w -t "$t" -X 2>/dev/null || true
+done
 
 if [[ ! -e /var/lib/kwsim/provisioned ]]; then
   rm -rf /usr/lib/kwsim

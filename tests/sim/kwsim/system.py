@@ -191,6 +191,8 @@ def start_unit(name):
                            "See \"systemctl status containerd.service\" and \"journalctl -xeu containerd.service\" for details.")
     pid = common.spawn_daemon(daemon_cmd(name), name)
     common.write_file(os.path.join(SVC_RUN, name + ".pid"), "%d\n" % pid)
+    if name == "firewalld":
+        firewalld_apply()
     if name == "containerd":
         # Type=notify: systemctl returns once the socket is up.
         for _ in range(200):
@@ -230,6 +232,8 @@ def stop_unit(name):
         p = os.path.join(SVC_RUN, name + suf)
         if os.path.exists(p):
             os.remove(p)
+    if name == "firewalld":
+        firewalld_apply()
     if name == "containerd" and os.path.exists("/run/containerd/containerd.sock"):
         os.remove("/run/containerd/containerd.sock")
     if name == "kubelet" and os.path.exists(RUN + "/kubelet.status"):
@@ -1251,6 +1255,30 @@ def firewall_cmd(argv):
         err("FirewallD is not running")
         return 252
     common.log_call()
+    permanent = "--permanent" in argv
+    changed = False
+    for a in argv:
+        if a.startswith(("--add-port=", "--remove-port=")):
+            spec = a.split("=", 1)[1]
+            if permanent:
+                ports = set("%s/%s" % (p, pr) for pr, p in firewalld_permanent_ports())
+            else:
+                ports = set((common.read_file(FW_RUNTIME, "") or "").split())
+            (ports.add if a.startswith("--add-") else ports.discard)(spec)
+            if permanent:
+                body = "".join('  <port protocol="%s" port="%s"/>\n' % (x.split("/")[1], x.split("/")[0])
+                               for x in sorted(ports))
+                common.write_file(FW_ZONE, '<?xml version="1.0" encoding="utf-8"?>\n<zone>\n  <short>Public</short>\n'
+                                  '  <service name="ssh"/>\n  <service name="dhcpv6-client"/>\n%s</zone>\n' % body)
+            else:
+                common.write_file(FW_RUNTIME, "\n".join(sorted(ports)) + "\n")
+            changed = True
+    if "--reload" in argv:
+        if os.path.exists(FW_RUNTIME):
+            os.remove(FW_RUNTIME)
+        changed = True
+    if changed:
+        firewalld_apply()
     if any(a.startswith(("--add-", "--remove-", "--reload", "--permanent", "--zone")) for a in argv):
         print("success")
         return 0
@@ -1279,6 +1307,7 @@ def ufw(argv):
         t = (common.read_file(conf, "") or "").replace("ENABLED=yes", "ENABLED=no")
         common.write_file(conf, t)
         print("Firewall stopped and disabled on system startup")
+        ufw_apply()
         return 0
     if cmd == "enable":
         if "--force" not in argv:
@@ -1287,11 +1316,83 @@ def ufw(argv):
         t = (common.read_file(conf, "") or "").replace("ENABLED=no", "ENABLED=yes")
         common.write_file(conf, t)
         print("Firewall is active and enabled on system startup")
+        ufw_apply()
         return 0
+    if cmd == "allow" and len(args) > 1:
+        spec = args[1]
+        port, _, proto = spec.partition("/")
+        if spec.lower() in ("ssh", "openssh"):
+            port, proto = "22", "tcp"
+        if port.replace(":", "").isdigit():
+            with open("/etc/ufw/user.rules", "a") as f:
+                f.write("### tuple ### allow %s %s 0.0.0.0/0 any 0.0.0.0/0 in\n" % (proto or "any", port))
+            ufw_apply()
     if cmd in ("allow", "deny", "reject", "limit", "delete"):
         print("Rules updated\nRules updated (v6)")
         return 0
     die("ERROR: Invalid syntax", 1)
+
+
+# ----- packet filters (real iptables rules in the host's network namespace) ---------------------
+
+FW_ZONE = "/etc/firewalld/zones/public.xml"
+FW_RUNTIME = RUN + "/firewalld-ports"
+
+
+def iptables(*args):
+    return subprocess.run(["/usr/sbin/iptables", "-w"] + list(args), capture_output=True, text=True).returncode == 0
+
+
+def fw_chain(chain, on, ports, final):
+    """(Re)builds CHAIN hooked into INPUT: established + lo + ssh + ports accepted, the rest FINAL."""
+    iptables("-D", "INPUT", "-j", chain)
+    iptables("-F", chain)
+    iptables("-X", chain)
+    if not on:
+        return
+    iptables("-N", chain)
+    iptables("-A", chain, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT")
+    iptables("-A", chain, "-i", "lo", "-j", "ACCEPT")
+    iptables("-A", chain, "-p", "icmp", "-j", "ACCEPT")
+    for proto, port in ports:
+        iptables("-A", chain, "-p", proto, "--dport", port.replace("-", ":"), "-j", "ACCEPT")
+    iptables("-A", chain, *final)
+    iptables("-I", "INPUT", "-j", chain)
+
+
+def firewalld_permanent_ports():
+    import re as _re
+
+    return _re.findall(r'<port protocol="(tcp|udp)" port="([0-9-]+)"', common.read_file(FW_ZONE, "") or "")
+
+
+def firewalld_runtime_ports():
+    out = []
+    for line in (common.read_file(FW_RUNTIME, "") or "").split():
+        port, _, proto = line.partition("/")
+        out.append((proto or "tcp", port))
+    return out
+
+
+def firewalld_apply():
+    on = svc_pid("firewalld") is not None
+    ports = [("tcp", "22")] + firewalld_permanent_ports() + firewalld_runtime_ports()
+    fw_chain("KWSIM-FIREWALLD", on, ports, ["-j", "REJECT", "--reject-with", "icmp-host-prohibited"])
+
+
+def ufw_rules():
+    out = []
+    for line in (common.read_file("/etc/ufw/user.rules", "") or "").splitlines():
+        if line.startswith("### tuple ### allow"):
+            f = line.split()
+            # ### tuple ### allow tcp 6443 0.0.0.0/0 any 0.0.0.0/0 in
+            out.append((f[4] if f[4] in ("tcp", "udp") else "tcp", f[5]))
+    return out
+
+
+def ufw_apply():
+    on = "ENABLED=yes" in (common.read_file("/etc/ufw/ufw.conf", "") or "")
+    fw_chain("KWSIM-UFW", on, ufw_rules(), ["-j", "DROP"])
 
 
 # ----- boot ------------------------------------------------------------------------------------
@@ -1359,6 +1460,7 @@ def boot_replay(log):
     set_swaps(act)
     order = sorted(glob.glob(WANTS + "/*.service"),
                    key=lambda p: BOOT_ORDER.index(os.path.basename(p)[:-8]) if os.path.basename(p)[:-8] in BOOT_ORDER else 50)
+    ufw_apply()
     for link in order:
         name = os.path.basename(link)[:-8]
         if masked(name) or not unit_exists(name) or name not in UNITS:
