@@ -73,13 +73,18 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
         HostSpec::new("cp", Flavour::Centos7).swap_mb(1024),
         HostSpec::new("w1", Flavour::Rocky9),
         HostSpec::new("w2", Flavour::Ubuntu2204),
+        HostSpec::new("cp2", Flavour::Rocky9),
     ]);
     let mut text = String::from(
         "[cluster]\nname = \"t\"\nkubernetes_version = \"1.25.3\"\nmirror = \"aliyun\"\n\
          proxy_mode = \"ipvs\"\ntimezone = \"Asia/Shanghai\"\ndashboard = true\n",
     );
     for (i, h) in f.hosts.iter().enumerate() {
-        let role = if i == 0 { "control-plane" } else { "worker" };
+        let role = if i == 0 || h.name == "cp2" {
+            "control-plane"
+        } else {
+            "worker"
+        };
         text.push_str(&format!(
             "[[node]]\nname = \"{}\"\naddress = \"{}\"\nrole = \"{role}\"\n",
             h.name, h.address
@@ -104,7 +109,7 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
         StepId::Packages,
         StepId::Images,
     ];
-    for h in &f.hosts {
+    for h in f.hosts.iter().filter(|h| h.name != "cp2") {
         for step in prep {
             run.step(&f, &h.name, step, &none);
         }
@@ -156,7 +161,54 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     for w in ["w1", "w2"] {
         run.step(&f, w, StepId::Join, &secrets);
     }
-    for n in ["cp", "w1", "w2"] {
+    // A second control plane, with a certificate key; it holds the files of an interrupted
+    // join (as after a kill mid-join): the script resets them before joining.
+    let (ok, _, out, err) = run.exec(cp, &p.mint_script(true));
+    assert!(ok, "mint failed: {out}\n{err}");
+    let mut cp_secrets = secrets.clone();
+    for l in out.lines() {
+        if let Some((k, v)) = l
+            .strip_prefix("::kw::secret ")
+            .and_then(|r| r.split_once('='))
+        {
+            let slot = match k {
+                "token" => SecretSlot::JoinToken,
+                "ca_cert_hash" => SecretSlot::CaCertHash,
+                "certificate_key" => SecretSlot::CertificateKey,
+                _ => continue,
+            };
+            cp_secrets.insert(slot, v.to_string());
+        }
+    }
+    assert!(
+        cp_secrets.contains_key(&SecretSlot::CertificateKey),
+        "{out}"
+    );
+    let cp2 = f.host("cp2");
+    assert!(
+        cp2.exec("mkdir -p /etc/kubernetes/pki && echo x > /etc/kubernetes/pki/ca.crt")
+            .status
+            .success()
+    );
+    for step in prep {
+        run.step(&f, "cp2", step, &none);
+    }
+    run.step(&f, "cp2", StepId::Join, &cp_secrets);
+    let calls =
+        String::from_utf8_lossy(&cp2.exec("grep ' kubeadm ' /var/lib/kwsim/calls.log").stdout)
+            .into_owned();
+    let kubeadm: Vec<&str> = calls
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|x| x.1))
+        .filter(|c| c.starts_with("kubeadm reset") || c.starts_with("kubeadm join"))
+        .collect();
+    assert!(
+        kubeadm.len() == 2
+            && kubeadm[0] == "kubeadm reset -f"
+            && kubeadm[1].contains("--control-plane --certificate-key"),
+        "interrupted join cleaned up first, then a control-plane join:\n{calls}"
+    );
+    for n in ["cp", "w1", "w2", "cp2"] {
         run.step(&f, n, StepId::Ready, &none);
     }
 
