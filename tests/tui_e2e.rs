@@ -162,6 +162,44 @@ impl Drop for Tmux {
 
 const SECOND: Duration = Duration::from_secs(1);
 
+/// The text lines inside the log pane titled "<glyph> <node> · ..." on a captured screen.
+fn pane_lines(screen: &str, node: &str) -> Vec<String> {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let title: Vec<char> = format!(" {node} · ").chars().collect();
+    for (r, row) in rows.iter().enumerate() {
+        let Some(at) = (0..row.len()).find(|&i| row[i..].starts_with(&title)) else {
+            continue;
+        };
+        // The pane's top-left corner: "┌ ◐ node · ..." (glyph, space, name).
+        let Some(left) = (0..at).rev().find(|&i| row[i] == '┌') else {
+            continue;
+        };
+        let mut out = Vec::new();
+        for inner in &rows[r + 1..] {
+            if inner.get(left) != Some(&'│') {
+                break;
+            }
+            let text: String = inner[left + 1..]
+                .iter()
+                .take_while(|c| **c != '│')
+                .collect();
+            let text = text.trim_end().to_string();
+            if !text.is_empty() {
+                out.push(text);
+            }
+        }
+        return out;
+    }
+    Vec::new()
+}
+
+/// Lines kubewiz adds itself (step headers and results), not the node's output.
+fn is_marker(l: &str) -> bool {
+    ["── ", "✓ ", "✗ ", "… ", "! ", "connected:"]
+        .iter()
+        .any(|p| l.starts_with(p))
+}
+
 fn calico_fixture() -> Option<PathBuf> {
     let p = fleet::fixtures_dir().join("cni/calico-v3.24.6.yaml");
     if p.exists() {
@@ -289,13 +327,20 @@ fn wizard_from_an_empty_directory_to_done() {
 
     fill_rest_and_install(&t, &calico);
 
-    // Each node's log lines in its own pane (3 nodes: a grid of panes).
-    let s = t.wait("a pane per node with its own lines", 300 * SECOND, |s| {
+    // Each node's log lines in its own pane (3 nodes: a grid of panes), while it runs.
+    let s = t.wait("each node's own output in its pane", 300 * SECOND, |s| {
         f.hosts.iter().all(|h| {
-            s.contains(&format!("┌ ◐ {} ·", h.name)) || s.contains(&format!("┌ ✓ {} ·", h.name))
-        }) && s.matches("── ").count() >= 3
+            pane_lines(s, &h.name)
+                .iter()
+                .filter(|l| !is_marker(l))
+                .count()
+                >= 2
+        })
     });
     eprintln!("install screen:\n{s}");
+    for h in &f.hosts {
+        eprintln!("{} pane: {:?}", h.name, pane_lines(&s, &h.name));
+    }
 
     // The join panel shows up by itself and reaches 3 Ready (or the run is already done).
     let s = t.wait("the join panel at 3/3 Ready", 900 * SECOND, |s| {

@@ -933,3 +933,49 @@ fn engine_refusal_goes_back_to_review() {
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Review);
 }
+
+#[test]
+fn ready_step_and_successful_run_mean_ready() {
+    let mut m = installing();
+    update(
+        &mut m,
+        Msg::Engine(Event::NodeState {
+            node: "k8s-node01".into(),
+            state: kubewiz::engine::ClusterNodeState::Joining,
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::StepSkipped {
+            node: "k8s-node01".into(),
+            step: StepId::Ready,
+            journal: true,
+        }),
+    );
+    assert_eq!(
+        m.install.nodes[1].cluster,
+        Some(kubewiz::engine::ClusterNodeState::Ready)
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::NodeState {
+            node: "k8s-node02".into(),
+            state: kubewiz::engine::ClusterNodeState::NotReady,
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                ok: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert!(
+        m.install
+            .nodes
+            .iter()
+            .all(|n| n.cluster == Some(kubewiz::engine::ClusterNodeState::Ready))
+    );
+}

@@ -1239,7 +1239,7 @@ fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                     n.state = RunState::Pending;
                 }
                 if ok_run {
-                    n.cluster.get_or_insert(ClusterNodeState::Ready);
+                    n.cluster = Some(ClusterNodeState::Ready);
                 }
             }
             if ins.stopping || interrupted {
@@ -1267,7 +1267,10 @@ fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
 fn step_done(n: &mut NodeProgress, step: StepId, now: std::time::Duration) {
     n.done = (n.done + 1).min(n.steps.len());
     n.current = None;
-    let _ = step;
+    if step == StepId::Ready {
+        // Its `ready` step waited for exactly this (join-watch polls can lag behind).
+        n.cluster = Some(ClusterNodeState::Ready);
+    }
     if n.done == n.steps.len() {
         n.state = RunState::Done;
         n.finished_at = Some(now);
