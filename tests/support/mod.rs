@@ -86,8 +86,12 @@ pub fn spawn_apply(config: &Path) -> Running {
 }
 
 impl Running {
-    /// Reads output until a line contains `marker`; false if the process ended first.
+    /// Reads output until a line contains `marker` (or returns at once if one already did);
+    /// false if the process ended first.
     pub fn wait_for(&mut self, marker: &str) -> bool {
+        if self.seen.contains(marker) {
+            return true;
+        }
         for line in self.lines.by_ref() {
             let Ok(line) = line else { return false };
             self.seen.push_str(&line);
