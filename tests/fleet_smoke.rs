@@ -302,6 +302,16 @@ fn fleet_faults() {
     h.net_up();
     assert!(std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3)).is_ok());
     h.restart_sshd();
+    std::fs::write(f.known_hosts_path(), "").unwrap(); // forget the swapped key
+    // injected tool faults, seen through ssh (PATH has /usr/local/sbin first, like sudo's secure_path)
+    h.make_tool_fail("modprobe", 3, "simulated failure");
+    let (ok, _, e) = ssh(&f, h, "modprobe overlay");
+    assert!(!ok && e.contains("simulated failure"), "{e}");
+    h.make_tool_hang("modprobe");
+    let (ok, _, _) = ssh(&f, h, "timeout 1 modprobe overlay");
+    assert!(!ok);
+    h.restore_tool("modprobe");
+    ssh_ok(&f, h, "modprobe overlay");
 }
 
 #[test]
@@ -327,6 +337,25 @@ fn fleet_users_and_passwords() {
         out.lines().any(|l| l == "0") && !out.starts_with("0"),
         "{out}"
     );
+    // the engine's form: the script on stdin of `sudo -n timeout ... bash -s`
+    let o = f
+        .ssh(&f.hosts[0], "ops")
+        .arg("sudo -n timeout --kill-after=10 30 bash -s")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"{ id -u; systemctl is-active firewalld; }\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.starts_with("0\nactive"), "{o:?}");
     let (ok, out) = run(&f.hosts[0], "root", "true");
     assert!(ok, "root keeps the fleet key: {out}");
     let (ok, out) = run(&f.hosts[1], "dev", "sudo -n true");

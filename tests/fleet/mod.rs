@@ -787,6 +787,36 @@ impl Host {
         self.reload_sshd();
     }
 
+    /// Shadows `tool` (found first on PATH: /usr/local/sbin) with a script that hangs forever; for
+    /// timeout tests. Undo with [`restore_tool`](Self::restore_tool).
+    pub fn make_tool_hang(&self, tool: &str) {
+        self.shadow_tool(tool, "exec sleep 100000\n");
+    }
+
+    /// Shadows `tool` with a script that prints `message` on stderr and exits with `code`.
+    pub fn make_tool_fail(&self, tool: &str, code: i32, message: &str) {
+        self.shadow_tool(
+            tool,
+            &format!("echo {} >&2\nexit {code}\n", shell_quote(message)),
+        );
+    }
+
+    pub fn restore_tool(&self, tool: &str) {
+        self.exec_ok(&format!("rm -f /usr/local/sbin/{}", shell_quote(tool)));
+    }
+
+    fn shadow_tool(&self, tool: &str, body: &str) {
+        assert!(
+            !tool.contains('/') && !tool.is_empty(),
+            "a tool name, not a path: {tool}"
+        );
+        self.write_file(
+            &format!("/usr/local/sbin/{tool}"),
+            &format!("#!/bin/sh\n# kubewiz test fault\n{body}"),
+        );
+        self.exec_ok(&format!("chmod 755 /usr/local/sbin/{}", shell_quote(tool)));
+    }
+
     /// The host's current SSH host public key line ("ssh-ed25519 AAAA...").
     pub fn host_public_key(&self) -> String {
         self.read_file("/etc/ssh/ssh_host_ed25519_key.pub")
