@@ -71,7 +71,7 @@ pub fn line(node: &str, seq: usize) -> Msg {
     Msg::Engine(Event::Line {
         node: node.to_string(),
         step: StepId::ALL[seq % StepId::ALL.len()],
-        stream: if seq % 7 == 0 {
+        stream: if seq.is_multiple_of(7) {
             Stream::Stderr
         } else {
             Stream::Stdout
