@@ -280,13 +280,15 @@ fn fill_rest_and_install(t: &Tmux, calico: &Path) {
 }
 
 fn wait_done(t: &Tmux) -> String {
-    t.wait("the Done screen", 900 * SECOND, |s| {
+    let s = t.wait("the Done screen", 900 * SECOND, |s| {
         assert!(
             !s.contains("stopped on a failure"),
             "the install failed; screen:\n{s}"
         );
-        s.contains("Cluster ready: 3/3")
-    })
+        s.contains("Cluster ready:")
+    });
+    assert!(s.contains("Cluster ready: 3/3"), "not all Ready:\n{s}");
+    s
 }
 
 #[test]
