@@ -979,3 +979,28 @@ fn ready_step_and_successful_run_mean_ready() {
             .all(|n| n.cluster == Some(kubewiz::engine::ClusterNodeState::Ready))
     );
 }
+
+#[test]
+fn new_after_a_loaded_file_starts_over() {
+    let mut m = model();
+    let cfg: ClusterConfig = toml::from_str(SAMPLE).unwrap();
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("/tmp/kw-test/cluster.toml"),
+            result: Ok(Box::new((cfg, None))),
+        },
+    );
+    assert_eq!(m.nodes.len(), 3);
+    assert_eq!(m.screen, Screen::Welcome);
+    press(&mut m, KeyCode::Enter); // New cluster
+    assert_eq!(m.screen, Screen::Nodes);
+    assert!(m.nodes.is_empty());
+    assert!(m.nodes_ui.form.is_some());
+    assert!(m.status.as_ref().unwrap().text.contains("replaces"));
+    // Back and New again keeps what was typed since.
+    fill_node(&mut m, "cp", "192.0.2.10");
+    press(&mut m, KeyCode::Esc);
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.nodes.len(), 1);
+}

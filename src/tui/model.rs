@@ -114,6 +114,8 @@ pub struct Welcome {
     pub open: Option<Input>,
     pub resume: Option<ResumeInfo>,
     pub error: Option<String>,
+    /// The forms hold a cluster.toml that was read (New starts over from defaults).
+    pub loaded: bool,
 }
 
 impl Welcome {

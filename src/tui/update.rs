@@ -33,6 +33,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     m.welcome.open = None;
                     m.welcome.error = None;
                     m.welcome.resume = resume;
+                    m.welcome.loaded = true;
                     if m.welcome.resume.is_some() {
                         m.welcome.selected = 2;
                         m.screen = Screen::Welcome;
@@ -374,6 +375,18 @@ fn welcome_key(m: &mut Model, k: KeyEvent) -> Option<Vec<Effect>> {
     } else if k.code == KeyCode::Enter {
         match m.welcome.selected {
             0 => {
+                if m.welcome.loaded {
+                    // Start over from defaults; saving replaces the file that was read.
+                    let mut fresh = Model::new(m.config_path.clone());
+                    fresh.theme = m.theme;
+                    fresh.size = m.size;
+                    fresh.welcome.resume = m.welcome.resume.take();
+                    *m = fresh;
+                    info(
+                        m,
+                        format!("new cluster: saving replaces {}", m.config_path.display()),
+                    );
+                }
                 m.welcome.error = None;
                 m.screen = Screen::Nodes;
                 if m.nodes.is_empty() {
