@@ -20,9 +20,13 @@ from kwsim import common
 
 STATE = "/var/lib/etcd/kwsim-cluster.json"
 LOCK = threading.Lock()
+_MEM = None  # the serving process keeps the state in memory and writes it on changes
+HEARTBEATS = {}  # node -> last heartbeat (memory only, like node leases after an apiserver restart)
 
 
 def load():
+    if _MEM is not None:
+        return _MEM
     return common.load_json(STATE, {})
 
 
@@ -81,7 +85,7 @@ def node_status(st, name, now=None):
     now = now or time.time()
     n = st["nodes"][name]
     grace = common.profile("node_grace") or 40
-    if now - n.get("heartbeat", 0) > grace:
+    if now - HEARTBEATS.get(name, n.get("heartbeat", 0)) > grace:
         return False, "NodeStatusUnknown", "Kubelet stopped posting node status."
     if n.get("problems"):
         return False, "KubeletNotReady", "; ".join(n["problems"])
@@ -175,8 +179,10 @@ class Handler(BaseHTTPRequestHandler):
         req = json.loads(self.rfile.read(n) or b"{}")
         with LOCK:
             st = load()
+            before = json.dumps(st, sort_keys=True) if self.path != "/kwsim/heartbeat" else None
             code, out = post(st, self.path, req)
-            save(st)
+            if out.pop("_changed", False) or (before is not None and json.dumps(st, sort_keys=True) != before):
+                save(st)
         return self.reply(code, out)
 
 
@@ -198,14 +204,20 @@ def post(st, path, req):
     now = time.time()
     if path == "/kwsim/heartbeat":
         name = req["name"]
+        changed = False
         n = st.setdefault("nodes", {}).get(name)
         if n is None:
             n = st["nodes"][name] = {"registered": now}
+            changed = True
         for k in ("address", "version", "os", "kernel", "runtime", "problems", "control_plane"):
-            if k in req:
+            if k in req and n.get(k) != req[k]:
                 n[k] = req[k]
-        n["heartbeat"] = now
-        return 200, {"ok": True, "cni": st.get("cni")}
+                changed = True
+        HEARTBEATS[name] = now
+        if changed or now - n.get("heartbeat", 0) > 30:
+            n["heartbeat"] = now
+            changed = True
+        return 200, {"ok": True, "cni": st.get("cni"), "_changed": changed}
     if path == "/kwsim/join-check":
         name = req["name"]
         if name in st.get("nodes", {}):
@@ -297,8 +309,11 @@ def post(st, path, req):
 
 def main(argv):
     """kwsim-apiserver [--forward ADDR]"""
+    global _MEM
     fwd = argv[argv.index("--forward") + 1] if "--forward" in argv else None
     Handler.forward = fwd
+    if not fwd:
+        _MEM = common.load_json(STATE, {})
     ThreadingHTTPServer.allow_reuse_address = True
     srv = ThreadingHTTPServer(("0.0.0.0", 6443), Handler)
     srv.daemon_threads = True
