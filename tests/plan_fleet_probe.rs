@@ -97,20 +97,8 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
         problems: Vec::new(),
     };
     let none = HashMap::new();
-    let prep = [
-        StepId::Facts,
-        StepId::Hostname,
-        StepId::Firewall,
-        StepId::Swap,
-        StepId::Modules,
-        StepId::Sysctl,
-        StepId::Time,
-        StepId::Containerd,
-        StepId::Packages,
-        StepId::Images,
-    ];
     for h in f.hosts.iter().filter(|h| h.name != "cp2") {
-        for step in prep {
+        for step in PREP {
             run.step(&f, &h.name, step, &none);
         }
     }
@@ -141,56 +129,22 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     run.step(&f, "cp", StepId::Dashboard, &none);
 
     // Join secrets minted on the control plane, as the engine does.
-    let (ok, _, out, err) = run.exec(cp, &p.mint_script(false));
-    assert!(ok, "mint failed: {out}\n{err}");
-    let mut secrets = HashMap::new();
-    for l in out.lines() {
-        if let Some((k, v)) = l
-            .strip_prefix("::kw::secret ")
-            .and_then(|r| r.split_once('='))
-        {
-            let slot = match k {
-                "token" => SecretSlot::JoinToken,
-                "ca_cert_hash" => SecretSlot::CaCertHash,
-                _ => continue,
-            };
-            secrets.insert(slot, v.to_string());
-        }
-    }
-    assert_eq!(secrets.len(), 2, "{out}");
+    let secrets = mint(&run, cp, false);
+    assert_eq!(secrets.len(), 2, "{secrets:?}");
     for w in ["w1", "w2"] {
         run.step(&f, w, StepId::Join, &secrets);
     }
     // A second control plane, with a certificate key; it holds the files of an interrupted
     // join (as after a kill mid-join): the script resets them before joining.
-    let (ok, _, out, err) = run.exec(cp, &p.mint_script(true));
-    assert!(ok, "mint failed: {out}\n{err}");
-    let mut cp_secrets = secrets.clone();
-    for l in out.lines() {
-        if let Some((k, v)) = l
-            .strip_prefix("::kw::secret ")
-            .and_then(|r| r.split_once('='))
-        {
-            let slot = match k {
-                "token" => SecretSlot::JoinToken,
-                "ca_cert_hash" => SecretSlot::CaCertHash,
-                "certificate_key" => SecretSlot::CertificateKey,
-                _ => continue,
-            };
-            cp_secrets.insert(slot, v.to_string());
-        }
-    }
-    assert!(
-        cp_secrets.contains_key(&SecretSlot::CertificateKey),
-        "{out}"
-    );
+    let cp_secrets = mint(&run, cp, true);
+    assert_eq!(cp_secrets.len(), 3, "token, CA hash and certificate key");
     let cp2 = f.host("cp2");
     assert!(
         cp2.exec("mkdir -p /etc/kubernetes/pki && echo x > /etc/kubernetes/pki/ca.crt")
             .status
             .success()
     );
-    for step in prep {
+    for step in PREP {
         run.step(&f, "cp2", step, &none);
     }
     run.step(&f, "cp2", StepId::Join, &cp_secrets);
@@ -227,5 +181,115 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     let (ok, result, _, _) = run.exec(cp, &p.delete_node_script("w2"));
     assert!(ok && result == "skipped");
     run.step(&f, "w2", StepId::Join, &secrets);
+    assert!(run.problems.is_empty(), "{}", run.problems.join("\n"));
+}
+
+const PREP: [StepId; 10] = [
+    StepId::Facts,
+    StepId::Hostname,
+    StepId::Firewall,
+    StepId::Swap,
+    StepId::Modules,
+    StepId::Sysctl,
+    StepId::Time,
+    StepId::Containerd,
+    StepId::Packages,
+    StepId::Images,
+];
+
+fn mint(run: &Run, cp: &Host, cert_key: bool) -> HashMap<SecretSlot, String> {
+    let (ok, _, out, err) = run.exec(cp, &run.plan.mint_script(cert_key));
+    assert!(ok, "mint failed: {out}\n{err}");
+    out.lines()
+        .filter_map(|l| l.strip_prefix("::kw::secret ")?.split_once('='))
+        .filter_map(|(k, v)| {
+            let slot = match k {
+                "token" => SecretSlot::JoinToken,
+                "ca_cert_hash" => SecretSlot::CaCertHash,
+                "certificate_key" => SecretSlot::CertificateKey,
+                _ => return None,
+            };
+            Some((slot, v.to_string()))
+        })
+        .collect()
+}
+
+/// The newest Kubernetes on Ubuntu 22.04 + Debian 12: kubeadm v1beta4, containerd 2.x from
+/// the docker-ce apt repository (config version 3), flannel, upstream repositories, iptables.
+#[test]
+fn newest_version_with_flannel_on_ubuntu_and_debian() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let Ok(flannel) =
+        std::fs::read_to_string(fleet::fixtures_dir().join("cni/kube-flannel-v0.28.9.yml"))
+    else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "fixtures missing under CI"
+        );
+        eprintln!("SKIP: ../shared/fixtures absent");
+        return;
+    };
+    let minor = Catalog::builtin().minors().last().unwrap();
+    let version = format!("{}.{}", minor.version, minor.latest_patch);
+    let f = Fleet::start(vec![
+        HostSpec::new("cp", Flavour::Ubuntu2204),
+        HostSpec::new("w1", Flavour::Debian12),
+    ]);
+    let mut text = format!(
+        "[cluster]\nname = \"t\"\nkubernetes_version = \"{version}\"\ncni = \"flannel\"\n\
+         cni_version = \"0.28.9\"\nmirror = \"upstream\"\npod_cidr = \"10.50.0.0/16\"\n"
+    );
+    for (i, h) in f.hosts.iter().enumerate() {
+        let role = if i == 0 { "control-plane" } else { "worker" };
+        text.push_str(&format!(
+            "[[node]]\nname = \"{}\"\naddress = \"{}\"\nrole = \"{role}\"\n",
+            h.name, h.address
+        ));
+    }
+    let cfg: ClusterConfig = toml::from_str(&text).unwrap();
+    let p = plan::build(&cfg, Catalog::builtin()).unwrap();
+    let mut run = Run {
+        plan: &p,
+        problems: Vec::new(),
+    };
+    let none = HashMap::new();
+    for h in &f.hosts {
+        for step in PREP {
+            run.step(&f, &h.name, step, &none);
+        }
+    }
+    let cp = f.host("cp");
+    let conf =
+        String::from_utf8_lossy(&cp.exec("cat /etc/containerd/config.toml").stdout).into_owned();
+    assert!(
+        conf.starts_with("version = 3") || conf.contains("\nversion = 3"),
+        "{conf}"
+    );
+    run.step(&f, "cp", StepId::Init, &none);
+    let kubeadm_conf =
+        String::from_utf8_lossy(&cp.exec("cat /etc/kubernetes/kubewiz-kubeadm.yaml").stdout)
+            .into_owned();
+    assert!(
+        kubeadm_conf.contains("kubeadm.k8s.io/v1beta4"),
+        "{kubeadm_conf}"
+    );
+    let cni = plan::manifest::patch_cni(Cni::Flannel, &flannel, "10.50.0.0/16").unwrap();
+    let o = cp.exec_stdin(
+        &format!(
+            "mkdir -p /var/lib/kubewiz/manifests && cat > {}",
+            plan::CNI_MANIFEST_REMOTE_PATH
+        ),
+        Some(cni.as_bytes()),
+    );
+    assert!(o.status.success());
+    run.step(&f, "cp", StepId::Cni, &none);
+    let secrets = mint(&run, cp, false);
+    run.step(&f, "w1", StepId::Join, &secrets);
+    for n in ["cp", "w1"] {
+        run.step(&f, n, StepId::Ready, &none);
+    }
+    run.step(&f, "cp", StepId::Kubeconfig, &none);
     assert!(run.problems.is_empty(), "{}", run.problems.join("\n"));
 }
