@@ -163,7 +163,9 @@ def daemon_cmd(name):
         return ["/usr/bin/python3", "-S", "/usr/bin/containerd"]
     if name == "kubelet":
         return ["/usr/bin/python3", "-S", "/usr/bin/kubelet"]
-    return common.tool_cmd("kwsim-daemon", "sleep", name)
+    # an idle daemon: a plain sleep (1 MB) named like the real binary in `ps`
+    exe = UNITS.get(name, (None, "/usr/sbin/" + name))[1].split()[0]
+    return ["/bin/bash", "-c", 'exec -a "$0" sleep infinity', exe]
 
 
 def start_unit(name):
