@@ -3,6 +3,12 @@
 //!
 //! Every remote step is a script under `assets/steps/` with a `check` ("already in the
 //! desired state?") and an `apply`; values reach it as quoted environment variables.
+//!
+//! - `build`: the DAG ([`build()`]), rendering ([`Plan::render`], [`Plan::render_with_secrets`]),
+//!   the non-step scripts (mint, reset, delete-node, facts);
+//! - [`script`]: the assets, [`shell_quote`], assembling a full script;
+//! - [`manifest`]: patching CNI / dashboard manifests on the workstation;
+//! - [`print`]: `kubewiz plan` output.
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
