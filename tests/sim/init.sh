@@ -19,6 +19,9 @@ chmod 0755 /run/sshd
 
 # A fresh boot: runtime kernel settings of this network namespace back to their defaults.
 echo 0 >/proc/sys/net/ipv4/ip_forward
+for k in bridge-nf-call-iptables bridge-nf-call-ip6tables bridge-nf-call-arptables; do
+  [[ -w /proc/sys/net/bridge/$k ]] && echo 1 >"/proc/sys/net/bridge/$k"
+done
 for t in filter nat mangle raw; do
   iptables -w -t "$t" -F 2>/dev/null || true
   iptables -w -t "$t" -X 2>/dev/null || true
