@@ -8,7 +8,7 @@
 //!   the non-step scripts (mint, reset, delete-node, facts);
 //! - [`script`]: the assets, [`shell_quote`], assembling a full script;
 //! - [`manifest`]: patching CNI / dashboard manifests on the workstation;
-//! - [`print`]: `kubewiz plan` output.
+//! - [`mod@print`]: `kubewiz plan` output.
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
