@@ -2,6 +2,10 @@
 # facts: what the node is (read-only). Runs every time: `check` always fails.
 # Inputs: KW_PEERS (optional) space separated "ADDR:PORT" of the other nodes, probed over TCP.
 
+# Reads only: no trace on the node (see kw_main).
+# shellcheck disable=SC2034 # read by kw_main (lib.sh)
+KW_READ_ONLY=1
+
 check() {
   return 1
 }

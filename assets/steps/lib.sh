@@ -332,6 +332,8 @@ kw_on_error() {
 
 # kw_main: check → (skip | apply → check again). A step may define `verify` to replace the
 # second check (steps whose check always fails so that they always run: facts, kubeconfig).
+# Read-only steps set KW_READ_ONLY=1: they leave no trace on the node (no steps.log line), so
+# that preflight really changes nothing anywhere.
 kw_main() {
   set -o errtrace
   trap 'kw_on_error "$?" "$BASH_COMMAND"' ERR
@@ -341,8 +343,10 @@ kw_main() {
     printf '::kw::result skipped\n'
     return 0
   fi
-  mkdir -p "$KW_LOG_DIR"
-  printf '%s %s apply\n' "$(date +%s)" "$KW_STEP" >>"$KW_LOG_DIR/steps.log"
+  if [[ ${KW_READ_ONLY:-0} != 1 ]]; then
+    mkdir -p "$KW_LOG_DIR"
+    printf '%s %s apply\n' "$(date +%s)" "$KW_STEP" >>"$KW_LOG_DIR/steps.log"
+  fi
   apply
   if declare -F verify >/dev/null; then
     verify || kw_die "step $KW_STEP: verification after apply failed"
