@@ -5,7 +5,7 @@
 //! password) and a private /root, so nothing on this machine is touched. Needs root,
 //! /usr/sbin/sshd and unshare: skipped with a message otherwise, but failing when CI=true.
 
-use kubewiz::tui::sshlink::{bootstrap, hostkey};
+use kubewiz::ssh::{bootstrap, hostkey};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

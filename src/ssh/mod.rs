@@ -4,8 +4,10 @@
 //! Host keys are always checked against a known_hosts file: `strict` refuses unknown keys,
 //! `accept-new` records them on first use; a changed key is refused by both.
 
+pub mod bootstrap;
 mod connection;
 mod error;
+pub mod hostkey;
 mod target;
 
 pub use connection::{Connection, ExitInfo, Line, OutputSink};

@@ -4,7 +4,7 @@
 
 use super::model::{Model, ResumeInfo};
 use super::msg::{Effect, Msg, ProbeOutcome};
-use super::sshlink::{bootstrap, hostkey};
+use crate::ssh::{bootstrap, hostkey};
 use super::theme::Theme;
 use super::{save, update, view};
 use crate::catalog::Catalog;

@@ -15,7 +15,6 @@ pub mod model;
 pub mod msg;
 pub mod save;
 pub mod screens;
-pub mod sshlink;
 pub mod theme;
 pub mod update;
 pub mod validate;
