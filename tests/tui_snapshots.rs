@@ -516,7 +516,15 @@ fn joined(n: usize, all_ready: bool) -> Model {
 
 #[test]
 fn join_progress() {
-    let m = joined(4, false);
+    let mut m = joined(4, false);
+    update(
+        &mut m,
+        Msg::Engine(Event::CniPods(kubewiz::engine::CniPods {
+            running: 1,
+            total: 2,
+            problem: Some("calico-node-7f2kq on k8s-node01: Init:0/3".into()),
+        })),
+    );
     assert_eq!(m.screen, Screen::Join);
     snap("join_progress", &m);
 }

@@ -24,6 +24,8 @@ pub enum Event {
     StepBlocked { node: String, step: StepId, by: String },
     /// Join progress as the control plane sees it (polled with kubectl).
     NodeState { node: String, state: ClusterNodeState },
+    /// The CNI's pods as the control plane sees them (polled with kubectl), when they change.
+    CniPods(CniPods),
     /// A warning that does not stop the run (e.g. IPVS deprecated on 1.35+).
     Warning { node: Option<String>, text: String },
     RunFinished { summary: Summary },
@@ -71,6 +73,15 @@ impl ClusterNodeState {
             ClusterNodeState::Ready => "Ready",
         }
     }
+}
+
+/// How many of the pod network's pods (calico-*, kube-flannel-*) run, and the first problem.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CniPods {
+    pub running: usize,
+    pub total: usize,
+    /// e.g. "kube-flannel-ds-x2k9p on w1: CrashLoopBackOff".
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

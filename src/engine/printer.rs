@@ -59,6 +59,12 @@ impl Printer {
                 vec![format!("[{node}] --  {step}: not started (waits for {by})")]
             }
             Event::NodeState { node, state } => vec![format!("[{node}] cluster: {}", state.label())],
+            Event::CniPods(p) => vec![format!(
+                "pod network: {}/{} pods running{}",
+                p.running,
+                p.total,
+                p.problem.as_deref().map(|x| format!(" ({x})")).unwrap_or_default()
+            )],
             Event::Warning { node, text } => match node {
                 Some(n) => vec![format!("[{n}] warning: {text}")],
                 None => vec![format!("warning: {text}")],

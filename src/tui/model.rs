@@ -394,6 +394,8 @@ pub struct InstallState {
     pub join_shown: bool,
     /// The engine could not start.
     pub error: Option<String>,
+    /// The pod network's pods, as the control plane last reported them.
+    pub cni_pods: Option<crate::engine::CniPods>,
 }
 
 impl InstallState {

@@ -1223,6 +1223,7 @@ fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                 n.blocked = Some((step, by));
             }
         }
+        Event::CniPods(p) => ins.cni_pods = Some(p),
         Event::NodeState { node, state } => {
             if let Some(n) = ins.node_mut(&node) {
                 n.cluster = Some(state);

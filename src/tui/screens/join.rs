@@ -120,11 +120,27 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             }
         })
         .unwrap_or(("—", t.dim()));
+    let pods = m.install.cni_pods.as_ref().map(|p| {
+        let style = if p.total > 0 && p.running == p.total {
+            t.ok()
+        } else if p.problem.is_some() {
+            t.err()
+        } else {
+            t.running()
+        };
+        let text = match &p.problem {
+            Some(x) => format!("{}/{} pods running · {x}", p.running, p.total),
+            None => format!("{}/{} pods running", p.running, p.total),
+        };
+        Span::styled(text, style)
+    });
+    // Once the control plane reports the CNI's pods, they say more than the step's state.
+    let first = vec![
+        Span::styled(format!("{cni}: "), t.title()),
+        pods.unwrap_or_else(|| Span::styled(cni_state.0, cni_state.1)),
+    ];
     let lines = vec![
-        Line::from(vec![
-            Span::styled(format!("{cni}: "), t.title()),
-            Span::styled(cni_state.0, cni_state.1),
-        ]),
+        Line::from(first),
         Line::styled(
             "A node turns Ready once kubelet runs and its CNI pod is up.",
             t.dim(),
