@@ -442,3 +442,22 @@ fn fleet_debian_clock_and_hardware() {
     let (ok, _, e) = ssh(&f, h, "kubeadm version");
     assert!(!ok && e.contains("command not found"), "{e}");
 }
+
+#[test]
+fn fleet_centos7_eol_repos() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let f = Fleet::start(vec![
+        HostSpec::new("old", Flavour::Centos7).centos_eol_repos(),
+    ]);
+    let h = &f.hosts[0];
+    let o = h.exec("yum -y install ipset");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("mirrorlist.centos.org"),
+        "{e}"
+    );
+    h.exec_ok("sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#baseurl=http://mirror.centos.org/centos/$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo");
+    h.exec_ok("yum -y install ipset");
+}

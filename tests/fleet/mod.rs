@@ -107,6 +107,9 @@ pub struct HostSpec {
     pub user: Option<UserSpec>,
     /// SELinux mode in /etc/selinux/config on RHEL flavours (default "enforcing").
     pub selinux: Option<String>,
+    /// CentOS 7 only: the base repos of the 2009 install media (mirrorlist.centos.org, dead since
+    /// 2024) instead of vault.centos.org; every yum run then fails until the repos are fixed.
+    pub centos_eol_repos: bool,
     /// Timing profile: seconds per action (pkg_install per package, image_pull per image, init, join,
     /// node_ready, join_discovery_timeout, node_grace). Written to /etc/kwsim/profile.
     pub profile: Vec<(String, f64)>,
@@ -129,8 +132,14 @@ impl HostSpec {
             root_password: None,
             user: None,
             selinux: None,
+            centos_eol_repos: false,
             profile: Vec::new(),
         }
+    }
+    /// See [`HostSpec::centos_eol_repos`].
+    pub fn centos_eol_repos(mut self) -> Self {
+        self.centos_eol_repos = true;
+        self
     }
     pub fn kernel(mut self, k: &str) -> Self {
         self.kernel = Some(k.into());
@@ -497,6 +506,7 @@ fn host_json(spec: &HostSpec, address: &str, gateway: &str, n: usize, pubkey: &s
         "client_pubkey": pubkey.trim(),
         "auth": {"root_key": spec.root_key, "root_password": spec.root_password, "user": user},
         "selinux": spec.selinux.clone().unwrap_or_else(|| "enforcing".into()),
+        "centos_eol_repos": spec.centos_eol_repos,
         "profile": profile,
     })
     .to_string()

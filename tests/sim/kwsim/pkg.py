@@ -134,6 +134,15 @@ gpgkey=%(base)s/linux/%(os)s/gpg
 
 
 def base_repo_files(fl):
+    if fl == "centos7" and common.host().get("centos_eol_repos"):
+        # What a CentOS 7.9 installed from the 2009 media really has: mirrorlist.centos.org, gone since 2024.
+        t = ""
+        for rid, sub in (("base", "os"), ("updates", "updates"), ("extras", "extras")):
+            t += ("[%s]\nname=CentOS-$releasever - %s\nmirrorlist=http://mirrorlist.centos.org/?release=$releasever&arch="
+                  "$basearch&repo=%s&infra=$infra\n#baseurl=http://mirror.centos.org/centos/$releasever/%s/$basearch/\n"
+                  "gpgcheck=1\ngpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-CentOS-7\n\n" % (rid, rid.capitalize(), sub, sub))
+        common.write_file("/etc/pki/rpm-gpg/RPM-GPG-KEY-CentOS-7", data.DUMMY_KEY)
+        return {"CentOS-Base.repo": t}
     if fl == "centos7":
         t = ""
         for rid, sub in (("base", "os"), ("updates", "updates"), ("extras", "extras")):
@@ -329,7 +338,7 @@ def key_url_known(u):
 def subst(s):
     rv = "7" if common.flavour() == "centos7" else "9"
     return (s.replace("$releasever", rv).replace("$basearch", "x86_64").replace("$contentdir", "pub/rocky")
-            .replace("$rltype", "").replace("$arch", "x86_64"))
+            .replace("$rltype", "").replace("$arch", "x86_64").replace("$infra", "stock"))
 
 
 def yum_repos():
