@@ -179,7 +179,8 @@ CONTAINERD_IO = {
     "debian12": ["1.6.28", "1.6.33", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
 }
 DISTRO_CONTAINERD = {
-    "ubuntu2204": ["1.6.12-0ubuntu1~22.04.3"],
+    # jammy, then jammy-updates (apt picks the newest: 1.7)
+    "ubuntu2204": ["1.5.9-0ubuntu3", "1.6.12-0ubuntu1~22.04.3", "1.7.24-0ubuntu1~22.04.2"],
     "debian12": ["1.6.20~ds1-1+deb12u1"],
 }
 

@@ -43,7 +43,7 @@ BASE_DEB = {
                    "ebtables": "2.0.11-4build2", "ethtool": "1:5.16-1ubuntu0.1", "apt-transport-https": "2.4.11",
                    "ca-certificates": "20230311ubuntu0.22.04.1", "curl": "7.81.0-1ubuntu1.15", "gnupg": "2.2.27-3ubuntu2.1",
                    "gpg": "2.2.27-3ubuntu2.1", "lsb-release": "11.1.0ubuntu4", "software-properties-common": "0.99.22.9",
-                   "containerd": data.DISTRO_CONTAINERD["ubuntu2204"][0], "runc": "1.1.7-0ubuntu1~22.04.2",
+                   "containerd": data.DISTRO_CONTAINERD["ubuntu2204"][-1], "runc": "1.1.7-0ubuntu1~22.04.2",
                    "jq": "1.6-2.1ubuntu3", "vim": "2:8.2.3995-1ubuntu2.15", "bash-completion": "1:2.11-5ubuntu1",
                    "nfs-common": "1:2.6.1-1ubuntu1.2", "iptables": "1.8.7-1ubuntu5.1", "libseccomp2": "2.5.3-2ubuntu2",
                    "net-tools": "1.60+git20181103.0eebece-1ubuntu5", "iproute2": "5.15.0-1ubuntu2", "sudo": "1.9.9-1ubuntu2.4"},
@@ -286,6 +286,8 @@ def carried(kind, info, fam):
                 pk[n] = [(v, r)]
             else:
                 pk[n] = [(vr, "")]
+        if fam != "rhel" and fl in data.DISTRO_CONTAINERD:
+            pk["containerd"] = [(v, "") for v in data.DISTRO_CONTAINERD[fl]]
     return pk
 
 
