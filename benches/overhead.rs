@@ -1,0 +1,534 @@
+//! Per-step overhead of kubewiz's engine vs ansible-core (issue 5, item 1).
+//!
+//! `cargo bench --bench overhead` (as root: it starts the test fleet of tests/fleet). 200 no-op
+//! remote steps on 1 node and on 10 nodes:
+//! - kubewiz: a synthetic plan (per node a chain of 200 tasks, each `after` the previous one)
+//!   run by `engine::start_with_plan`: the real scheduler, the real SSH layer (one master
+//!   connection per host, one channel per step, the full lib.sh prelude, `timeout bash -s`)
+//!   and a journal save on every transition;
+//! - ansible-core (pip-installed by benches/ansible/run.sh into target/bench-ansible): a
+//!   playbook of 200 `shell: ":"` tasks, gather_facts off, SSH pipelining, ControlPersist,
+//!   forks 10, on the same hosts.
+//!
+//! Reports the median time per step per node (the gap between one step's end and the next
+//! one's on the same node) and total wall / steps. Prints figures only: never fails on a slow
+//! machine. Env: KW_BENCH_STEPS (default 200), KW_BENCH_NODES (default "1,10"),
+//! KW_BENCH_ANSIBLE=0 to skip Ansible.
+
+#[path = "../tests/fleet/mod.rs"]
+mod fleet;
+
+use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
+use kubewiz::engine::{self, Event, Options};
+use kubewiz::plan::{Plan, Script, StepId, Task, TaskKind};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The no-op step: check fails (so apply runs, as for a real change), apply does nothing,
+/// verify replaces the second check. kw_main still logs the apply to steps.log on the node.
+const NOOP: &str = "check() { return 1; }\napply() { :; }\nverify() { :; }\n";
+
+/// The same step where `date` (which kw_main runs once per applied step) is bash's own
+/// printf: on the test fleet /usr/bin/date is the simulator's Python stub (for clock
+/// offsets), which costs far more than the real coreutils binary on a real node.
+const NOOP_NO_STUB: &str =
+    "date() { printf '%(%s)T\\n' -1; }\ncheck() { return 1; }\napply() { :; }\nverify() { :; }\n";
+
+/// Step ids a synthetic task may carry without the engine treating it specially (init starts
+/// the join watcher, cni/dashboard upload manifests, join mints secrets, facts/ready/kubeconfig
+/// have their own handling). The journal keys records by (node, step), so 200 tasks per node
+/// share these 9 records: every transition is still written (and fsynced) to the journal.
+const PLAIN_STEPS: [StepId; 9] = [
+    StepId::Hostname,
+    StepId::Firewall,
+    StepId::Swap,
+    StepId::Modules,
+    StepId::Sysctl,
+    StepId::Time,
+    StepId::Containerd,
+    StepId::Packages,
+    StepId::Images,
+];
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() - 1) as f64 * p).round() as usize;
+    v[i]
+}
+
+/// CPU time (ms) of a process: (its own, its waited-for children's), from /proc/PID/stat.
+fn proc_cpu_ms(pid: &str) -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return (0.0, 0.0);
+    };
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return (0.0, 0.0);
+    };
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // Fields 14-17 of stat (utime, stime, cutime, cstime) in clock ticks (USER_HZ = 100).
+    let tick = 10.0;
+    if f.len() < 15 {
+        return (0.0, 0.0);
+    }
+    ((f[11] + f[12]) * tick, (f[13] + f[14]) * tick)
+}
+
+/// CPU time (ms) of everything running in the given hosts' namespaces, including their exited
+/// children that were waited for: the difference of two readings is what the hosts spent.
+fn hosts_cpu_ms(fleet: &Fleet, nodes: &[String]) -> f64 {
+    let mut total = 0.0;
+    for n in nodes {
+        let pids = fleet::net::run_out("ip", &["netns", "pids", &fleet.host(n).netns]);
+        for p in pids.split_whitespace() {
+            let (own, children) = proc_cpu_ms(p);
+            total += own + children;
+        }
+    }
+    total
+}
+
+/// Figures of one run, in milliseconds.
+#[derive(Debug, Clone, Default)]
+struct Figures {
+    /// Median gap between consecutive step ends on the same node (the first step, which
+    /// opens the connection, is excluded).
+    median: f64,
+    p90: f64,
+    /// Wall time of the whole run / steps.
+    per_step_total: f64,
+    wall: f64,
+    /// kubewiz only: median remote execution time (StepFinished.duration) and median gap from
+    /// a step's end to the next one's start on that node (scheduler + journal).
+    exec_median: Option<f64>,
+    gap_median: Option<f64>,
+    /// CPU per step per node: on the workstation (the orchestrator process and the processes
+    /// it waited for; the daemonized ssh masters are not counted, for either tool) and on the
+    /// hosts (sshd, shells, Python, ...).
+    local_cpu: f64,
+    remote_cpu: f64,
+    failed: usize,
+}
+
+fn synthetic_plan(nodes: &[String], steps: usize, body: &'static str) -> Plan {
+    let mut tasks = Vec::with_capacity(nodes.len() * steps);
+    for node in nodes {
+        for k in 0..steps {
+            let step = PLAIN_STEPS[k % PLAIN_STEPS.len()];
+            let after = if k == 0 {
+                vec![]
+            } else {
+                vec![tasks.len() - 1]
+            };
+            tasks.push(Task {
+                node: node.clone(),
+                host: node.clone(),
+                step,
+                after,
+                timeout: Duration::from_secs(120),
+                kind: TaskKind::Remote(Script {
+                    asset: "noop.sh",
+                    env: vec![("KW_STEP".to_string(), step.name().to_string())],
+                    secrets: vec![],
+                    body,
+                }),
+            });
+        }
+    }
+    Plan {
+        tasks,
+        nodes: nodes.to_vec(),
+        first_control_plane: nodes[0].clone(),
+        preflight_summary: String::new(),
+    }
+}
+
+fn run_kubewiz(
+    fleet: &Fleet,
+    dir: &Path,
+    nodes: &[String],
+    steps: usize,
+    body: &'static str,
+) -> Figures {
+    let cfg_path = fleet.write_config(
+        dir,
+        &ConfigOpts {
+            nodes: Some(nodes.to_vec()),
+            ..ConfigOpts::default()
+        },
+    );
+    let config = kubewiz::config::load(&cfg_path).expect("load the generated cluster.toml");
+    let plan = synthetic_plan(nodes, steps, body);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let n_steps = (nodes.len() * steps) as f64;
+    let remote0 = hosts_cpu_ms(fleet, nodes);
+    let (own0, ch0) = proc_cpu_ms("self");
+    let mut fig = rt.block_on(async move {
+        let t0 = Instant::now();
+        let mut run = engine::start_with_plan(
+            &cfg_path,
+            config,
+            plan,
+            Options {
+                parallel: nodes.len().max(16),
+                only_node: None,
+            },
+        )
+        .expect("start the engine");
+        // Per node: (start, end, exec duration) of each step, in order.
+        let mut starts: HashMap<String, Vec<Instant>> = HashMap::new();
+        let mut ends: HashMap<String, Vec<(Instant, Duration)>> = HashMap::new();
+        let mut failed = 0;
+        let mut first_failure = None;
+        while let Some(ev) = run.events.recv().await {
+            let now = Instant::now();
+            match ev {
+                Event::StepStarted { node, .. } => starts.entry(node).or_default().push(now),
+                Event::StepFinished { node, duration, .. } => {
+                    ends.entry(node).or_default().push((now, duration))
+                }
+                Event::StepFailed {
+                    node,
+                    step,
+                    failure,
+                } => {
+                    failed += 1;
+                    first_failure.get_or_insert(format!("{node} {step}: {failure:?}"));
+                }
+                Event::RunFinished { .. } => break,
+                _ => {}
+            }
+        }
+        let summary = run.done.await.expect("engine task");
+        let wall = t0.elapsed();
+        if let Some(f) = first_failure {
+            eprintln!("kubewiz: {failed} step(s) failed, first: {f}");
+        }
+        let mut cycles = Vec::new();
+        let mut execs = Vec::new();
+        let mut gaps = Vec::new();
+        for node in nodes {
+            let e = ends.get(node).map(Vec::as_slice).unwrap_or_default();
+            let s = starts.get(node).map(Vec::as_slice).unwrap_or_default();
+            for w in e.windows(2) {
+                cycles.push((w[1].0 - w[0].0).as_secs_f64() * 1e3);
+            }
+            for (k, (_, d)) in e.iter().enumerate().skip(1) {
+                execs.push(d.as_secs_f64() * 1e3);
+                if let Some(st) = s.get(k) {
+                    gaps.push(st.saturating_duration_since(e[k - 1].0).as_secs_f64() * 1e3);
+                }
+            }
+        }
+        Figures {
+            median: median(&mut cycles),
+            p90: percentile(&mut cycles, 0.9),
+            per_step_total: summary.wall.as_secs_f64() * 1e3 / steps as f64,
+            wall: wall.as_secs_f64() * 1e3,
+            exec_median: Some(median(&mut execs)),
+            gap_median: Some(median(&mut gaps)),
+            failed,
+            ..Figures::default()
+        }
+    });
+    let (own1, ch1) = proc_cpu_ms("self");
+    fig.local_cpu = (own1 - own0 + ch1 - ch0) / n_steps;
+    fig.remote_cpu = (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps;
+    fig
+}
+
+/// The fleet's hosts overlay the workstation's /root, so an ssh session there sources this
+/// machine's ~/.bashrc (here: `pyenv init`, ~170 processes and ~120 ms of CPU per session,
+/// for kubewiz and Ansible alike). A fresh machine has the distribution's skeleton instead.
+fn fresh_root_bashrc(fleet: &Fleet) {
+    let skel = std::fs::read_to_string("/etc/skel/.bashrc").unwrap_or_default();
+    for h in &fleet.hosts {
+        h.write_file("/root/.bashrc", &skel);
+    }
+}
+
+fn ansible_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/ansible/run.sh")
+}
+
+fn run_ansible(
+    fleet: &Fleet,
+    dir: &Path,
+    nodes: &[String],
+    steps: usize,
+    strategy: &str,
+) -> Option<Figures> {
+    let out = dir.join("timing.json");
+    let mut cmd = Command::new("bash");
+    cmd.arg(ansible_script())
+        .arg("--work")
+        .arg(dir)
+        .arg("--key")
+        .arg(fleet.client_key())
+        .arg("--known-hosts")
+        .arg(fleet.known_hosts_path())
+        .arg("--out")
+        .arg(&out)
+        .args(["--steps", &steps.to_string()])
+        .args(["--forks", "10"])
+        .args(["--strategy", strategy]);
+    for n in nodes {
+        cmd.arg(format!("{n}={}", fleet.host(n).address));
+    }
+    let n_steps = (nodes.len() * steps) as f64;
+    let remote0 = hosts_cpu_ms(fleet, nodes);
+    let (_, ch0) = proc_cpu_ms("self");
+    let t0 = Instant::now();
+    let status = cmd.status().expect("run benches/ansible/run.sh");
+    let wall = t0.elapsed();
+    let (_, ch1) = proc_cpu_ms("self");
+    let remote_cpu = (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps;
+    if !status.success() {
+        eprintln!("ansible-core run failed ({status}); see {}", dir.display());
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).ok()?).ok()?;
+    let mut cycles = Vec::new();
+    let mut failed = 0;
+    for n in nodes {
+        let Some(list) = v["hosts"][n.as_str()].as_array() else {
+            failed += steps;
+            continue;
+        };
+        let ends: Vec<f64> = list
+            .iter()
+            .map(|r| r[2].as_f64().unwrap_or(f64::NAN))
+            .collect();
+        failed += list.iter().filter(|r| r[3].as_str() != Some("ok")).count();
+        for w in ends.windows(2) {
+            cycles.push((w[1] - w[0]) * 1e3);
+        }
+    }
+    let playbook_wall = v["wall"].as_f64().unwrap_or(wall.as_secs_f64());
+    Some(Figures {
+        median: median(&mut cycles),
+        p90: percentile(&mut cycles, 0.9),
+        per_step_total: playbook_wall * 1e3 / steps as f64,
+        wall: wall.as_secs_f64() * 1e3,
+        exec_median: None,
+        gap_median: None,
+        local_cpu: (ch1 - ch0) / n_steps,
+        remote_cpu,
+        failed,
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is not supported (one scenario set).
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let steps = env_usize("KW_BENCH_STEPS", 200);
+    let sizes: Vec<usize> = std::env::var("KW_BENCH_NODES")
+        .unwrap_or_else(|_| "1,10".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let with_ansible = std::env::var("KW_BENCH_ANSIBLE").as_deref() != Ok("0");
+    let max = sizes.iter().copied().max().unwrap_or(1);
+    println!(
+        "overhead: {steps} no-op remote steps per node; load average at start {}",
+        loadavg()
+    );
+    if with_ansible {
+        let st = Command::new("bash")
+            .arg(ansible_script())
+            .arg("--setup-only")
+            .status()
+            .expect("run benches/ansible/run.sh --setup-only");
+        assert!(st.success(), "could not install ansible-core (see above)");
+    }
+    let t0 = Instant::now();
+    let fleet = Fleet::start(
+        (1..=max)
+            .map(|i| HostSpec::new(&format!("n{i:02}"), Flavour::Rocky9))
+            .collect(),
+    );
+    fresh_root_bashrc(&fleet);
+    println!(
+        "fleet of {max} hosts up in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    if let Some(secs) = std::env::var("KW_BENCH_HOLD")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        // A debugging aid: keep the fleet up for experiments by hand.
+        for h in &fleet.hosts {
+            println!("{} {}", h.name, h.address);
+        }
+        println!(
+            "key {} known_hosts {}; holding for {secs} s",
+            fleet.client_key().display(),
+            fleet.known_hosts_path().display()
+        );
+        std::thread::sleep(Duration::from_secs(secs));
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let nodes: Vec<String> = fleet.hosts[..n].iter().map(|h| h.name.clone()).collect();
+        let kw = run_kubewiz(
+            &fleet,
+            &work.path().join(format!("kw{n}")),
+            &nodes,
+            steps,
+            NOOP,
+        );
+        println!(
+            "kubewiz  {n:>2} node(s): median {:.1} ms/step/node (p90 {:.1}; remote exec {:.1}, scheduler+journal gap {:.2}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {}]",
+            kw.median,
+            kw.p90,
+            kw.exec_median.unwrap_or(f64::NAN),
+            kw.gap_median.unwrap_or(f64::NAN),
+            kw.local_cpu,
+            kw.remote_cpu,
+            kw.wall / 1e3,
+            kw.per_step_total,
+            if kw.failed > 0 {
+                format!(", {} FAILED", kw.failed)
+            } else {
+                String::new()
+            },
+            loadavg()
+        );
+        let kwb = run_kubewiz(
+            &fleet,
+            &work.path().join(format!("kw-nostub{n}")),
+            &nodes,
+            steps,
+            NOOP_NO_STUB,
+        );
+        println!(
+            "kubewiz  {n:>2} node(s), date stub bypassed: median {:.1} ms/step/node (p90 {:.1}; remote exec {:.1}, scheduler+journal gap {:.2}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {}]",
+            kwb.median,
+            kwb.p90,
+            kwb.exec_median.unwrap_or(f64::NAN),
+            kwb.gap_median.unwrap_or(f64::NAN),
+            kwb.local_cpu,
+            kwb.remote_cpu,
+            kwb.wall / 1e3,
+            kwb.per_step_total,
+            if kwb.failed > 0 {
+                format!(", {} FAILED", kwb.failed)
+            } else {
+                String::new()
+            },
+            loadavg()
+        );
+        let kwb = Some(kwb);
+        let mut an = Vec::new();
+        if with_ansible {
+            // With one host the two strategies are the same thing.
+            let strategies: &[&str] = if n == 1 {
+                &["linear"]
+            } else {
+                &["linear", "free"]
+            };
+            for &strategy in strategies {
+                let dir = work.path().join(format!("ansible-{strategy}-{n}"));
+                let _ = std::fs::create_dir_all(&dir);
+                if let Some(f) = run_ansible(&fleet, &dir, &nodes, steps, strategy) {
+                    println!(
+                        "ansible  {n:>2} node(s), strategy {strategy:<6}: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.1} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {}]",
+                        f.median,
+                        f.p90,
+                        f.local_cpu,
+                        f.remote_cpu,
+                        f.wall / 1e3,
+                        f.per_step_total,
+                        if f.failed > 0 {
+                            format!(", {} FAILED", f.failed)
+                        } else {
+                            String::new()
+                        },
+                        loadavg()
+                    );
+                    an.push((strategy, f));
+                }
+            }
+        }
+        rows.push((n, kw, kwb, an));
+    }
+    println!();
+    println!(
+        "| nodes | kubewiz: median ms/step/node (total/{steps}) | kubewiz, `date` stub bypassed | ansible-core linear | ansible-core free | ratio ansible / kubewiz (median) | CPU ms/step/node, workstation + hosts: kubewiz / kubewiz no stub / best ansible |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (n, kw, kwb, an) in &rows {
+        let get = |s: &str| an.iter().find(|(st, _)| *st == s).map(|(_, f)| f);
+        let cell = |f: Option<&Figures>| {
+            f.map(|f| format!("{:.1} ({:.1})", f.median, f.per_step_total))
+                .unwrap_or_else(|| "-".into())
+        };
+        let cpu = |f: Option<&Figures>| {
+            f.map(|f| format!("{:.1} + {:.1}", f.local_cpu, f.remote_cpu))
+                .unwrap_or_else(|| "-".into())
+        };
+        let best = an
+            .iter()
+            .map(|(_, f)| f)
+            .min_by(|a, b| a.median.total_cmp(&b.median));
+        let ratios: Vec<String> = ["linear", "free"]
+            .iter()
+            .filter_map(|s| get(s).map(|f| format!("{:.1}x {s}", f.median / kw.median)))
+            .collect();
+        println!(
+            "| {n} | {} | {} | {} | {} | {} | {} / {} / {} |",
+            cell(Some(kw)),
+            cell(kwb.as_ref()),
+            cell(get("linear")),
+            cell(get("free")),
+            if ratios.is_empty() {
+                "-".to_string()
+            } else {
+                ratios.join(", ")
+            },
+            cpu(Some(kw)),
+            cpu(kwb.as_ref()),
+            cpu(best),
+        );
+    }
+    println!("load average at end {}", loadavg());
+}
