@@ -2,6 +2,10 @@
 # ready: runs on the first control plane and waits until node KW_TARGET_NODE is Ready, printing
 # progress. Inputs: KW_TARGET_NODE, KW_READY_DEADLINE (seconds, below the step's timeout).
 
+# Waits only: no trace on the node (see kw_main).
+# shellcheck disable=SC2034 # read by kw_main (lib.sh)
+KW_READ_ONLY=1
+
 node_ready_status() {
   kw_kubectl get node "$KW_TARGET_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null
 }
