@@ -461,3 +461,30 @@ fn fleet_centos7_eol_repos() {
     h.exec_ok("sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#baseurl=http://mirror.centos.org/centos/$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo");
     h.exec_ok("yum -y install ipset");
 }
+
+#[test]
+fn fleet_rocky8_and_ubuntu2404() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let f = Fleet::start(vec![
+        HostSpec::new("r8", Flavour::Rocky8),
+        HostSpec::new("u24", Flavour::Ubuntu2404),
+    ]);
+    let (r8, u24) = (&f.hosts[0], &f.hosts[1]);
+    assert!(
+        r8.exec_ok("cat /etc/os-release")
+            .contains("VERSION_ID=\"8.9\"")
+    );
+    assert_eq!(r8.exec_ok("stat -fc %T /sys/fs/cgroup").trim(), "tmpfs");
+    // RHEL 8's 4.18 already merged nf_conntrack_ipv4 into nf_conntrack
+    assert!(!r8.exec("modprobe nf_conntrack_ipv4").status.success());
+    r8.exec_ok("modprobe nf_conntrack");
+    r8.exec_ok("dnf -y install ipset");
+    assert!(
+        u24.exec_ok("cat /etc/os-release")
+            .contains("VERSION_CODENAME=noble")
+    );
+    u24.exec_ok("apt-get update -q && apt-get install -y containerd");
+    assert!(u24.exec_ok("containerd --version").contains("1.7.24"));
+}

@@ -29,10 +29,14 @@ use std::time::{Duration, Instant};
 pub enum Flavour {
     /// CentOS Linux 7.9.2009, kernel 3.10.0-1160.el7, cgroup v1, SELinux enforcing, firewalld.
     Centos7,
+    /// Rocky Linux 8.9, kernel 4.18.0-513.5.1.el8_9 (nf_conntrack, no nf_conntrack_ipv4), cgroup v1.
+    Rocky8,
     /// Rocky Linux 9.3, kernel 5.14.0-362.el9, cgroup v2, SELinux enforcing, firewalld.
     Rocky9,
     /// Ubuntu 22.04.3, kernel 5.15.0-91-generic, cgroup v2, ufw (inactive).
     Ubuntu2204,
+    /// Ubuntu 24.04.1, kernel 6.8.0-41-generic, cgroup v2, distro containerd 1.7.
+    Ubuntu2404,
     /// Debian 12, kernel 6.1.0-17-amd64, cgroup v2.
     Debian12,
 }
@@ -41,24 +45,32 @@ impl Flavour {
     pub fn id(self) -> &'static str {
         match self {
             Flavour::Centos7 => "centos7",
+            Flavour::Rocky8 => "rocky8",
             Flavour::Rocky9 => "rocky9",
             Flavour::Ubuntu2204 => "ubuntu2204",
+            Flavour::Ubuntu2404 => "ubuntu2404",
             Flavour::Debian12 => "debian12",
         }
     }
     pub fn default_kernel(self) -> &'static str {
         match self {
             Flavour::Centos7 => "3.10.0-1160.el7.x86_64",
+            Flavour::Rocky8 => "4.18.0-513.5.1.el8_9.x86_64",
             Flavour::Rocky9 => "5.14.0-362.el9.x86_64",
             Flavour::Ubuntu2204 => "5.15.0-91-generic",
+            Flavour::Ubuntu2404 => "6.8.0-41-generic",
             Flavour::Debian12 => "6.1.0-17-amd64",
         }
     }
     pub fn default_cgroup(self) -> u8 {
-        if self == Flavour::Centos7 { 1 } else { 2 }
+        if matches!(self, Flavour::Centos7 | Flavour::Rocky8) {
+            1
+        } else {
+            2
+        }
     }
     pub fn is_rhel(self) -> bool {
-        matches!(self, Flavour::Centos7 | Flavour::Rocky9)
+        matches!(self, Flavour::Centos7 | Flavour::Rocky8 | Flavour::Rocky9)
     }
 }
 

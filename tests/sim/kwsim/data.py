@@ -36,6 +36,38 @@ ROCKY_SUPPORT_PRODUCT_VERSION="9.3"
 REDHAT_SUPPORT_PRODUCT="Rocky Linux"
 REDHAT_SUPPORT_PRODUCT_VERSION="9.3"
 """,
+    "rocky8": """NAME="Rocky Linux"
+VERSION="8.9 (Green Obsidian)"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+VERSION_ID="8.9"
+PLATFORM_ID="platform:el8"
+PRETTY_NAME="Rocky Linux 8.9 (Green Obsidian)"
+ANSI_COLOR="0;32"
+LOGO="fedora-logo-icon"
+CPE_NAME="cpe:/o:rocky:rocky:8:GA"
+HOME_URL="https://rockylinux.org/"
+BUG_REPORT_URL="https://bugs.rockylinux.org/"
+SUPPORT_END="2029-05-31"
+ROCKY_SUPPORT_PRODUCT="Rocky-Linux-8"
+ROCKY_SUPPORT_PRODUCT_VERSION="8.9"
+REDHAT_SUPPORT_PRODUCT="Rocky Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="8.9"
+""",
+    "ubuntu2404": """PRETTY_NAME="Ubuntu 24.04.1 LTS"
+NAME="Ubuntu"
+VERSION_ID="24.04"
+VERSION="24.04.1 LTS (Noble Numbat)"
+VERSION_CODENAME=noble
+ID=ubuntu
+ID_LIKE=debian
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+UBUNTU_CODENAME=noble
+LOGO=ubuntu-logo
+""",
     "ubuntu2204": """PRETTY_NAME="Ubuntu 22.04.3 LTS"
 NAME="Ubuntu"
 VERSION_ID="22.04"
@@ -63,6 +95,8 @@ BUG_REPORT_URL="https://bugs.debian.org/"
 
 DEFAULT_KERNEL = {
     "centos7": "3.10.0-1160.el7.x86_64",
+    "rocky8": "4.18.0-513.5.1.el8_9.x86_64",
+    "ubuntu2404": "6.8.0-41-generic",
     "rocky9": "5.14.0-362.el9.x86_64",
     "ubuntu2204": "5.15.0-91-generic",
     "debian12": "6.1.0-17-amd64",
@@ -71,11 +105,15 @@ DEFAULT_KERNEL = {
 FSTAB_SWAP = {
     "centos7": ("/dev/mapper/centos-swap", "/dev/mapper/centos-swap swap                    swap    defaults        0 0"),
     "rocky9": ("/dev/mapper/rl-swap", "/dev/mapper/rl-swap     none                    swap    defaults        0 0"),
+    "rocky8": ("/dev/mapper/rl-swap", "/dev/mapper/rl-swap     swap                    swap    defaults        0 0"),
+    "ubuntu2404": ("/swap.img", "/swap.img\tnone\tswap\tsw\t0\t0"),
     "ubuntu2204": ("/swap.img", "/swap.img\tnone\tswap\tsw\t0\t0"),
     "debian12": ("/dev/vda5", "UUID=7d3f0d1e-5c0e-4f6b-9a51-3b2a9c1e0c11 none swap sw 0 0"),
 }
 
 FSTAB_ROOT = {
+    "rocky8": "/dev/mapper/rl-root     /                       xfs     defaults        0 0\n",
+    "ubuntu2404": "/dev/disk/by-uuid/2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809 / ext4 defaults 0 1\n",
     "centos7": "/dev/mapper/centos-root /                       xfs     defaults        0 0\nUUID=5c7e1f0a-3c2b-4d5e-8f9a-0b1c2d3e4f50 /boot xfs defaults 0 0\n",
     "rocky9": "/dev/mapper/rl-root     /                       xfs     defaults        0 0\nUUID=9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d /boot xfs defaults 0 0\n",
     "ubuntu2204": "/dev/disk/by-uuid/1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9 / ext4 defaults 0 1\n",
@@ -83,6 +121,8 @@ FSTAB_ROOT = {
 }
 
 DEFAULT_HOSTNAME = {
+    "rocky8": "localhost.localdomain",
+    "ubuntu2404": "ubuntu",
     "centos7": "localhost.localdomain",
     "rocky9": "localhost.localdomain",
     "ubuntu2204": "ubuntu",
@@ -122,8 +162,14 @@ PREINSTALLED = {
     },
 }
 
+PREINSTALLED["rocky8"] = {k: (v, r.replace("el9", "el8")) for k, (v, r) in PREINSTALLED["rocky9"].items()}
+PREINSTALLED["rocky8"]["kernel"] = ("4.18.0", "513.5.1.el8_9")
+PREINSTALLED["ubuntu2404"] = dict(PREINSTALLED["ubuntu2204"])
+
 # Services on a fresh machine: name -> (enabled, running)
 PRESERVICES = {
+    "rocky8": {"firewalld": (True, True), "chronyd": (True, True)},
+    "ubuntu2404": {"ufw": (True, False), "systemd-timesyncd": (True, True)},
     "centos7": {"firewalld": (True, True), "chronyd": (True, True)},
     "rocky9": {"firewalld": (True, True), "chronyd": (True, True)},
     "ubuntu2204": {"ufw": (True, False), "systemd-timesyncd": (True, True)},
@@ -176,12 +222,15 @@ CONTAINERD_IO = {
     "centos7": ["1.6.4", "1.6.9", "1.6.21", "1.6.24", "1.6.28", "1.6.31", "1.6.33"],
     "rocky9": ["1.6.21", "1.6.28", "1.6.33", "1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
     "ubuntu2204": ["1.6.21", "1.6.28", "1.6.33", "1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
+    "rocky8": ["1.6.21", "1.6.28", "1.6.32", "1.7.25", "1.7.28", "2.1.5"],
+    "ubuntu2404": ["1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
     "debian12": ["1.6.28", "1.6.33", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
 }
 DISTRO_CONTAINERD = {
     # jammy, then jammy-updates (apt picks the newest: 1.7)
     "ubuntu2204": ["1.5.9-0ubuntu3", "1.6.12-0ubuntu1~22.04.3", "1.7.24-0ubuntu1~22.04.2"],
     "debian12": ["1.6.20~ds1-1+deb12u1"],
+    "ubuntu2404": ["1.7.12-0ubuntu4", "1.7.24-0ubuntu1~24.04.2"],
 }
 
 _KEY_B64 = """\

@@ -55,6 +55,9 @@ BASE_DEB = {
                  "iptables": "1.8.9-2", "iproute2": "6.1.0-3", "sudo": "1.9.13p3-1+deb12u1"},
 }
 
+BASE_RPM["rocky8"] = {k: v.replace("el9", "el8") for k, v in BASE_RPM["rocky9"].items()}
+BASE_DEB["ubuntu2404"] = dict(BASE_DEB["ubuntu2204"], containerd=data.DISTRO_CONTAINERD["ubuntu2404"][-1])
+
 # What a package puts on disk: simulated binaries and service units.
 FILES = {
     "kubeadm": ["/usr/bin/kubeadm"],
@@ -152,19 +155,23 @@ def base_repo_files(fl):
         return {"CentOS-Base.repo": t}
     t = ""
     for rid, sub in (("baseos", "BaseOS"), ("appstream", "AppStream"), ("extras", "extras")):
+        # (the same layout on Rocky 8 and 9; $releasever picks the release)
         t += ("[%s]\nname=Rocky Linux $releasever - %s\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?arch=$basearch"
               "&repo=%s-$releasever$rltype\n#baseurl=http://dl.rockylinux.org/$contentdir/$releasever/%s/$basearch/os/\n"
               "gpgcheck=1\nenabled=1\ncountme=1\nmetadata_expire=6h\ngpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9\n\n"
               % (rid, sub, sub, sub))
-    common.write_file("/etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9", data.DUMMY_KEY)
-    return {"rocky.repo": t}
+    major = "8" if fl == "rocky8" else "9"
+    t = t.replace("RPM-GPG-KEY-Rocky-9", "RPM-GPG-KEY-Rocky-" + major)
+    common.write_file("/etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-" + major, data.DUMMY_KEY)
+    return {"Rocky-BaseOS.repo" if major == "8" else "rocky.repo": t}
 
 
 def base_apt_sources(fl):
-    if fl == "ubuntu2204":
-        return ("deb http://archive.ubuntu.com/ubuntu/ jammy main restricted universe multiverse\n"
-                "deb http://archive.ubuntu.com/ubuntu/ jammy-updates main restricted universe multiverse\n"
-                "deb http://security.ubuntu.com/ubuntu/ jammy-security main restricted universe multiverse\n")
+    if fl.startswith("ubuntu"):
+        c = "jammy" if fl == "ubuntu2204" else "noble"
+        return ("deb http://archive.ubuntu.com/ubuntu/ %s main restricted universe multiverse\n"
+                "deb http://archive.ubuntu.com/ubuntu/ %s-updates main restricted universe multiverse\n"
+                "deb http://security.ubuntu.com/ubuntu/ %s-security main restricted universe multiverse\n" % (c, c, c))
     return ("deb http://deb.debian.org/debian bookworm main\n"
             "deb http://deb.debian.org/debian-security bookworm-security main\n")
 
@@ -275,7 +282,7 @@ def carried(kind, info, fam):
         key = fl
         for v in data.CONTAINERD_IO.get(key, []):
             if fam == "rhel":
-                pk.setdefault("containerd.io", []).append((v, "3.1.el7" if fl == "centos7" else "3.1.el9"))
+                pk.setdefault("containerd.io", []).append((v, {"centos7": "3.1.el7", "rocky8": "3.1.el8"}.get(fl, "3.1.el9")))
             else:
                 pk.setdefault("containerd.io", []).append((v + "-1", ""))
     elif kind == "base":
@@ -338,7 +345,7 @@ def key_url_known(u):
 
 
 def subst(s):
-    rv = "7" if common.flavour() == "centos7" else "9"
+    rv = {"centos7": "7", "rocky8": "8"}.get(common.flavour(), "9")
     return (s.replace("$releasever", rv).replace("$basearch", "x86_64").replace("$contentdir", "pub/rocky")
             .replace("$rltype", "").replace("$arch", "x86_64").replace("$infra", "stock"))
 

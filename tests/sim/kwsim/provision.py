@@ -68,18 +68,21 @@ def main():
         common.write_file("/etc/centos-release", "CentOS Linux release 7.9.2009 (Core)\n")
         os.symlink("centos-release", "/etc/redhat-release")
         os.symlink("centos-release", "/etc/system-release")
-    elif fl == "rocky9":
-        common.write_file("/etc/rocky-release", "Rocky Linux release 9.3 (Blue Onyx)\n")
+    elif fl in ("rocky9", "rocky8"):
+        common.write_file("/etc/rocky-release", "Rocky Linux release 9.3 (Blue Onyx)\n" if fl == "rocky9" else
+                          "Rocky Linux release 8.9 (Green Obsidian)\n")
         os.symlink("rocky-release", "/etc/redhat-release")
         os.symlink("rocky-release", "/etc/system-release")
     if fam == "rhel":
         for p in RHEL_ABSENT:
             if os.path.lexists(p):
                 remove(p)
-    if fl == "ubuntu2204":
-        common.write_file("/etc/debian_version", "bookworm/sid\n")
-        common.write_file("/etc/lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\n"
-                          "DISTRIB_DESCRIPTION=\"Ubuntu 22.04.3 LTS\"\n")
+    if fl.startswith("ubuntu"):
+        common.write_file("/etc/debian_version", "bookworm/sid\n" if fl == "ubuntu2204" else "trixie/sid\n")
+        rel, code, desc = ("22.04", "jammy", "Ubuntu 22.04.3 LTS") if fl == "ubuntu2204" else \
+            ("24.04", "noble", "Ubuntu 24.04.1 LTS")
+        common.write_file("/etc/lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=%s\nDISTRIB_CODENAME=%s\n"
+                          "DISTRIB_DESCRIPTION=\"%s\"\n" % (rel, code, desc))
 
     common.write_file("/etc/hostname", h.get("hostname") or data.DEFAULT_HOSTNAME[fl] + "\n")
     if not common.read_file("/etc/hostname").endswith("\n"):
@@ -115,7 +118,7 @@ def main():
         if os.path.isdir("/etc/apt/keyrings"):
             shutil.rmtree("/etc/apt/keyrings")
         os.makedirs("/etc/apt/keyrings", mode=0o755, exist_ok=True)  # present from Ubuntu 22.04 / Debian 12
-        if fl == "ubuntu2204":
+        if fl.startswith("ubuntu"):
             common.write_file("/etc/ufw/ufw.conf", "# /etc/ufw/ufw.conf\n#\n\n# Set to yes to start on boot.\nENABLED=no\n\nLOGLEVEL=low\n")
 
     if os.path.lexists("/etc/localtime"):

@@ -497,7 +497,8 @@ MOD_STATE = RUN + "/modules"
 
 def known_modules():
     m = dict(MODULES)
-    if common.kernel_tuple() < (4, 19, 0):
+    # nf_conntrack_ipv4 was merged into nf_conntrack in 4.19 (and in RHEL 8's 4.18)
+    if common.kernel_tuple() < (4, 19, 0) and ".el8" not in common.kernel():
         m.update(OLD_KERNEL_MODULES)
     return m
 
@@ -1190,6 +1191,8 @@ def uname(argv):
     rhel = common.family() == "rhel"
     vers = {"centos7": "#1 SMP Wed Oct 4 19:30:36 UTC 2023", "rocky9": "#1 SMP PREEMPT_DYNAMIC Tue Nov 7 14:53:18 UTC 2023",
             "ubuntu2204": "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023",
+            "rocky8": "#1 SMP Thu Nov 16 03:40:44 UTC 2023",
+            "ubuntu2404": "#41-Ubuntu SMP PREEMPT_DYNAMIC Fri Aug  2 20:41:06 UTC 2024",
             "debian12": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1 (2023-12-30)"}[common.flavour()]
     parts = []
     if not flags:
