@@ -488,3 +488,66 @@ fn fleet_rocky8_and_ubuntu2404() {
     u24.exec_ok("apt-get update -q && apt-get install -y containerd");
     assert!(u24.exec_ok("containerd --version").contains("1.7.24"));
 }
+
+/// Turns a fresh Rocky 9 host into an initialised single control plane (by hand, with real-tool steps).
+fn quick_control_plane(h: &fleet::Host, pod_cidr: &str) {
+    h.exec_ok(
+        "systemctl disable --now firewalld && swapoff -a && sed -i '/ swap /s/^/#/' /etc/fstab && \
+         modprobe br_netfilter && sysctl -w net.ipv4.ip_forward=1 >/dev/null && \
+         printf '127.0.0.1 cp\\n' >> /etc/hosts && hostnamectl set-hostname cp && \
+         dnf config-manager --add-repo https://download.docker.com/linux/centos/docker-ce.repo && \
+         dnf -y install containerd.io-1.7.28 >/dev/null && \
+         containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml && \
+         systemctl enable --now containerd",
+    );
+    h.write_file(
+        "/etc/yum.repos.d/kubernetes.repo",
+        "[kubernetes]\nname=Kubernetes\nbaseurl=https://pkgs.k8s.io/core:/stable:/v1.30/rpm/\nenabled=1\ngpgcheck=1\ngpgkey=https://pkgs.k8s.io/core:/stable:/v1.30/rpm/repodata/repomd.xml.key\nexclude=kubelet kubeadm kubectl cri-tools kubernetes-cni\n",
+    );
+    h.exec_ok(
+        "dnf -y install --disableexcludes=kubernetes kubeadm-1.30.14 kubelet-1.30.14 kubectl-1.30.14 >/dev/null && systemctl enable kubelet",
+    );
+    h.exec_ok(&format!(
+        "kubeadm init --pod-network-cidr {pod_cidr} --kubernetes-version v1.30.14 >/dev/null"
+    ));
+}
+
+#[test]
+fn fleet_cni_must_match_the_pod_cidr() {
+    let Some(()) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let f = Fleet::start(vec![HostSpec::new("cp", Flavour::Rocky9)]);
+    let h = &f.hosts[0];
+    quick_control_plane(h, "10.224.0.0/16");
+    let kc = "kubectl --kubeconfig=/etc/kubernetes/admin.conf";
+    let flannel = |net: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: kube-flannel-ds\n  namespace: kube-flannel\n---\nkind: ConfigMap\napiVersion: v1\nmetadata:\n  name: kube-flannel-cfg\n  namespace: kube-flannel\ndata:\n  net-conf.json: |\n    {{\n      \"Network\": \"{net}\",\n      \"Backend\": {{ \"Type\": \"vxlan\" }}\n    }}\n"
+        )
+    };
+    // the seed's mistake: kubeadm got 10.224.0.0/16, flannel keeps its default 10.244.0.0/16
+    h.write_file("/root/flannel.yml", &flannel("10.244.0.0/16"));
+    h.exec_ok(&format!("{kc} apply -f /root/flannel.yml"));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let d = h.exec_ok(&format!("{kc} describe node cp"));
+    assert!(d.contains("doesn't contain"), "{d}");
+    assert!(
+        h.exec_ok(&format!("{kc} get pods -A"))
+            .contains("CrashLoopBackOff")
+    );
+    let st = h.exec_ok(&format!(
+        "{kc} get node cp -o jsonpath='{{.status.conditions[?(@.type==\"Ready\")].status}}'"
+    ));
+    assert_eq!(st, "False");
+    h.write_file("/root/flannel.yml", &flannel("10.224.0.0/16"));
+    let out = h.exec_ok(&format!("{kc} apply -f /root/flannel.yml"));
+    assert!(
+        out.contains("configmap/kube-flannel-cfg configured"),
+        "{out}"
+    );
+    let ok = h.exec_ok(&format!(
+        "{kc} wait --for=condition=Ready node/cp --timeout=20s"
+    ));
+    assert!(ok.contains("condition met"), "{ok}");
+}
