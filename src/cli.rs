@@ -314,31 +314,36 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let script = plan.reset_script();
     let nodes: Vec<_> = cfg.nodes.iter().filter(|n| node.is_none_or(|x| x == n.name)).collect();
     let redactor = engine::redact::Redactor::new();
-    let results = futures_join(nodes.iter().map(|n| {
-        let script = script.clone();
-        let target = crate::ssh::Target::new(n, &cfg.ssh);
-        let redactor = redactor.clone();
-        async move {
-            let conn = crate::ssh::Connection::open(&target).await?;
-            let name = target.name.clone();
-            let mut sink = |l: crate::ssh::Line| match l {
-                crate::ssh::Line::Stdout(t) | crate::ssh::Line::Stderr(t) => {
-                    out!("[{name}] reset: {}", redactor.redact(&t))
-                }
-                crate::ssh::Line::Structured(_) => {}
-            };
-            let exit = conn
-                .run_script(&script, std::time::Duration::from_secs(300), &mut sink)
-                .await;
-            conn.close().await;
-            let exit = exit?;
-            Ok::<_, crate::ssh::SshError>(exit.code)
-        }
-    }))
+    let script = plan.reset_script();
+    let results = futures_join(
+        nodes
+            .iter()
+            .map(|n| run_on(n, &cfg, &script, "reset", &redactor)),
+    )
     .await;
+    // A single node leaving a cluster that stays: once its kubelet is gone (reset), remove its
+    // Node object, or it can never join again (kubeadm refuses a name the cluster still has).
+    let reset_ok = matches!(results.first(), Some(Ok(Some(0))));
+    if let (Some(x), Some(cp), true) = (node, cfg.first_control_plane(), reset_ok) {
+        if x != cp.name {
+            let script = plan.delete_node_script(x);
+            match run_on(cp, &cfg, &script, "delete-node", &redactor).await {
+                Ok(Some(0)) => {}
+                Ok(code) => eprintln!(
+                    "[{}] warning: removing node {x} from the cluster failed (exit {code:?}); \
+                     run `kubectl delete node {x}` before it joins again",
+                    cp.name
+                ),
+                Err(e) => eprintln!(
+                    "[{}] warning: cannot reach the control plane to remove node {x} ({e}); \
+                     run `kubectl delete node {x}` before it joins again",
+                    cp.name
+                ),
+            }
+        }
+    }
     let mut j = Journal::load(&dir).ok().flatten();
     let mut failed = false;
     for (n, r) in nodes.iter().zip(results) {
@@ -373,6 +378,29 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
         }
     }
     if failed { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// Runs a script on one node, printing its (redacted) output as `[node] label: line`.
+async fn run_on(
+    n: &crate::config::NodeConfig,
+    cfg: &ClusterConfig,
+    script: &str,
+    label: &str,
+    redactor: &engine::redact::Redactor,
+) -> Result<Option<i32>, crate::ssh::SshError> {
+    let target = crate::ssh::Target::new(n, &cfg.ssh);
+    let conn = crate::ssh::Connection::open(&target).await?;
+    let mut sink = |l: crate::ssh::Line| match l {
+        crate::ssh::Line::Stdout(t) | crate::ssh::Line::Stderr(t) => {
+            out!("[{}] {label}: {}", n.name, redactor.redact(&t))
+        }
+        crate::ssh::Line::Structured(_) => {}
+    };
+    let exit = conn
+        .run_script(script, std::time::Duration::from_secs(300), &mut sink)
+        .await;
+    conn.close().await;
+    Ok(exit?.code)
 }
 
 async fn check(path: &Path, connect: bool) -> u8 {

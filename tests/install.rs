@@ -244,3 +244,43 @@ fn adding_a_fourth_node_touches_only_it() {
     );
     assert!(fleet.hosts[3].step_applies().len() > 5);
 }
+
+#[test]
+fn reset_of_a_worker_then_apply_joins_it_again() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(calico) = fixture("cni/calico-v3.26.5.yaml") else { return };
+    let fleet = Fleet::start(vec![
+        HostSpec::new("cp", Flavour::Rocky9),
+        HostSpec::new("w1", Flavour::Ubuntu2204),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            kubernetes_version: "1.27.6".into(),
+            cni_manifest: Some(calico),
+            mirror: "upstream".into(),
+            proxy_mode: "iptables".into(),
+            ..ConfigOpts::default()
+        },
+    );
+    let out = apply(&cfg);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // reset without --yes is refused (usage).
+    let no = kubewiz().args(["reset", "--node", "w1", "-c"]).arg(&cfg).output().unwrap();
+    assert_eq!(no.status.code(), Some(2), "{}", text(&no));
+
+    let out = kubewiz().args(["reset", "--yes", "--node", "w1", "-c"]).arg(&cfg).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(fleet.host("w1").read_file("/etc/kubernetes/kubelet.conf").is_none());
+    assert!(!cluster_nodes(&fleet, "cp").iter().any(|(n, _)| n == "w1"));
+    let st = kubewiz().args(["status", "-c"]).arg(&cfg).output().unwrap();
+    assert_eq!(st.status.code(), Some(1), "status says incomplete: {}", text(&st));
+
+    let out = apply(&cfg);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_all_ready(&fleet, "cp", &["cp", "w1"]);
+}
