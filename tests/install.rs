@@ -70,7 +70,16 @@ fn seed_cluster_installs_to_three_ready_nodes() {
     // status reads the journal.
     let st = kubewiz().args(["status", "-c"]).arg(&cfg).output().unwrap();
     assert!(st.status.success(), "{}", text(&st));
-    assert!(String::from_utf8_lossy(&st.stdout).contains("k8s-node02 (") );
+    assert!(String::from_utf8_lossy(&st.stdout).contains("k8s-node02 ("));
+
+    // What an installed cluster cannot take is refused with the reason (exit 2), untouched.
+    let toml = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, toml.replace("10.244.0.0/16", "10.245.0.0/16")).unwrap();
+    let changed = apply(&cfg);
+    assert_eq!(changed.status.code(), Some(2), "{}", text(&changed));
+    let err = String::from_utf8_lossy(&changed.stderr);
+    assert!(err.contains("cluster.pod_cidr changed from \"10.244.0.0/16\""), "{err}");
+    assert_eq!(after, fleet.hosts.iter().map(|h| h.step_applies().len()).collect::<Vec<_>>());
 }
 
 #[test]
