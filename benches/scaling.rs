@@ -1,0 +1,368 @@
+//! Scaling to the critical path (issue 5, item 2).
+//!
+//! `cargo bench --bench scaling` (as root: it starts the test fleet of tests/fleet). The full
+//! real pipeline (`engine::start`, the seed's cluster: 1.25.3, calico from
+//! ../shared/fixtures/cni/calico-v3.24.6.yaml, aliyun, ipvs) on 3, 10 and 30 simulated nodes
+//! whose simulator sleeps a realistic time for each remote action (the profile below). For
+//! each size it reports:
+//! - the wall time of the install;
+//! - the critical path: the longest path through the plan's `after` edges, each task weighted
+//!   by its duration measured in this run (StepStarted to StepFinished/StepSkipped), and
+//!   wall / critical path (1.00 = the scheduler adds nothing to what the DAG requires);
+//! - the sum of all task durations (what one person doing node after node would spend);
+//! and, on 3 nodes, the wall time of running the same plan node after node for real
+//! (`Options { parallel: 1 }`, on a fresh fleet) and the speed-up.
+//!
+//! Prints figures only: never fails on a slow machine. Env: KW_BENCH_SIZES (default "3,10,30"),
+//! KW_BENCH_SERIAL_SIZES (default "3"), KW_BENCH_PARALLEL (default 16, the CLI's default),
+//! KW_BENCH_PROFILE (default "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1").
+
+#[path = "../tests/fleet/mod.rs"]
+mod fleet;
+
+use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
+use kubewiz::engine::{self, Event, Options};
+use kubewiz::plan::{Plan, StepId};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Seconds the simulator sleeps: per package installed (yum/dnf/apt, so a 5-package
+/// transaction takes 2.5 s), per image pulled (kubeadm config images pull, crictl pull),
+/// kubeadm init, kubeadm join, and from kubelet registration + CNI to the node being Ready.
+const DEFAULT_PROFILE: &str = "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1";
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn sizes(var: &str, default: &str) -> Vec<usize> {
+    std::env::var(var)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+fn profile() -> Vec<(String, f64)> {
+    std::env::var("KW_BENCH_PROFILE")
+        .unwrap_or_else(|_| DEFAULT_PROFILE.into())
+        .split(',')
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            Some((k.trim().to_string(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+fn calico() -> Option<PathBuf> {
+    let p = fleet::fixtures_dir().join("cni/calico-v3.24.6.yaml");
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true but the fixture {} is missing", p.display());
+    }
+    eprintln!("SKIPPED: fixture {} not found", p.display());
+    None
+}
+
+fn start_fleet(n: usize, prof: &[(String, f64)]) -> Fleet {
+    let fleet = Fleet::start(
+        (0..n)
+            .map(|i| {
+                let name = if i == 0 {
+                    "k8s-master".to_string()
+                } else {
+                    format!("k8s-node{i:02}")
+                };
+                prof.iter()
+                    .fold(HostSpec::new(&name, Flavour::Centos7), |h, (k, v)| {
+                        h.profile(k, *v)
+                    })
+            })
+            .collect(),
+    );
+    fresh_root_bashrc(&fleet);
+    fleet
+}
+
+/// The fleet's hosts overlay the workstation's /root, so an ssh session there sources this
+/// machine's ~/.bashrc (here: `pyenv init`, ~170 processes and ~120 ms of CPU per session,
+/// for kubewiz and Ansible alike). A fresh machine has the distribution's skeleton instead.
+fn fresh_root_bashrc(fleet: &Fleet) {
+    let skel = std::fs::read_to_string("/etc/skel/.bashrc").unwrap_or_default();
+    for h in &fleet.hosts {
+        h.write_file("/root/.bashrc", &skel);
+    }
+}
+
+/// What one install run measured.
+struct Measured {
+    ok: bool,
+    wall: Duration,
+    /// Per task index: measured duration (None: never started, e.g. after a failure).
+    durations: Vec<Option<Duration>>,
+    /// Per task index: when it started (for the order of the tasks on each host).
+    started: Vec<Option<Instant>>,
+    failures: Vec<String>,
+    plan: Plan,
+}
+
+fn install(
+    fleet: &Fleet,
+    dir: &std::path::Path,
+    manifest: &std::path::Path,
+    parallel: usize,
+) -> Measured {
+    let cfg_path = fleet.write_config(
+        dir,
+        &ConfigOpts {
+            cni_manifest: Some(manifest.to_path_buf()),
+            ..ConfigOpts::default()
+        },
+    );
+    let config = kubewiz::config::load(&cfg_path).expect("load the generated cluster.toml");
+    let plan = kubewiz::plan::build(&config, kubewiz::catalog::Catalog::builtin())
+        .expect("plan the generated cluster");
+    let index: HashMap<(String, StepId), usize> = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.node.clone(), t.step), i))
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let n_tasks = plan.tasks.len();
+    let (ok, wall, durations, started, failures) = rt.block_on(async move {
+        let mut run = engine::start(
+            &cfg_path,
+            config,
+            Options {
+                parallel,
+                only_node: None,
+            },
+        )
+        .expect("start the engine");
+        let mut started: Vec<Option<Instant>> = vec![None; n_tasks];
+        let mut durations: Vec<Option<Duration>> = vec![None; n_tasks];
+        let mut failures = Vec::new();
+        while let Some(ev) = run.events.recv().await {
+            let now = Instant::now();
+            match ev {
+                Event::StepStarted { node, step, .. } => {
+                    if let Some(&i) = index.get(&(node, step)) {
+                        started[i] = Some(now);
+                    }
+                }
+                Event::StepFinished { node, step, .. } | Event::StepSkipped { node, step, .. } => {
+                    if let Some(&i) = index.get(&(node, step)) {
+                        durations[i] = Some(
+                            started[i]
+                                .map(|s| now.saturating_duration_since(s))
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                Event::StepFailed {
+                    node,
+                    step,
+                    failure,
+                } => failures.push(format!(
+                    "{node} {step}: {} {}",
+                    failure.error,
+                    failure.tail.join(" | ")
+                )),
+                Event::RunFinished { .. } => break,
+                _ => {}
+            }
+        }
+        let summary = run.done.await.expect("engine task");
+        (summary.ok, summary.wall, durations, started, failures)
+    });
+    Measured {
+        ok,
+        wall,
+        durations,
+        started,
+        failures,
+        plan,
+    }
+}
+
+/// Longest path through the `after` edges, each task weighted by `w` (tasks are not in
+/// topological order in general: memoised depth-first).
+fn critical_path(plan: &Plan, w: &[Duration]) -> (Duration, Vec<usize>) {
+    fn finish(
+        plan: &Plan,
+        w: &[Duration],
+        memo: &mut Vec<Option<(Duration, Option<usize>)>>,
+        i: usize,
+    ) -> Duration {
+        if let Some((d, _)) = memo[i] {
+            return d;
+        }
+        let mut best = (Duration::ZERO, None);
+        for &d in &plan.tasks[i].after {
+            let f = finish(plan, w, memo, d);
+            if f > best.0 {
+                best = (f, Some(d));
+            }
+        }
+        let total = best.0 + w[i];
+        memo[i] = Some((total, best.1));
+        total
+    }
+    let mut memo = vec![None; plan.tasks.len()];
+    let mut end = None;
+    let mut longest = Duration::ZERO;
+    for i in 0..plan.tasks.len() {
+        let f = finish(plan, w, &mut memo, i);
+        if f >= longest {
+            longest = f;
+            end = Some(i);
+        }
+    }
+    let mut path = Vec::new();
+    while let Some(i) = end {
+        path.push(i);
+        end = memo[i].and_then(|(_, p)| p);
+    }
+    path.reverse();
+    (longest, path)
+}
+
+/// The plan with the order the engine imposed on each host added as edges: the engine runs
+/// one task at a time per host (all but `ready` and `kubeconfig`), so consecutive tasks on a
+/// host depend on each other in the schedule even where the plan lets them run together.
+fn with_host_order(m: &Measured) -> Plan {
+    let mut plan = m.plan.clone();
+    let mut per_host: HashMap<&str, Vec<(Instant, usize)>> = HashMap::new();
+    for (i, t) in m.plan.tasks.iter().enumerate() {
+        let exclusive = !matches!(
+            t.step,
+            StepId::Ready | StepId::Kubeconfig | StepId::Preflight
+        );
+        if let (true, Some(s)) = (exclusive, m.started[i]) {
+            per_host.entry(t.host.as_str()).or_default().push((s, i));
+        }
+    }
+    for (_, mut v) in per_host {
+        v.sort();
+        for w in v.windows(2) {
+            plan.tasks[w[1].1].after.push(w[0].1);
+        }
+    }
+    plan
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn main() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(manifest) = calico() else { return };
+    let prof = profile();
+    let parallel: usize = std::env::var("KW_BENCH_PARALLEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    println!(
+        "scaling: the seed's cluster (1.25.3, calico, CentOS 7.9 hosts), profile {}, --parallel {parallel}; load average at start {}",
+        prof.iter()
+            .map(|(k, v)| format!("{k}={v}s"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        loadavg()
+    );
+    let mut rows = Vec::new();
+    let serial_sizes = sizes("KW_BENCH_SERIAL_SIZES", "3");
+    for n in sizes("KW_BENCH_SIZES", "3,10,30") {
+        let t0 = Instant::now();
+        let fleet = start_fleet(n, &prof);
+        let boot = t0.elapsed();
+        let work = tempfile::tempdir().expect("tempdir");
+        let m = install(&fleet, &work.path().join("parallel"), &manifest, parallel);
+        let w: Vec<Duration> = m.durations.iter().map(|d| d.unwrap_or_default()).collect();
+        let (cp, path) = critical_path(&m.plan, &w);
+        let sum: Duration = w.iter().sum();
+        let (cp_hosts, _) = critical_path(&with_host_order(&m), &w);
+        println!(
+            "{n:>2} nodes: {} in {:.1} s (fleet up in {:.1} s); critical path {:.1} s; wall/critical path {:.3}; sum of task times {:.1} s  [load {}]",
+            if m.ok { "installed" } else { "FAILED" },
+            secs(m.wall),
+            secs(boot),
+            secs(cp),
+            secs(m.wall) / secs(cp),
+            secs(sum),
+            loadavg()
+        );
+        println!(
+            "    with the engine's one-task-per-host order added to the plan: critical path {:.1} s (wall / that {:.3})",
+            secs(cp_hosts),
+            secs(m.wall) / secs(cp_hosts)
+        );
+        println!(
+            "    critical path: {}",
+            path.iter()
+                .map(|&i| {
+                    let t = &m.plan.tasks[i];
+                    format!("{}/{} {:.1}", t.node, t.step, secs(w[i]))
+                })
+                .collect::<Vec<_>>()
+                .join(" -> ")
+        );
+        for f in m.failures.iter().take(3) {
+            println!("    failure: {f}");
+        }
+        drop(fleet);
+        let serial = if serial_sizes.contains(&n) {
+            let fleet = start_fleet(n, &prof);
+            let s = install(&fleet, &work.path().join("serial"), &manifest, 1);
+            println!(
+                "{n:>2} nodes node after node (--parallel 1): {} in {:.1} s; speed-up of the parallel run {:.2}x  [load {}]",
+                if s.ok { "installed" } else { "FAILED" },
+                secs(s.wall),
+                secs(s.wall) / secs(m.wall),
+                loadavg()
+            );
+            for f in s.failures.iter().take(3) {
+                println!("    failure: {f}");
+            }
+            Some(s.wall)
+        } else {
+            None
+        };
+        rows.push((n, m.ok, m.wall, cp, cp_hosts, sum, serial));
+    }
+    println!();
+    println!(
+        "| nodes | wall | critical path (plan) | wall / critical path | critical path with one task per host | sum of task times | node after node (--parallel 1) | speed-up |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (n, ok, wall, cp, cp_hosts, sum, serial) in rows {
+        println!(
+            "| {n} | {:.1} s{} | {:.1} s | {:.3} | {:.1} s | {:.1} s | {} | {} |",
+            secs(wall),
+            if ok { "" } else { " (FAILED)" },
+            secs(cp),
+            secs(wall) / secs(cp),
+            secs(cp_hosts),
+            secs(sum),
+            serial
+                .map(|s| format!("{:.1} s", secs(s)))
+                .unwrap_or_else(|| "-".into()),
+            serial
+                .map(|s| format!("{:.2}x", secs(s) / secs(wall)))
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+    println!("load average at end {}", loadavg());
+}
