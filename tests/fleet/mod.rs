@@ -238,6 +238,16 @@ pub fn require_root_or_skip() -> Option<()> {
         ("/usr/bin/unshare", "util-linux"),
         ("/usr/bin/nsenter", "util-linux"),
         ("/usr/bin/python3", "python3"),
+        ("/usr/sbin/iptables", "iptables"),
+        (
+            "/usr/bin/openssl",
+            "openssl (the simulated kubeadm makes a real CA)",
+        ),
+        (
+            "/usr/bin/gpg",
+            "gnupg (gpg --dearmor on Debian-family hosts)",
+        ),
+        ("/usr/bin/flock", "util-linux"),
     ] {
         if !Path::new(p).exists() {
             missing.push(format!("{p} ({what})"));
@@ -247,7 +257,7 @@ pub fn require_root_or_skip() -> Option<()> {
         return Some(());
     }
     let msg = format!(
-        "fleet tests need: {} (apt-get install openssh-server iproute2 iptables sshpass python3, run as root)",
+        "fleet tests need: {} (apt-get install openssh-server iproute2 iptables sshpass python3 openssl gnupg sudo, run as root)",
         missing.join(", ")
     );
     if std::env::var("CI").as_deref() == Ok("true") {
