@@ -140,6 +140,14 @@ pub fn load_config(path: &Path) -> Result<ClusterConfig, u8> {
     }
 }
 
+/// The plan of a validated config; a failure is a config problem (exit 2).
+fn build_plan(cfg: &ClusterConfig) -> Result<crate::plan::Plan, u8> {
+    crate::plan::build(cfg, crate::catalog::Catalog::builtin()).map_err(|e| {
+        eprintln!("kubewiz: {e}");
+        EXIT_USAGE
+    })
+}
+
 fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), u8> {
     if let Some(n) = node {
         if cfg.node(n).is_none() {
@@ -212,15 +220,12 @@ fn plan(path: &Path, node: Option<&str>) -> u8 {
     if let Err(code) = check_node_arg(&cfg, node) {
         return code;
     }
-    match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+    match build_plan(&cfg) {
         Ok(p) => {
             out_raw!("{}", crate::plan::print::render_plan(&p, node));
             EXIT_OK
         }
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            EXIT_USAGE
-        }
+        Err(code) => code,
     }
 }
 
@@ -237,12 +242,9 @@ fn status(path: &Path) -> u8 {
             return EXIT_FAILED;
         }
     };
-    let plan = match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+    let plan = match build_plan(&cfg) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     out_raw!("{}", render_status(&cfg, &plan, j.as_ref()));
     let all_done = cfg.nodes.iter().all(|n| {
@@ -307,12 +309,9 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
             return EXIT_FAILED;
         }
     };
-    let plan = match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+    let plan = match build_plan(&cfg) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let nodes: Vec<_> = cfg.nodes.iter().filter(|n| node.is_none_or(|x| x == n.name)).collect();
     let redactor = engine::redact::Redactor::new();
@@ -412,12 +411,9 @@ async fn check(path: &Path, connect: bool) -> u8 {
     if !connect {
         return EXIT_OK;
     }
-    let plan = match crate::plan::build(&cfg, crate::catalog::Catalog::builtin()) {
+    let plan = match build_plan(&cfg) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let results = futures_join(cfg.nodes.iter().map(|n| {
         let script = plan

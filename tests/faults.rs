@@ -5,7 +5,7 @@
 mod fleet;
 mod support;
 
-use fleet::{ConfigOpts, Fleet, Flavour, HostSpec};
+use fleet::{Fleet, Flavour, HostSpec};
 use std::path::{Path, PathBuf};
 use support::*;
 
@@ -26,17 +26,7 @@ fn three_nodes() -> Fleet {
 
 /// cluster.toml for a fleet: 1.27 + calico from the fixtures, upstream mirror.
 fn config(fleet: &Fleet, work: &Path) -> Option<PathBuf> {
-    let calico = fixture("cni/calico-v3.26.5.yaml")?;
-    Some(fleet.write_config(
-        work,
-        &ConfigOpts {
-            kubernetes_version: "1.27.6".into(),
-            cni_manifest: Some(calico),
-            mirror: "upstream".into(),
-            proxy_mode: "iptables".into(),
-            ..ConfigOpts::default()
-        },
-    ))
+    Some(fleet.write_config(work, &current_opts()?))
 }
 
 fn setup(fleet: fn() -> Fleet) -> Option<(Fleet, tempfile::TempDir, PathBuf)> {

@@ -259,22 +259,13 @@ fn reset_of_a_worker_then_apply_joins_it_again() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = fixture("cni/calico-v3.26.5.yaml") else { return };
+    let Some(opts) = current_opts() else { return };
     let fleet = Fleet::start(vec![
         HostSpec::new("cp", Flavour::Rocky9),
         HostSpec::new("w1", Flavour::Ubuntu2204),
     ]);
     let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
-        &ConfigOpts {
-            kubernetes_version: "1.27.6".into(),
-            cni_manifest: Some(calico),
-            mirror: "upstream".into(),
-            proxy_mode: "iptables".into(),
-            ..ConfigOpts::default()
-        },
-    );
+    let cfg = fleet.write_config(work.path(), &opts);
     let out = apply(&cfg);
     assert!(out.status.success(), "{}", text(&out));
 

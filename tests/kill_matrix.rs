@@ -5,7 +5,7 @@
 mod fleet;
 mod support;
 
-use fleet::{ConfigOpts, Fleet, Flavour, HostSpec};
+use fleet::{Fleet, Flavour, HostSpec};
 use std::sync::Mutex;
 use support::*;
 
@@ -55,22 +55,13 @@ fn points() -> Vec<String> {
 }
 
 fn one_point(marker: &str) -> Result<(), String> {
-    let calico = fixture("cni/calico-v3.26.5.yaml").ok_or("no fixture")?;
+    let opts = current_opts().ok_or("no fixture")?;
     let fleet = Fleet::start(vec![
         HostSpec::new("cp", Flavour::Rocky9),
         HostSpec::new("w1", Flavour::Ubuntu2204),
     ]);
     let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
-        &ConfigOpts {
-            kubernetes_version: "1.27.6".into(),
-            cni_manifest: Some(calico),
-            mirror: "upstream".into(),
-            proxy_mode: "iptables".into(),
-            ..ConfigOpts::default()
-        },
-    );
+    let cfg = fleet.write_config(work.path(), &opts);
     let seen = apply_and_kill_at(&cfg, marker);
     if !seen.contains(marker) {
         return Err(format!("{marker}: never printed before the run ended:\n{seen}"));

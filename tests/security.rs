@@ -17,26 +17,12 @@ fn check_connect(cfg: &Path) -> std::process::Output {
         .expect("run kubewiz check")
 }
 
-fn calico() -> Option<PathBuf> {
-    fixture("cni/calico-v3.26.5.yaml")
-}
-
-fn opts(calico: PathBuf) -> ConfigOpts {
-    ConfigOpts {
-        kubernetes_version: "1.27.6".into(),
-        cni_manifest: Some(calico),
-        mirror: "upstream".into(),
-        proxy_mode: "iptables".into(),
-        ..ConfigOpts::default()
-    }
-}
-
 #[test]
 fn host_keys_strict_refuses_unknown_accept_new_records_and_a_changed_key_is_refused() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = calico() else { return };
+    let Some(base) = current_opts() else { return };
     let fleet = Fleet::start(vec![HostSpec::new("cp", Flavour::Rocky9)]);
     let work = tempfile::tempdir().unwrap();
 
@@ -45,7 +31,7 @@ fn host_keys_strict_refuses_unknown_accept_new_records_and_a_changed_key_is_refu
         work.path(),
         &ConfigOpts {
             host_key_policy: "strict".into(),
-            ..opts(calico.clone())
+            ..base.clone()
         },
     );
     let out = check_connect(&cfg);
@@ -56,7 +42,7 @@ fn host_keys_strict_refuses_unknown_accept_new_records_and_a_changed_key_is_refu
     assert_eq!(std::fs::read_to_string(fleet.known_hosts_path()).unwrap().trim(), "");
 
     // accept-new: recorded on first use.
-    let cfg = fleet.write_config(work.path(), &opts(calico));
+    let cfg = fleet.write_config(work.path(), &base);
     let out = check_connect(&cfg);
     assert!(out.status.success(), "{}", text(&out));
     let known = std::fs::read_to_string(fleet.known_hosts_path()).unwrap();
@@ -114,7 +100,7 @@ fn secrets_never_reach_the_journal_logs_or_output() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = calico() else { return };
+    let Some(base) = current_opts() else { return };
     // Two control planes and a worker: join tokens, the CA hash and a certificate key.
     let fleet = Fleet::start(vec![
         HostSpec::new("cp1", Flavour::Rocky9),
@@ -126,7 +112,7 @@ fn secrets_never_reach_the_journal_logs_or_output() {
         work.path(),
         &ConfigOpts {
             control_planes: 2,
-            ..opts(calico)
+            ..base
         },
     );
     // Interrupted during the joins, then resumed: secrets are minted in both runs.
@@ -173,7 +159,7 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = calico() else { return };
+    let Some(base) = current_opts() else { return };
     let user = |sudo| UserSpec {
         name: "kw".into(),
         password: None,
@@ -191,7 +177,7 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
         &ConfigOpts {
             user: "kw".into(),
             nodes: Some(vec!["cp".into(), "w1".into(), "w2".into()]),
-            ..opts(calico.clone())
+            ..base.clone()
         },
     );
     let started = std::time::Instant::now();
@@ -210,7 +196,7 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
         &ConfigOpts {
             user: "kw".into(),
             nodes: Some(vec!["cp".into(), "w1".into()]),
-            ..opts(calico)
+            ..base
         },
     );
     std::fs::remove_dir_all(work.path().join(".kubewiz")).unwrap();
@@ -224,7 +210,7 @@ fn preflight_refuses_wrong_machines_naming_them_before_any_change() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = calico() else { return };
+    let Some(base) = current_opts() else { return };
     let fleet = Fleet::start(vec![
         HostSpec::new("cp", Flavour::Centos7).cpus(1).memory_mb(1024),
         HostSpec::new("w1", Flavour::Centos7).product_uuid("4C4C4544-0042-3510-8052-B7C04F4B4E32"),
@@ -233,7 +219,7 @@ fn preflight_refuses_wrong_machines_naming_them_before_any_change() {
             .clock_offset_secs(300),
     ]);
     let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts(calico.clone()));
+    let cfg = fleet.write_config(work.path(), &base.clone());
     let out = apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let s = text(&out);
@@ -257,7 +243,7 @@ fn preflight_refuses_wrong_machines_naming_them_before_any_change() {
         &ConfigOpts {
             kubernetes_version: "1.35.6".into(),
             cni_manifest: fixture("cni/calico-v3.32.1.yaml"),
-            ..opts(calico)
+            ..base
         },
     );
     std::fs::remove_dir_all(work.path().join(".kubewiz")).unwrap();

@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests that drive the real `kubewiz` binary on the fleet.
 #![allow(dead_code)]
 
-use crate::fleet::{self, Fleet};
+use crate::fleet::{self, ConfigOpts, Fleet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -37,6 +37,18 @@ pub fn fixture(rel: &str) -> Option<PathBuf> {
     }
     eprintln!("SKIPPED: fixture {} not found", p.display());
     None
+}
+
+/// A supported 1.27 cluster from the upstream mirror with the real calico 3.26.5 manifest: the
+/// quick configuration most fault tests use (None: fixtures absent outside CI, skip).
+pub fn current_opts() -> Option<ConfigOpts> {
+    Some(ConfigOpts {
+        kubernetes_version: "1.27.6".into(),
+        cni_manifest: Some(fixture("cni/calico-v3.26.5.yaml")?),
+        mirror: "upstream".into(),
+        proxy_mode: "iptables".into(),
+        ..ConfigOpts::default()
+    })
 }
 
 /// `kubectl get nodes` on a control plane: (name, Ready?) pairs.
