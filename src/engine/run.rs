@@ -295,7 +295,14 @@ impl Scheduler {
         self.save();
         sh.conns.close_all().await;
 
-        let all_done = self.status.iter().all(|s| *s == Status::Done);
+        // A `--node` run is judged on that node's steps only.
+        let all_done = sh
+            .plan
+            .tasks
+            .iter()
+            .zip(&self.status)
+            .filter(|(t, _)| self.only_node.as_deref().is_none_or(|n| n == t.node))
+            .all(|(_, s)| *s == Status::Done);
         self.summary.ok = all_done && self.summary.failed.is_empty() && !self.summary.interrupted;
         self.summary.wall = self.started.elapsed();
         let kc = sh.state_dir.join("kubeconfig");
