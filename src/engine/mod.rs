@@ -1,15 +1,26 @@
 //! The engine: walks the plan's DAG over SSH, keeps the journal, emits events.
+//!
+//! - [`run`]: the scheduler (`start`): which task runs when, retries, stop/abort.
+//! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs.
+//! - [`preflight`]: the cross-node barrier over every node's facts (runs locally).
+//! - [`connections`]: one SSH connection per host, reopened after a loss.
+//! - [`manifests`]: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
+//! - [`joinwatch`]: join progress and CNI pods as the control plane sees them.
+//! - [`event`]: what front ends receive; [`printer`]: the plain front end of `apply`.
+//! - [`redact`], [`log`], [`hints`]: secrets out of every line, per-node log files, known
+//!   failure texts mapped to what to do.
 
-pub mod event;
-pub use event::*;
-pub mod journal;
-pub mod redact;
-pub mod log;
-pub mod preflight;
-pub mod hints;
 mod connections;
+pub mod event;
+pub mod hints;
 mod joinwatch;
+pub mod journal;
+pub mod log;
 mod manifests;
-mod run;
-pub use run::{Command, EngineError, Options, Run, start, start_with_plan};
+pub mod preflight;
 pub mod printer;
+pub mod redact;
+mod run;
+
+pub use event::*;
+pub use run::{Command, EngineError, Options, Run, start, start_with_plan};
