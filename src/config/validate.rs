@@ -713,7 +713,7 @@ pub mod rules {
         }
     }
 
-    /// An image repository (registry host[:port] and path), e.g.
+    /// An image repository (registry host\[:port\] and path), e.g.
     /// "registry.aliyuncs.com/google_containers". No scheme, spaces or shell characters.
     pub fn image_repository(s: &str) -> RuleResult {
         let fix = "write registry/path without https://, e.g. \"registry.aliyuncs.com/google_containers\"";

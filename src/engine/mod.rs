@@ -1,11 +1,11 @@
 //! The engine: walks the plan's DAG over SSH, keeps the journal, emits events.
 //!
-//! - [`run`]: the scheduler (`start`): which task runs when, retries, stop/abort.
+//! - `run`: the scheduler (`start`): which task runs when, retries, stop/abort.
 //! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs.
 //! - [`preflight`]: the cross-node barrier over every node's facts (runs locally).
-//! - [`connections`]: one SSH connection per host, reopened after a loss.
-//! - [`manifests`]: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
-//! - [`joinwatch`]: join progress and CNI pods as the control plane sees them.
+//! - `connections`: one SSH connection per host, reopened after a loss.
+//! - `manifests`: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
+//! - `joinwatch`: join progress and CNI pods as the control plane sees them.
 //! - [`event`]: what front ends receive; [`printer`]: the plain front end of `apply`.
 //! - [`redact`], [`log`], [`hints`]: secrets out of every line, per-node log files, known
 //!   failure texts mapped to what to do.

@@ -1,4 +1,4 @@
-//! Styles. With `NO_COLOR` set (https://no-color.org) nothing is coloured: states are told
+//! Styles. With `NO_COLOR` set (<https://no-color.org>) nothing is coloured: states are told
 //! apart by text and bold/reverse only.
 
 use ratatui::style::{Color, Modifier, Style};
