@@ -67,14 +67,14 @@ fn tasks_per_node() {
     assert_eq!(
         steps("k8s-master"),
         [
-            Facts, Preflight, Hostname, Firewall, Swap, Modules, Sysctl, Time, Containerd,
+            Facts, Preflight, Repos, Hostname, Firewall, Swap, Modules, Sysctl, Time, Containerd,
             Packages, Images, Init, Cni, Ready, Dashboard, Kubeconfig
         ]
     );
     assert_eq!(
         steps("k8s-node01"),
         [
-            Facts, Preflight, Hostname, Firewall, Swap, Modules, Sysctl, Time, Containerd,
+            Facts, Preflight, Repos, Hostname, Firewall, Swap, Modules, Sysctl, Time, Containerd,
             Packages, Images, Join, Ready
         ]
     );
@@ -125,12 +125,23 @@ fn dependencies() {
         for m in nodes {
             assert!(has(&d, m, Facts), "preflight of {n} waits for facts of {m}");
         }
-        for s in [Hostname, Firewall, Swap, Modules, Time, Packages] {
+        for s in [Repos, Hostname, Firewall, Swap] {
             assert_eq!(deps(&p, n, s), [(n.to_string(), Preflight)], "{n} {s}");
         }
+        // every step that installs packages waits for the OS repositories (EOL CentOS 7)
+        for s in [Modules, Time, Packages] {
+            assert_eq!(deps(&p, n, s), [(n.to_string(), Repos)], "{n} {s}");
+        }
+        for s in [Modules, Time, Containerd, Packages, Images, Init, Join] {
+            if let Some(i) = p.task_index(n, s) {
+                let anc = ancestors(&p, i);
+                assert!(anc.contains(&idx(&p, n, Repos)), "{n} {s} runs after repos");
+            }
+        }
+        assert!(!ancestors(&p, idx(&p, n, Repos)).contains(&idx(&p, n, Firewall)));
         assert_eq!(deps(&p, n, Sysctl), [(n.to_string(), Modules)]);
         let d = deps(&p, n, Containerd);
-        assert!(has(&d, n, Modules) && has(&d, n, Sysctl) && d.len() == 2);
+        assert!(has(&d, n, Repos) && has(&d, n, Modules) && has(&d, n, Sysctl) && d.len() == 3);
         let d = deps(&p, n, Images);
         assert!(has(&d, n, Containerd) && has(&d, n, Packages) && d.len() == 2);
         // ready (on the CP) after the node's own join/init and after the CNI
@@ -244,6 +255,11 @@ fn environment_from_config_and_catalog() {
     assert_eq!(k["KW_K8S_MINOR"], "1.25");
     assert!(k["KW_REPO_RPM_URL"].contains("v1.25"));
     assert_eq!(env(&p, "k8s-node01", Modules)["KW_PROXY_MODE"], "ipvs");
+    // the seed's mirror is aliyun: its CentOS 7 vault ("{repo}" filled in by the script)
+    assert_eq!(
+        env(&p, "k8s-node01", Repos)["KW_CENTOS7_VAULT_URL"],
+        "https://mirrors.aliyun.com/centos-vault/7.9.2009/{repo}/{basearch}/"
+    );
     assert_eq!(env(&p, "k8s-node01", Time)["KW_TIMEZONE"], "Asia/Shanghai");
     let h = env(&p, "k8s-node01", Hostname);
     assert_eq!(h["KW_HOSTNAME"], "k8s-node01");
@@ -394,7 +410,9 @@ fn mint_and_reset_scripts() {
 fn print_headers() {
     let p = seed_plan();
     let out = plan::print::render_plan(&p, None);
-    assert!(out.contains("# === node k8s-master · step containerd (after: modules, sysctl) ===\n#!/usr/bin/env bash\n"));
+    assert!(out.contains("# === node k8s-master · step containerd (after: repos, modules, sysctl) ===\n#!/usr/bin/env bash\n"));
+    assert!(out.contains("# === node k8s-node01 · step repos (after: preflight) ===\n"));
+    assert!(out.contains("# === node k8s-node01 · step packages (after: repos) ===\n"));
     assert!(out.contains("# === node k8s-node01 · step join (after: hostname, firewall, swap, time, images, init on k8s-master) ===\n"));
     assert!(out.contains("# === node k8s-node02 · step ready (runs on k8s-master; after: join, cni on k8s-master) ===\n"));
     assert!(out.contains("# === node k8s-master · step facts ===\n"));

@@ -90,6 +90,10 @@ pub struct MirrorInfo {
     pub docker_ce_rpm_repo: String,
     docker_ce_deb_repo: String,
     docker_ce_deb_key: String,
+    /// CentOS 7 vault `baseurl` template (EOL: mirrorlist.centos.org is gone). `{repo}` is
+    /// filled in by the `repos` script per section (os, updates, extras, ...); `{basearch}`
+    /// becomes yum's `$basearch` there.
+    pub centos7_vault_repo: String,
 }
 
 impl MirrorInfo {
@@ -815,6 +819,14 @@ mod tests {
         assert_eq!(
             al.docker_ce_deb_repo("ubuntu"),
             "https://mirrors.aliyun.com/docker-ce/linux/ubuntu"
+        );
+        assert_eq!(
+            up.centos7_vault_repo,
+            "https://vault.centos.org/7.9.2009/{repo}/{basearch}/"
+        );
+        assert_eq!(
+            al.centos7_vault_repo,
+            "https://mirrors.aliyun.com/centos-vault/7.9.2009/{repo}/{basearch}/"
         );
         for mi in [up, al] {
             for u in [mi.rpm_repo(m), mi.rpm_key(m), mi.deb_repo(m), mi.deb_key(m)] {

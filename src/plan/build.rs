@@ -1,8 +1,10 @@
 //! Building the plan: (config, catalog) → tasks with their dependencies (a DAG).
 //!
 //! Per node: facts → preflight (a barrier: every node's preflight waits for the facts of all
-//! nodes) → hostname, firewall, swap, modules, time, packages → sysctl (after modules) →
-//! containerd (after modules + sysctl) → images (after containerd + packages). The first
+//! nodes) → hostname, firewall, swap, repos → modules, time, packages (the steps that install
+//! packages wait for repos: the OS repositories answer, an EOL CentOS 7 is moved to the vault)
+//! → sysctl (after modules) → containerd (after repos + modules + sysctl) → images (after
+//! containerd + packages). The first
 //! control plane then runs init (after its images and the other preparation steps), cni and
 //! kubeconfig (after init) and dashboard (after cni). Every other node joins after its own
 //! preparation AND the first control plane's init — workers prepare while the control plane
@@ -63,6 +65,8 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
         // "{distro}" stays a placeholder: the script fills in the node's os-release ID.
         docker_deb_repo: mirror.docker_ce_deb_repo("{distro}"),
         docker_deb_key: mirror.docker_ce_deb_key("{distro}"),
+        // "{repo}" stays a placeholder: the script fills in each repo section's directory.
+        centos7_vault: mirror.centos7_vault_repo.clone(),
         ready_deadline: config
             .step_timeout(StepId::Ready, catalog)
             .saturating_sub(READY_MARGIN)
@@ -162,14 +166,13 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
         let mut after = match t.step {
             StepId::Facts => vec![],
             StepId::Preflight => all_facts.clone(),
-            StepId::Hostname
-            | StepId::Firewall
-            | StepId::Swap
-            | StepId::Modules
-            | StepId::Time
-            | StepId::Packages => own(&[StepId::Preflight]),
+            StepId::Repos | StepId::Hostname | StepId::Firewall | StepId::Swap => {
+                own(&[StepId::Preflight])
+            }
+            // Steps that install packages: the OS repositories must answer first.
+            StepId::Modules | StepId::Time | StepId::Packages => own(&[StepId::Repos]),
             StepId::Sysctl => own(&[StepId::Modules]),
-            StepId::Containerd => own(&[StepId::Modules, StepId::Sysctl]),
+            StepId::Containerd => own(&[StepId::Repos, StepId::Modules, StepId::Sysctl]),
             StepId::Images => own(&[StepId::Containerd, StepId::Packages]),
             StepId::Init => own(&prepared),
             StepId::Cni | StepId::Kubeconfig => own(&[StepId::Init]),
@@ -260,6 +263,7 @@ struct Ctx<'a> {
     docker_rpm_repo: String,
     docker_deb_repo: String,
     docker_deb_key: String,
+    centos7_vault: String,
     ready_deadline: Duration,
 }
 
@@ -286,6 +290,7 @@ impl Ctx<'_> {
                 env.push(("KW_PEERS", peers.join(" ")));
             }
             StepId::Preflight => {}
+            StepId::Repos => env.push(("KW_CENTOS7_VAULT_URL", self.centos7_vault.clone())),
             StepId::Hostname => {
                 env.push(("KW_HOSTNAME", node.name.clone()));
                 env.push(("KW_HOSTS", self.hosts.clone()));

@@ -55,6 +55,7 @@ pub enum PlanError {
 pub enum StepId {
     Facts,
     Preflight,
+    Repos,
     Hostname,
     Firewall,
     Swap,
@@ -73,9 +74,10 @@ pub enum StepId {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 17] = [
+    pub const ALL: [StepId; 18] = [
         StepId::Facts,
         StepId::Preflight,
+        StepId::Repos,
         StepId::Hostname,
         StepId::Firewall,
         StepId::Swap,
@@ -98,6 +100,7 @@ impl StepId {
         match self {
             StepId::Facts => "facts",
             StepId::Preflight => "preflight",
+            StepId::Repos => "repos",
             StepId::Hostname => "hostname",
             StepId::Firewall => "firewall",
             StepId::Swap => "swap",
@@ -121,6 +124,7 @@ impl StepId {
         match self {
             StepId::Facts => "connect and read facts",
             StepId::Preflight => "preflight checks across nodes",
+            StepId::Repos => "OS package repositories reachable",
             StepId::Hostname => "hostname and /etc/hosts",
             StepId::Firewall => "firewall off, SELinux permissive",
             StepId::Swap => "swap off (now and at boot)",

@@ -29,6 +29,7 @@ pub fn asset(step: StepId) -> Option<(&'static str, &'static str)> {
     match step {
         StepId::Facts => a!("facts.sh"),
         StepId::Preflight => None,
+        StepId::Repos => a!("repos.sh"),
         StepId::Hostname => a!("hostname.sh"),
         StepId::Firewall => a!("firewall.sh"),
         StepId::Swap => a!("swap.sh"),
