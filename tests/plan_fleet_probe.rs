@@ -184,8 +184,9 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     assert!(run.problems.is_empty(), "{}", run.problems.join("\n"));
 }
 
-const PREP: [StepId; 10] = [
+const PREP: [StepId; 11] = [
     StepId::Facts,
+    StepId::Repos,
     StepId::Hostname,
     StepId::Firewall,
     StepId::Swap,

@@ -486,6 +486,15 @@ class Yum:
                         % (r["id"], url) if "404" in msg else msg)
                     err("Error: Failed to download metadata for repo '%s': Cannot download repomd.xml: Cannot download "
                         "repodata/repomd.xml: All mirrors were tried" % r["id"])
+                elif not r["baseurl"] and r["mirrorlist"] and "resolve" in msg:
+                    # what CentOS 7's yum really prints when the mirrorlist host is gone
+                    err("Could not retrieve mirrorlist %s error was\n14: %s\n\n\n One of the configured repositories "
+                        "failed (Unknown),\n and yum doesn't have enough cached data to continue. At this point the only\n "
+                        "safe thing yum can do is fail. There are a few ways to work \"fix\" this:\n\n     1. Contact the "
+                        "upstream for the repository and get them to fix the problem.\n\n     5. Configure the failing "
+                        "repository to be skipped, if it is unavailable.\n        yum-config-manager --save "
+                        "--setopt=%s.skip_if_unavailable=true\n\nCannot find a valid baseurl for repo: %s/7/x86_64"
+                        % (url, msg, r["id"], r["id"]))
                 else:
                     err("%srepodata/repomd.xml: [Errno 14] %s\nTrying other mirror.\n\n\n One of the configured repositories "
                         "failed (%s),\n and yum doesn't have enough cached data to continue. At this point the only\n safe thing "
