@@ -1,14 +1,23 @@
 //! A log pane's bounded scrollback: a ring buffer of lines plus a scroll position. The full
-//! log is on disk in `.kubewiz/logs/<node>.log`; the pane keeps the last [`LOG_CAPACITY`].
+//! log is on disk in `.kubewiz/logs/<node>.log`; the pane keeps the last [`LOG_CAPACITY`]
+//! lines and at most [`LOG_BYTE_BUDGET`] bytes, with each line cut at [`MAX_LINE_BYTES`]
+//! (a pane has no horizontal scroll), so memory stays bounded whatever the nodes print
+//! (JSON, base64, progress meters joined into one line).
 
 use std::collections::VecDeque;
 
 pub const LOG_CAPACITY: usize = 2000;
+/// Bytes of text a pane keeps at most (besides the line count).
+pub const LOG_BYTE_BUDGET: usize = 256 * 1024;
+/// A longer line is cut here, with a marker; the log file on disk keeps it whole.
+pub const MAX_LINE_BYTES: usize = 1024;
 
 #[derive(Debug, Clone)]
 pub struct LogPane {
     lines: VecDeque<String>,
     capacity: usize,
+    /// Bytes of text held in `lines`.
+    bytes: usize,
     /// Lines dropped from the front since the pane was created.
     pub dropped: u64,
     /// How many lines above the tail the view's bottom line is (0 = at the tail).
@@ -28,6 +37,7 @@ impl LogPane {
         LogPane {
             lines: VecDeque::with_capacity(capacity.min(256)),
             capacity: capacity.max(1),
+            bytes: 0,
             dropped: 0,
             offset: 0,
             follow: true,
@@ -43,11 +53,17 @@ impl LogPane {
     }
 
     pub fn push(&mut self, line: impl Into<String>) {
-        if self.lines.len() == self.capacity {
-            self.lines.pop_front();
+        let line = cut(sanitize(line.into()));
+        while !self.lines.is_empty()
+            && (self.lines.len() == self.capacity || self.bytes + line.len() > LOG_BYTE_BUDGET)
+        {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.len();
+            }
             self.dropped += 1;
         }
-        self.lines.push_back(sanitize(line.into()));
+        self.bytes += line.len();
+        self.lines.push_back(line);
         if self.follow {
             self.offset = 0;
         } else {
@@ -110,6 +126,20 @@ impl LogPane {
     }
 }
 
+/// Cuts a line at [`MAX_LINE_BYTES`] (on a character boundary), marking the cut.
+fn cut(mut s: String) -> String {
+    if s.len() <= MAX_LINE_BYTES {
+        return s;
+    }
+    let mut end = MAX_LINE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push_str(" …(cut; whole line in the log file)");
+    s
+}
+
 /// Tabs become spaces and control characters (terminal escapes from remote output) are
 /// dropped so a line cannot move the cursor or recolour the screen.
 fn sanitize(s: String) -> String {
@@ -125,6 +155,31 @@ fn sanitize(s: String) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_and_the_byte_budget_holds() {
+        let mut p = LogPane::default();
+        for i in 0..2000 {
+            p.push(format!("{i} {}", "é".repeat(2000)));
+        }
+        assert!(p.bytes <= LOG_BYTE_BUDGET, "{}", p.bytes);
+        let held: usize = p.lines.iter().map(String::len).sum();
+        assert_eq!(held, p.bytes);
+        assert!(p.last().unwrap().starts_with("1999 "));
+        assert!(p.last().unwrap().ends_with("whole line in the log file)"));
+        assert!(p.last().unwrap().len() < MAX_LINE_BYTES + 64);
+        // Short lines still fill the line capacity.
+        let mut q = LogPane::default();
+        for i in 0..5000 {
+            q.push(format!("line {i}"));
+        }
+        assert_eq!(q.len(), LOG_CAPACITY);
+    }
 }
 
 #[cfg(test)]
