@@ -172,10 +172,18 @@ pub fn done_steps(work: &Path) -> Vec<(String, String)> {
 
 /// Asserts that no step recorded done in `done` was applied on a host after `applied_before`
 /// (the hosts' /var/log/kubewiz/steps.log lengths at that time).
-pub fn assert_no_done_step_reapplied(fleet: &Fleet, done: &[(String, String)], applied_before: &[usize]) {
+pub fn assert_no_done_step_reapplied(
+    fleet: &Fleet,
+    done: &[(String, String)],
+    applied_before: &[usize],
+) {
     for (h, before) in fleet.hosts.iter().zip(applied_before) {
         for line in &h.step_applies()[*before..] {
-            let step = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+            let step = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
             assert!(
                 !done.contains(&(h.name.clone(), step.clone())),
                 "{}: step {step} was recorded done and applied again",
