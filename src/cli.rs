@@ -103,7 +103,10 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_FAILED)
         });
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kubewiz: cannot start the async runtime: {e}");
@@ -116,7 +119,11 @@ pub fn main() -> ExitCode {
 
 async fn dispatch(cmd: Cmd) -> u8 {
     match cmd {
-        Cmd::Apply { config, parallel, node } => apply(&config, parallel as usize, node).await,
+        Cmd::Apply {
+            config,
+            parallel,
+            node,
+        } => apply(&config, parallel as usize, node).await,
         Cmd::Plan { config, node } => plan(&config, node.as_deref()),
         Cmd::Status { config } => status(&config),
         Cmd::Reset { config, yes, node } => reset(&config, yes, node.as_deref()).await,
@@ -152,7 +159,10 @@ fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), u8> {
     if let Some(n) = node {
         if cfg.node(n).is_none() {
             let names: Vec<&str> = cfg.nodes.iter().map(|n| n.name.as_str()).collect();
-            eprintln!("kubewiz: --node {n:?} is not in the config; nodes are: {}", names.join(", "));
+            eprintln!(
+                "kubewiz: --node {n:?} is not in the config; nodes are: {}",
+                names.join(", ")
+            );
             return Err(EXIT_USAGE);
         }
     }
@@ -261,12 +271,30 @@ pub fn render_status(cfg: &ClusterConfig, plan: &crate::plan::Plan, j: Option<&J
     use std::fmt::Write;
     let mut out = String::new();
     if j.is_none() {
-        let _ = writeln!(out, "no journal yet: nothing has been installed from this cluster.toml");
+        let _ = writeln!(
+            out,
+            "no journal yet: nothing has been installed from this cluster.toml"
+        );
     }
     for n in &cfg.nodes {
-        let steps: Vec<StepId> = plan.tasks.iter().filter(|t| t.node == n.name).map(|t| t.step).collect();
-        let done = steps.iter().filter(|s| j.is_some_and(|j| j.is_done(&n.name, **s))).count();
-        let _ = writeln!(out, "{} ({}, {}): {done}/{} steps done", n.name, n.address, n.role.as_str(), steps.len());
+        let steps: Vec<StepId> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.node == n.name)
+            .map(|t| t.step)
+            .collect();
+        let done = steps
+            .iter()
+            .filter(|s| j.is_some_and(|j| j.is_done(&n.name, **s)))
+            .count();
+        let _ = writeln!(
+            out,
+            "{} ({}, {}): {done}/{} steps done",
+            n.name,
+            n.address,
+            n.role.as_str(),
+            steps.len()
+        );
         for s in steps {
             let (state, extra) = match j.and_then(|j| j.step(&n.name, s)) {
                 None => ("pending".to_string(), String::new()),
@@ -294,7 +322,9 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
         return code;
     }
     if !yes {
-        eprintln!("kubewiz: reset wipes Kubernetes from the chosen nodes; run again with --yes to confirm");
+        eprintln!(
+            "kubewiz: reset wipes Kubernetes from the chosen nodes; run again with --yes to confirm"
+        );
         return EXIT_USAGE;
     }
     let dir = journal::state_dir(path);
@@ -313,7 +343,11 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let nodes: Vec<_> = cfg.nodes.iter().filter(|n| node.is_none_or(|x| x == n.name)).collect();
+    let nodes: Vec<_> = cfg
+        .nodes
+        .iter()
+        .filter(|n| node.is_none_or(|x| x == n.name))
+        .collect();
     let redactor = engine::redact::Redactor::new();
     let script = plan.reset_script();
     let results = futures_join(
@@ -355,7 +389,10 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
             }
             Ok(code) => {
                 failed = true;
-                eprintln!("[{}] reset FAILED: exit {code:?}; see the output above, fix, and run reset again", n.name);
+                eprintln!(
+                    "[{}] reset FAILED: exit {code:?}; see the output above, fix, and run reset again",
+                    n.name
+                );
             }
             Err(e) => {
                 failed = true;
@@ -366,7 +403,14 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
     if let Some(j) = j {
         let all_forgotten = cfg.nodes.iter().all(|n| !j.nodes.contains_key(&n.name));
         let saved = if all_forgotten || j.nodes.is_empty() {
-            std::fs::remove_file(j.path()).or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+            std::fs::remove_file(j.path())
+                .or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
                 .map_err(|e| e.to_string())
         } else {
             j.save().map_err(|e| e.to_string())
@@ -407,7 +451,11 @@ async fn check(path: &Path, connect: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    out!("{}: configuration is valid ({} nodes)", path.display(), cfg.nodes.len());
+    out!(
+        "{}: configuration is valid ({} nodes)",
+        path.display(),
+        cfg.nodes.len()
+    );
     if !connect {
         return EXIT_OK;
     }
@@ -433,7 +481,14 @@ async fn check(path: &Path, connect: bool) -> u8 {
             Ok(f) => {
                 out!(
                     "[{}] connected: {} {} · kernel {} · cgroup v{} · {} CPU · {} MB · swap {} MB",
-                    n.name, f.os_id, f.os_version, f.kernel, f.cgroup_version, f.cpus, f.memory_mb, f.swap_mb
+                    n.name,
+                    f.os_id,
+                    f.os_version,
+                    f.kernel,
+                    f.cgroup_version,
+                    f.cpus,
+                    f.memory_mb,
+                    f.swap_mb
                 );
                 facts.insert(n.name.clone(), f);
             }
@@ -488,5 +543,8 @@ where
         }
     })
     .await;
-    results.into_iter().map(|r| r.expect("every future finished")).collect()
+    results
+        .into_iter()
+        .map(|r| r.expect("every future finished"))
+        .collect()
 }

@@ -5,7 +5,7 @@
 mod fleet;
 mod support;
 
-use fleet::{Fleet, Flavour, HostSpec};
+use fleet::{Flavour, Fleet, HostSpec};
 use std::path::{Path, PathBuf};
 use support::*;
 
@@ -39,7 +39,9 @@ fn setup(fleet: fn() -> Fleet) -> Option<(Fleet, tempfile::TempDir, PathBuf)> {
 
 #[test]
 fn network_drop_of_5_s_is_survived() {
-    let Some((fleet, _work, cfg)) = setup(two_nodes) else { return };
+    let Some((fleet, _work, cfg)) = setup(two_nodes) else {
+        return;
+    };
     let mut run = spawn_apply(&cfg);
     assert!(run.wait_for("[w1] ==> containerd"), "{}", run.seen);
     fleet.host("w1").net_down();
@@ -52,13 +54,18 @@ fn network_drop_of_5_s_is_survived() {
 
 #[test]
 fn network_lost_for_good_fails_that_node_only_and_apply_later_finishes() {
-    let Some((fleet, _work, cfg)) = setup(three_nodes) else { return };
+    let Some((fleet, _work, cfg)) = setup(three_nodes) else {
+        return;
+    };
     let mut run = spawn_apply(&cfg);
     assert!(run.wait_for("[w2] ==> packages"), "{}", run.seen);
     fleet.host("w2").net_down();
     let (code, out) = run.finish();
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("FAILED: node w2, step packages: connection lost"), "{out}");
+    assert!(
+        out.contains("FAILED: node w2, step packages: connection lost"),
+        "{out}"
+    );
     assert!(out.contains("what to do: w2 has been unreachable"), "{out}");
     assert!(out.contains("run `kubewiz apply` again"), "{out}");
     // The others finished what does not depend on w2.
@@ -72,7 +79,9 @@ fn network_lost_for_good_fails_that_node_only_and_apply_later_finishes() {
 
 #[test]
 fn sshd_restart_and_node_reboot_mid_install_are_survived() {
-    let Some((fleet, work, cfg)) = setup(three_nodes) else { return };
+    let Some((fleet, work, cfg)) = setup(three_nodes) else {
+        return;
+    };
     let mut run = spawn_apply(&cfg);
     assert!(run.wait_for("[w1] ==> images"), "{}", run.seen);
     fleet.host("w1").restart_sshd();
@@ -84,7 +93,11 @@ fn sshd_restart_and_node_reboot_mid_install_are_survived() {
     if code != Some(0) {
         // The reboot may land in a step: a later apply must finish the job.
         let again = apply(&cfg);
-        assert!(again.status.success(), "first run:\n{out}\nsecond run:\n{}", text(&again));
+        assert!(
+            again.status.success(),
+            "first run:\n{out}\nsecond run:\n{}",
+            text(&again)
+        );
     }
     assert_all_ready(&fleet, "cp", &["cp", "w1", "w2"]);
     let j = journal(work.path());
@@ -93,10 +106,16 @@ fn sshd_restart_and_node_reboot_mid_install_are_survived() {
 
 #[test]
 fn a_hung_command_times_out_and_its_remote_process_is_killed() {
-    let Some(_) = fleet::require_root_or_skip() else { return };
-    let fleet = Fleet::start(vec![HostSpec::new("cp", Flavour::Rocky9).profile("image_pull", 3600.0)]);
+    let Some(_) = fleet::require_root_or_skip() else {
+        return;
+    };
+    let fleet = Fleet::start(vec![
+        HostSpec::new("cp", Flavour::Rocky9).profile("image_pull", 3600.0),
+    ]);
     let work = tempfile::tempdir().unwrap();
-    let Some(cfg) = config(&fleet, work.path()) else { return };
+    let Some(cfg) = config(&fleet, work.path()) else {
+        return;
+    };
     let mut text_cfg = std::fs::read_to_string(&cfg).unwrap();
     text_cfg.push_str("\n[timeouts]\nimages = 5\n");
     std::fs::write(&cfg, text_cfg).unwrap();
@@ -104,15 +123,27 @@ fn a_hung_command_times_out_and_its_remote_process_is_killed() {
     let out = apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("FAILED: node cp, step images: timed out after 5 s"), "{stdout}");
-    assert!(started.elapsed().as_secs() < 120, "took {:?}", started.elapsed());
+    assert!(
+        stdout.contains("FAILED: node cp, step images: timed out after 5 s"),
+        "{stdout}"
+    );
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "took {:?}",
+        started.elapsed()
+    );
     let ps = fleet.host("cp").exec_ok("ps -eo args");
-    assert!(!ps.contains("images pull"), "the hung command is still running:\n{ps}");
+    assert!(
+        !ps.contains("images pull"),
+        "the hung command is still running:\n{ps}"
+    );
 }
 
 #[test]
 fn ctrl_c_stops_gracefully_and_apply_resumes() {
-    let Some((fleet, work, cfg)) = setup(two_nodes) else { return };
+    let Some((fleet, work, cfg)) = setup(two_nodes) else {
+        return;
+    };
     let mut run = spawn_apply(&cfg);
     assert!(run.wait_for("[cp] ==> containerd"), "{}", run.seen);
     run.signal("-INT");
@@ -142,13 +173,18 @@ fn ctrl_c_stops_gracefully_and_apply_resumes() {
 
 #[test]
 fn a_second_kubewiz_on_the_same_cluster_is_refused() {
-    let Some((fleet, _work, cfg)) = setup(two_nodes) else { return };
+    let Some((fleet, _work, cfg)) = setup(two_nodes) else {
+        return;
+    };
     let mut run = spawn_apply(&cfg);
     assert!(run.wait_for("==> hostname"), "{}", run.seen);
     let second = apply(&cfg);
     assert_eq!(second.status.code(), Some(1), "{}", text(&second));
     let err = String::from_utf8_lossy(&second.stderr);
-    assert!(err.contains("another kubewiz is working on this cluster"), "{err}");
+    assert!(
+        err.contains("another kubewiz is working on this cluster"),
+        "{err}"
+    );
     let (code, out) = run.finish();
     assert_eq!(code, Some(0), "{out}");
     assert_all_ready(&fleet, "cp", &["cp", "w1"]);
@@ -156,10 +192,16 @@ fn a_second_kubewiz_on_the_same_cluster_is_refused() {
 
 #[test]
 fn a_garbage_journal_is_kept_aside_with_a_clear_error() {
-    let Some((fleet, work, cfg)) = setup(two_nodes) else { return };
+    let Some((fleet, work, cfg)) = setup(two_nodes) else {
+        return;
+    };
     let state = work.path().join(".kubewiz");
     std::fs::create_dir_all(&state).unwrap();
-    std::fs::write(state.join("state.json"), "{\"version\":1,\"cluster\":{\"kuber").unwrap();
+    std::fs::write(
+        state.join("state.json"),
+        "{\"version\":1,\"cluster\":{\"kuber",
+    )
+    .unwrap();
     let out = apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -168,7 +210,11 @@ fn a_garbage_journal_is_kept_aside_with_a_clear_error() {
     let kept = std::fs::read_dir(&state)
         .unwrap()
         .filter_map(|e| e.ok())
-        .any(|e| e.file_name().to_string_lossy().starts_with("state.json.corrupt-"));
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("state.json.corrupt-")
+        });
     assert!(kept, "the bad file was not kept");
     // Nothing was touched on the nodes, and the next apply installs.
     assert!(fleet.hosts.iter().all(|h| h.step_applies().is_empty()));
@@ -178,7 +224,9 @@ fn a_garbage_journal_is_kept_aside_with_a_clear_error() {
 
 #[test]
 fn join_tokens_aged_past_24_h_are_minted_anew_on_resume() {
-    let Some((fleet, _work, cfg)) = setup(two_nodes) else { return };
+    let Some((fleet, _work, cfg)) = setup(two_nodes) else {
+        return;
+    };
     let seen = apply_and_kill_at(&cfg, "[cp] ok  init");
     assert!(seen.contains("ok  init"), "{seen}");
     // Everything minted so far (init's own token included) is now 25 h old.

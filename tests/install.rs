@@ -5,7 +5,7 @@
 mod fleet;
 mod support;
 
-use fleet::{ConfigOpts, Fleet, Flavour, HostSpec};
+use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use support::*;
 
 fn seed_fleet() -> Fleet {
@@ -21,8 +21,12 @@ fn seed_cluster_installs_to_three_ready_nodes() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
-    let Some(dashboard) = fixture("addons/dashboard-v2.7.0-recommended.yaml") else { return };
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+        return;
+    };
+    let Some(dashboard) = fixture("addons/dashboard-v2.7.0-recommended.yaml") else {
+        return;
+    };
     let fleet = seed_fleet();
     let work = tempfile::tempdir().unwrap();
     let cfg = fleet.write_config(
@@ -36,14 +40,24 @@ fn seed_cluster_installs_to_three_ready_nodes() {
     );
     let out = apply(&cfg);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
-    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02"]);
+    assert_all_ready(
+        &fleet,
+        "k8s-master",
+        &["k8s-master", "k8s-node01", "k8s-node02"],
+    );
 
     // The admin kubeconfig is on the workstation, private.
     use std::os::unix::fs::PermissionsExt;
     let kc = work.path().join(".kubewiz/kubeconfig");
-    let mode = std::fs::metadata(&kc).expect("kubeconfig written").permissions().mode();
+    let mode = std::fs::metadata(&kc)
+        .expect("kubeconfig written")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
-    let dmode = std::fs::metadata(work.path().join(".kubewiz")).unwrap().permissions().mode();
+    let dmode = std::fs::metadata(work.path().join(".kubewiz"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(dmode & 0o777, 0o700);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("export KUBECONFIG="), "{stdout}");
@@ -51,19 +65,33 @@ fn seed_cluster_installs_to_three_ready_nodes() {
     // The seed's choices, done right: one pod CIDR for kubeadm and calico, systemd cgroups,
     // the aliyun sandbox image of the version kubeadm expects, the conntrack module of kernel 3.10.
     let master = fleet.host("k8s-master");
-    let kubeadm_cfg = master.read_file("/etc/kubernetes/kubewiz-kubeadm.yaml").unwrap();
-    assert!(kubeadm_cfg.contains("podSubnet: \"10.244.0.0/16\""), "{kubeadm_cfg}");
+    let kubeadm_cfg = master
+        .read_file("/etc/kubernetes/kubewiz-kubeadm.yaml")
+        .unwrap();
+    assert!(
+        kubeadm_cfg.contains("podSubnet: \"10.244.0.0/16\""),
+        "{kubeadm_cfg}"
+    );
     assert!(kubeadm_cfg.contains("cgroupDriver: systemd"));
     let containerd = master.read_file("/etc/containerd/config.toml").unwrap();
     assert!(containerd.contains("SystemdCgroup = true"));
-    assert!(containerd.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""));
-    let modules = master.read_file("/etc/modules-load.d/kubewiz.conf").unwrap_or_default();
+    assert!(
+        containerd
+            .contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\"")
+    );
+    let modules = master
+        .read_file("/etc/modules-load.d/kubewiz.conf")
+        .unwrap_or_default();
     assert!(modules.contains("nf_conntrack_ipv4"), "{modules}");
 
     // Every step applied once per node, and a second apply touches nothing.
     let before: Vec<usize> = fleet.hosts.iter().map(|h| h.step_applies().len()).collect();
     let again = apply(&cfg);
-    assert!(again.status.success(), "second apply failed:\n{}", text(&again));
+    assert!(
+        again.status.success(),
+        "second apply failed:\n{}",
+        text(&again)
+    );
     let after: Vec<usize> = fleet.hosts.iter().map(|h| h.step_applies().len()).collect();
     assert_eq!(before, after, "a converged cluster was touched again");
 
@@ -78,8 +106,18 @@ fn seed_cluster_installs_to_three_ready_nodes() {
     let changed = apply(&cfg);
     assert_eq!(changed.status.code(), Some(2), "{}", text(&changed));
     let err = String::from_utf8_lossy(&changed.stderr);
-    assert!(err.contains("cluster.pod_cidr changed from \"10.244.0.0/16\""), "{err}");
-    assert_eq!(after, fleet.hosts.iter().map(|h| h.step_applies().len()).collect::<Vec<_>>());
+    assert!(
+        err.contains("cluster.pod_cidr changed from \"10.244.0.0/16\""),
+        "{err}"
+    );
+    assert_eq!(
+        after,
+        fleet
+            .hosts
+            .iter()
+            .map(|h| h.step_applies().len())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -87,7 +125,9 @@ fn ubuntu_current_version_with_flannel_installs() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(flannel) = fixture("cni/kube-flannel-v0.28.9.yml") else { return };
+    let Some(flannel) = fixture("cni/kube-flannel-v0.28.9.yml") else {
+        return;
+    };
     let fleet = Fleet::start(vec![
         HostSpec::new("cp1", Flavour::Ubuntu2204),
         HostSpec::new("w1", Flavour::Ubuntu2204),
@@ -112,17 +152,26 @@ fn ubuntu_current_version_with_flannel_installs() {
     assert_all_ready(&fleet, "cp1", &["cp1", "w1", "w2"]);
     let cp = fleet.host("cp1");
     // v1beta4 for 1.35, the pod CIDR in kubeadm's config, pkgs.k8s.io for the minor, held packages.
-    let kcfg = cp.read_file("/etc/kubernetes/kubewiz-kubeadm.yaml").unwrap();
+    let kcfg = cp
+        .read_file("/etc/kubernetes/kubewiz-kubeadm.yaml")
+        .unwrap();
     assert!(kcfg.contains("kubeadm.k8s.io/v1beta4"), "{kcfg}");
     assert!(kcfg.contains("podSubnet: \"10.42.0.0/16\""), "{kcfg}");
-    let list = cp.read_file("/etc/apt/sources.list.d/kubernetes.list").unwrap();
-    assert!(list.contains("https://pkgs.k8s.io/core:/stable:/v1.35/deb/"), "{list}");
+    let list = cp
+        .read_file("/etc/apt/sources.list.d/kubernetes.list")
+        .unwrap();
+    assert!(
+        list.contains("https://pkgs.k8s.io/core:/stable:/v1.35/deb/"),
+        "{list}"
+    );
     let held = cp.exec_ok("apt-mark showhold");
     for p in ["kubeadm", "kubelet", "kubectl"] {
         assert!(held.lines().any(|l| l == p), "{p} not held: {held}");
     }
     // No nf_conntrack_ipv4 on a 5.15 kernel, and no IPVS modules in iptables mode.
-    let modules = cp.read_file("/etc/modules-load.d/kubewiz.conf").unwrap_or_default();
+    let modules = cp
+        .read_file("/etc/modules-load.d/kubewiz.conf")
+        .unwrap_or_default();
     assert!(!modules.contains("nf_conntrack_ipv4"), "{modules}");
 }
 
@@ -131,7 +180,9 @@ fn resumes_after_kill_9_without_reapplying_done_steps() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+        return;
+    };
     let fleet = seed_fleet();
     let work = tempfile::tempdir().unwrap();
     let cfg = fleet.write_config(
@@ -144,12 +195,19 @@ fn resumes_after_kill_9_without_reapplying_done_steps() {
     let seen = apply_and_kill_at(&cfg, "[k8s-master] ==> init");
     assert!(seen.contains("==> init"), "never reached init:\n{seen}");
     let done = done_steps(work.path());
-    assert!(done.len() > 10, "too little was done before the kill: {done:?}");
+    assert!(
+        done.len() > 10,
+        "too little was done before the kill: {done:?}"
+    );
     let applied_before = applies(&fleet);
 
     let out = apply(&cfg);
     assert!(out.status.success(), "resume failed:\n{}", text(&out));
-    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02"]);
+    assert_all_ready(
+        &fleet,
+        "k8s-master",
+        &["k8s-master", "k8s-node01", "k8s-node02"],
+    );
     assert_no_done_step_reapplied(&fleet, &done, &applied_before);
     // kubeadm init ran exactly once.
     let inits = fleet
@@ -166,7 +224,9 @@ fn a_failing_worker_does_not_stop_the_others_and_is_reported() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+        return;
+    };
     let fleet = seed_fleet();
     // A real fault: a file where containerd's config directory must go.
     fleet.host("k8s-node02").exec_ok("touch /etc/containerd");
@@ -182,7 +242,10 @@ fn a_failing_worker_does_not_stop_the_others_and_is_reported() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     // The summary names node, step, exit code and the last lines of output.
-    assert!(stdout.contains("FAILED: node k8s-node02, step containerd"), "{stdout}");
+    assert!(
+        stdout.contains("FAILED: node k8s-node02, step containerd"),
+        "{stdout}"
+    );
     assert!(stdout.contains("exit code:"), "{stdout}");
     assert!(stdout.contains("last output:"), "{stdout}");
     assert!(stdout.contains("/etc/containerd"), "{stdout}");
@@ -198,9 +261,16 @@ fn a_failing_worker_does_not_stop_the_others_and_is_reported() {
         .output()
         .unwrap();
     assert!(again.status.success(), "{}", text(&again));
-    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02"]);
+    assert_all_ready(
+        &fleet,
+        "k8s-master",
+        &["k8s-master", "k8s-node01", "k8s-node02"],
+    );
     let master_new: Vec<String> = fleet.host("k8s-master").step_applies()[master_before..].to_vec();
-    assert!(master_new.is_empty(), "the control plane was touched again: {master_new:?}");
+    assert!(
+        master_new.is_empty(),
+        "the control plane was touched again: {master_new:?}"
+    );
 }
 
 #[test]
@@ -208,7 +278,9 @@ fn adding_a_fourth_node_touches_only_it() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else { return };
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+        return;
+    };
     let fleet = Fleet::start(vec![
         HostSpec::new("k8s-master", Flavour::Centos7),
         HostSpec::new("k8s-node01", Flavour::Centos7),
@@ -218,7 +290,11 @@ fn adding_a_fourth_node_touches_only_it() {
     let work = tempfile::tempdir().unwrap();
     let three = ConfigOpts {
         cni_manifest: Some(calico),
-        nodes: Some(vec!["k8s-master".into(), "k8s-node01".into(), "k8s-node02".into()]),
+        nodes: Some(vec![
+            "k8s-master".into(),
+            "k8s-node01".into(),
+            "k8s-node02".into(),
+        ]),
         ..ConfigOpts::default()
     };
     let cfg = fleet.write_config(work.path(), &three);
@@ -235,7 +311,11 @@ fn adding_a_fourth_node_touches_only_it() {
     fleet.write_config(work.path(), &four);
     let out = apply(&cfg);
     assert!(out.status.success(), "{}", text(&out));
-    assert_all_ready(&fleet, "k8s-master", &["k8s-master", "k8s-node01", "k8s-node02", "k8s-node03"]);
+    assert_all_ready(
+        &fleet,
+        "k8s-master",
+        &["k8s-master", "k8s-node01", "k8s-node02", "k8s-node03"],
+    );
     for (i, h) in fleet.hosts.iter().enumerate().take(3) {
         assert_eq!(
             h.step_applies().len(),
@@ -248,11 +328,19 @@ fn adding_a_fourth_node_touches_only_it() {
     // The workers were not touched at all; the control plane only minted a token.
     for i in [1, 2] {
         let h = &fleet.hosts[i];
-        assert_eq!(h.calls().len(), calls[i], "{} was touched: {:?}", h.name, &h.calls()[calls[i]..]);
+        assert_eq!(
+            h.calls().len(),
+            calls[i],
+            "{} was touched: {:?}",
+            h.name,
+            &h.calls()[calls[i]..]
+        );
     }
     let cp_new: Vec<String> = fleet.hosts[0].calls()[calls[0]..].to_vec();
     assert!(
-        cp_new.iter().all(|c| c.contains("kubeadm token create") || c.contains("kubectl")),
+        cp_new
+            .iter()
+            .all(|c| c.contains("kubeadm token create") || c.contains("kubectl")),
         "the control plane did more than mint a token: {cp_new:?}"
     );
     assert!(fleet.hosts[3].step_applies().len() > 5);
@@ -274,15 +362,33 @@ fn reset_of_a_worker_then_apply_joins_it_again() {
     assert!(out.status.success(), "{}", text(&out));
 
     // reset without --yes is refused (usage).
-    let no = kubewiz().args(["reset", "--node", "w1", "-c"]).arg(&cfg).output().unwrap();
+    let no = kubewiz()
+        .args(["reset", "--node", "w1", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert_eq!(no.status.code(), Some(2), "{}", text(&no));
 
-    let out = kubewiz().args(["reset", "--yes", "--node", "w1", "-c"]).arg(&cfg).output().unwrap();
+    let out = kubewiz()
+        .args(["reset", "--yes", "--node", "w1", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert!(fleet.host("w1").read_file("/etc/kubernetes/kubelet.conf").is_none());
+    assert!(
+        fleet
+            .host("w1")
+            .read_file("/etc/kubernetes/kubelet.conf")
+            .is_none()
+    );
     assert!(!cluster_nodes(&fleet, "cp").iter().any(|(n, _)| n == "w1"));
     let st = kubewiz().args(["status", "-c"]).arg(&cfg).output().unwrap();
-    assert_eq!(st.status.code(), Some(1), "status says incomplete: {}", text(&st));
+    assert_eq!(
+        st.status.code(),
+        Some(1),
+        "status says incomplete: {}",
+        text(&st)
+    );
 
     let out = apply(&cfg);
     assert!(out.status.success(), "{}", text(&out));

@@ -5,7 +5,7 @@
 mod fleet;
 mod support;
 
-use fleet::{Fleet, Flavour, HostSpec};
+use fleet::{Flavour, Fleet, HostSpec};
 use std::sync::Mutex;
 use support::*;
 
@@ -17,8 +17,16 @@ const PARALLEL: usize = 3;
 /// The remote steps of a 2-node cluster, in pipeline order, as `apply` prints them.
 fn steps() -> Vec<(&'static str, &'static str)> {
     let common = [
-        "facts", "hostname", "firewall", "swap", "modules", "sysctl", "time", "containerd",
-        "packages", "images",
+        "facts",
+        "hostname",
+        "firewall",
+        "swap",
+        "modules",
+        "sysctl",
+        "time",
+        "containerd",
+        "packages",
+        "images",
     ];
     let mut v: Vec<(&str, &str)> = common.iter().map(|s| ("cp", *s)).collect();
     v.extend(["init", "cni", "ready", "kubeconfig"].map(|s| ("cp", s)));
@@ -64,7 +72,9 @@ fn one_point(marker: &str) -> Result<(), String> {
     let cfg = fleet.write_config(work.path(), &opts);
     let seen = apply_and_kill_at(&cfg, marker);
     if !seen.contains(marker) {
-        return Err(format!("{marker}: never printed before the run ended:\n{seen}"));
+        return Err(format!(
+            "{marker}: never printed before the run ended:\n{seen}"
+        ));
     }
     // Never corrupt: `journal` panics on invalid JSON.
     let done = done_steps(work.path());
@@ -95,9 +105,15 @@ fn kill_9_at_20_points_then_apply_completes() {
         for _ in 0..PARALLEL {
             s.spawn(|| {
                 loop {
-                    let Some(marker) = queue.lock().unwrap().pop() else { break };
-                    let r = std::panic::catch_unwind(|| one_point(&marker))
-                        .unwrap_or_else(|e| Err(format!("{marker}: panicked: {:?}", e.downcast_ref::<String>())));
+                    let Some(marker) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let r = std::panic::catch_unwind(|| one_point(&marker)).unwrap_or_else(|e| {
+                        Err(format!(
+                            "{marker}: panicked: {:?}",
+                            e.downcast_ref::<String>()
+                        ))
+                    });
                     if let Err(e) = r {
                         failures.lock().unwrap().push(e);
                     }

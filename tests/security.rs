@@ -5,7 +5,7 @@
 mod fleet;
 mod support;
 
-use fleet::{ConfigOpts, Fleet, Flavour, HostSpec, Sudo, UserSpec};
+use fleet::{ConfigOpts, Flavour, Fleet, HostSpec, Sudo, UserSpec};
 use std::path::{Path, PathBuf};
 use support::*;
 
@@ -39,7 +39,12 @@ fn host_keys_strict_refuses_unknown_accept_new_records_and_a_changed_key_is_refu
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not in"), "{err}");
     assert!(err.contains("host_key_policy is \"strict\""), "{err}");
-    assert_eq!(std::fs::read_to_string(fleet.known_hosts_path()).unwrap().trim(), "");
+    assert_eq!(
+        std::fs::read_to_string(fleet.known_hosts_path())
+            .unwrap()
+            .trim(),
+        ""
+    );
 
     // accept-new: recorded on first use.
     let cfg = fleet.write_config(work.path(), &base);
@@ -58,7 +63,11 @@ fn host_keys_strict_refuses_unknown_accept_new_records_and_a_changed_key_is_refu
     assert!(err.contains("ssh-keygen -R"), "{err}");
     let out = apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("has CHANGED"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("has CHANGED"),
+        "{}",
+        text(&out)
+    );
     assert!(fleet.host("cp").step_applies().is_empty());
 }
 
@@ -123,11 +132,18 @@ fn secrets_never_reach_the_journal_logs_or_output() {
     assert_all_ready(&fleet, "cp1", &["cp1", "cp2", "w1"]);
 
     let secrets = cluster_secrets(&fleet, "cp1");
-    assert!(secrets.len() >= 4, "expected tokens, a CA hash and a certificate key: {secrets:?}");
+    assert!(
+        secrets.len() >= 4,
+        "expected tokens, a CA hash and a certificate key: {secrets:?}"
+    );
     let mut files = files_under(work.path());
     files.push(fleet.known_hosts_path().to_path_buf());
     assert!(files.iter().any(|f| f.ends_with("state.json")));
-    assert!(files.iter().any(|f| f.to_string_lossy().ends_with("logs/cp1.log")));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with("logs/cp1.log"))
+    );
     let mut hits = Vec::new();
     for f in &files {
         let body = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
@@ -148,7 +164,10 @@ fn secrets_never_reach_the_journal_logs_or_output() {
     assert!(log.contains("kubeadm join"), "{log}");
     // Workstation files are private.
     use std::os::unix::fs::PermissionsExt;
-    for f in files.iter().filter(|f| f.starts_with(work.path().join(".kubewiz"))) {
+    for f in files
+        .iter()
+        .filter(|f| f.starts_with(work.path().join(".kubewiz")))
+    {
         let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", f.display());
     }
@@ -185,8 +204,15 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("FAILED: node w2, step facts"), "{stdout}");
-    assert!(stdout.contains("`sudo -n` needs a password for kw"), "{stdout}");
-    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+    assert!(
+        stdout.contains("`sudo -n` needs a password for kw"),
+        "{stdout}"
+    );
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
     // Preflight is a barrier: nothing changed anywhere.
     assert!(fleet.hosts.iter().all(|h| h.step_applies().is_empty()));
 
@@ -212,7 +238,9 @@ fn preflight_refuses_wrong_machines_naming_them_before_any_change() {
     }
     let Some(base) = current_opts() else { return };
     let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Centos7).cpus(1).memory_mb(1024),
+        HostSpec::new("cp", Flavour::Centos7)
+            .cpus(1)
+            .memory_mb(1024),
         HostSpec::new("w1", Flavour::Centos7).product_uuid("4C4C4544-0042-3510-8052-B7C04F4B4E32"),
         HostSpec::new("w2", Flavour::Centos7)
             .product_uuid("4C4C4544-0042-3510-8052-B7C04F4B4E32")
@@ -275,10 +303,15 @@ fn hostile_values_are_never_executed_on_a_node() {
     // Values that validation would refuse, planted straight into the rendered scripts:
     // the quoting alone must keep them inert.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    for step in [kubewiz::plan::StepId::Facts, kubewiz::plan::StepId::Hostname] {
+    for step in [
+        kubewiz::plan::StepId::Facts,
+        kubewiz::plan::StepId::Hostname,
+    ] {
         let i = plan.task_index("cp", step).unwrap();
         let mut task = plan.tasks[i].clone();
-        let kubewiz::plan::TaskKind::Remote(script) = &mut task.kind else { panic!() };
+        let kubewiz::plan::TaskKind::Remote(script) = &mut task.kind else {
+            panic!()
+        };
         for (k, v) in script.env.iter_mut() {
             if k != "KW_STEP" {
                 *v = hostile.join(" ");
@@ -298,5 +331,8 @@ fn hostile_values_are_never_executed_on_a_node() {
         });
     }
     let found = fleet.host("cp").exec_ok("ls /tmp");
-    assert!(!found.contains("pwned"), "a hostile value was executed: {found}");
+    assert!(
+        !found.contains("pwned"),
+        "a hostile value was executed: {found}"
+    );
 }

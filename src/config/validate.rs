@@ -283,7 +283,15 @@ pub fn validate<'c>(
                 &format!("timeouts.{step}"),
                 &secs.to_string(),
                 "a step timeout must be between 1 second and 24 hours".to_string(),
-                format!("give seconds, e.g. {step} = {}", catalog.timeout(crate::plan::StepId::from_name(step).unwrap_or(crate::plan::StepId::Facts)).as_secs()),
+                format!(
+                    "give seconds, e.g. {step} = {}",
+                    catalog
+                        .timeout(
+                            crate::plan::StepId::from_name(step)
+                                .unwrap_or(crate::plan::StepId::Facts)
+                        )
+                        .as_secs()
+                ),
             ));
         }
     }

@@ -9,26 +9,64 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The run begins: the nodes in config order and how many steps each has in the plan.
-    RunStarted { nodes: Vec<NodeSummary> },
+    RunStarted {
+        nodes: Vec<NodeSummary>,
+    },
     /// SSH master connection is up and facts were read (or taken from the journal).
-    NodeConnected { node: String, facts: Facts },
-    StepStarted { node: String, step: StepId, attempt: u32 },
+    NodeConnected {
+        node: String,
+        facts: Facts,
+    },
+    StepStarted {
+        node: String,
+        step: StepId,
+        attempt: u32,
+    },
     /// The step was not applied: `journal` = recorded done by an earlier run (node untouched);
     /// otherwise its check found the node already in the desired state.
-    StepSkipped { node: String, step: StepId, journal: bool },
+    StepSkipped {
+        node: String,
+        step: StepId,
+        journal: bool,
+    },
     /// One line of a step's output (stdout or stderr), redacted.
-    Line { node: String, step: StepId, stream: Stream, text: String },
-    StepFinished { node: String, step: StepId, duration: Duration },
-    StepFailed { node: String, step: StepId, failure: Failure },
+    Line {
+        node: String,
+        step: StepId,
+        stream: Stream,
+        text: String,
+    },
+    StepFinished {
+        node: String,
+        step: StepId,
+        duration: Duration,
+    },
+    StepFailed {
+        node: String,
+        step: StepId,
+        failure: Failure,
+    },
     /// A step was not started because one it waits for failed.
-    StepBlocked { node: String, step: StepId, by: String },
+    StepBlocked {
+        node: String,
+        step: StepId,
+        by: String,
+    },
     /// Join progress as the control plane sees it (polled with kubectl).
-    NodeState { node: String, state: ClusterNodeState },
+    NodeState {
+        node: String,
+        state: ClusterNodeState,
+    },
     /// The CNI's pods as the control plane sees them (polled with kubectl), when they change.
     CniPods(CniPods),
     /// A warning that does not stop the run (e.g. IPVS deprecated on 1.35+).
-    Warning { node: Option<String>, text: String },
-    RunFinished { summary: Summary },
+    Warning {
+        node: Option<String>,
+        text: String,
+    },
+    RunFinished {
+        summary: Summary,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

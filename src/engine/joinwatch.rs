@@ -25,7 +25,15 @@ pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
                 if let Ok((Some(0), json)) = conn
                     .run_command(
                         "kubectl",
-                        &["--kubeconfig", "/etc/kubernetes/admin.conf", "get", "pods", "-A", "-o", "json"],
+                        &[
+                            "--kubeconfig",
+                            "/etc/kubernetes/admin.conf",
+                            "get",
+                            "pods",
+                            "-A",
+                            "-o",
+                            "json",
+                        ],
                     )
                     .await
                 {
@@ -38,7 +46,14 @@ pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
                 if let Ok((Some(0), json)) = conn
                     .run_command(
                         "kubectl",
-                        &["--kubeconfig", "/etc/kubernetes/admin.conf", "get", "nodes", "-o", "json"],
+                        &[
+                            "--kubeconfig",
+                            "/etc/kubernetes/admin.conf",
+                            "get",
+                            "nodes",
+                            "-o",
+                            "json",
+                        ],
                     )
                     .await
                 {
@@ -53,7 +68,11 @@ pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
                             });
                         }
                     }
-                    if ctx.nodes.iter().all(|n| last.get(n) == Some(&ClusterNodeState::Ready)) {
+                    if ctx
+                        .nodes
+                        .iter()
+                        .all(|n| last.get(n) == Some(&ClusterNodeState::Ready))
+                    {
                         return;
                     }
                 }
@@ -73,7 +92,9 @@ pub fn parse_nodes(json: &str) -> HashMap<String, ClusterNodeState> {
         return out;
     };
     for item in v["items"].as_array().into_iter().flatten() {
-        let Some(name) = item["metadata"]["name"].as_str() else { continue };
+        let Some(name) = item["metadata"]["name"].as_str() else {
+            continue;
+        };
         let ready = item["status"]["conditions"]
             .as_array()
             .into_iter()
@@ -133,7 +154,10 @@ mod tests {
           {"metadata":{"name":"coredns-1"},"status":{"phase":"Pending"},"spec":{}}]}"#;
         let p = super::parse_cni_pods(json);
         assert_eq!((p.running, p.total), (1, 2));
-        assert_eq!(p.problem.as_deref(), Some("calico-node-b on w1: CrashLoopBackOff"));
+        assert_eq!(
+            p.problem.as_deref(),
+            Some("calico-node-b on w1: CrashLoopBackOff")
+        );
     }
 
     #[test]

@@ -198,7 +198,8 @@ impl Journal {
     }
 
     pub fn is_done(&self, node: &str, step: StepId) -> bool {
-        self.step(node, step).is_some_and(|r| r.state == StepState::Done)
+        self.step(node, step)
+            .is_some_and(|r| r.state == StepState::Done)
     }
 
     pub fn node_mut(&mut self, node: &str, address: &str) -> &mut NodeRecord {
@@ -216,7 +217,13 @@ impl Journal {
     }
 
     /// Records a transition of one step.
-    pub fn record(&mut self, node: &str, address: &str, step: StepId, state: StepState) -> &mut StepRecord {
+    pub fn record(
+        &mut self,
+        node: &str,
+        address: &str,
+        step: StepId,
+        state: StepState,
+    ) -> &mut StepRecord {
         let rec = self
             .node_mut(node, address)
             .steps
@@ -267,10 +274,30 @@ impl Journal {
                 ));
             }
         };
-        diff("pod_cidr", &was.pod_cidr, &now.pod_cidr, "pod addresses are allocated from it; put the old value back, or `kubewiz reset --yes` and install anew");
-        diff("service_cidr", &was.service_cidr, &now.service_cidr, "Service IPs and the apiserver certificate use it; put the old value back, or reset and install anew");
-        diff("cni", &was.cni, &now.cni, "switching the pod network of a live cluster is not supported; put the old value back, or reset and install anew");
-        diff("kubernetes_version", &was.kubernetes_version, &now.kubernetes_version, "kubewiz does not upgrade clusters (use `kubeadm upgrade`, one minor at a time); put the old value back");
+        diff(
+            "pod_cidr",
+            &was.pod_cidr,
+            &now.pod_cidr,
+            "pod addresses are allocated from it; put the old value back, or `kubewiz reset --yes` and install anew",
+        );
+        diff(
+            "service_cidr",
+            &was.service_cidr,
+            &now.service_cidr,
+            "Service IPs and the apiserver certificate use it; put the old value back, or reset and install anew",
+        );
+        diff(
+            "cni",
+            &was.cni,
+            &now.cni,
+            "switching the pod network of a live cluster is not supported; put the old value back, or reset and install anew",
+        );
+        diff(
+            "kubernetes_version",
+            &was.kubernetes_version,
+            &now.kubernetes_version,
+            "kubewiz does not upgrade clusters (use `kubeadm upgrade`, one minor at a time); put the old value back",
+        );
         if was.first_control_plane != now.first_control_plane {
             problems.push(format!(
                 "the first control plane changed from {:?} to {:?}; it holds the cluster's CA and must stay first in the file",
@@ -385,7 +412,10 @@ role = "control-plane"
         assert_eq!(back.step("cp", StepId::Swap).unwrap().attempts, 1);
         assert!(!dir.path().join("state.json.tmp").exists());
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.path().join("state.json")).unwrap().permissions().mode();
+        let mode = fs::metadata(dir.path().join("state.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let dmode = fs::metadata(dir.path()).unwrap().permissions().mode();
         assert_eq!(dmode & 0o777, 0o700);
@@ -399,7 +429,10 @@ role = "control-plane"
         j.save().unwrap();
         let mut back = Journal::load(dir.path()).unwrap().unwrap();
         assert!(back.mark_running_interrupted());
-        assert_eq!(back.step("cp", StepId::Containerd).unwrap().state, StepState::Interrupted);
+        assert_eq!(
+            back.step("cp", StepId::Containerd).unwrap().state,
+            StepState::Interrupted
+        );
     }
 
     #[test]
@@ -414,7 +447,11 @@ role = "control-plane"
         let kept: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with("state.json.corrupt-"))
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("state.json.corrupt-")
+            })
             .collect();
         assert_eq!(kept.len(), 1);
         // The next load starts afresh.
@@ -425,7 +462,9 @@ role = "control-plane"
     fn second_lock_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let first = RunLock::acquire(dir.path()).unwrap();
-        let err = RunLock::acquire(dir.path()).err().expect("second lock refused");
+        let err = RunLock::acquire(dir.path())
+            .err()
+            .expect("second lock refused");
         assert!(err.to_string().contains("another kubewiz"), "{err}");
         drop(first);
         RunLock::acquire(dir.path()).expect("free again");

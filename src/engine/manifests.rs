@@ -11,8 +11,14 @@ use std::path::{Path, PathBuf};
 
 /// Uploads the manifest a task needs, if any. `Ok(Some(failure))` when the manifest cannot
 /// be had or patched (a step failure with a hint, not a connection problem).
-pub(super) async fn upload_for(sh: &Shared, conn: &Connection, task: &Task) -> Result<Option<Failure>, SshError> {
-    let TaskKind::Remote(script) = &task.kind else { return Ok(None) };
+pub(super) async fn upload_for(
+    sh: &Shared,
+    conn: &Connection,
+    task: &Task,
+) -> Result<Option<Failure>, SshError> {
+    let TaskKind::Remote(script) = &task.kind else {
+        return Ok(None);
+    };
     let (var, which) = match task.step {
         StepId::Cni => ("KW_CNI_MANIFEST_PATH", Which::Cni),
         StepId::Dashboard => ("KW_DASHBOARD_MANIFEST_PATH", Which::Dashboard),
@@ -70,7 +76,9 @@ pub fn prepare(cfg: &ClusterConfig, state_dir: &Path, which: Which) -> Result<St
         None => fetch_cached(&state_dir.join("manifests").join(cache_name), &url)?,
     };
     match which {
-        Which::Cni => crate::plan::manifest::patch_cni(cfg.cluster.cni, &raw, &cfg.cluster.pod_cidr),
+        Which::Cni => {
+            crate::plan::manifest::patch_cni(cfg.cluster.cni, &raw, &cfg.cluster.pod_cidr)
+        }
         Which::Dashboard => crate::plan::manifest::patch_dashboard(&raw),
     }
 }

@@ -28,7 +28,9 @@ impl Findings {
 /// `facts` holds every node's facts (config nodes, including ones installed by an earlier run).
 pub fn evaluate(cfg: &ClusterConfig, facts: &HashMap<String, Facts>) -> Findings {
     let mut f = Findings::default();
-    let minor = crate::catalog::Catalog::builtin().minor_for(&cfg.cluster.kubernetes_version).ok();
+    let minor = crate::catalog::Catalog::builtin()
+        .minor_for(&cfg.cluster.kubernetes_version)
+        .ok();
     let mut uuids: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut macs: HashMap<&str, Vec<&str>> = HashMap::new();
     for node in &cfg.nodes {
@@ -91,10 +93,13 @@ pub fn evaluate(cfg: &ClusterConfig, facts: &HashMap<String, Facts>) -> Findings
     for (mac, nodes) in macs {
         if nodes.len() > 1 {
             for n in &nodes {
-                f.refuse(n, format!(
-                    "MAC address {mac} is shared by {}: give each cloned VM a new MAC",
-                    nodes.join(", ")
-                ));
+                f.refuse(
+                    n,
+                    format!(
+                        "MAC address {mac} is shared by {}: give each cloned VM a new MAC",
+                        nodes.join(", ")
+                    ),
+                );
             }
         }
     }

@@ -30,13 +30,30 @@ impl Printer {
             )],
             Event::NodeConnected { node, facts } => vec![format!(
                 "[{node}] {} {} · kernel {} · cgroup v{} · {} CPU · {} MB",
-                facts.os_id, facts.os_version, facts.kernel, facts.cgroup_version, facts.cpus, facts.memory_mb
+                facts.os_id,
+                facts.os_version,
+                facts.kernel,
+                facts.cgroup_version,
+                facts.cpus,
+                facts.memory_mb
             )],
-            Event::StepStarted { node, step, attempt } => {
-                let again = if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
+            Event::StepStarted {
+                node,
+                step,
+                attempt,
+            } => {
+                let again = if *attempt > 1 {
+                    format!(" (attempt {attempt})")
+                } else {
+                    String::new()
+                };
                 vec![format!("[{node}] ==> {step}: {}{again}", step.title())]
             }
-            Event::StepSkipped { node, step, journal } => {
+            Event::StepSkipped {
+                node,
+                step,
+                journal,
+            } => {
                 if *journal {
                     *self.skipped_from_journal.entry(node.clone()).or_default() += 1;
                     vec![]
@@ -44,11 +61,21 @@ impl Printer {
                     vec![format!("[{node}] ok  {step}: already in the desired state")]
                 }
             }
-            Event::Line { node, step, text, .. } => vec![format!("[{node}] {step}: {text}")],
-            Event::StepFinished { node, step, duration } => {
+            Event::Line {
+                node, step, text, ..
+            } => vec![format!("[{node}] {step}: {text}")],
+            Event::StepFinished {
+                node,
+                step,
+                duration,
+            } => {
                 vec![format!("[{node}] ok  {step} ({})", secs(*duration))]
             }
-            Event::StepFailed { node, step, failure } => {
+            Event::StepFailed {
+                node,
+                step,
+                failure,
+            } => {
                 let mut v = vec![format!("[{node}] FAILED {step}: {}", failure.error)];
                 if let Some(h) = &failure.hint {
                     v.push(format!("[{node}]   hint: {h}"));
@@ -58,12 +85,17 @@ impl Printer {
             Event::StepBlocked { node, step, by } => {
                 vec![format!("[{node}] --  {step}: not started (waits for {by})")]
             }
-            Event::NodeState { node, state } => vec![format!("[{node}] cluster: {}", state.label())],
+            Event::NodeState { node, state } => {
+                vec![format!("[{node}] cluster: {}", state.label())]
+            }
             Event::CniPods(p) => vec![format!(
                 "pod network: {}/{} pods running{}",
                 p.running,
                 p.total,
-                p.problem.as_deref().map(|x| format!(" ({x})")).unwrap_or_default()
+                p.problem
+                    .as_deref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default()
             )],
             Event::Warning { node, text } => match node {
                 Some(n) => vec![format!("[{n}] warning: {text}")],
@@ -78,7 +110,9 @@ impl Printer {
         let mut skipped: Vec<_> = self.skipped_from_journal.iter().collect();
         skipped.sort();
         for (node, n) in skipped {
-            v.push(format!("{node}: {n} step(s) already done in an earlier run (not touched)"));
+            v.push(format!(
+                "{node}: {n} step(s) already done in an earlier run (not touched)"
+            ));
         }
         if !s.durations.is_empty() {
             v.push("steps applied in this run:".into());

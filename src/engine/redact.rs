@@ -42,7 +42,10 @@ impl Redactor {
     /// Registers a secret value so that it is replaced wherever it appears.
     pub fn add(&self, secret: &str) {
         if secret.len() >= 4 {
-            self.known.write().expect("redactor lock").push(secret.to_string());
+            self.known
+                .write()
+                .expect("redactor lock")
+                .push(secret.to_string());
         }
     }
 
@@ -56,7 +59,9 @@ impl Redactor {
         for (i, re) in patterns().iter().enumerate() {
             if re.is_match(&out) {
                 out = match i {
-                    2 => re.replace_all(&out, format!("${{1}}{REDACTED}")).into_owned(),
+                    2 => re
+                        .replace_all(&out, format!("${{1}}{REDACTED}"))
+                        .into_owned(),
                     5 => re.replace_all(&out, format!("$1: {REDACTED}")).into_owned(),
                     _ => re.replace_all(&out, REDACTED).into_owned(),
                 };

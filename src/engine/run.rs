@@ -97,7 +97,11 @@ enum Outcome {
 }
 
 /// Starts an install/converge run in the background. Must be called inside a tokio runtime.
-pub fn start(config_path: &Path, config: ClusterConfig, options: Options) -> Result<Run, EngineError> {
+pub fn start(
+    config_path: &Path,
+    config: ClusterConfig,
+    options: Options,
+) -> Result<Run, EngineError> {
     let plan = crate::plan::build(&config, crate::catalog::Catalog::builtin())
         .map_err(|e| EngineError::Plan(e.to_string()))?;
     start_with_plan(config_path, config, plan, options)
@@ -225,7 +229,13 @@ impl Scheduler {
                     name: n.name.clone(),
                     address: n.address.clone(),
                     role: n.role,
-                    steps: sh.plan.tasks.iter().filter(|t| t.node == n.name).map(|t| t.step).collect(),
+                    steps: sh
+                        .plan
+                        .tasks
+                        .iter()
+                        .filter(|t| t.node == n.name)
+                        .map(|t| t.step)
+                        .collect(),
                 })
                 .collect(),
         });
@@ -379,7 +389,11 @@ impl Scheduler {
             .cfg
             .nodes
             .iter()
-            .filter_map(|n| self.journal.facts(&n.name).map(|f| (n.name.clone(), f.clone())))
+            .filter_map(|n| {
+                self.journal
+                    .facts(&n.name)
+                    .map(|f| (n.name.clone(), f.clone()))
+            })
             .collect();
         let findings = super::preflight::evaluate(&sh.cfg, &facts);
         for (node, warnings) in &findings.warnings {
@@ -392,7 +406,10 @@ impl Scheduler {
         }
         // Only the nodes whose preflight runs now can be refused: nodes installed by an
         // earlier run keep their recorded facts and are not re-judged.
-        let ready_nodes: HashSet<&str> = ready.iter().map(|&i| sh.plan.tasks[i].node.as_str()).collect();
+        let ready_nodes: HashSet<&str> = ready
+            .iter()
+            .map(|&i| sh.plan.tasks[i].node.as_str())
+            .collect();
         let refused: Vec<String> = findings
             .refusals
             .iter()
@@ -417,7 +434,9 @@ impl Scheduler {
                     tail: problems.clone(),
                     hint: Some("fix the node and run `kubewiz apply` again; nothing was changed on any node".into()),
                 };
-                self.journal.record(&t.node, &addr, t.step, StepState::Failed).error = Some(failure.error.clone());
+                self.journal
+                    .record(&t.node, &addr, t.step, StepState::Failed)
+                    .error = Some(failure.error.clone());
                 self.fail(i, failure);
             } else if !refused.is_empty() {
                 self.status[i] = Status::Blocked;
@@ -458,7 +477,9 @@ impl Scheduler {
             if self.status[i] != Status::Waiting || !self.deps_done(i) {
                 continue;
             }
-            let TaskKind::Remote(_) = &t.kind else { continue };
+            let TaskKind::Remote(_) = &t.kind else {
+                continue;
+            };
             let exclusive = !matches!(t.step, StepId::Ready | StepId::Kubeconfig);
             if exclusive && self.busy_hosts.contains(&t.host) {
                 continue;
@@ -468,7 +489,10 @@ impl Scheduler {
             }
             self.status[i] = Status::Running;
             let addr = self.address(&t.node);
-            let attempt = self.journal.record(&t.node, &addr, t.step, StepState::Running).attempts;
+            let attempt = self
+                .journal
+                .record(&t.node, &addr, t.step, StepState::Running)
+                .attempts;
             self.save();
             self.emit(Event::StepStarted {
                 node: t.node.clone(),
@@ -502,7 +526,8 @@ impl Scheduler {
                 duration,
             } => {
                 if t.step == StepId::Facts {
-                    let mut f = Facts::from_pairs(facts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                    let mut f =
+                        Facts::from_pairs(facts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
                     f.clock_skew_secs = super::journal::now() - f.epoch;
                     self.journal.set_facts(&t.node, &addr, f.clone());
                     self.emit(Event::NodeConnected {
@@ -521,7 +546,9 @@ impl Scheduler {
                         journal: false,
                     });
                 } else {
-                    self.summary.durations.push((t.node.clone(), t.step, duration));
+                    self.summary
+                        .durations
+                        .push((t.node.clone(), t.step, duration));
                     self.emit(Event::StepFinished {
                         node: t.node.clone(),
                         step: t.step,
@@ -530,7 +557,9 @@ impl Scheduler {
                 }
             }
             Outcome::Failed { failure } => {
-                let rec = self.journal.record(&t.node, &addr, t.step, StepState::Failed);
+                let rec = self
+                    .journal
+                    .record(&t.node, &addr, t.step, StepState::Failed);
                 rec.exit_code = failure.exit_code;
                 rec.error = Some(failure.error.clone());
                 self.save();
@@ -582,7 +611,8 @@ impl Scheduler {
             if self.status[i] == Status::Running {
                 self.status[i] = Status::Waiting;
                 let addr = self.address(&t.node);
-                self.journal.record(&t.node, &addr, t.step, StepState::Interrupted);
+                self.journal
+                    .record(&t.node, &addr, t.step, StepState::Interrupted);
                 self.busy_hosts.remove(&t.host);
             }
         }
@@ -756,7 +786,10 @@ async fn attempt_once(sh: &Arc<Shared>, i: usize) -> Result<Outcome, SshError> {
     }
     let tail: Vec<String> = tail.into_iter().collect();
     let error = if exit.timed_out {
-        format!("timed out after {} s (the remote process was killed)", t.timeout.as_secs())
+        format!(
+            "timed out after {} s (the remote process was killed)",
+            t.timeout.as_secs()
+        )
     } else {
         match exit.code {
             Some(c) => format!("exit code {c}"),
@@ -767,7 +800,11 @@ async fn attempt_once(sh: &Arc<Shared>, i: usize) -> Result<Outcome, SshError> {
         .into_iter()
         .next()
         .or_else(|| super::hints::for_output(tail.iter()))
-        .or_else(|| exit.timed_out.then(|| "look at the node's log, fix the cause and run `kubewiz apply` again".to_string()));
+        .or_else(|| {
+            exit.timed_out.then(|| {
+                "look at the node's log, fix the cause and run `kubewiz apply` again".to_string()
+            })
+        });
     Ok(Outcome::Failed {
         failure: Failure {
             exit_code: exit.code,
@@ -780,10 +817,15 @@ async fn attempt_once(sh: &Arc<Shared>, i: usize) -> Result<Outcome, SshError> {
 
 /// Join secrets are minted on the first control plane when a join needs them, kept in
 /// memory for this run only (never in the journal), and registered with the redactor.
-async fn mint_secrets(sh: &Arc<Shared>, need_cert_key: bool) -> Result<HashMap<SecretSlot, String>, SshError> {
+async fn mint_secrets(
+    sh: &Arc<Shared>,
+    need_cert_key: bool,
+) -> Result<HashMap<SecretSlot, String>, SshError> {
     let mut guard = sh.secrets.lock().await;
     if let Some((at, s)) = guard.as_ref() {
-        if at.elapsed() < SECRET_REUSE && (!need_cert_key || s.contains_key(&SecretSlot::CertificateKey)) {
+        if at.elapsed() < SECRET_REUSE
+            && (!need_cert_key || s.contains_key(&SecretSlot::CertificateKey))
+        {
             return Ok(s.clone());
         }
     }

@@ -181,7 +181,11 @@ impl Connection {
     }
 
     /// Runs one short command (no script), returning its status and stdout.
-    pub async fn run_command(&self, program: &str, args: &[&str]) -> Result<(Option<i32>, String), SshError> {
+    pub async fn run_command(
+        &self,
+        program: &str,
+        args: &[&str],
+    ) -> Result<(Option<i32>, String), SshError> {
         let mut cmd = if self.target.needs_sudo() {
             let mut c = self.session.command("sudo");
             c.arg("-n").arg(program);
@@ -195,7 +199,10 @@ impl Connection {
             .output()
             .await
             .map_err(|e| self.lost(&e))?;
-        Ok((out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned()))
+        Ok((
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
     }
 
     /// Writes `data` to `path` on the node (mode 0600 first, then `mode`), via a channel's stdin.
@@ -259,14 +266,18 @@ fn control_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         use std::os::unix::fs::PermissionsExt;
-        let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0);
+        let uid = std::fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+            .unwrap_or(0);
         let base = std::env::temp_dir().join(format!("kubewiz-ctl{uid}"));
         let _ = std::fs::create_dir_all(&base);
         let _ = std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o700));
         if let Ok(entries) = std::fs::read_dir(&base) {
             for e in entries.flatten() {
                 let name = e.file_name();
-                let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+                let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                    continue;
+                };
                 if !Path::new(&format!("/proc/{pid}")).exists() {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
@@ -289,7 +300,9 @@ fn classify_connect_error(t: &Target, e: &openssh::Error) -> SshError {
         src = s.source();
     }
     let kh = t.known_hosts.display().to_string();
-    if text.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || text.contains("Host key for") && text.contains("has changed") {
+    if text.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+        || text.contains("Host key for") && text.contains("has changed")
+    {
         SshError::HostKeyChanged {
             node: t.name.clone(),
             address: t.address.clone(),
@@ -298,7 +311,9 @@ fn classify_connect_error(t: &Target, e: &openssh::Error) -> SshError {
     } else if text.contains("Host key verification failed") || text.contains("host key is known") {
         // With accept-new an unknown key is recorded, so a failed verification there means a
         // changed key; under strict it may be either: tell them which file to look at.
-        if t.policy == HostKeyPolicy::AcceptNew || known_hosts_has(&t.known_hosts, &t.address, t.port) {
+        if t.policy == HostKeyPolicy::AcceptNew
+            || known_hosts_has(&t.known_hosts, &t.address, t.port)
+        {
             SshError::HostKeyChanged {
                 node: t.name.clone(),
                 address: t.address.clone(),
@@ -311,7 +326,9 @@ fn classify_connect_error(t: &Target, e: &openssh::Error) -> SshError {
                 known_hosts: kh,
             }
         }
-    } else if text.contains("Permission denied") || text.contains("Too many authentication failures") {
+    } else if text.contains("Permission denied")
+        || text.contains("Too many authentication failures")
+    {
         SshError::Auth {
             node: t.name.clone(),
             user: t.user.clone(),

@@ -34,7 +34,9 @@ pub enum SshError {
         address: String,
         detail: String,
     },
-    #[error("{node}: cannot connect to {address}: {detail}; check the address, port and that sshd runs")]
+    #[error(
+        "{node}: cannot connect to {address}: {detail}; check the address, port and that sshd runs"
+    )]
     Unreachable {
         node: String,
         address: String,

@@ -4,7 +4,6 @@
 
 use super::model::{Model, ResumeInfo};
 use super::msg::{Effect, Msg, ProbeOutcome};
-use crate::ssh::{bootstrap, hostkey};
 use super::theme::Theme;
 use super::{save, update, view};
 use crate::catalog::Catalog;
@@ -12,6 +11,7 @@ use crate::config::{ClusterConfig, NodeConfig, SshSection};
 use crate::engine::{self, Event};
 use crate::plan::{self, StepId};
 use crate::ssh::{self, SshError};
+use crate::ssh::{bootstrap, hostkey};
 use color_eyre::eyre::WrapErr;
 use crossterm::event as ct;
 use std::io::IsTerminal;
