@@ -145,7 +145,9 @@ fn real_flannel_manifests_must_agree_with_pod_cidr() {
         let em = edited.path().join("kube-flannel.yml");
         std::fs::write(
             &em,
-            std::fs::read_to_string(&m).unwrap().replace("10.244.0.0/16", "10.224.0.0/16"),
+            std::fs::read_to_string(&m)
+                .unwrap()
+                .replace("10.244.0.0/16", "10.224.0.0/16"),
         )
         .unwrap();
         let e = load_with_manifest("flannel", &em, "10.244.0.0/16", version).unwrap_err();
