@@ -156,15 +156,15 @@ fn build_plan(cfg: &ClusterConfig) -> Result<crate::plan::Plan, u8> {
 }
 
 fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), u8> {
-    if let Some(n) = node {
-        if cfg.node(n).is_none() {
-            let names: Vec<&str> = cfg.nodes.iter().map(|n| n.name.as_str()).collect();
-            eprintln!(
-                "kubewiz: --node {n:?} is not in the config; nodes are: {}",
-                names.join(", ")
-            );
-            return Err(EXIT_USAGE);
-        }
+    if let Some(n) = node
+        && cfg.node(n).is_none()
+    {
+        let names: Vec<&str> = cfg.nodes.iter().map(|n| n.name.as_str()).collect();
+        eprintln!(
+            "kubewiz: --node {n:?} is not in the config; nodes are: {}",
+            names.join(", ")
+        );
+        return Err(EXIT_USAGE);
     }
     Ok(())
 }
@@ -359,22 +359,22 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
     // A single node leaving a cluster that stays: once its kubelet is gone (reset), remove its
     // Node object, or it can never join again (kubeadm refuses a name the cluster still has).
     let reset_ok = matches!(results.first(), Some(Ok(Some(0))));
-    if let (Some(x), Some(cp), true) = (node, cfg.first_control_plane(), reset_ok) {
-        if x != cp.name {
-            let script = plan.delete_node_script(x);
-            match run_on(cp, &cfg, &script, "delete-node", &redactor).await {
-                Ok(Some(0)) => {}
-                Ok(code) => eprintln!(
-                    "[{}] warning: removing node {x} from the cluster failed (exit {code:?}); \
+    if let (Some(x), Some(cp), true) = (node, cfg.first_control_plane(), reset_ok)
+        && x != cp.name
+    {
+        let script = plan.delete_node_script(x);
+        match run_on(cp, &cfg, &script, "delete-node", &redactor).await {
+            Ok(Some(0)) => {}
+            Ok(code) => eprintln!(
+                "[{}] warning: removing node {x} from the cluster failed (exit {code:?}); \
                      run `kubectl delete node {x}` before it joins again",
-                    cp.name
-                ),
-                Err(e) => eprintln!(
-                    "[{}] warning: cannot reach the control plane to remove node {x} ({e}); \
+                cp.name
+            ),
+            Err(e) => eprintln!(
+                "[{}] warning: cannot reach the control plane to remove node {x} ({e}); \
                      run `kubectl delete node {x}` before it joins again",
-                    cp.name
-                ),
-            }
+                cp.name
+            ),
         }
     }
     let mut j = Journal::load(&dir).ok().flatten();
@@ -530,10 +530,10 @@ where
     let mut results: Vec<Option<T>> = pinned.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
         for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
-                    results[i] = Some(v);
-                }
+            if results[i].is_none()
+                && let std::task::Poll::Ready(v) = f.as_mut().poll(cx)
+            {
+                results[i] = Some(v);
             }
         }
         if results.iter().all(Option::is_some) {

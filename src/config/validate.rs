@@ -280,8 +280,8 @@ pub fn validate<'c>(
     for (step, secs) in &config.timeouts {
         if !(1..=86_400).contains(secs) {
             p.push(Problem::field(
-                &format!("timeouts.{step}"),
-                &secs.to_string(),
+                format!("timeouts.{step}"),
+                secs.to_string(),
                 "a step timeout must be between 1 second and 24 hours".to_string(),
                 format!(
                     "give seconds, e.g. {step} = {}",

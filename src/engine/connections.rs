@@ -61,10 +61,10 @@ impl Connections {
     /// Closes every master connection cleanly.
     pub async fn close_all(&self) {
         for slot in self.slots.values() {
-            if let Some(c) = slot.lock().await.take() {
-                if let Ok(c) = Arc::try_unwrap(c) {
-                    c.close().await;
-                }
+            if let Some(c) = slot.lock().await.take()
+                && let Ok(c) = Arc::try_unwrap(c)
+            {
+                c.close().await;
             }
         }
     }

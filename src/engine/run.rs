@@ -243,13 +243,13 @@ impl Scheduler {
         for (i, t) in sh.plan.tasks.iter().enumerate() {
             if self.journal.is_done(&t.node, t.step) {
                 self.status[i] = Status::Done;
-                if t.step == StepId::Facts {
-                    if let Some(f) = self.journal.facts(&t.node) {
-                        self.emit(Event::NodeConnected {
-                            node: t.node.clone(),
-                            facts: f.clone(),
-                        });
-                    }
+                if t.step == StepId::Facts
+                    && let Some(f) = self.journal.facts(&t.node)
+                {
+                    self.emit(Event::NodeConnected {
+                        node: t.node.clone(),
+                        facts: f.clone(),
+                    });
                 }
                 self.emit(Event::StepSkipped {
                     node: t.node.clone(),
@@ -822,12 +822,11 @@ async fn mint_secrets(
     need_cert_key: bool,
 ) -> Result<HashMap<SecretSlot, String>, SshError> {
     let mut guard = sh.secrets.lock().await;
-    if let Some((at, s)) = guard.as_ref() {
-        if at.elapsed() < SECRET_REUSE
-            && (!need_cert_key || s.contains_key(&SecretSlot::CertificateKey))
-        {
-            return Ok(s.clone());
-        }
+    if let Some((at, s)) = guard.as_ref()
+        && at.elapsed() < SECRET_REUSE
+        && (!need_cert_key || s.contains_key(&SecretSlot::CertificateKey))
+    {
+        return Ok(s.clone());
     }
     let cp = sh
         .cfg
@@ -840,19 +839,19 @@ async fn mint_secrets(
     let mut tail = Vec::new();
     let mut sink = |line: Line| match line {
         Line::Structured(rest) => {
-            if let Some(kv) = rest.strip_prefix("secret ") {
-                if let Some((k, v)) = kv.split_once('=') {
-                    let v = v.trim().to_string();
-                    sh.redactor.add(&v);
-                    let slot = match k {
-                        "token" => Some(SecretSlot::JoinToken),
-                        "ca_cert_hash" => Some(SecretSlot::CaCertHash),
-                        "certificate_key" => Some(SecretSlot::CertificateKey),
-                        _ => None,
-                    };
-                    if let Some(slot) = slot {
-                        out.insert(slot, v);
-                    }
+            if let Some(kv) = rest.strip_prefix("secret ")
+                && let Some((k, v)) = kv.split_once('=')
+            {
+                let v = v.trim().to_string();
+                sh.redactor.add(&v);
+                let slot = match k {
+                    "token" => Some(SecretSlot::JoinToken),
+                    "ca_cert_hash" => Some(SecretSlot::CaCertHash),
+                    "certificate_key" => Some(SecretSlot::CertificateKey),
+                    _ => None,
+                };
+                if let Some(slot) = slot {
+                    out.insert(slot, v);
                 }
             }
         }

@@ -24,12 +24,11 @@ pub async fn probe(node: &NodeConfig, ssh: &SshSection, script: &str) -> Result<
     let conn = Connection::open(&target).await?;
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut sink = |line: connection::Line| {
-        if let connection::Line::Structured(rest) = line {
-            if let Some(kv) = rest.strip_prefix("fact ") {
-                if let Some((k, v)) = kv.split_once('=') {
-                    pairs.push((k.to_string(), v.to_string()));
-                }
-            }
+        if let connection::Line::Structured(rest) = line
+            && let Some(kv) = rest.strip_prefix("fact ")
+            && let Some((k, v)) = kv.split_once('=')
+        {
+            pairs.push((k.to_string(), v.to_string()));
         }
     };
     let exit = conn
