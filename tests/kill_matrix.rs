@@ -18,6 +18,7 @@ const PARALLEL: usize = 3;
 fn steps() -> Vec<(&'static str, &'static str)> {
     let common = [
         "facts",
+        "repos",
         "hostname",
         "firewall",
         "swap",

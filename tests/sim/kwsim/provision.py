@@ -150,6 +150,12 @@ def main():
     prof = h.get("profile") or {}
     common.write_file("/etc/kwsim/profile", "".join("%s=%s\n" % (k, v) for k, v in sorted(prof.items())))
 
+    # Whatever this workstation itself holds of Kubernetes or kubewiz is not on a fresh machine
+    # (the overlays' lower layer is the workstation's own /etc and /var).
+    for p in ("/var/log/kubewiz", "/var/lib/kubewiz", "/etc/kubernetes", "/var/lib/kubelet",
+              "/var/lib/etcd", "/etc/cni", "/opt/cni", "/etc/containerd", "/root/.kube"):
+        remove(p)
+
     # Kernel modules directory of the simulated kernel.
     system.write_modules_dir()
 
