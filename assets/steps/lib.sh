@@ -344,8 +344,9 @@ kw_main() {
     return 0
   fi
   if [[ ${KW_READ_ONLY:-0} != 1 ]]; then
-    mkdir -p "$KW_LOG_DIR"
-    printf '%s %s apply\n' "$(date +%s)" "$KW_STEP" >>"$KW_LOG_DIR/steps.log"
+    [[ -d $KW_LOG_DIR ]] || mkdir -p "$KW_LOG_DIR"
+    # bash's own clock (no fork of date(1) on every step).
+    printf '%(%s)T %s apply\n' -1 "$KW_STEP" >>"$KW_LOG_DIR/steps.log"
   fi
   apply
   if declare -F verify >/dev/null; then

@@ -1,7 +1,8 @@
 //! The engine: walks the plan's DAG over SSH, keeps the journal, emits events.
 //!
 //! - `run`: the scheduler (`start`): which task runs when, retries, stop/abort.
-//! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs.
+//! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs;
+//!   `journal_writer` saves it off the scheduler's path, coalescing bursts of changes.
 //! - [`preflight`]: the cross-node barrier over every node's facts (runs locally).
 //! - `connections`: one SSH connection per host, reopened after a loss.
 //! - `manifests`: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
@@ -15,6 +16,7 @@ pub mod event;
 pub mod hints;
 mod joinwatch;
 pub mod journal;
+mod journal_writer;
 pub mod log;
 mod manifests;
 pub mod preflight;

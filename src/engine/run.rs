@@ -164,6 +164,7 @@ pub(super) struct Shared {
 struct Scheduler {
     shared: Arc<Shared>,
     journal: Journal,
+    writer: Option<super::journal_writer::JournalWriter>,
     status: Vec<Status>,
     parallel: usize,
     only_node: Option<String>,
@@ -183,7 +184,9 @@ impl Scheduler {
     ) -> Scheduler {
         let conns = Connections::new(&cfg);
         let n = plan.tasks.len();
+        let writer = Some(super::journal_writer::JournalWriter::spawn(events.clone()));
         Scheduler {
+            writer,
             shared: Arc::new(Shared {
                 logs: NodeLogs::new(&state_dir),
                 cfg,
@@ -209,12 +212,10 @@ impl Scheduler {
         let _ = self.shared.events.send(e);
     }
 
+    /// Hands the journal to the writer after a change (see `journal_writer`).
     fn save(&self) {
-        if let Err(e) = self.journal.save() {
-            self.emit(Event::Warning {
-                node: None,
-                text: format!("journal: {e}"),
-            });
+        if let Some(w) = &self.writer {
+            w.save(&self.journal);
         }
     }
 
@@ -303,6 +304,9 @@ impl Scheduler {
         }
         let _ = watch_stop_tx.send(true);
         self.save();
+        if let Some(w) = self.writer.take() {
+            w.flush().await;
+        }
         sh.conns.close_all().await;
 
         // A `--node` run is judged on that node's steps only.
