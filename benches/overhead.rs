@@ -512,7 +512,16 @@ fn main() {
             .min_by(|a, b| a.median.total_cmp(&b.median));
         let ratios: Vec<String> = ["linear", "free"]
             .iter()
-            .filter_map(|s| get(s).map(|f| format!("{:.1}x {s}", f.median / kw.median)))
+            .filter_map(|s| {
+                get(s).map(|f| match kwb {
+                    Some(b) => format!(
+                        "{:.1}x {s} ({:.1}x without the stub)",
+                        f.median / kw.median,
+                        f.median / b.median
+                    ),
+                    None => format!("{:.1}x {s}", f.median / kw.median),
+                })
+            })
             .collect();
         println!(
             "| {n} | {} | {} | {} | {} | {} | {} / {} / {} |",

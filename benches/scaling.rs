@@ -9,8 +9,9 @@
 //! - the critical path: the longest path through the plan's `after` edges, each task weighted
 //!   by its duration measured in this run (StepStarted to StepFinished/StepSkipped), and
 //!   wall / critical path (1.00 = the scheduler adds nothing to what the DAG requires);
-//! - the sum of all task durations (what one person doing node after node would spend);
-//! and, on 3 nodes, the wall time of running the same plan node after node for real
+//! - the sum of all task durations (what one person doing node after node would spend).
+//!
+//! And, on 3 nodes, the wall time of running the same plan node after node for real
 //! (`Options { parallel: 1 }`, on a fresh fleet) and the speed-up.
 //!
 //! Prints figures only: never fails on a slow machine. Env: KW_BENCH_SIZES (default "3,10,30"),
