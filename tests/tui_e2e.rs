@@ -543,3 +543,75 @@ fn password_only_node_gets_the_wizards_key() {
         .count();
     assert_eq!(leftovers, 0, "askpass helper left behind");
 }
+
+#[test]
+fn q_during_install_stops_gracefully_then_apply_resumes() {
+    if !can_run() {
+        return;
+    }
+    let Some(calico) = calico_fixture() else {
+        return;
+    };
+    let f = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let opts = fleet::config::ConfigOpts {
+        cni_manifest: Some(calico.clone()),
+        ..Default::default()
+    };
+    let cfg = f.write_config(&dir, &opts);
+
+    let t = Tmux::start("quit", &dir, &home);
+    t.wait_for("Open cluster.toml", 10 * SECOND);
+    t.keys(&["o"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Nodes (3)", 10 * SECOND);
+    t.keys(&["n"]);
+    t.wait_for("Cluster network", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Kubernetes", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Plan for", 5 * SECOND);
+    t.keys(&["i"]);
+    t.wait_for("now?", 5 * SECOND);
+    t.keys(&["y"]);
+    t.wait("the install under way", 600 * SECOND, |s| {
+        s.contains("containerd") || s.contains("packages")
+    });
+    t.keys(&["q"]);
+    t.wait_for("Stop the install?", 5 * SECOND);
+    t.keys(&["y"]);
+    // Running steps finish, the journal is saved, the terminal is restored, and it says how
+    // to resume.
+    let s = t.wait_for("KUBEWIZ_EXIT=", 300 * SECOND);
+    assert!(s.contains("kubewiz apply"), "{s}");
+
+    let journal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(".kubewiz/state.json")).unwrap())
+            .unwrap();
+    for (node, rec) in journal["nodes"].as_object().unwrap() {
+        for (step, st) in rec["steps"].as_object().unwrap() {
+            assert_ne!(st["state"], "running", "{node}/{step} left running");
+        }
+    }
+    for h in &f.hosts {
+        let ps = h.exec_ok("ps -eo args");
+        assert!(!ps.contains("bash -s"), "{}: orphaned step:\n{ps}", h.name);
+    }
+
+    let out = Command::new(BIN)
+        .args(["apply", "-c"])
+        .arg(&cfg)
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
