@@ -80,6 +80,8 @@ struct Scenario {
     nodes: usize,
     /// None: the realistic mix of `common::line_text` (about 90 columns).
     line_len: Option<usize>,
+    /// Lines fed in total.
+    lines: usize,
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -88,18 +90,28 @@ const SCENARIOS: &[Scenario] = &[
         what: "50 nodes, 10^6 lines of ~90 columns (yum/apt/kubeadm-like), round robin",
         nodes: NODES,
         line_len: None,
+        lines: TOTAL_LINES,
     },
     Scenario {
         name: "long-1k",
         what: "50 nodes, 10^6 lines of 1024 columns (e.g. JSON, base64, joined \\r progress)",
         nodes: NODES,
         line_len: Some(1024),
+        lines: TOTAL_LINES,
     },
     Scenario {
         name: "long-4k",
         what: "50 nodes, 10^6 lines of 4096 columns",
         nodes: NODES,
         line_len: Some(4096),
+        lines: TOTAL_LINES,
+    },
+    Scenario {
+        name: "long-64k",
+        what: "50 nodes, 50,000 lines of 64 KiB (enough to fill every pane; 10^6 would copy 64 GB)",
+        nodes: NODES,
+        line_len: Some(64 * 1024),
+        lines: 50_000,
     },
 ];
 
@@ -131,7 +143,7 @@ fn run_scenario(s: &Scenario) {
     let mut m = install_model(s.nodes);
     let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("test backend");
     let t = Instant::now();
-    for seq in 0..TOTAL_LINES {
+    for seq in 0..s.lines {
         let msg = match &long {
             None => line(&names[seq % s.nodes], seq),
             Some(text) => Msg::Engine(Event::Line {
@@ -152,9 +164,10 @@ fn run_scenario(s: &Scenario) {
     let dropped: u64 = m.install.nodes.iter().map(|n| n.log.dropped).sum();
     println!("scenario {}: {}", s.name, s.what);
     println!(
-        "  lines fed {TOTAL_LINES} in {:.2} s ({:.2} M lines/s incl. building them and a frame per {LINES_PER_FRAME})",
+        "  lines fed {} in {:.2} s ({:.2} M lines/s incl. building them and a frame per {LINES_PER_FRAME})",
+        s.lines,
         elapsed.as_secs_f64(),
-        TOTAL_LINES as f64 / elapsed.as_secs_f64() / 1e6
+        s.lines as f64 / elapsed.as_secs_f64() / 1e6
     );
     let text: usize = m
         .install
