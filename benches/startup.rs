@@ -8,7 +8,7 @@
 //! A tmux control-mode client (`tmux -C`) streams the pane's output as it arrives, so no
 //! polling process competes with the start-up being measured. The clock starts when the
 //! `new-window` command is written to tmux and stops when the welcome text reaches tmux.
-//! That includes tmux forking `sh -c 'exec kubewiz'`; the same path with `/bin/echo` and with
+//! That includes tmux forking `sh -c 'exec kubewiz'`; the same path with `tail` and with
 //! `kubewiz --version` is measured too, as floors.
 
 use std::io::{BufRead, BufReader, Write};
@@ -236,15 +236,18 @@ fn first_frame(dir: &Path) {
         "first frame: tmux pane 200x60, empty directory, {RUNS} runs after {WARMUP} warm-up; target <= 100 ms"
     );
 
-    // Floors: the same launch path with a trivial program, and kubewiz without the TUI.
+    // Floors: the same launch path with a trivial program that prints and stays (a program
+    // that exits at once can lose its output in tmux), and kubewiz without the TUI.
+    let ready = dir.join("ready.txt");
+    std::fs::write(&ready, "kwready\n").expect("write ready.txt");
     for (label, command, needle) in [
         (
-            "/bin/echo (tmux + sh floor)",
-            "/bin/echo kwready; exec sleep 5".to_string(),
+            "tail (floor: tmux + sh + exec)",
+            format!("exec tail -n +1 -f {}", ready.display()),
             &b"kwready"[..],
         ),
         (
-            "kubewiz --version",
+            "kubewiz --version (forked by sh)",
             format!("{BIN} --version; exec sleep 5"),
             &b"kubewiz "[..],
         ),
