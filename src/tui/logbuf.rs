@@ -137,6 +137,8 @@ fn cut(mut s: String) -> String {
     }
     s.truncate(end);
     s.push_str(" …(cut; whole line in the log file)");
+    // truncate keeps the whole allocation: give the rest back, or the budget lies.
+    s.shrink_to_fit();
     s
 }
 
