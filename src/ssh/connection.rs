@@ -136,23 +136,19 @@ impl Connection {
                 .map_err(|e| self.lost(&e))?;
             stdin.shutdown().await.ok();
             drop(stdin);
-            let mut out = BufReader::new(stdout).lines();
-            let mut err = BufReader::new(stderr).lines();
-            let (mut out_open, mut err_open) = (true, true);
-            while out_open || err_open {
-                tokio::select! {
-                    l = out.next_line(), if out_open => match l {
-                        Ok(Some(l)) => sink.line(match l.strip_prefix("::kw::") {
-                            Some(rest) => Line::Structured(rest.to_string()),
-                            None => Line::Stdout(l),
-                        }),
-                        _ => out_open = false,
-                    },
-                    l = err.next_line(), if err_open => match l {
-                        Ok(Some(l)) => sink.line(Line::Stderr(l)),
-                        _ => err_open = false,
-                    },
-                }
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(read_lines(stdout, false, tx.clone()));
+            tokio::spawn(read_lines(stderr, true, tx));
+            // Ends when both streams are closed.
+            while let Some((is_err, l)) = rx.recv().await {
+                sink.line(if is_err {
+                    Line::Stderr(l)
+                } else {
+                    match l.strip_prefix("::kw::") {
+                        Some(rest) => Line::Structured(rest.to_string()),
+                        None => Line::Stdout(l),
+                    }
+                });
             }
             let status = child.wait().await.map_err(|e| self.lost(&e))?;
             Ok::<_, SshError>(status)
@@ -254,6 +250,59 @@ impl Connection {
         SshError::ConnectionLost {
             node: self.target.name.clone(),
             detail: e.to_string(),
+        }
+    }
+}
+
+/// Longest line kept from a remote command; the rest of a longer one is dropped (a node that
+/// prints megabytes without a newline must not exhaust the workstation's memory). Generous,
+/// because `::kw::file` lines carry a whole base64 file.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// Reads a stream line by line (lossy UTF-8, lines capped at [`MAX_LINE_BYTES`]) into `tx`.
+async fn read_lines(
+    r: impl tokio::io::AsyncRead + Unpin,
+    is_err: bool,
+    tx: tokio::sync::mpsc::UnboundedSender<(bool, String)>,
+) {
+    let mut r = BufReader::new(r);
+    let mut line: Vec<u8> = Vec::new();
+    let mut cut = false;
+    let emit = |line: &mut Vec<u8>, cut: &mut bool| {
+        let mut text = String::from_utf8_lossy(line).into_owned();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+        if *cut {
+            text.push_str(" …(line cut)");
+        }
+        line.clear();
+        *cut = false;
+        tx.send((is_err, text)).is_ok()
+    };
+    loop {
+        let buf = match r.fill_buf().await {
+            Ok(b) if !b.is_empty() => b,
+            _ => {
+                if !line.is_empty() {
+                    emit(&mut line, &mut cut);
+                }
+                return;
+            }
+        };
+        let (chunk, newline) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], true),
+            None => (buf, false),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        if chunk.len() > room {
+            cut = true;
+        }
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len() + usize::from(newline);
+        r.consume(used);
+        if newline && !emit(&mut line, &mut cut) {
+            return;
         }
     }
 }
@@ -364,4 +413,28 @@ fn last_line(text: &str) -> String {
         .rfind(|l| !l.is_empty())
         .unwrap_or("unknown error")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_split_capped_and_crlf_stripped() {
+        let mut input = b"one\r\ntwo\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 10));
+        input.extend(b"\nlast without newline");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        read_lines(&input[..], false, tx).await;
+        let mut got = Vec::new();
+        while let Some((_, l)) = rx.recv().await {
+            got.push(l);
+        }
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0], "one");
+        assert_eq!(got[1], "two");
+        assert!(got[2].len() < MAX_LINE_BYTES + 32);
+        assert!(got[2].ends_with("…(line cut)"));
+        assert_eq!(got[3], "last without newline");
+    }
 }
