@@ -279,6 +279,39 @@ fn fill_rest_and_install(t: &Tmux, calico: &Path) {
     t.wait_for("Install", 10 * SECOND);
 }
 
+/// The seed fleet and a cluster.toml for it (the fleet's key and known_hosts) in
+/// `<work>/cluster`, with an empty `<work>/home` for the wizard.
+fn seed_fleet_with_config(calico: &Path) -> (Fleet, tempfile::TempDir, PathBuf) {
+    let f = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(work.path().join("home")).unwrap();
+    let opts = fleet::config::ConfigOpts {
+        cni_manifest: Some(calico.to_path_buf()),
+        ..Default::default()
+    };
+    let cfg = f.write_config(&dir, &opts);
+    (f, work, cfg)
+}
+
+/// Welcome → open cluster.toml → through every screen unchanged → install.
+fn open_config_and_install(t: &Tmux) {
+    t.wait_for("Open cluster.toml", 10 * SECOND);
+    t.keys(&["o"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Nodes (3)", 10 * SECOND);
+    t.keys(&["n"]);
+    t.wait_for("Cluster network", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Kubernetes", 5 * SECOND);
+    t.keys(&["Enter"]);
+    t.wait_for("Plan for", 5 * SECOND);
+    t.keys(&["i"]);
+    t.wait_for("now?", 5 * SECOND);
+    t.keys(&["y"]);
+}
+
 fn wait_done(t: &Tmux) -> String {
     let s = t.wait("the Done screen", 900 * SECOND, |s| {
         assert!(
@@ -378,33 +411,11 @@ fn kill_mid_install_then_resume_to_done() {
     let Some(calico) = calico_fixture() else {
         return;
     };
-    let f = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("cluster");
-    let home = work.path().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
-    // Start from a cluster.toml (the fleet's key and known_hosts).
-    let opts = fleet::config::ConfigOpts {
-        cni_manifest: Some(calico.clone()),
-        ..Default::default()
-    };
-    f.write_config(&dir, &opts);
+    let (_fleet, work, _cfg) = seed_fleet_with_config(&calico);
+    let (dir, home) = (work.path().join("cluster"), work.path().join("home"));
 
     let t = Tmux::start("resume", &dir, &home);
-    t.wait_for("Open cluster.toml", 10 * SECOND);
-    t.keys(&["o"]);
-    t.keys(&["Enter"]);
-    t.wait_for("Nodes (3)", 10 * SECOND);
-    t.keys(&["n"]);
-    t.wait_for("Cluster network", 5 * SECOND);
-    t.keys(&["Enter"]);
-    t.wait_for("Kubernetes", 5 * SECOND);
-    t.keys(&["Enter"]);
-    t.wait_for("Plan for", 5 * SECOND);
-    t.keys(&["i"]);
-    t.wait_for("now?", 5 * SECOND);
-    t.keys(&["y"]);
+    open_config_and_install(&t);
     // Wait until the install is well under way, then kill -9.
     t.wait("several steps done", 600 * SECOND, |s| {
         s.contains("containerd") || s.contains("packages")
@@ -552,32 +563,11 @@ fn q_during_install_stops_gracefully_then_apply_resumes() {
     let Some(calico) = calico_fixture() else {
         return;
     };
-    let f = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("cluster");
-    let home = work.path().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
-    let opts = fleet::config::ConfigOpts {
-        cni_manifest: Some(calico.clone()),
-        ..Default::default()
-    };
-    let cfg = f.write_config(&dir, &opts);
+    let (f, work, cfg) = seed_fleet_with_config(&calico);
+    let (dir, home) = (work.path().join("cluster"), work.path().join("home"));
 
     let t = Tmux::start("quit", &dir, &home);
-    t.wait_for("Open cluster.toml", 10 * SECOND);
-    t.keys(&["o"]);
-    t.keys(&["Enter"]);
-    t.wait_for("Nodes (3)", 10 * SECOND);
-    t.keys(&["n"]);
-    t.wait_for("Cluster network", 5 * SECOND);
-    t.keys(&["Enter"]);
-    t.wait_for("Kubernetes", 5 * SECOND);
-    t.keys(&["Enter"]);
-    t.wait_for("Plan for", 5 * SECOND);
-    t.keys(&["i"]);
-    t.wait_for("now?", 5 * SECOND);
-    t.keys(&["y"]);
+    open_config_and_install(&t);
     t.wait("the install under way", 600 * SECOND, |s| {
         s.contains("containerd") || s.contains("packages")
     });
