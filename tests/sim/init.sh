@@ -11,7 +11,11 @@ SIM=$2
 mount --make-rprivate /
 for d in etc usr var opt root home; do
   mkdir -p "$H/upper/$d" "$H/work/$d"
-  mount -t overlay "kwsim-$d" -o "lowerdir=/$d,upperdir=$H/upper/$d,workdir=$H/work/$d" "/$d"
+  # A fresh machine's /root and /home are not the workstation's (its ~/.bashrc, ~/.ssh, ...):
+  # they start from the skeleton the harness prepared.
+  lower=/$d
+  [[ $d == root || $d == home ]] && lower=$H/empty-$d
+  mount -t overlay "kwsim-$d" -o "lowerdir=$lower,upperdir=$H/upper/$d,workdir=$H/work/$d" "/$d"
 done
 mount -t tmpfs -o mode=0755,size=256m kwsim-run /run
 mkdir -p /run/sshd /run/kwsim/proc /run/lock
