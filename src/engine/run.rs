@@ -1,7 +1,6 @@
 //! The scheduler: walks the plan's DAG. A task starts as soon as the tasks it waits for are
-//! done (no lock-step phases), at most `parallel` at once and one mutating task per host
-//! (package managers take locks). Every transition is written to the journal before the next
-//! one happens; progress leaves only as events.
+//! done (no lock-step phases), at most `parallel` at once and `MAX_STEPS_PER_HOST` per host.
+//! Every transition goes to the journal (through its writer); progress leaves only as events.
 
 use super::connections::Connections;
 use super::journal::{Journal, RunLock, StepState};
@@ -65,6 +64,18 @@ pub enum EngineError {
     },
     #[error("{0}")]
     Plan(String),
+}
+
+/// Steps running at once on one host. The plan's edges order what must be ordered and the
+/// scripts serialize the package manager themselves (flock in lib.sh), so independent
+/// preparation steps of a node overlap; the cap stays well below sshd's MaxSessions (10 per
+/// connection), which the join watch's polls share.
+const MAX_STEPS_PER_HOST: usize = 4;
+
+/// Whether a step takes one of its host's slots: waits (`ready`) and reads (`kubeconfig`) on
+/// the control plane do not.
+fn counts_on_host(step: StepId) -> bool {
+    !matches!(step, StepId::Ready | StepId::Kubeconfig)
 }
 
 /// A step whose connection is lost is retried (reconnect + backoff 1, 2, 4, 8 s...) for this
@@ -168,7 +179,8 @@ struct Scheduler {
     status: Vec<Status>,
     parallel: usize,
     only_node: Option<String>,
-    busy_hosts: HashSet<String>,
+    /// Steps running on each host (waits such as `ready` not counted).
+    host_load: HashMap<String, usize>,
     summary: Summary,
     started: Instant,
 }
@@ -202,7 +214,7 @@ impl Scheduler {
             status: vec![Status::Waiting; n],
             parallel: options.parallel.max(1),
             only_node: options.only_node,
-            busy_hosts: HashSet::new(),
+            host_load: HashMap::new(),
             summary: Summary::default(),
             started: Instant::now(),
         }
@@ -484,12 +496,12 @@ impl Scheduler {
             let TaskKind::Remote(_) = &t.kind else {
                 continue;
             };
-            let exclusive = !matches!(t.step, StepId::Ready | StepId::Kubeconfig);
-            if exclusive && self.busy_hosts.contains(&t.host) {
-                continue;
-            }
-            if exclusive {
-                self.busy_hosts.insert(t.host.clone());
+            if counts_on_host(t.step) {
+                let load = self.host_load.entry(t.host.clone()).or_default();
+                if *load >= MAX_STEPS_PER_HOST {
+                    continue;
+                }
+                *load += 1;
             }
             self.status[i] = Status::Running;
             let addr = self.address(&t.node);
@@ -517,10 +529,18 @@ impl Scheduler {
         }
     }
 
+    fn release_host(&mut self, step: StepId, host: &str) {
+        if counts_on_host(step) {
+            if let Some(load) = self.host_load.get_mut(host) {
+                *load = load.saturating_sub(1);
+            }
+        }
+    }
+
     fn finish(&mut self, i: usize, outcome: Outcome) {
         let sh = self.shared.clone();
         let t = &sh.plan.tasks[i];
-        self.busy_hosts.remove(&t.host);
+        self.release_host(t.step, &t.host);
         sh.pgids.lock().expect("pgid lock").remove(&i);
         let addr = self.address(&t.node);
         match outcome {
@@ -617,7 +637,7 @@ impl Scheduler {
                 let addr = self.address(&t.node);
                 self.journal
                     .record(&t.node, &addr, t.step, StepState::Interrupted);
-                self.busy_hosts.remove(&t.host);
+                self.release_host(t.step, &t.host);
             }
         }
         self.save();
