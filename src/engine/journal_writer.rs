@@ -8,8 +8,8 @@
 //! every step checks the node before it applies, so a step whose "done" was lost is found
 //! already in place and skipped; a step recorded done is never applied again.
 
-use super::journal::Journal;
 use super::Event;
+use super::journal::Journal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -24,7 +24,9 @@ impl JournalWriter {
         let task = tokio::spawn(async move {
             // Ends when the sender is dropped, after saving the last snapshot.
             while rx.changed().await.is_ok() {
-                let Some(snapshot) = rx.borrow_and_update().clone() else { continue };
+                let Some(snapshot) = rx.borrow_and_update().clone() else {
+                    continue;
+                };
                 let saved = tokio::task::spawn_blocking(move || snapshot.save()).await;
                 let error = match saved {
                     Ok(Ok(())) => continue,

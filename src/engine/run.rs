@@ -530,10 +530,10 @@ impl Scheduler {
     }
 
     fn release_host(&mut self, step: StepId, host: &str) {
-        if counts_on_host(step) {
-            if let Some(load) = self.host_load.get_mut(host) {
-                *load = load.saturating_sub(1);
-            }
+        if counts_on_host(step)
+            && let Some(load) = self.host_load.get_mut(host)
+        {
+            *load = load.saturating_sub(1);
         }
     }
 
