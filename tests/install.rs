@@ -8,6 +8,23 @@ mod support;
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use support::*;
 
+/// The seed's fleet and a cluster.toml for it with the real calico 3.24.6 manifest; `opts`
+/// adds to the defaults (the seed's cluster). None: fixtures absent outside CI, skip.
+fn seed_setup(opts: ConfigOpts) -> Option<(Fleet, tempfile::TempDir, std::path::PathBuf)> {
+    fleet::require_root_or_skip()?;
+    let calico = fixture("cni/calico-v3.24.6.yaml")?;
+    let fleet = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            cni_manifest: Some(calico),
+            ..opts
+        },
+    );
+    Some((fleet, work, cfg))
+}
+
 fn seed_fleet() -> Fleet {
     Fleet::start(vec![
         HostSpec::new("k8s-master", Flavour::Centos7),
@@ -18,26 +35,16 @@ fn seed_fleet() -> Fleet {
 
 #[test]
 fn seed_cluster_installs_to_three_ready_nodes() {
-    if fleet::require_root_or_skip().is_none() {
-        return;
-    }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
-        return;
-    };
     let Some(dashboard) = fixture("addons/dashboard-v2.7.0-recommended.yaml") else {
         return;
     };
-    let fleet = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
-        &ConfigOpts {
-            cni_manifest: Some(calico),
-            dashboard: true,
-            dashboard_manifest: Some(dashboard),
-            ..ConfigOpts::default()
-        },
-    );
+    let Some((fleet, work, cfg)) = seed_setup(ConfigOpts {
+        dashboard: true,
+        dashboard_manifest: Some(dashboard),
+        ..ConfigOpts::default()
+    }) else {
+        return;
+    };
     let out = apply(&cfg);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
     assert_all_ready(
@@ -173,25 +180,15 @@ fn ubuntu_current_version_with_flannel_installs() {
         .read_file("/etc/modules-load.d/kubewiz.conf")
         .unwrap_or_default();
     assert!(!modules.contains("nf_conntrack_ipv4"), "{modules}");
+    assert!(!modules.contains("ip_vs"), "{modules}");
+    assert!(modules.contains("br_netfilter"), "{modules}");
 }
 
 #[test]
 fn resumes_after_kill_9_without_reapplying_done_steps() {
-    if fleet::require_root_or_skip().is_none() {
-        return;
-    }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+    let Some((fleet, work, cfg)) = seed_setup(ConfigOpts::default()) else {
         return;
     };
-    let fleet = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
-        &ConfigOpts {
-            cni_manifest: Some(calico),
-            ..ConfigOpts::default()
-        },
-    );
     let seen = apply_and_kill_at(&cfg, "[k8s-master] ==> init");
     assert!(seen.contains("==> init"), "never reached init:\n{seen}");
     let done = done_steps(work.path());
@@ -221,23 +218,11 @@ fn resumes_after_kill_9_without_reapplying_done_steps() {
 
 #[test]
 fn a_failing_worker_does_not_stop_the_others_and_is_reported() {
-    if fleet::require_root_or_skip().is_none() {
-        return;
-    }
-    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+    let Some((fleet, _work, cfg)) = seed_setup(ConfigOpts::default()) else {
         return;
     };
-    let fleet = seed_fleet();
     // A real fault: a file where containerd's config directory must go.
     fleet.host("k8s-node02").exec_ok("touch /etc/containerd");
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
-        &ConfigOpts {
-            cni_manifest: Some(calico),
-            ..ConfigOpts::default()
-        },
-    );
     let out = apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
