@@ -337,10 +337,13 @@ fn fleet_users_and_passwords() {
         out.lines().any(|l| l == "0") && !out.starts_with("0"),
         "{out}"
     );
-    // the engine's form: the script on stdin of `sudo -n timeout ... bash -s`
+    // the engine's form: the script on stdin of `sudo -n timeout ... bash -c READ_AND_RUN`
     let o = f
         .ssh(&f.hosts[0], "ops")
-        .arg("sudo -n timeout --kill-after=10 30 bash -s")
+        .arg(format!(
+            "sudo -n timeout --kill-after=10 30 bash -c {}",
+            kubewiz::plan::shell_quote(kubewiz::ssh::READ_AND_RUN)
+        ))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -760,7 +760,7 @@ fn held_debian_packages_count_as_installed() {
     assert_eq!(stdout(&o), "[1.28.2] [] []\n");
 }
 
-/// The engine sends `{ exec </dev/null; echo "::kw::pgid $PPID"; <script>; }` to `bash -s`:
+/// The engine sends `{ exec </dev/null; echo "::kw::pgid $PPID"; <script>; }` to bash:
 /// every planned script parses inside that wrapper (heredocs, functions, the shebang line).
 #[test]
 fn every_script_parses_inside_the_engine_wrapper() {

@@ -10,7 +10,7 @@ mod error;
 pub mod hostkey;
 mod target;
 
-pub use connection::{Connection, ExitInfo, Line, OutputSink};
+pub use connection::{Connection, ExitInfo, Line, OutputSink, READ_AND_RUN};
 pub use error::SshError;
 pub use target::{Target, expand_home};
 
