@@ -128,9 +128,27 @@ fn dependencies() {
         for s in [Repos, Hostname, Firewall, Swap] {
             assert_eq!(deps(&p, n, s), [(n.to_string(), Preflight)], "{n} {s}");
         }
-        // every step that installs packages waits for the OS repositories (EOL CentOS 7)
-        for s in [Modules, Time, Packages] {
-            assert_eq!(deps(&p, n, s), [(n.to_string(), Repos)], "{n} {s}");
+        // every step that installs packages waits for the OS repositories (EOL CentOS 7),
+        // and they run one after the other (the package manager's lock): what the image
+        // pull needs first, then the IPVS tools (modules) and chrony (time)
+        let chain = [Containerd, Packages, Modules, Time];
+        assert_eq!(deps(&p, n, Containerd), [(n.to_string(), Repos)], "{n}");
+        for w in chain.windows(2) {
+            let d = deps(&p, n, w[1]);
+            assert!(
+                has(&d, n, Repos) && has(&d, n, w[0]) && d.len() == 2,
+                "{n} {}: {d:?}",
+                w[1]
+            );
+        }
+        for a in chain {
+            for b in chain {
+                let (ia, ib) = (idx(&p, n, a), idx(&p, n, b));
+                assert!(
+                    a == b || ancestors(&p, ia).contains(&ib) || ancestors(&p, ib).contains(&ia),
+                    "{n}: {a} and {b} could run at once"
+                );
+            }
         }
         for s in [Modules, Time, Containerd, Packages, Images, Init, Join] {
             if let Some(i) = p.task_index(n, s) {
@@ -140,8 +158,6 @@ fn dependencies() {
         }
         assert!(!ancestors(&p, idx(&p, n, Repos)).contains(&idx(&p, n, Firewall)));
         assert_eq!(deps(&p, n, Sysctl), [(n.to_string(), Modules)]);
-        let d = deps(&p, n, Containerd);
-        assert!(has(&d, n, Repos) && has(&d, n, Modules) && has(&d, n, Sysctl) && d.len() == 3);
         let d = deps(&p, n, Images);
         assert!(has(&d, n, Containerd) && has(&d, n, Packages) && d.len() == 2);
         // ready (on the CP) after the node's own join/init and after the CNI
@@ -154,12 +170,13 @@ fn dependencies() {
         }
     }
     let d = deps(&p, "k8s-master", Init);
-    for s in [Images, Hostname, Firewall, Swap, Time] {
+    for s in [Images, Hostname, Firewall, Swap, Modules, Sysctl, Time] {
         assert!(has(&d, "k8s-master", s), "init after {s}");
     }
     for w in ["k8s-node01", "k8s-node02"] {
         let d = deps(&p, w, Join);
         assert!(has(&d, w, Images) && has(&d, w, Swap) && has(&d, "k8s-master", Init));
+        assert!(has(&d, w, Modules) && has(&d, w, Sysctl) && has(&d, w, Time));
         // workers do not wait for anything of the CP but init (no lock-step phases)
         assert!(!has(&d, "k8s-master", Cni));
         // ... and a worker's preparation does not wait for the CP at all after preflight
@@ -410,10 +427,12 @@ fn mint_and_reset_scripts() {
 fn print_headers() {
     let p = seed_plan();
     let out = plan::print::render_plan(&p, None);
-    assert!(out.contains("# === node k8s-master · step containerd (after: repos, modules, sysctl) ===\n#!/usr/bin/env bash\n"));
+    assert!(out.contains(
+        "# === node k8s-master · step containerd (after: repos) ===\n#!/usr/bin/env bash\n"
+    ));
     assert!(out.contains("# === node k8s-node01 · step repos (after: preflight) ===\n"));
-    assert!(out.contains("# === node k8s-node01 · step packages (after: repos) ===\n"));
-    assert!(out.contains("# === node k8s-node01 · step join (after: hostname, firewall, swap, time, images, init on k8s-master) ===\n"));
+    assert!(out.contains("# === node k8s-node01 · step packages (after: repos, containerd) ===\n"));
+    assert!(out.contains("# === node k8s-node01 · step join (after: hostname, firewall, swap, modules, sysctl, time, images, init on k8s-master) ===\n"));
     assert!(out.contains("# === node k8s-node02 · step ready (runs on k8s-master; after: join, cni on k8s-master) ===\n"));
     assert!(out.contains("# === node k8s-master · step facts ===\n"));
     assert!(

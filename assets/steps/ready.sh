@@ -16,7 +16,7 @@ check() {
 }
 
 apply() {
-  local deadline=${KW_READY_DEADLINE:-600} start now status state last=""
+  local deadline=${KW_READY_DEADLINE:-600} start now status state last="" logged=0
   [[ $deadline =~ ^[0-9]+$ ]] || kw_die "KW_READY_DEADLINE must be seconds, got $deadline"
   start=$(date +%s)
   while :; do
@@ -29,16 +29,21 @@ apply() {
       state=not-registered
     fi
     now=$(date +%s)
-    if [[ $state != "$last" ]]; then
-      kw_fact node_state "$state"
-      last=$state
-    fi
     [[ $state == Ready ]] && { kw_log "$KW_TARGET_NODE is Ready after $((now - start)) s"; return 0; }
-    kw_log "$KW_TARGET_NODE: $state ($((now - start)) s)"
+    if [[ $state != "$last" ]] || ((now - logged >= 10)); then
+      [[ $state != "$last" ]] && kw_fact node_state "$state"
+      kw_log "$KW_TARGET_NODE: $state ($((now - start)) s)"
+      last=$state logged=$now
+    fi
     if ((now - start >= deadline)); then
       kw_hint "look at the node: kubectl describe node $KW_TARGET_NODE; kubectl -n kube-system get pods -o wide (CNI pods, kube-proxy); on the node: journalctl -u kubelet"
       kw_die "$KW_TARGET_NODE is not Ready after $deadline s (state: $state)"
     fi
-    sleep 5
+    if [[ $state == NotReady ]]; then
+      # A watch: returns the moment the node turns Ready (at most 10 s, to report progress).
+      kw_kubectl wait --for=condition=Ready "node/$KW_TARGET_NODE" --timeout=10s >/dev/null 2>&1 || true
+    else
+      sleep 1
+    fi
   done
 }

@@ -1,5 +1,7 @@
 //! The scheduler: walks the plan's DAG. A task starts as soon as the tasks it waits for are
-//! done (no lock-step phases), at most `parallel` at once and `MAX_STEPS_PER_HOST` per host.
+//! done (no lock-step phases), at most `parallel` steps at once and `MAX_STEPS_PER_HOST` per
+//! host; when more are ready than may start, the longest remaining path goes first
+//! (`plan::order`).
 //! Every transition goes to the journal (through its writer); progress leaves only as events.
 
 use super::connections::Connections;
@@ -20,7 +22,9 @@ use tokio::task::JoinSet;
 
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// At most this many tasks run at once (across all nodes).
+    /// At most this many steps work on nodes at once (across all nodes). Waits on the first
+    /// control plane (`ready`, `kubeconfig`) are not counted: they only poll, and have their
+    /// own cap per host.
     pub parallel: usize,
     /// Only this node's tasks (what they wait for must already be done).
     pub only_node: Option<String>,
@@ -66,16 +70,18 @@ pub enum EngineError {
     Plan(String),
 }
 
-/// Steps running at once on one host. The plan's edges order what must be ordered and the
-/// scripts serialize the package manager themselves (flock in lib.sh), so independent
-/// preparation steps of a node overlap; the cap stays well below sshd's MaxSessions (10 per
-/// connection), which the join watch's polls share.
+/// Steps running at once on one host. The plan's edges order what must be ordered (package
+/// steps of a node one after the other), so independent preparation steps of a node overlap.
 const MAX_STEPS_PER_HOST: usize = 4;
+/// Waits (`ready`, `kubeconfig`) running at once on one host (the first control plane).
+/// Channels per connection stay below sshd's MaxSessions (10 by default): 4 steps + 3 waits
+/// + the join watch's poll + the join-secret mint = 9.
+const MAX_WAITS_PER_HOST: usize = 3;
 
-/// Whether a step takes one of its host's slots: waits (`ready`) and reads (`kubeconfig`) on
-/// the control plane do not.
-fn counts_on_host(step: StepId) -> bool {
-    !matches!(step, StepId::Ready | StepId::Kubeconfig)
+/// Whether a step is a wait or a read on the first control plane (`ready`, `kubeconfig`)
+/// rather than work on a node: waits do not take `--parallel` slots or step slots.
+fn is_wait(step: StepId) -> bool {
+    matches!(step, StepId::Ready | StepId::Kubeconfig)
 }
 
 /// A step whose connection is lost is retried (reconnect + backoff 1, 2, 4, 8 s...) for this
@@ -179,8 +185,12 @@ struct Scheduler {
     status: Vec<Status>,
     parallel: usize,
     only_node: Option<String>,
-    /// Steps running on each host (waits such as `ready` not counted).
-    host_load: HashMap<String, usize>,
+    /// Task indexes in the order ready tasks are started (longest remaining path first).
+    start_order: Vec<usize>,
+    /// Steps (not waits) running, in total and on each host; waits running on each host.
+    working: usize,
+    host_steps: HashMap<String, usize>,
+    host_waits: HashMap<String, usize>,
     summary: Summary,
     started: Instant,
 }
@@ -196,6 +206,7 @@ impl Scheduler {
     ) -> Scheduler {
         let conns = Connections::new(&cfg);
         let n = plan.tasks.len();
+        let start_order = crate::plan::order::start_order(&plan);
         let writer = Some(super::journal_writer::JournalWriter::spawn(events.clone()));
         Scheduler {
             writer,
@@ -214,7 +225,10 @@ impl Scheduler {
             status: vec![Status::Waiting; n],
             parallel: options.parallel.max(1),
             only_node: options.only_node,
-            host_load: HashMap::new(),
+            start_order,
+            working: 0,
+            host_steps: HashMap::new(),
+            host_waits: HashMap::new(),
             summary: Summary::default(),
             started: Instant::now(),
         }
@@ -485,10 +499,8 @@ impl Scheduler {
 
     fn start_ready(&mut self, running: &mut JoinSet<(usize, Outcome)>) {
         let sh = self.shared.clone();
-        for i in 0..sh.plan.tasks.len() {
-            if running.len() >= self.parallel {
-                break;
-            }
+        for k in 0..self.start_order.len() {
+            let i = self.start_order[k];
             let t = &sh.plan.tasks[i];
             if self.status[i] != Status::Waiting || !self.deps_done(i) {
                 continue;
@@ -496,12 +508,19 @@ impl Scheduler {
             let TaskKind::Remote(_) = &t.kind else {
                 continue;
             };
-            if counts_on_host(t.step) {
-                let load = self.host_load.entry(t.host.clone()).or_default();
-                if *load >= MAX_STEPS_PER_HOST {
+            if is_wait(t.step) {
+                let waits = self.host_waits.entry(t.host.clone()).or_default();
+                if *waits >= MAX_WAITS_PER_HOST {
                     continue;
                 }
-                *load += 1;
+                *waits += 1;
+            } else {
+                let steps = self.host_steps.entry(t.host.clone()).or_default();
+                if self.working >= self.parallel || *steps >= MAX_STEPS_PER_HOST {
+                    continue;
+                }
+                *steps += 1;
+                self.working += 1;
             }
             self.status[i] = Status::Running;
             let addr = self.address(&t.node);
@@ -530,10 +549,14 @@ impl Scheduler {
     }
 
     fn release_host(&mut self, step: StepId, host: &str) {
-        if counts_on_host(step)
-            && let Some(load) = self.host_load.get_mut(host)
-        {
-            *load = load.saturating_sub(1);
+        let count = if is_wait(step) {
+            self.host_waits.get_mut(host)
+        } else {
+            self.working = self.working.saturating_sub(1);
+            self.host_steps.get_mut(host)
+        };
+        if let Some(c) = count {
+            *c = c.saturating_sub(1);
         }
     }
 

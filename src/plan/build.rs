@@ -156,11 +156,15 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
         let n = t.node.as_str();
         let own =
             |steps: &[StepId]| -> Vec<usize> { steps.iter().filter_map(|s| at(n, *s)).collect() };
+        // What kubeadm init and join need on the node (their preflight checks the modules,
+        // sysctls, swap and clock; the images are pulled by then).
         let prepared = [
             StepId::Images,
             StepId::Hostname,
             StepId::Firewall,
             StepId::Swap,
+            StepId::Modules,
+            StepId::Sysctl,
             StepId::Time,
         ];
         let mut after = match t.step {
@@ -169,10 +173,19 @@ pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanErro
             StepId::Repos | StepId::Hostname | StepId::Firewall | StepId::Swap => {
                 own(&[StepId::Preflight])
             }
-            // Steps that install packages: the OS repositories must answer first.
-            StepId::Modules | StepId::Time | StepId::Packages => own(&[StepId::Repos]),
+            // Steps that install packages need the OS repositories, and run one after the
+            // other on a node (yum/dnf/apt take a lock): containerd, packages, modules (the
+            // IPVS tools), time. The order is in the plan rather than only in the scripts'
+            // lock, so the plan's critical path is the real one and no step holds a slot
+            // waiting for the lock. What the image pull needs (containerd, kubeadm) comes
+            // first; modules and time, which only init and join need, install while the
+            // images are pulled. (containerd's overlayfs snapshotter does not need the
+            // modules step: mounting overlay loads the module.)
+            StepId::Containerd => own(&[StepId::Repos]),
+            StepId::Packages => own(&[StepId::Repos, StepId::Containerd]),
+            StepId::Modules => own(&[StepId::Repos, StepId::Packages]),
+            StepId::Time => own(&[StepId::Repos, StepId::Modules]),
             StepId::Sysctl => own(&[StepId::Modules]),
-            StepId::Containerd => own(&[StepId::Repos, StepId::Modules, StepId::Sysctl]),
             StepId::Images => own(&[StepId::Containerd, StepId::Packages]),
             StepId::Init => own(&prepared),
             StepId::Cni | StepId::Kubeconfig => own(&[StepId::Init]),

@@ -8,6 +8,7 @@
 //!   the non-step scripts (mint, reset, delete-node, facts);
 //! - [`script`]: the assets, [`shell_quote`], assembling a full script;
 //! - [`manifest`]: patching CNI / dashboard manifests on the workstation;
+//! - [`order`]: which ready task starts first (longest remaining path);
 //! - [`mod@print`]: `kubewiz plan` output.
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 mod build;
 pub mod manifest;
+pub mod order;
 pub mod print;
 pub mod script;
 
@@ -140,6 +142,27 @@ impl StepId {
             StepId::Ready => "wait for Ready",
             StepId::Dashboard => "dashboard",
             StepId::Kubeconfig => "copy admin kubeconfig",
+        }
+    }
+
+    /// A rough duration on a real node with a nearby mirror, in seconds. Only used to choose
+    /// which ready steps start first when more are ready than may run (see `plan::order`).
+    pub fn typical_secs(self) -> u32 {
+        match self {
+            StepId::Preflight => 0,
+            StepId::Facts
+            | StepId::Hostname
+            | StepId::Firewall
+            | StepId::Swap
+            | StepId::Sysctl
+            | StepId::Kubeconfig => 1,
+            StepId::Modules | StepId::Dashboard => 5,
+            StepId::Repos | StepId::Time | StepId::Cni => 10,
+            StepId::Ready => 20,
+            StepId::Join => 30,
+            StepId::Containerd => 40,
+            StepId::Packages | StepId::Init => 60,
+            StepId::Images => 90,
         }
     }
 

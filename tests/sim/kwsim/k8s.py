@@ -1601,6 +1601,12 @@ def kubectl_wait(server, argv, args):
         st = state_or_die(server)
         objs = {o["metadata"]["name"]: o for o in st.get("node_objects", [])}
         names = targets or list(objs)
+        missing = [n for n in names if n not in objs]
+        if missing:
+            # Like kubectl: a named object that does not exist is an error at once, not a wait.
+            for n in missing:
+                err('Error from server (NotFound): nodes "%s" not found' % n)
+            return 1
         ok = all(n in objs and objs[n]["status"]["conditions"][0]["status"] == "True" for n in names) and names
         if ok and cond.lower() == "condition=ready":
             for n in names:
@@ -1610,7 +1616,8 @@ def kubectl_wait(server, argv, args):
             for n in names:
                 err("error: timed out waiting for the condition on nodes/%s" % n)
             return 1
-        time.sleep(1)
+        # kubectl watches: it answers within moments of the change.
+        time.sleep(0.25)
 
 
 def kubectl_create(server, st, args, ns, argv):
