@@ -4,14 +4,18 @@
 //! remote steps on 1 node and on 10 nodes:
 //! - kubewiz: a synthetic plan (per node a chain of 200 tasks, each `after` the previous one)
 //!   run by `engine::start_with_plan`: the real scheduler, the real SSH layer (one master
-//!   connection per host, one channel per step, the full lib.sh prelude, `timeout bash -s`)
+//!   connection per host, one channel per step, the full lib.sh prelude, `timeout bash`)
 //!   and a journal save on every transition;
+//! - the SSH floor: `true` as many times over the same kind of connection, without engine,
+//!   script or journal: the cost of the node's sshd session, which any design with one SSH
+//!   command per step pays;
 //! - ansible-core (pip-installed by benches/ansible/run.sh into target/bench-ansible): a
 //!   playbook of 200 `shell: ":"` tasks, gather_facts off, SSH pipelining, ControlPersist,
 //!   forks 10, on the same hosts.
 //!
 //! Reports the median time per step per node (the gap between one step's end and the next
-//! one's on the same node) and total wall / steps. Prints figures only: never fails on a slow
+//! one's on the same node) and wall / (steps x nodes), with the CPU spent per step per node
+//! on the workstation and on the hosts. Prints figures only: never fails on a slow
 //! machine. Env: KW_BENCH_STEPS (default 200), KW_BENCH_NODES (default "1,10"),
 //! KW_BENCH_ANSIBLE=0 to skip Ansible.
 
@@ -29,12 +33,6 @@ use std::time::{Duration, Instant};
 /// The no-op step: check fails (so apply runs, as for a real change), apply does nothing,
 /// verify replaces the second check. kw_main still logs the apply to steps.log on the node.
 const NOOP: &str = "check() { return 1; }\napply() { :; }\nverify() { :; }\n";
-
-/// The same step where `date` (which kw_main runs once per applied step) is bash's own
-/// printf: on the test fleet /usr/bin/date is the simulator's Python stub (for clock
-/// offsets), which costs far more than the real coreutils binary on a real node.
-const NOOP_NO_STUB: &str =
-    "date() { printf '%(%s)T\\n' -1; }\ncheck() { return 1; }\napply() { :; }\nverify() { :; }\n";
 
 /// Step ids a synthetic task may carry without the engine treating it specially (init starts
 /// the join watcher, cni/dashboard upload manifests, join mints secrets, facts/ready/kubeconfig
@@ -273,6 +271,78 @@ fn run_kubewiz(
     fig
 }
 
+/// The floor of any one-SSH-command-per-step design: `true` run `steps` times per node, one
+/// after the other, over kubewiz's own connection (openssh native mux, one master per node),
+/// nodes in parallel. No engine, no script, no journal: what is left is the SSH channel and
+/// the node's sshd session (fork, login shell).
+fn run_floor(fleet: &Fleet, dir: &Path, nodes: &[String], steps: usize) -> Figures {
+    let cfg_path = fleet.write_config(
+        dir,
+        &ConfigOpts {
+            nodes: Some(nodes.to_vec()),
+            ..ConfigOpts::default()
+        },
+    );
+    let config = kubewiz::config::load(&cfg_path).expect("load the generated cluster.toml");
+    let targets: Vec<kubewiz::ssh::Target> = config
+        .nodes
+        .iter()
+        .map(|n| kubewiz::ssh::Target::new(n, &config.ssh))
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let n_steps = (nodes.len() * steps) as f64;
+    let remote0 = hosts_cpu_ms(fleet, nodes);
+    let (own0, ch0) = proc_cpu_ms("self");
+    let t0 = Instant::now();
+    let (cycles, failed) = rt.block_on(async move {
+        let mut set = tokio::task::JoinSet::new();
+        for t in targets {
+            set.spawn(async move {
+                let conn = kubewiz::ssh::Connection::open(&t)
+                    .await
+                    .expect("open the floor connection");
+                let mut ends = Vec::with_capacity(steps);
+                let mut failed = 0;
+                for _ in 0..steps {
+                    match conn.run_command("true", &[]).await {
+                        Ok((Some(0), _)) => {}
+                        _ => failed += 1,
+                    }
+                    ends.push(Instant::now());
+                }
+                conn.close().await;
+                (ends, failed)
+            });
+        }
+        let mut cycles = Vec::new();
+        let mut failed = 0;
+        while let Some(r) = set.join_next().await {
+            let (ends, f) = r.expect("floor task");
+            failed += f;
+            for w in ends.windows(2) {
+                cycles.push((w[1] - w[0]).as_secs_f64() * 1e3);
+            }
+        }
+        (cycles, failed)
+    });
+    let wall = t0.elapsed().as_secs_f64() * 1e3;
+    let (own1, ch1) = proc_cpu_ms("self");
+    let mut cycles = cycles;
+    Figures {
+        median: median(&mut cycles),
+        p90: percentile(&mut cycles, 0.9),
+        per_step_total: wall / steps as f64,
+        wall,
+        local_cpu: (own1 - own0 + ch1 - ch0) / n_steps,
+        remote_cpu: (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps,
+        failed,
+        ..Figures::default()
+    }
+}
+
 /// The fleet's hosts overlay the workstation's /root, so an ssh session there sources this
 /// machine's ~/.bashrc (here: `pyenv init`, ~170 processes and ~120 ms of CPU per session,
 /// for kubewiz and Ansible alike). A fresh machine has the distribution's skeleton instead.
@@ -433,31 +503,21 @@ fn main() {
             },
             loadavg()
         );
-        let kwb = run_kubewiz(
+        let floor = run_floor(
             &fleet,
-            &work.path().join(format!("kw-nostub{n}")),
+            &work.path().join(format!("floor{n}")),
             &nodes,
             steps,
-            NOOP_NO_STUB,
         );
         println!(
-            "kubewiz  {n:>2} node(s), date stub bypassed: median {:.1} ms/step/node (p90 {:.1}; remote exec {:.1}, scheduler+journal gap {:.2}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {}]",
-            kwb.median,
-            kwb.p90,
-            kwb.exec_median.unwrap_or(f64::NAN),
-            kwb.gap_median.unwrap_or(f64::NAN),
-            kwb.local_cpu,
-            kwb.remote_cpu,
-            kwb.wall / 1e3,
-            kwb.per_step_total,
-            if kwb.failed > 0 {
-                format!(", {} FAILED", kwb.failed)
-            } else {
-                String::new()
-            },
+            "ssh floor {n:>2} node(s): `true` per step on the same kind of connection: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s  [load {}]",
+            floor.median,
+            floor.p90,
+            floor.local_cpu,
+            floor.remote_cpu,
+            floor.wall / 1e3,
             loadavg()
         );
-        let kwb = Some(kwb);
         let mut an = Vec::new();
         if with_ansible {
             // With one host the two strategies are the same thing.
@@ -489,17 +549,17 @@ fn main() {
                 }
             }
         }
-        rows.push((n, kw, kwb, an));
+        rows.push((n, kw, floor, an));
     }
     println!();
     println!(
-        "| nodes | kubewiz: median ms/step/node (total/{steps}) | kubewiz, `date` stub bypassed | ansible-core linear | ansible-core free | ratio ansible / kubewiz (median) | CPU ms/step/node, workstation + hosts: kubewiz / kubewiz no stub / best ansible |"
+        "| nodes | kubewiz: median ms/step/node (wall / (steps x nodes)) | SSH floor: `true` per step | ansible-core linear | ansible-core free | ratio ansible / kubewiz (median) | CPU ms/step/node, workstation + hosts: kubewiz / SSH floor / best ansible |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for (n, kw, kwb, an) in &rows {
+    for (n, kw, floor, an) in &rows {
         let get = |s: &str| an.iter().find(|(st, _)| *st == s).map(|(_, f)| f);
         let cell = |f: Option<&Figures>| {
-            f.map(|f| format!("{:.1} ({:.1})", f.median, f.per_step_total))
+            f.map(|f| format!("{:.1} ({:.1})", f.median, f.wall / (steps * n) as f64))
                 .unwrap_or_else(|| "-".into())
         };
         let cpu = |f: Option<&Figures>| {
@@ -512,21 +572,12 @@ fn main() {
             .min_by(|a, b| a.median.total_cmp(&b.median));
         let ratios: Vec<String> = ["linear", "free"]
             .iter()
-            .filter_map(|s| {
-                get(s).map(|f| match kwb {
-                    Some(b) => format!(
-                        "{:.1}x {s} ({:.1}x without the stub)",
-                        f.median / kw.median,
-                        f.median / b.median
-                    ),
-                    None => format!("{:.1}x {s}", f.median / kw.median),
-                })
-            })
+            .filter_map(|s| get(s).map(|f| format!("{:.1}x {s}", f.median / kw.median)))
             .collect();
         println!(
             "| {n} | {} | {} | {} | {} | {} | {} / {} / {} |",
             cell(Some(kw)),
-            cell(kwb.as_ref()),
+            cell(Some(floor)),
             cell(get("linear")),
             cell(get("free")),
             if ratios.is_empty() {
@@ -535,7 +586,7 @@ fn main() {
                 ratios.join(", ")
             },
             cpu(Some(kw)),
-            cpu(kwb.as_ref()),
+            cpu(Some(floor)),
             cpu(best),
         );
     }

@@ -51,7 +51,8 @@ pub enum Cmd {
     Apply {
         #[arg(short, long, default_value = "cluster.toml")]
         config: PathBuf,
-        /// At most this many steps run at once.
+        /// At most this many steps work on nodes at once (waits for Ready not counted;
+        /// at most 4 steps per node). Raise it to the node count on large clusters.
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
         parallel: u16,
         /// Only work on this node (what it waits for must already be done).

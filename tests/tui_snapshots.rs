@@ -42,33 +42,8 @@ fn model() -> Model {
     Model::new(PathBuf::from("cluster.toml"))
 }
 
-const SEED: &str = r#"
-[cluster]
-name = "demo"
-kubernetes_version = "1.25.3"
-pod_cidr = "10.244.0.0/16"
-service_cidr = "10.96.0.0/12"
-cni = "calico"
-mirror = "aliyun"
-proxy_mode = "ipvs"
-dashboard = true
-timezone = "Asia/Shanghai"
-
-[[node]]
-name = "k8s-master"
-address = "192.168.147.130"
-role = "control-plane"
-
-[[node]]
-name = "k8s-node01"
-address = "192.168.147.131"
-role = "worker"
-
-[[node]]
-name = "k8s-node02"
-address = "192.168.147.132"
-role = "worker"
-"#;
+/// The seed guide's cluster (no [ssh] section: the wizard's defaults show).
+const SEED: &str = include_str!("tui_seed.toml");
 
 fn seed() -> Model {
     let mut m = model();

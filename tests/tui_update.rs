@@ -628,33 +628,8 @@ fn open_existing_config_and_resume() {
     assert_eq!(m.screen, Screen::Install);
 }
 
-const SAMPLE: &str = r#"
-[cluster]
-name = "demo"
-kubernetes_version = "1.25.3"
-pod_cidr = "10.244.0.0/16"
-service_cidr = "10.96.0.0/12"
-cni = "calico"
-mirror = "aliyun"
-proxy_mode = "ipvs"
-dashboard = true
-timezone = "Asia/Shanghai"
-
-[[node]]
-name = "k8s-master"
-address = "192.168.147.130"
-role = "control-plane"
-
-[[node]]
-name = "k8s-node01"
-address = "192.168.147.131"
-role = "worker"
-
-[[node]]
-name = "k8s-node02"
-address = "192.168.147.132"
-role = "worker"
-"#;
+/// The seed guide's cluster (no [ssh] section: the wizard's defaults show).
+const SAMPLE: &str = include_str!("tui_seed.toml");
 
 fn installing() -> Model {
     let mut m = with_nodes();
