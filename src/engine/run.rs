@@ -497,6 +497,9 @@ impl Scheduler {
             .unwrap_or_default()
     }
 
+    /// Starts every task whose inputs are done, as far as the caps allow (`parallel` steps in
+    /// all, `MAX_STEPS_PER_HOST` steps and `MAX_WAITS_PER_HOST` waits per host), in
+    /// `start_order`: the longest remaining path first.
     fn start_ready(&mut self, running: &mut JoinSet<(usize, Outcome)>) {
         let sh = self.shared.clone();
         for k in 0..self.start_order.len() {
