@@ -49,6 +49,7 @@ pub struct Cli {
 pub enum Cmd {
     /// Install or converge the cluster; resumes after an interruption.
     Apply {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
         #[arg(short, long, default_value = "cluster.toml")]
         config: PathBuf,
         /// At most this many steps work on nodes at once (waits for Ready not counted;
@@ -61,30 +62,38 @@ pub enum Cmd {
     },
     /// Print, per node and step, exactly the shell that would run; touches nothing.
     Plan {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
         #[arg(short, long, default_value = "cluster.toml")]
         config: PathBuf,
+        /// Only this node's steps.
         #[arg(long)]
         node: Option<String>,
     },
-    /// Per node: which steps are done / failed / pending, from the journal.
+    /// Per node: which steps are done / failed / pending, from the journal (exit 0 only when
+    /// every step is done, so scripts can ask "is the cluster installed?").
     Status {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
         #[arg(short, long, default_value = "cluster.toml")]
         config: PathBuf,
     },
     /// `kubeadm reset -f` plus the cleanup kubeadm leaves behind, then forget the node(s).
     Reset {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
         #[arg(short, long, default_value = "cluster.toml")]
         config: PathBuf,
         /// Required: reset destroys the cluster on the chosen nodes.
         #[arg(long)]
         yes: bool,
+        /// Only this node (default: every node); a reset worker can join again with `apply`.
         #[arg(long)]
         node: Option<String>,
     },
     /// Validate the config offline; with --connect also SSH preflight of every node.
     Check {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
         #[arg(short, long, default_value = "cluster.toml")]
         config: PathBuf,
+        /// Also connect to every node over SSH and run the preflight checks (changes nothing).
         #[arg(long)]
         connect: bool,
     },

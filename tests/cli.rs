@@ -1,0 +1,157 @@
+//! The command line's conventions, offline (no fleet): `--help`, `--version`, exit codes
+//! (0 done, 1 failed or not done, 2 bad config or usage), errors on stderr naming what to fix,
+//! `plan` printing scripts with secrets redacted, `status` before any install.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubewiz");
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config.sample.toml")
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run kubewiz")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A folder with the sample as cluster.toml (the default `-c`).
+fn cluster_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::copy(sample(), d.path().join("cluster.toml")).unwrap();
+    d
+}
+
+#[test]
+fn help_lists_the_subcommands_and_the_exit_codes() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(&["--help"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for word in [
+        "apply",
+        "plan",
+        "status",
+        "reset",
+        "check",
+        "Exit codes: 0",
+        "2 bad config",
+    ] {
+        assert!(out.contains(word), "{word} in {out}");
+    }
+    let o = run(&["apply", "--help"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("--parallel"), "{}", stdout(&o));
+    let o = run(&["--version"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with(&format!("kubewiz {}", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_on_stderr() {
+    let d = cluster_dir();
+    for args in [
+        &["frobnicate"][..],
+        &["apply", "--parallel", "0"],
+        &["apply", "--parallel", "many"],
+        &["plan", "--no-such-flag"],
+    ] {
+        let o = run(args, d.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: usage errors go to stderr");
+        assert!(stderr(&o).contains("error:"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_missing_config_names_the_file_and_what_to_do() {
+    let d = tempfile::tempdir().unwrap();
+    for cmd in ["apply", "plan", "status", "check"] {
+        let o = run(&[cmd], d.path());
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("cluster.toml") && err.contains("cannot read") && err.contains("-c"),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+#[test]
+fn reset_without_yes_changes_nothing_and_says_how_to_confirm() {
+    let d = cluster_dir();
+    let o = run(&["reset"], d.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    assert!(!d.path().join(".kubewiz").exists(), "no state written");
+}
+
+#[test]
+fn an_unknown_node_is_refused_with_the_known_ones() {
+    let d = cluster_dir();
+    for args in [
+        &["plan", "--node", "k8s-nope"][..],
+        &["apply", "--node", "k8s-nope"],
+    ] {
+        let o = run(args, d.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("k8s-nope") && err.contains("k8s-master"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn plan_prints_every_step_of_every_node_with_secrets_redacted() {
+    let d = cluster_dir();
+    let o = run(&["plan"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    for node in ["k8s-master", "k8s-node01", "k8s-node02"] {
+        assert!(
+            out.contains(&format!("# === node {node} · step facts ===")),
+            "{node}"
+        );
+    }
+    assert!(out.contains("# === node k8s-node01 · step join"));
+    assert!(out.contains("export KW_JOIN_TOKEN='<redacted: minted at run time>'"));
+    // Only one node's steps with --node.
+    let o = run(&["plan", "--node", "k8s-node02"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("# === node k8s-node02 · step join"));
+    assert!(!out.contains("# === node k8s-node01 ·"), "{out}");
+    // plan touches nothing: no state folder.
+    assert!(!d.path().join(".kubewiz").exists());
+}
+
+#[test]
+fn status_before_any_install_says_so_and_exits_1() {
+    let d = cluster_dir();
+    let o = run(&["status"], d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("no journal yet"), "{out}");
+    assert!(
+        out.contains("k8s-master (192.168.147.130, control-plane): 0/"),
+        "{out}"
+    );
+}
