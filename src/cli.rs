@@ -68,6 +68,9 @@ pub enum Cmd {
         /// Only this node's steps.
         #[arg(long)]
         node: Option<String>,
+        /// Only this step (of each node, or of --node).
+        #[arg(long, value_parser = parse_step)]
+        step: Option<StepId>,
     },
     /// Per node: which steps are done / failed / pending, from the journal (exit 0 only when
     /// every step is done, so scripts can ask "is the cluster installed?").
@@ -97,6 +100,14 @@ pub enum Cmd {
         #[arg(long)]
         connect: bool,
     },
+}
+
+/// A step by its journal name; the error lists the names.
+fn parse_step(s: &str) -> Result<StepId, String> {
+    StepId::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = StepId::ALL.iter().map(|s| s.name()).collect();
+        format!("no step {s:?}; the steps are: {}", names.join(", "))
+    })
 }
 
 pub fn main() -> ExitCode {
@@ -134,7 +145,7 @@ async fn dispatch(cmd: Cmd) -> u8 {
             parallel,
             node,
         } => apply(&config, parallel as usize, node).await,
-        Cmd::Plan { config, node } => plan(&config, node.as_deref()),
+        Cmd::Plan { config, node, step } => plan(&config, node.as_deref(), step),
         Cmd::Status { config } => status(&config),
         Cmd::Reset { config, yes, node } => reset(&config, yes, node.as_deref()).await,
         Cmd::Check { config, connect } => check(&config, connect).await,
@@ -232,7 +243,7 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> u8 {
     }
 }
 
-fn plan(path: &Path, node: Option<&str>) -> u8 {
+fn plan(path: &Path, node: Option<&str>, step: Option<StepId>) -> u8 {
     let cfg = match load_config(path) {
         Ok(c) => c,
         Err(code) => return code,
@@ -242,7 +253,7 @@ fn plan(path: &Path, node: Option<&str>) -> u8 {
     }
     match build_plan(&cfg) {
         Ok(p) => {
-            out_raw!("{}", crate::plan::print::render_plan(&p, node));
+            out_raw!("{}", crate::plan::print::render_plan(&p, node, step));
             EXIT_OK
         }
         Err(code) => code,

@@ -139,6 +139,29 @@ fn plan_prints_every_step_of_every_node_with_secrets_redacted() {
     let out = stdout(&o);
     assert!(out.contains("# === node k8s-node02 · step join"));
     assert!(!out.contains("# === node k8s-node01 ·"), "{out}");
+    // Only one step (of each node) with --step; an unknown step is refused with the names.
+    let o = run(&["plan", "--step", "join"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let headers: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("# === "))
+        .map(|l| l.split(" (").next().unwrap())
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "# === node k8s-node01 · step join",
+            "# === node k8s-node02 · step join"
+        ]
+    );
+    let o = run(&["plan", "--step", "joyn"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the steps are: facts, preflight"),
+        "{}",
+        stderr(&o)
+    );
     // plan touches nothing: no state folder.
     assert!(!d.path().join(".kubewiz").exists());
 }

@@ -140,7 +140,7 @@ fn plan_print_output_splits_into_clean_scripts() {
     let cfg: ClusterConfig = toml::from_str(&sample()).unwrap();
     let p = plan::build(&cfg, Catalog::builtin()).unwrap();
     // `kubewiz plan --node k8s-node01` as printed: each header starts a script.
-    let text = plan::print::render_plan(&p, Some("k8s-node01"));
+    let text = plan::print::render_plan(&p, Some("k8s-node01"), None);
     let mut scripts = Vec::new();
     let mut cur: Option<(String, String)> = None;
     for line in text.lines() {

@@ -55,14 +55,17 @@ pub fn header(plan: &Plan, task: &Task) -> String {
     )
 }
 
-/// The whole plan (or one node's part of it) as text.
-pub fn render_plan(plan: &Plan, only_node: Option<&str>) -> String {
+/// The whole plan as text, or only one node's part of it, or only one step (of each node).
+pub fn render_plan(plan: &Plan, only_node: Option<&str>, only_step: Option<StepId>) -> String {
     let mut out = String::new();
     for node in &plan.nodes {
         if only_node.is_some_and(|n| n != node) {
             continue;
         }
         for (_, task) in plan.for_node(node) {
+            if only_step.is_some_and(|s| s != task.step) {
+                continue;
+            }
             out.push_str(&header(plan, task));
             out.push('\n');
             out.push_str(&plan.render(task));
