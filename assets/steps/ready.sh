@@ -7,7 +7,8 @@
 KW_READ_ONLY=1
 
 node_ready_status() {
-  kw_kubectl get node "$KW_TARGET_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null
+  # A bounded request: an unreachable API server must not stall the loop past its deadline.
+  kw_kubectl --request-timeout=10s get node "$KW_TARGET_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null
 }
 
 check() {
