@@ -141,6 +141,17 @@ struct Figures {
     failed: usize,
 }
 
+impl Figures {
+    /// ", N FAILED" when steps failed (their figures are then not comparable), else nothing.
+    fn failed_note(&self) -> String {
+        if self.failed > 0 {
+            format!(", {} FAILED", self.failed)
+        } else {
+            String::new()
+        }
+    }
+}
+
 fn synthetic_plan(nodes: &[String], steps: usize, body: &'static str) -> Plan {
     let mut tasks = Vec::with_capacity(nodes.len() * steps);
     for node in nodes {
@@ -496,11 +507,7 @@ fn main() {
             kw.remote_cpu,
             kw.wall / 1e3,
             kw.per_step_total,
-            if kw.failed > 0 {
-                format!(", {} FAILED", kw.failed)
-            } else {
-                String::new()
-            },
+            kw.failed_note(),
             loadavg()
         );
         let floor = run_floor(
@@ -510,12 +517,13 @@ fn main() {
             steps,
         );
         println!(
-            "ssh floor {n:>2} node(s): `true` per step on the same kind of connection: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s  [load {}]",
+            "ssh floor {n:>2} node(s): `true` per step on the same kind of connection: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s{}  [load {}]",
             floor.median,
             floor.p90,
             floor.local_cpu,
             floor.remote_cpu,
             floor.wall / 1e3,
+            floor.failed_note(),
             loadavg()
         );
         let mut an = Vec::new();
@@ -538,11 +546,7 @@ fn main() {
                         f.remote_cpu,
                         f.wall / 1e3,
                         f.per_step_total,
-                        if f.failed > 0 {
-                            format!(", {} FAILED", f.failed)
-                        } else {
-                            String::new()
-                        },
+                        f.failed_note(),
                         loadavg()
                     );
                     an.push((strategy, f));
