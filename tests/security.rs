@@ -226,6 +226,20 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
         },
     );
     std::fs::remove_dir_all(work.path().join(".kubewiz")).unwrap();
+    // sudo 1.9.14+ runs commands in a pseudo-terminal by default (use_pty): the step scripts
+    // still read themselves from stdin and stream their output through it.
+    fleet
+        .host("w1")
+        .write_file("/etc/sudoers.d/00-use-pty", "Defaults use_pty\n");
+    let l = fleet
+        .ssh(fleet.host("w1"), "kw")
+        .arg("sudo -n -l")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&l.stdout).contains("use_pty"),
+        "sudo on w1 reads the use_pty default: {l:?}"
+    );
     let out = apply(&cfg);
     assert!(out.status.success(), "{}", text(&out));
     assert_all_ready(&fleet, "cp", &["cp", "w1"]);
