@@ -17,9 +17,13 @@
 //! at a time as the seed guide has a person do it (the plan with every task chained to the
 //! previous one, see `one_at_a_time`; on a fresh fleet), and the speed-up.
 //!
+//! On 3 and 10 nodes it also re-runs apply with the journal removed (as from a new
+//! workstation): the wall time of checking every step on its node, and how many steps were
+//! applied again (from the nodes' steps.log; 0 expected).
+//!
 //! Prints figures only: never fails on a slow machine. Env: KW_BENCH_SIZES (default "3,10,30"),
-//! KW_BENCH_SERIAL_SIZES (default "3"), KW_BENCH_PARALLEL (default 16, the CLI's default),
-//! KW_BENCH_PROFILE (default "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1").
+//! KW_BENCH_SERIAL_SIZES (default "3"), KW_BENCH_RERUN_SIZES (default "3,10"), KW_BENCH_PARALLEL
+//! (default 16, the CLI's default), KW_BENCH_PROFILE (default "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1").
 
 #[path = "../tests/fleet/mod.rs"]
 mod fleet;
@@ -310,6 +314,7 @@ fn main() {
     );
     let mut rows = Vec::new();
     let serial_sizes = sizes("KW_BENCH_SERIAL_SIZES", "3");
+    let rerun_sizes = sizes("KW_BENCH_RERUN_SIZES", "3,10");
     for n in sizes("KW_BENCH_SIZES", "3,10,30") {
         let t0 = Instant::now();
         let fleet = start_fleet(n, &prof);
@@ -354,6 +359,26 @@ fn main() {
         for f in m.failures.iter().take(3) {
             println!("    failure: {f}");
         }
+        let rerun = rerun_sizes.contains(&n).then(|| {
+            // A second apply as from a new workstation (the journal gone): every step's check
+            // runs on its node, and nothing on the nodes changes.
+            let dir = work.path().join("parallel");
+            std::fs::remove_file(dir.join(".kubewiz/state.json")).expect("the journal");
+            let applies = |f: &Fleet| -> usize { f.hosts.iter().map(|h| h.step_applies().len()).sum() };
+            let before = applies(&fleet);
+            let r = install(&fleet, &dir, &manifest, parallel, false);
+            let changed = applies(&fleet) - before;
+            println!(
+                "{n:>2} nodes re-run without the journal: {} in {:.1} s, {changed} step(s) applied again  [load {}]",
+                if r.ok { "converged" } else { "FAILED" },
+                secs(r.wall),
+                loadavg()
+            );
+            for f in r.failures.iter().take(3) {
+                println!("    failure: {f}");
+            }
+            (r.wall, changed)
+        });
         drop(fleet);
         let serial = if serial_sizes.contains(&n) {
             let fleet = start_fleet(n, &prof);
@@ -372,16 +397,16 @@ fn main() {
         } else {
             None
         };
-        rows.push((n, m.ok, m.wall, cp, bound, sum, serial));
+        rows.push((n, m.ok, m.wall, cp, bound, sum, serial, rerun));
     }
     println!();
     println!(
-        "| nodes | --parallel | wall | critical path (plan) | wall / critical path | least wall with those slots (wall / that) | sum of task times | node after node (one step at a time) | speed-up |"
+        "| nodes | --parallel | wall | critical path (plan) | wall / critical path | least wall with those slots (wall / that) | sum of task times | node after node (one step at a time) | speed-up | re-run without the journal (steps applied again) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for (n, ok, wall, cp, bound, sum, serial) in rows {
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (n, ok, wall, cp, bound, sum, serial, rerun) in rows {
         println!(
-            "| {n} | {parallel} | {:.1} s{} | {:.1} s | {:.3} | {:.1} s ({:.3}) | {:.1} s | {} | {} |",
+            "| {n} | {parallel} | {:.1} s{} | {:.1} s | {:.3} | {:.1} s ({:.3}) | {:.1} s | {} | {} | {} |",
             secs(wall),
             if ok { "" } else { " (FAILED)" },
             secs(cp),
@@ -394,6 +419,9 @@ fn main() {
                 .unwrap_or_else(|| "-".into()),
             serial
                 .map(|s| format!("{:.2}x", secs(s) / secs(wall)))
+                .unwrap_or_else(|| "-".into()),
+            rerun
+                .map(|(w, changed)| format!("{:.1} s ({changed})", secs(w)))
                 .unwrap_or_else(|| "-".into()),
         );
     }
