@@ -63,8 +63,9 @@ impl Sandbox {
             self.bin().display(),
             std::env::var("PATH").unwrap_or_default()
         );
+        // As the engine runs a script (src/ssh/connection.rs).
         let mut child = Command::new("bash")
-            .arg("-s")
+            .args(["-c", kubewiz::ssh::READ_AND_RUN])
             .env("PATH", path)
             .env_remove("KW_STEP")
             .current_dir(self.path())
@@ -805,4 +806,86 @@ fn a_wrapped_script_runs_from_stdin_like_the_engine_sends_it() {
     let out = stdout(&o);
     assert!(out.starts_with("::kw::pgid "), "{out}");
     assert!(out.ends_with("::kw::result applied\n"), "{out}");
+}
+
+/// A fake kubectl for the `ready` step: `get node` answers from ./node-state (absent: the node
+/// is not registered); `wait` returns as a watch does when the node turns Ready (it flips the
+/// state after a moment), unless ./never exists. Every call is logged to ./kubectl.log.
+fn ready_sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool(
+        "kubectl",
+        &format!(
+            r#"echo "$*" >> {d}/kubectl.log
+case " $* " in
+  *" wait "*)
+    sleep 0.3
+    [[ -f {d}/never ]] && {{ echo "error: timed out waiting for the condition on nodes/w1" >&2; exit 1; }}
+    echo True > {d}/node-state; echo "node/w1 condition met"; exit 0 ;;
+  *" get node "*)
+    [[ -f {d}/node-state ]] || {{ echo 'Error from server (NotFound): nodes "w1" not found' >&2; exit 1; }}
+    cat {d}/node-state; exit 0 ;;
+esac
+exit 2"#
+        ),
+    );
+    sb
+}
+
+#[test]
+fn ready_watches_a_registered_node_until_it_turns_ready() {
+    let sb = ready_sandbox();
+    sb.write("node-state", "False\n");
+    let o = sb.run_step(
+        Some(StepId::Ready),
+        "KW_STEP=ready KW_TARGET_NODE=w1 KW_READY_DEADLINE=30\nkw_main",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("::kw::fact node_state=NotReady\n"), "{out}");
+    assert!(out.contains("::kw::fact node_state=Ready\n"), "{out}");
+    assert!(out.contains("[ready] w1 is Ready after"), "{out}");
+    let log = sb.read("kubectl.log");
+    assert!(
+        log.contains("wait --for=condition=Ready node/w1 --timeout=10s"),
+        "{log}"
+    );
+    assert!(log.contains("--request-timeout=10s get node w1"), "{log}");
+    // The wait is only a read: no trace on the node.
+    assert_eq!(sb.read("log/steps.log"), "");
+}
+
+#[test]
+fn ready_gives_up_at_its_deadline_naming_the_node_its_state_and_where_to_look() {
+    let sb = ready_sandbox();
+    let t = std::time::Instant::now();
+    let o = sb.run_step(
+        Some(StepId::Ready),
+        "KW_STEP=ready KW_TARGET_NODE=w1 KW_READY_DEADLINE=2\nkw_main",
+    );
+    assert!(!o.status.success());
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    let err = stderr(&o);
+    assert!(
+        err.contains("w1 is not Ready after 2 s (state: not-registered)"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("::kw::hint look at the node: kubectl describe node w1"));
+    // An unregistered node is polled (get), not watched: `kubectl wait` would fail at once.
+    assert!(!sb.read("kubectl.log").contains("wait"));
+    // Registered but never Ready: watched in 10 s rounds until the deadline.
+    let sb = ready_sandbox();
+    sb.write("node-state", "False\n");
+    sb.write("never", "");
+    let o = sb.run_step(
+        Some(StepId::Ready),
+        "KW_STEP=ready KW_TARGET_NODE=w1 KW_READY_DEADLINE=1\nkw_main",
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("w1 is not Ready after 1 s (state: NotReady)"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -30,9 +30,12 @@ apply() {
       state=not-registered
     fi
     now=$(date +%s)
+    if [[ $state != "$last" ]]; then
+      kw_fact node_state "$state"
+    fi
     [[ $state == Ready ]] && { kw_log "$KW_TARGET_NODE is Ready after $((now - start)) s"; return 0; }
+    # Progress on every change, and every 10 s while nothing changes.
     if [[ $state != "$last" ]] || ((now - logged >= 10)); then
-      [[ $state != "$last" ]] && kw_fact node_state "$state"
       kw_log "$KW_TARGET_NODE: $state ($((now - start)) s)"
       last=$state logged=$now
     fi
