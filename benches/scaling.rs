@@ -233,46 +233,30 @@ fn one_at_a_time(mut plan: Plan) -> Plan {
     plan
 }
 
-/// Longest path through the `after` edges, each task weighted by `w` (tasks are not in
-/// topological order in general: memoised depth-first).
+/// Longest path through the `after` edges, each task weighted by its measured duration: the
+/// scheduler's own `plan::order::remaining_path_with` (in microseconds), walked from the task
+/// with the longest path ahead down through the successor that carries it.
 fn critical_path(plan: &Plan, w: &[Duration]) -> (Duration, Vec<usize>) {
-    fn finish(
-        plan: &Plan,
-        w: &[Duration],
-        memo: &mut Vec<Option<(Duration, Option<usize>)>>,
-        i: usize,
-    ) -> Duration {
-        if let Some((d, _)) = memo[i] {
-            return d;
-        }
-        let mut best = (Duration::ZERO, None);
-        for &d in &plan.tasks[i].after {
-            let f = finish(plan, w, memo, d);
-            if f > best.0 {
-                best = (f, Some(d));
-            }
-        }
-        let total = best.0 + w[i];
-        memo[i] = Some((total, best.1));
-        total
-    }
-    let mut memo = vec![None; plan.tasks.len()];
-    let mut end = None;
-    let mut longest = Duration::ZERO;
-    for i in 0..plan.tasks.len() {
-        let f = finish(plan, w, &mut memo, i);
-        if f >= longest {
-            longest = f;
-            end = Some(i);
+    let us = |i: usize| w[i].as_micros() as u64;
+    let ahead = kubewiz::plan::order::remaining_path_with(plan, us);
+    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); plan.tasks.len()];
+    for (i, t) in plan.tasks.iter().enumerate() {
+        for &d in &t.after {
+            successors[d].push(i);
         }
     }
     let mut path = Vec::new();
-    while let Some(i) = end {
+    let mut at = (0..plan.tasks.len()).max_by_key(|&i| (ahead[i], std::cmp::Reverse(i)));
+    while let Some(i) = at {
         path.push(i);
-        end = memo[i].and_then(|(_, p)| p);
+        at = successors[i]
+            .iter()
+            .copied()
+            .filter(|&s| ahead[s] == ahead[i] - us(i))
+            .min();
     }
-    path.reverse();
-    (longest, path)
+    let longest = ahead.iter().copied().max().unwrap_or(0);
+    (Duration::from_micros(longest), path)
 }
 
 /// The least wall time any schedule needs with `parallel` slots: the critical path, or the
