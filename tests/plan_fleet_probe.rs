@@ -92,13 +92,18 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     }
     let cfg: ClusterConfig = toml::from_str(&text).unwrap();
     let p = plan::build(&cfg, Catalog::builtin()).unwrap();
+    assert_eq!(
+        prep(&p, &p.first_control_plane).len(),
+        11,
+        "facts, repos .. images"
+    );
     let mut run = Run {
         plan: &p,
         problems: Vec::new(),
     };
     let none = HashMap::new();
     for h in f.hosts.iter().filter(|h| h.name != "cp2") {
-        for step in PREP {
+        for step in prep(&p, &h.name) {
             run.step(&f, &h.name, step, &none);
         }
     }
@@ -144,7 +149,7 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
             .status
             .success()
     );
-    for step in PREP {
+    for step in prep(&p, "cp2") {
         run.step(&f, "cp2", step, &none);
     }
     run.step(&f, "cp2", StepId::Join, &cp_secrets);
@@ -184,19 +189,18 @@ fn every_step_applies_then_skips_on_simulated_hosts() {
     assert!(run.problems.is_empty(), "{}", run.problems.join("\n"));
 }
 
-const PREP: [StepId; 11] = [
-    StepId::Facts,
-    StepId::Repos,
-    StepId::Hostname,
-    StepId::Firewall,
-    StepId::Swap,
-    StepId::Modules,
-    StepId::Sysctl,
-    StepId::Time,
-    StepId::Containerd,
-    StepId::Packages,
-    StepId::Images,
-];
+/// A node's preparation steps (before init/join; preflight is the engine's own), in the
+/// order the engine starts them when it runs one at a time: the plan's start order, which
+/// follows every `after` edge.
+fn prep(plan: &Plan, node: &str) -> Vec<StepId> {
+    plan::order::start_order(plan)
+        .into_iter()
+        .map(|i| &plan.tasks[i])
+        .filter(|t| t.node == node)
+        .map(|t| t.step)
+        .filter(|s| *s < StepId::Init && *s != StepId::Preflight)
+        .collect()
+}
 
 fn mint(run: &Run, cp: &Host, cert_key: bool) -> HashMap<SecretSlot, String> {
     let (ok, _, out, err) = run.exec(cp, &run.plan.mint_script(cert_key));
@@ -257,7 +261,7 @@ fn newest_version_with_flannel_on_ubuntu_and_debian() {
     };
     let none = HashMap::new();
     for h in &f.hosts {
-        for step in PREP {
+        for step in prep(&p, &h.name) {
             run.step(&f, &h.name, step, &none);
         }
     }
