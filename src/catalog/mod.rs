@@ -94,6 +94,10 @@ pub struct MirrorInfo {
     /// filled in by the `repos` script per section (os, updates, extras, ...); `{basearch}`
     /// becomes yum's `$basearch` there.
     pub centos7_vault_repo: String,
+    /// Registry → mirror URLs (containerd hosts.toml) used when cluster.toml has no
+    /// `[registry_mirrors]`; empty for upstream.
+    #[serde(default)]
+    pub registry_mirrors: BTreeMap<String, Vec<String>>,
 }
 
 impl MirrorInfo {
@@ -450,6 +454,18 @@ impl Catalog {
             Mirror::Upstream => &self.mirror.upstream,
             Mirror::Aliyun => &self.mirror.aliyun,
         }
+    }
+
+    /// The registry mirrors the nodes get: cluster.toml's `[registry_mirrors]` when present
+    /// (even empty: it always wins), else the `mirror`'s defaults.
+    pub fn registry_mirrors<'a>(
+        &'a self,
+        config: &'a ClusterConfig,
+    ) -> &'a BTreeMap<String, Vec<String>> {
+        config
+            .registry_mirrors
+            .as_ref()
+            .unwrap_or(&self.mirror(config.cluster.mirror).registry_mirrors)
     }
 
     /// All known CNI releases.
@@ -932,6 +948,7 @@ mod tests {
                 identity_file: None,
             }],
             timeouts: Default::default(),
+            registry_mirrors: None,
         }
     }
 
@@ -1017,5 +1034,26 @@ mod tests {
         };
         assert_eq!(cat().node_resources(Role::ControlPlane, &small).len(), 2);
         assert!(cat().node_resources(Role::Worker, &small).is_empty());
+    }
+
+    #[test]
+    fn registry_mirrors_default_per_mirror_and_the_table_wins() {
+        let mut c = config("1.25.3", Cni::Calico, ProxyMode::Iptables);
+        assert!(cat().registry_mirrors(&c).is_empty(), "upstream: none");
+        c.cluster.mirror = Mirror::Aliyun;
+        let m = cat().registry_mirrors(&c);
+        for r in ["docker.io", "quay.io", "ghcr.io", "registry.k8s.io"] {
+            assert!(!m[r].is_empty(), "aliyun has a mirror for {r}");
+        }
+        for (r, urls) in m {
+            crate::config::rules::registry_host(r).unwrap();
+            for u in urls {
+                crate::config::rules::mirror_url(u).unwrap();
+            }
+        }
+        c.registry_mirrors = Some(BTreeMap::new());
+        assert!(cat().registry_mirrors(&c).is_empty(), "an empty table wins");
+        c.registry_mirrors = Some([("docker.io".into(), vec!["https://m.example".into()])].into());
+        assert_eq!(cat().registry_mirrors(&c).len(), 1);
     }
 }

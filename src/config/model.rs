@@ -16,6 +16,13 @@ pub struct ClusterConfig {
     /// slow mirror). Keys are step names (`kubewiz plan` shows them).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub timeouts: std::collections::BTreeMap<String, u64>,
+    /// Registry mirrors, the containerd way: one `/etc/containerd/certs.d/<registry>/hosts.toml`
+    /// per registry, its mirrors tried in order before the registry itself, e.g.
+    /// `"docker.io" = ["https://docker.m.daocloud.io"]`. Absent: the `mirror`'s defaults
+    /// (`mirror = "aliyun"` fills in mirrors that answer from mainland China, see the catalog);
+    /// present (even empty) it is exactly what the nodes get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_mirrors: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// Syntax errors reported at most (the first ones are the useful ones).
 const MAX_SYNTAX_ERRORS: usize = 10;
 
-pub(crate) const TOP_KEYS: &[&str] = &["cluster", "ssh", "node", "timeouts"];
+pub(crate) const TOP_KEYS: &[&str] = &["cluster", "ssh", "node", "timeouts", "registry_mirrors"];
 pub(crate) const CLUSTER_KEYS: &[&str] = &[
     "name",
     "kubernetes_version",
@@ -176,6 +176,8 @@ fn unknown_keys(doc: &DeTable<'_>, text: &str) -> Vec<Problem> {
                     check_table(t, "timeouts", &steps, text, &mut out);
                 }
             }
+            // Keys are registry names (any registry); validate checks them.
+            "registry_mirrors" => {}
             "node" => {
                 if let DeValue::Array(a) = v.get_ref() {
                     for (i, item) in a.iter().enumerate() {
@@ -453,6 +455,10 @@ fn type_problem(e: &toml::de::Error, doc: &DeTable<'_>, text: &str) -> Problem {
             Some(g) if !g.starts_with('a') => format!("put the value in double quotes: \"{g}\""),
             _ => "put the value in double quotes, e.g. \"...\"".to_string(),
         },
+        Some(_) if path.starts_with("registry_mirrors") => {
+            "write a list of mirror URLs per registry, e.g. \"docker.io\" = [\"https://docker.m.daocloud.io\"]"
+                .to_string()
+        }
         Some(e) if e.ends_with("table") => {
             format!("write {e} with `key = value` lines (see config.sample.toml)")
         }
@@ -533,6 +539,9 @@ mod tests {
                 identity_file: Some("x".into()),
             }],
             timeouts: [("images".to_string(), 60)].into(),
+            registry_mirrors: Some(
+                [("docker.io".to_string(), vec!["https://m".to_string()])].into(),
+            ),
         };
         let v: toml::Table = toml::from_str(&toml::to_string(&full).unwrap()).unwrap();
         let keys = |t: &toml::Table| t.keys().cloned().collect::<BTreeSet<_>>();

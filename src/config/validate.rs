@@ -296,6 +296,10 @@ pub fn validate<'c>(
         }
     }
 
+    if let Some(table) = &config.registry_mirrors {
+        check_registry_mirrors(table, &mut p);
+    }
+
     if p.is_empty() {
         let mirror = catalog.mirror(c.mirror);
         Ok(Validated {
@@ -312,6 +316,53 @@ pub fn validate<'c>(
         })
     } else {
         Err(p)
+    }
+}
+
+/// Most registries and mirrors per registry a cluster.toml may list (a hostile file stays small).
+pub const MAX_REGISTRIES: usize = 64;
+pub const MAX_MIRRORS_PER_REGISTRY: usize = 8;
+
+fn check_registry_mirrors(
+    table: &std::collections::BTreeMap<String, Vec<String>>,
+    p: &mut Vec<Problem>,
+) {
+    if table.len() > MAX_REGISTRIES {
+        p.push(Problem::field(
+            "registry_mirrors",
+            format!("{} registries", table.len()),
+            format!("at most {MAX_REGISTRIES} registries"),
+            "list the registries your cluster pulls from",
+        ));
+        return;
+    }
+    for (registry, mirrors) in table {
+        let field = format!("registry_mirrors.\"{registry}\"");
+        if let Err((m, f)) = rules::registry_host(registry) {
+            p.push(Problem::field(&field, registry, m, f));
+            continue;
+        }
+        if mirrors.len() > MAX_MIRRORS_PER_REGISTRY {
+            p.push(Problem::field(
+                &field,
+                format!("{} mirrors", mirrors.len()),
+                format!("at most {MAX_MIRRORS_PER_REGISTRY} mirrors per registry"),
+                "containerd tries them one after the other; keep the few that answer",
+            ));
+            continue;
+        }
+        for (i, url) in mirrors.iter().enumerate() {
+            if let Err((m, f)) = rules::mirror_url(url) {
+                p.push(Problem::field(format!("{field}[{i}]"), url, m, f));
+            } else if mirrors[..i].contains(url) {
+                p.push(Problem::field(
+                    format!("{field}[{i}]"),
+                    url,
+                    "listed twice",
+                    "remove the repeated mirror",
+                ));
+            }
+        }
     }
 }
 
@@ -763,6 +814,72 @@ pub mod rules {
         }
     }
 
+    /// A registry as containerd names its hosts.toml folder: `host` or `host:port` (e.g.
+    /// "docker.io", "registry.k8s.io", "myregistry.local:5000"), or `_default` (every registry
+    /// without a folder of its own).
+    pub fn registry_host(s: &str) -> RuleResult {
+        let fix = "write the registry host as images name it, e.g. \"docker.io\", \"quay.io\" or \"registry.example.com:5000\" (no https://, no path)";
+        if s == "_default" {
+            return Ok(());
+        }
+        if s.contains("://") {
+            return err("contains a URL scheme", fix);
+        }
+        if s.contains('/') {
+            return err("contains a path", fix);
+        }
+        match endpoint(s) {
+            Ok(host)
+                if host.parse::<IpAddr>().is_ok() || host.contains('.') || host == "localhost" =>
+            {
+                Ok(())
+            }
+            Ok(_) => err(
+                "not a registry host: a registry name has a dot or a port (\"docker.io\", \"localhost:5000\")",
+                fix,
+            ),
+            Err(_) => err("not a registry host (host or host:port)", fix),
+        }
+    }
+
+    /// A registry mirror: `https://host[:port][/path]` (or `http://` for a local mirror). No
+    /// query, fragment, credentials, spaces or quotes: the URL goes into hosts.toml as a key.
+    pub fn mirror_url(s: &str) -> RuleResult {
+        let fix = "write the mirror's URL, e.g. \"https://docker.m.daocloud.io\"";
+        let Some(rest) = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+        else {
+            return err("not an https:// (or http://) URL", fix);
+        };
+        if s.len() > 512 {
+            return err("too long", fix);
+        }
+        let (host, path) = match rest.split_once('/') {
+            Some((h, p)) => (h, p),
+            None => (rest, ""),
+        };
+        if host.contains('@') {
+            return err(
+                "contains credentials: containerd reads them from elsewhere, and cluster.toml is no place for secrets",
+                fix,
+            );
+        }
+        if endpoint(host).is_err() {
+            return err("the host part is not a host or host:port", fix);
+        }
+        let path_ok = path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/'));
+        if !path_ok {
+            return err(
+                "the path has characters a mirror URL does not need (query, fragment, spaces, quotes)",
+                fix,
+            );
+        }
+        Ok(())
+    }
+
     /// A CNI release "X.Y.Z" (no leading v).
     pub fn release_version(s: &str) -> RuleResult {
         let parts: Vec<&str> = s.split('.').collect();
@@ -859,6 +976,23 @@ mod tests {
         assert!(endpoint("[fd00::1]:6443").is_ok());
         assert!(endpoint("api.example.com").is_ok());
         assert!(endpoint("api:0").is_err());
+        assert!(registry_host("docker.io").is_ok());
+        assert!(registry_host("registry.k8s.io").is_ok());
+        assert!(registry_host("localhost:5000").is_ok());
+        assert!(registry_host("192.0.2.9:5000").is_ok());
+        assert!(registry_host("_default").is_ok());
+        assert!(registry_host("docker").is_err());
+        assert!(registry_host("https://docker.io").is_err());
+        assert!(registry_host("docker.io/library").is_err());
+        assert!(registry_host("a b.io").is_err());
+        assert!(mirror_url("https://docker.m.daocloud.io").is_ok());
+        assert!(mirror_url("http://192.0.2.5:5000").is_ok());
+        assert!(mirror_url("https://mirror.example.com/v2/docker").is_ok());
+        assert!(mirror_url("docker.m.daocloud.io").is_err());
+        assert!(mirror_url("https://user:pw@mirror.example.com").is_err());
+        assert!(mirror_url("https://m.example.com/?x=1").is_err());
+        assert!(mirror_url("https://m.example.com/\"]").is_err());
+        assert!(mirror_url("https://m\nx").is_err());
         assert!(release_version("3.24.6").is_ok());
         assert!(release_version("v3.24.6").unwrap_err().1.contains("drop"));
     }

@@ -603,6 +603,9 @@ impl Model {
             nodes: self.nodes.iter().map(|n| n.config.clone()).collect(),
             // The wizard does not edit [timeouts]; saving keeps the file's own (toml_edit).
             timeouts: Default::default(),
+            // Not edited in the wizard yet (issue 10: the Versions & mirrors screen shows it);
+            // saving keeps the file's own [registry_mirrors] (toml_edit).
+            registry_mirrors: None,
         }
     }
 
