@@ -979,3 +979,39 @@ fn new_after_a_loaded_file_starts_over() {
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.nodes.len(), 1);
 }
+
+/// The footer lists the key table of the screen as it applies now: `←→` only on a choice,
+/// `?` only where it is not a letter (F1 in text fields).
+#[test]
+fn footer_lists_what_the_keys_do_now() {
+    use kubewiz::tui::update::keys;
+    let mut m = with_nodes();
+    ch(&mut m, 'n');
+    assert_eq!(m.network.focus, N_NAME);
+    let k = keys(&m);
+    assert!(
+        k.contains(&("F1", "help")) && !k.contains(&("?", "help")),
+        "{k:?}"
+    );
+    assert!(!k.iter().any(|(key, _)| *key == "←→"), "{k:?}");
+    typ(&mut m, "?q");
+    assert!(m.overlay.is_none(), "? and q are letters in the name field");
+    assert!(m.network.name.value().ends_with("?q"));
+    m.network.focus = N_CNI;
+    let k = keys(&m);
+    assert!(
+        k.contains(&("←→", "choose")) && k.contains(&("?", "help")),
+        "{k:?}"
+    );
+    ch(&mut m, '?');
+    assert_eq!(m.overlay, Some(Overlay::Help));
+
+    // The node form: `←→ role` when the role field has the focus.
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    assert!(!keys(&m).contains(&("←→", "role")));
+    m.nodes_ui.form.as_mut().unwrap().focus = F_ROLE;
+    assert!(keys(&m).contains(&("←→", "role")));
+    ch(&mut m, 'w');
+    assert_eq!(m.nodes_ui.form.as_ref().unwrap().role, Role::Worker);
+}

@@ -3,13 +3,15 @@
 //! - [`model`]: the whole state of the wizard ([`Model`]) and its parts.
 //! - [`msg`]: what can happen ([`Msg`]: keys, engine events, background results) and what
 //!   the runtime is asked to do ([`Effect`]: probe, save, start the install, quit...).
-//! - [`update`]: `update(&mut Model, Msg) -> Vec<Effect>`, pure, no terminal or network.
+//! - [`update`]: `update(&mut Model, Msg) -> Vec<Effect>`, pure, no terminal or network; one
+//!   module per screen, each with its key table ([`keys`]) that the footer and help also read.
 //! - [`view`] + [`screens`]: drawing, one file per screen.
 //! - [`app`]: the runtime: terminal, channels, background tasks, the engine.
 
 pub mod app;
 pub mod catalog;
 pub mod form;
+pub mod keys;
 pub mod logbuf;
 pub mod model;
 pub mod msg;

@@ -88,17 +88,9 @@ fn title_bar(f: &mut Frame, area: Rect, m: &Model) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The keys of the current screen, from its key table (`update/<screen>.rs`).
 pub fn screen_keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    match m.screen {
-        Screen::Welcome => screens::welcome::keys(m),
-        Screen::Nodes => screens::nodes::keys(m),
-        Screen::Network => screens::network::keys(m),
-        Screen::Versions => screens::versions::keys(m),
-        Screen::Review => screens::review::keys(m),
-        Screen::Install => screens::install::keys(m),
-        Screen::Join => screens::join::keys(m),
-        Screen::Done => screens::done::keys(m),
-    }
+    super::update::keys(m)
 }
 
 fn keys_line(f: &mut Frame, area: Rect, m: &Model, keys: &[(&str, &str)]) {

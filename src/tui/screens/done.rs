@@ -11,15 +11,6 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 /// The service account the dashboard step creates for logging in.
 pub const DASHBOARD_ACCOUNT: &str = "admin-user";
 
-pub fn keys(_m: &Model) -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("Enter", "quit"),
-        ("l", "logs"),
-        ("?", "help"),
-        ("q", "quit"),
-    ]
-}
-
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let rows_h = (m.install.nodes.len() as u16 + 3).min(area.height / 2);

@@ -10,28 +10,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 
-pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    let mut k = vec![
-        ("↑↓", "node"),
-        ("PgUp/PgDn", "scroll"),
-        ("f", "follow"),
-        ("Enter", if m.install.zoom { "unzoom" } else { "zoom" }),
-    ];
-    let sel = m.install.nodes.get(m.install.selected);
-    if sel.is_some_and(|n| n.state == RunState::Failed) && m.install.running() {
-        k.push(("r", "retry node"));
-        k.push(("p", "leave paused"));
-    } else if m.install.summary.as_ref().is_some_and(|s| !s.ok) {
-        k.push(("r", "run again"));
-    }
-    k.push(("Tab", "join"));
-    if m.install.summary.as_ref().is_some_and(|s| s.ok) {
-        k.push(("d", "done"));
-    }
-    k.extend([("?", "help"), ("q", "quit")]);
-    k
-}
-
 pub fn state_style(s: RunState, t: Theme) -> (&'static str, Style) {
     match s {
         RunState::Pending => ("○", t.dim()),

@@ -8,15 +8,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 
-pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    let mut k = vec![("Tab/Esc", "install logs")];
-    if m.install.summary.as_ref().is_some_and(|s| s.ok) {
-        k.push(("Enter", "done"));
-    }
-    k.extend([("?", "help"), ("q", "quit")]);
-    k
-}
-
 const STAGES: [ClusterNodeState; 4] = [
     ClusterNodeState::Waiting,
     ClusterNodeState::Joining,

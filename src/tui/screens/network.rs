@@ -9,16 +9,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-pub fn keys(_m: &Model) -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("Tab", "next field"),
-        ("←→", "choose"),
-        ("Enter", "continue"),
-        ("Esc", "back"),
-        ("?", "help"),
-    ]
-}
-
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let n = &m.network;

@@ -12,39 +12,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
-pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    match (&m.nodes_ui.prompt, &m.nodes_ui.form) {
-        (Some(NodesPrompt::Password { .. }), _) => {
-            vec![("Enter", "install key"), ("Esc", "cancel")]
-        }
-        (Some(_), _) => vec![("y", "yes"), ("n/Esc", "no")],
-        (None, Some(_)) => vec![
-            ("Tab", "next field"),
-            ("←→", "role"),
-            ("Enter", "save node"),
-            ("Esc", "cancel"),
-        ],
-        (None, None) => {
-            let mut k = vec![
-                ("a", "add"),
-                ("e", "edit"),
-                ("d", "remove"),
-                ("t", "test"),
-                ("T", "test all"),
-            ];
-            if let Some(n) = m.nodes.get(m.nodes_ui.selected) {
-                match n.probe {
-                    ProbeState::UnknownHostKey { .. } => k.push(("y", "trust key")),
-                    ProbeState::AuthFailed(_) | ProbeState::Failed(_) => k.push(("p", "password")),
-                    _ => {}
-                }
-            }
-            k.extend([("n", "next"), ("Esc", "back"), ("?", "help")]);
-            k
-        }
-    }
-}
-
 fn probe_cell(p: &ProbeState, m: &Model) -> (String, Style) {
     let t = m.theme;
     match p {

@@ -10,26 +10,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    if m.review.script.is_some() {
-        return vec![
-            ("↑↓ PgUp/PgDn", "scroll"),
-            ("s", "step's own code"),
-            ("g", "top"),
-            ("Esc", "close"),
-        ];
-    }
-    vec![
-        ("←→", "node"),
-        ("↑↓", "step"),
-        ("v", "view script"),
-        ("s", "save"),
-        ("i", "save + install"),
-        ("Esc", "back"),
-        ("?", "help"),
-    ]
-}
-
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     if let Some(s) = &m.review.script {

@@ -12,17 +12,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
-pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    let mut k = vec![("Tab", "next field")];
-    if m.versions.focus == V_VERSION {
-        k.push(("↑↓", "version"));
-    } else {
-        k.push(("←→", "choose"));
-    }
-    k.extend([("Enter", "continue"), ("Esc", "back"), ("?", "help")]);
-    k
-}
-
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let v = &m.versions;

@@ -7,23 +7,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    if m.welcome.open.is_some() {
-        return vec![("Enter", "open"), ("Esc", "cancel")];
-    }
-    let mut k = vec![
-        ("↑↓", "choose"),
-        ("Enter", "go"),
-        ("n", "new"),
-        ("o", "open"),
-    ];
-    if m.welcome.resume.is_some() {
-        k.push(("r", "resume"));
-    }
-    k.extend([("?", "help"), ("q", "quit")]);
-    k
-}
-
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let [intro, choices, rest] = Layout::vertical([

@@ -1,0 +1,52 @@
+//! Done: leave (with the kubeconfig printed) or look at the logs again.
+
+use super::{Common, global, quit};
+use crate::tui::keys::{Binding, find, key as bind, shown};
+use crate::tui::model::*;
+use crate::tui::msg::Effect;
+use crossterm::event::{KeyCode, KeyEvent};
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Leave,
+    Logs,
+    Global(Common),
+}
+
+const KEYS: &[Binding<Action>] = &[
+    bind(&[KeyCode::Enter], "Enter", "quit", Action::Leave),
+    bind(
+        &[KeyCode::Char('l'), KeyCode::Tab],
+        "l",
+        "logs",
+        Action::Logs,
+    ),
+    bind(
+        &[KeyCode::Char('?')],
+        "?",
+        "help",
+        Action::Global(Common::Help),
+    ),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit",
+        Action::Global(Common::Quit),
+    ),
+];
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    shown(KEYS, m)
+}
+
+pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    match find(KEYS, m, &k) {
+        Some(Action::Leave) => quit(m),
+        Some(Action::Logs) => {
+            m.screen = Screen::Install;
+            vec![]
+        }
+        Some(Action::Global(g)) => global(m, g),
+        None => vec![],
+    }
+}

@@ -1,0 +1,201 @@
+//! `update(&mut Model, Msg) -> Vec<Effect>`: the only place the model changes. Pure: no
+//! terminal, no network, no clock.
+//!
+//! One module per screen, as `screens/` is split: each owns its key table (which both its
+//! key handler and the footer/help read, see [`crate::tui::keys`]) and the messages that
+//! concern it. This file routes messages and keys and handles what every screen shares
+//! (overlays, quitting, going back).
+
+mod done;
+mod install;
+mod join;
+mod network;
+mod nodes;
+mod progress;
+mod review;
+mod versions;
+mod welcome;
+
+pub use install::pane_height;
+pub use network::{cluster_name_error, network_check};
+pub use nodes::{node_form_errors, nodes_error, visible_node_errors};
+pub use versions::version_findings;
+
+use super::keys::Common;
+use super::model::*;
+use super::msg::{Effect, Msg};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(k) if k.kind == KeyEventKind::Release => vec![],
+        Msg::Key(k) => key(m, k),
+        Msg::Resize(w, h) => {
+            m.size = (w, h);
+            vec![]
+        }
+        Msg::Tick(t) => {
+            m.install.clock = t;
+            vec![]
+        }
+        Msg::Engine(e) => progress::engine_event(m, e),
+        Msg::ConfigLoaded { path, result } => welcome::config_loaded(m, path, result),
+        Msg::Probe { node, outcome } => nodes::probed(m, node, outcome),
+        Msg::HostKeyTrusted { node, result } => nodes::host_key_trusted(m, node, result),
+        Msg::Bootstrap { node, result } => nodes::bootstrapped(m, node, result),
+        Msg::Saved(r) => review::saved(m, r),
+        Msg::Script { node, step, text } => review::script(m, node, step, text),
+        Msg::InstallFailed(e) => install::install_failed(m, e),
+    }
+}
+
+/// The keys the current screen answers to now (footer and help), from its key table.
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    match m.screen {
+        Screen::Welcome => welcome::keys(m),
+        Screen::Nodes => nodes::keys(m),
+        Screen::Network => network::keys(m),
+        Screen::Versions => versions::keys(m),
+        Screen::Review => review::keys(m),
+        Screen::Install => install::keys(m),
+        Screen::Join => join::keys(m),
+        Screen::Done => done::keys(m),
+    }
+}
+
+pub(super) fn info(m: &mut Model, text: String) {
+    m.status = Some(Status {
+        kind: StatusKind::Info,
+        text,
+    });
+}
+pub(super) fn ok(m: &mut Model, text: String) {
+    m.status = Some(Status {
+        kind: StatusKind::Ok,
+        text,
+    });
+}
+pub(super) fn error(m: &mut Model, text: String) {
+    m.status = Some(Status {
+        kind: StatusKind::Error,
+        text,
+    });
+}
+
+fn is_ctrl_c(k: &KeyEvent) -> bool {
+    k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c')
+}
+
+fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    match m.overlay {
+        Some(Overlay::Help) => {
+            m.overlay = None;
+            return vec![];
+        }
+        Some(Overlay::ConfirmQuit) => {
+            m.overlay = None;
+            let yes = matches!(
+                k.code,
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
+            );
+            return if yes || is_ctrl_c(&k) {
+                quit(m)
+            } else {
+                vec![]
+            };
+        }
+        None => {}
+    }
+    if is_ctrl_c(&k) {
+        m.overlay = Some(Overlay::ConfirmQuit);
+        return vec![];
+    }
+    if k.code == KeyCode::F(1) {
+        // Help from anywhere, also while a text field has the focus (where `?` is a letter).
+        m.overlay = Some(Overlay::Help);
+        return vec![];
+    }
+    match m.screen {
+        Screen::Welcome => welcome::key(m, k),
+        Screen::Nodes => nodes::key(m, k),
+        Screen::Network => network::key(m, k),
+        Screen::Versions => versions::key(m, k),
+        Screen::Review => review::key(m, k),
+        Screen::Install => install::key(m, k),
+        Screen::Join => join::key(m, k),
+        Screen::Done => done::key(m, k),
+    }
+}
+
+/// The keys every screen's table maps the same way.
+pub(super) fn global(m: &mut Model, g: Common) -> Vec<Effect> {
+    match g {
+        Common::Help => m.overlay = Some(Overlay::Help),
+        Common::Quit => m.overlay = Some(Overlay::ConfirmQuit),
+        Common::Back => {
+            if let Some(b) = m.screen.back() {
+                m.screen = b;
+                m.status = None;
+            }
+        }
+    }
+    vec![]
+}
+
+/// Quit confirmed. During an install: stop scheduling, wait for RunFinished, then exit.
+pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
+    if m.install.running() {
+        if !m.install.stopping {
+            m.install.stopping = true;
+            info(
+                m,
+                "stopping: no new steps start; waiting for running ones to finish…".into(),
+            );
+            return vec![Effect::Stop];
+        }
+        if !m.install.aborting {
+            m.install.aborting = true;
+            info(
+                m,
+                "aborting: running steps are killed and recorded as interrupted…".into(),
+            );
+            return vec![Effect::Abort];
+        }
+        // Asked a third time: leave now; the journal has every finished step.
+        m.exit = Some(ExitRequest {
+            code: 1,
+            message: Some(resume_hint(m)),
+        });
+        return vec![Effect::Quit];
+    }
+    let summary = m.install.summary.as_ref();
+    let failed = summary.is_some_and(|s| !s.ok && !s.interrupted);
+    let message = if failed {
+        Some(resume_hint(m))
+    } else if let Some(s) = summary.filter(|s| s.ok) {
+        let kubeconfig = s
+            .kubeconfig
+            .clone()
+            .unwrap_or_else(|| m.state_dir().join("kubeconfig"));
+        Some(format!(
+            "kubewiz: cluster {} is ready.\nexport KUBECONFIG={}\nkubectl get nodes",
+            m.network.name.value(),
+            kubeconfig.display()
+        ))
+    } else {
+        None
+    };
+    m.exit = Some(ExitRequest {
+        code: if failed { 1 } else { 0 },
+        message,
+    });
+    vec![Effect::Quit]
+}
+
+pub(super) fn resume_hint(m: &Model) -> String {
+    format!(
+        "kubewiz: install paused; the journal is in {}.\nResume with `kubewiz` (choose Resume) or `kubewiz apply -c {}`.",
+        m.state_dir().display(),
+        m.config_path.display()
+    )
+}

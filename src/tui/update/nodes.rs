@@ -1,0 +1,553 @@
+//! Nodes: the list, the add/edit form, connection tests, host key trust and the one-time
+//! password prompt; and the results of the background probes.
+
+use super::{Common, global, ok};
+use crate::config::{NodeConfig, Role};
+use crate::tui::form::{self, SecretInput};
+use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::model::*;
+use crate::tui::msg::{Effect, Password, ProbeOutcome};
+use crate::tui::validate;
+use crossterm::event::{KeyCode, KeyEvent};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy)]
+enum ListAction {
+    Up,
+    Down,
+    Add,
+    Edit,
+    Remove,
+    Test,
+    TestAll,
+    TrustKey,
+    AskPassword,
+    Next,
+    Global(Common),
+}
+
+fn has_selected(m: &Model) -> bool {
+    m.nodes_ui.selected < m.nodes.len()
+}
+fn selected_probe(m: &Model) -> Option<&ProbeState> {
+    m.nodes.get(m.nodes_ui.selected).map(|n| &n.probe)
+}
+
+const LIST: &[Binding<ListAction>] = {
+    use ListAction::*;
+    &[
+        also(&[KeyCode::Up, KeyCode::Char('k')], Up),
+        also(&[KeyCode::Down, KeyCode::Char('j')], Down),
+        bind(&[KeyCode::Char('a')], "a", "add", Add),
+        bind(&[KeyCode::Char('e'), KeyCode::Enter], "e", "edit", Edit).when(has_selected),
+        bind(
+            &[KeyCode::Char('d'), KeyCode::Delete],
+            "d",
+            "remove",
+            Remove,
+        )
+        .when(has_selected),
+        bind(&[KeyCode::Char('t')], "t", "test", Test).when(has_selected),
+        bind(&[KeyCode::Char('T')], "T", "test all", TestAll),
+        bind(&[KeyCode::Char('y')], "y", "trust key", TrustKey)
+            .when(|m| matches!(selected_probe(m), Some(ProbeState::UnknownHostKey { .. }))),
+        // `y` answers the pending question of the selected node, the password one too.
+        also(&[KeyCode::Char('y')], AskPassword)
+            .when(|m| matches!(selected_probe(m), Some(ProbeState::AuthFailed(_)))),
+        bind(&[KeyCode::Char('p')], "p", "password", AskPassword).when(|m| {
+            matches!(
+                selected_probe(m),
+                Some(ProbeState::AuthFailed(_) | ProbeState::Failed(_))
+            )
+        }),
+        bind(&[KeyCode::Char('n'), KeyCode::Char('N')], "n", "next", Next),
+        bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
+        bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)),
+        also(&[KeyCode::Char('q')], Global(Common::Quit)),
+    ]
+};
+
+#[derive(Debug, Clone, Copy)]
+enum FormAction {
+    Next,
+    Prev,
+    ToggleRole,
+    ControlPlane,
+    Worker,
+    Save,
+    Cancel,
+}
+
+fn on_role(m: &Model) -> bool {
+    m.nodes_ui.form.as_ref().is_some_and(|f| f.focus == F_ROLE)
+}
+
+/// The add/edit form; other keys edit the focused text field.
+const FORM: &[Binding<FormAction>] = {
+    use FormAction::*;
+    &[
+        bind(&[KeyCode::Tab], "Tab", "next field", Next),
+        also(&[KeyCode::Down], Next),
+        also(&[KeyCode::BackTab, KeyCode::Up], Prev),
+        bind(
+            &[
+                KeyCode::Left,
+                KeyCode::Right,
+                KeyCode::Char('h'),
+                KeyCode::Char('l'),
+                KeyCode::Char(' '),
+            ],
+            "←→",
+            "role",
+            ToggleRole,
+        )
+        .when(on_role),
+        also(&[KeyCode::Char('c')], ControlPlane).when(on_role),
+        also(&[KeyCode::Char('w')], Worker).when(on_role),
+        bind(&[KeyCode::Enter], "Enter", "save node", Save),
+        bind(&[KeyCode::Esc], "Esc", "cancel", Cancel),
+    ]
+};
+
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Yes,
+    No,
+}
+
+/// "Trust this host key?"; other keys leave the question open.
+const TRUST: &[Binding<Answer>] = &[
+    bind(
+        &[KeyCode::Char('y'), KeyCode::Char('Y')],
+        "y",
+        "yes",
+        Answer::Yes,
+    ),
+    bind(
+        &[KeyCode::Char('n'), KeyCode::Char('N'), KeyCode::Esc],
+        "n/Esc",
+        "no",
+        Answer::No,
+    ),
+];
+
+/// "Remove node?"; any other key is a no.
+const REMOVE: &[Binding<Answer>] = &[
+    bind(
+        &[KeyCode::Char('y'), KeyCode::Char('Y'), KeyCode::Enter],
+        "y",
+        "yes",
+        Answer::Yes,
+    ),
+    bind(
+        &[KeyCode::Char('n'), KeyCode::Char('N'), KeyCode::Esc],
+        "n/Esc",
+        "no",
+        Answer::No,
+    ),
+];
+
+/// The one-time password; other keys edit it.
+const PASSWORD: &[Binding<Answer>] = &[
+    bind(&[KeyCode::Enter], "Enter", "install key", Answer::Yes),
+    bind(&[KeyCode::Esc], "Esc", "cancel", Answer::No),
+];
+
+fn table(m: &Model) -> Table {
+    match (&m.nodes_ui.prompt, &m.nodes_ui.form) {
+        (Some(NodesPrompt::TrustKey { .. }), _) => Table::Prompt(TRUST),
+        (Some(NodesPrompt::ConfirmRemove { .. }), _) => Table::Prompt(REMOVE),
+        (Some(NodesPrompt::Password { .. }), _) => Table::Prompt(PASSWORD),
+        (None, Some(_)) => Table::Form,
+        (None, None) => Table::List,
+    }
+}
+
+enum Table {
+    Prompt(&'static [Binding<Answer>]),
+    Form,
+    List,
+}
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    match table(m) {
+        Table::Prompt(t) => shown(t, m),
+        Table::Form => shown(FORM, m),
+        Table::List => shown(LIST, m),
+    }
+}
+
+pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    match table(m) {
+        Table::Prompt(t) => {
+            let answer = find(t, m, &k);
+            let effects = prompt_key(m, k, answer);
+            if m.nodes_ui.prompt.is_none() {
+                open_next_trust(m);
+            }
+            effects
+        }
+        Table::Form => form_key(m, k),
+        Table::List => list_key(m, k),
+    }
+}
+
+fn list_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    use ListAction::*;
+    let len = m.nodes.len();
+    let sel = m.nodes_ui.selected;
+    match find(LIST, m, &k) {
+        Some(Up) => m.nodes_ui.selected = sel.saturating_sub(1),
+        Some(Down) => m.nodes_ui.selected = (sel + 1).min(len.saturating_sub(1)),
+        Some(Add) => {
+            let role = if m.nodes.iter().any(|n| n.config.role == Role::ControlPlane) {
+                Role::Worker
+            } else {
+                Role::ControlPlane
+            };
+            m.nodes_ui.form = Some(NodeForm::new(role));
+        }
+        Some(Edit) => m.nodes_ui.form = Some(NodeForm::edit(sel, &m.nodes[sel].config)),
+        Some(Remove) => m.nodes_ui.prompt = Some(NodesPrompt::ConfirmRemove { node: sel }),
+        Some(Test) => return probe_effect(m, sel).into_iter().collect(),
+        Some(TestAll) => return (0..len).filter_map(|i| probe_effect(m, i)).collect(),
+        Some(TrustKey) => m.nodes_ui.prompt = Some(NodesPrompt::TrustKey { node: sel }),
+        Some(AskPassword) => {
+            m.nodes_ui.prompt = Some(NodesPrompt::Password {
+                node: sel,
+                input: SecretInput::default(),
+            })
+        }
+        Some(Next) => {
+            if let Some(e) = nodes_error(m) {
+                m.nodes_ui.error = Some(e);
+            } else {
+                m.nodes_ui.error = None;
+                m.screen = Screen::Network;
+            }
+        }
+        Some(Global(g)) => return global(m, g),
+        None => {}
+    }
+    vec![]
+}
+
+fn form_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    use FormAction::*;
+    let action = find(FORM, m, &k);
+    let Some(mut f) = m.nodes_ui.form.take() else {
+        return vec![];
+    };
+    match action {
+        Some(Cancel) => return vec![],
+        Some(Next) => f.focus = form::cycle(f.focus, NODE_FIELDS, true),
+        Some(Prev) => f.focus = form::cycle(f.focus, NODE_FIELDS, false),
+        Some(ToggleRole) => {
+            f.role = match f.role {
+                Role::ControlPlane => Role::Worker,
+                Role::Worker => Role::ControlPlane,
+            }
+        }
+        Some(ControlPlane) => f.role = Role::ControlPlane,
+        Some(Worker) => f.role = Role::Worker,
+        Some(Save) => {
+            f.submitted = true;
+            if let Some((field, _)) = node_form_errors(m, &f).first() {
+                f.focus = *field;
+                m.nodes_ui.form = Some(f);
+                return vec![];
+            }
+            save_node(m, &f);
+            return vec![];
+        }
+        None => {
+            let focus = f.focus;
+            if let Some(input) = f.input_mut(focus) {
+                form::edit(input, k);
+            }
+        }
+    }
+    m.nodes_ui.form = Some(f);
+    vec![]
+}
+
+/// The form's node (already checked) into the list; a changed address, port, user or key
+/// means the connection must be tested again.
+fn save_node(m: &mut Model, f: &NodeForm) {
+    let opt = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.to_string())
+    };
+    let node = NodeConfig {
+        name: f.name.value().trim().to_string(),
+        address: f.address.value().trim().to_string(),
+        role: f.role,
+        user: opt(f.user.value()),
+        port: opt(f.port.value()).and_then(|p| p.parse().ok()),
+        identity_file: opt(f.identity.value()).map(PathBuf::from),
+    };
+    match f.editing {
+        Some(i) if i < m.nodes.len() => {
+            let entry = &mut m.nodes[i];
+            let reconnect = entry.config.address != node.address
+                || entry.config.port != node.port
+                || entry.config.user != node.user
+                || entry.config.identity_file != node.identity_file;
+            entry.config = node;
+            if reconnect {
+                entry.probe = ProbeState::Untested;
+                entry.facts = None;
+            }
+            m.nodes_ui.selected = i;
+        }
+        _ => {
+            m.nodes.push(NodeEntry::new(node));
+            m.nodes_ui.selected = m.nodes.len() - 1;
+        }
+    }
+    m.nodes_ui.error = None;
+}
+
+fn prompt_key(m: &mut Model, k: KeyEvent, answer: Option<Answer>) -> Vec<Effect> {
+    let Some(prompt) = m.nodes_ui.prompt.take() else {
+        return vec![];
+    };
+    match (prompt, answer) {
+        (NodesPrompt::TrustKey { node }, Some(Answer::Yes)) => {
+            let Some(n) = m.nodes.get_mut(node) else {
+                return vec![];
+            };
+            let ProbeState::UnknownHostKey { lines, .. } = &n.probe else {
+                return vec![];
+            };
+            let lines = lines.clone();
+            n.probe = ProbeState::Testing;
+            vec![Effect::TrustHostKey {
+                node: n.config.clone(),
+                ssh: m.ssh.clone(),
+                lines,
+            }]
+        }
+        (NodesPrompt::TrustKey { node }, Some(Answer::No)) => {
+            if let Some(n) = m.nodes.get_mut(node) {
+                n.probe = ProbeState::Failed(
+                    "host key not trusted; compare the fingerprint on the node with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`".into(),
+                );
+            }
+            vec![]
+        }
+        (prompt @ NodesPrompt::TrustKey { .. }, None) => {
+            m.nodes_ui.prompt = Some(prompt);
+            vec![]
+        }
+        (NodesPrompt::Password { .. }, Some(Answer::No)) => vec![],
+        (NodesPrompt::Password { node, input }, Some(Answer::Yes)) => {
+            let pw = input.0.value().to_string();
+            if pw.is_empty() {
+                m.nodes_ui.prompt = Some(NodesPrompt::Password { node, input });
+                return vec![];
+            }
+            let Some(n) = m.nodes.get_mut(node) else {
+                return vec![];
+            };
+            n.probe = ProbeState::Bootstrapping;
+            vec![Effect::BootstrapKey {
+                node: n.config.clone(),
+                ssh: m.ssh.clone(),
+                password: Password::new(pw),
+            }]
+        }
+        (NodesPrompt::Password { node, mut input }, None) => {
+            form::edit(&mut input.0, k);
+            m.nodes_ui.prompt = Some(NodesPrompt::Password { node, input });
+            vec![]
+        }
+        (NodesPrompt::ConfirmRemove { node }, Some(Answer::Yes)) => {
+            if node < m.nodes.len() {
+                m.nodes.remove(node);
+                m.nodes_ui.selected = m.nodes_ui.selected.min(m.nodes.len().saturating_sub(1));
+            }
+            vec![]
+        }
+        (NodesPrompt::ConfirmRemove { .. }, _) => vec![],
+    }
+}
+
+fn probe_effect(m: &mut Model, i: usize) -> Option<Effect> {
+    let n = m.nodes.get_mut(i)?;
+    if matches!(n.probe, ProbeState::Testing | ProbeState::Bootstrapping) {
+        return None;
+    }
+    n.probe = ProbeState::Testing;
+    Some(Effect::Probe {
+        node: n.config.clone(),
+        ssh: m.ssh.clone(),
+    })
+}
+
+/// After a question is answered: ask about the next node whose host key waits for a
+/// decision (after "test all" several can).
+fn open_next_trust(m: &mut Model) {
+    if let Some(i) = m
+        .nodes
+        .iter()
+        .position(|n| matches!(n.probe, ProbeState::UnknownHostKey { .. }))
+    {
+        m.nodes_ui.selected = i;
+        m.nodes_ui.prompt = Some(NodesPrompt::TrustKey { node: i });
+    }
+}
+
+/// Errors of the node form by field, given the other nodes.
+pub fn node_form_errors(m: &Model, f: &NodeForm) -> Vec<(usize, String)> {
+    let mut errs = Vec::new();
+    let name = f.name.value().trim();
+    let addr = f.address.value().trim();
+    let others = m
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != f.editing)
+        .map(|(_, n)| &n.config);
+    if let Some(e) = validate::hostname_error(name) {
+        errs.push((F_NAME, e));
+    } else if others.clone().any(|n| n.name == name) {
+        errs.push((F_NAME, format!("a node named `{name}` already exists")));
+    }
+    if let Some(e) = validate::address_error(addr) {
+        errs.push((F_ADDRESS, e));
+    } else if let Some(o) = others.clone().find(|n| n.address == addr) {
+        errs.push((
+            F_ADDRESS,
+            format!("{addr} is already node {}'s address", o.name),
+        ));
+    }
+    if let Some(e) = validate::port_error(f.port.value().trim()) {
+        errs.push((F_PORT, e));
+    }
+    if let Some(e) = validate::user_error(f.user.value().trim()) {
+        errs.push((F_USER, e));
+    }
+    errs
+}
+
+/// Errors to show now: all after a submit, otherwise only for fields with text in them.
+pub fn visible_node_errors(m: &Model, f: &NodeForm) -> Vec<(usize, String)> {
+    node_form_errors(m, f)
+        .into_iter()
+        .filter(|(field, _)| {
+            f.submitted
+                || f.input(*field)
+                    .is_some_and(|i| !i.value().trim().is_empty())
+        })
+        .collect()
+}
+
+/// Why the node list cannot be used yet.
+pub fn nodes_error(m: &Model) -> Option<String> {
+    if m.nodes.is_empty() {
+        return Some("add at least one node (a)".into());
+    }
+    if !m.nodes.iter().any(|n| n.config.role == Role::ControlPlane) {
+        return Some("at least one node must be a control-plane (e to edit its role)".into());
+    }
+    None
+}
+
+/// A background connection test finished.
+pub fn probed(m: &mut Model, node: String, outcome: ProbeOutcome) -> Vec<Effect> {
+    let Some(i) = m.nodes.iter().position(|n| n.config.name == node) else {
+        return vec![];
+    };
+    // Ask now when nothing else is open on the Nodes screen.
+    let can_ask =
+        m.nodes_ui.prompt.is_none() && m.nodes_ui.form.is_none() && m.screen == Screen::Nodes;
+    let n = &mut m.nodes[i];
+    n.probe = match outcome {
+        ProbeOutcome::Facts(f) => {
+            n.facts = Some(*f);
+            ProbeState::Ok
+        }
+        ProbeOutcome::UnknownHostKey {
+            fingerprints,
+            lines,
+        } => {
+            if can_ask {
+                m.nodes_ui.selected = i;
+                m.nodes_ui.prompt = Some(NodesPrompt::TrustKey { node: i });
+            }
+            ProbeState::UnknownHostKey {
+                fingerprints,
+                lines,
+            }
+        }
+        ProbeOutcome::ChangedHostKey(e) => ProbeState::ChangedHostKey(e),
+        ProbeOutcome::AuthFailed(e) => {
+            if can_ask {
+                m.nodes_ui.selected = i;
+                m.nodes_ui.prompt = Some(NodesPrompt::Password {
+                    node: i,
+                    input: SecretInput::default(),
+                });
+            }
+            ProbeState::AuthFailed(e)
+        }
+        ProbeOutcome::Failed(e) => ProbeState::Failed(e),
+    };
+    vec![]
+}
+
+/// The trusted host key was written to known_hosts (or could not be).
+pub fn host_key_trusted(m: &mut Model, node: String, result: Result<(), String>) -> Vec<Effect> {
+    let Some(n) = m.nodes.iter_mut().find(|n| n.config.name == node) else {
+        return vec![];
+    };
+    match result {
+        Ok(()) => {
+            n.probe = ProbeState::Testing;
+            vec![Effect::Probe {
+                node: n.config.clone(),
+                ssh: m.ssh.clone(),
+            }]
+        }
+        Err(e) => {
+            n.probe = ProbeState::Failed(format!("could not record the host key: {e}"));
+            vec![]
+        }
+    }
+}
+
+/// The one-time password bootstrap finished.
+pub fn bootstrapped(
+    m: &mut Model,
+    node: String,
+    result: Result<Option<PathBuf>, String>,
+) -> Vec<Effect> {
+    let Some(n) = m.nodes.iter_mut().find(|n| n.config.name == node) else {
+        return vec![];
+    };
+    match result {
+        Ok(identity) => {
+            if let Some(p) = identity
+                && n.config.identity_file.is_none()
+                && m.ssh.identity_file.as_ref() != Some(&p)
+            {
+                n.config.identity_file = Some(p);
+            }
+            n.probe = ProbeState::Testing;
+            let eff = Effect::Probe {
+                node: n.config.clone(),
+                ssh: m.ssh.clone(),
+            };
+            ok(
+                m,
+                format!("{node}: key installed; testing the connection again"),
+            );
+            vec![eff]
+        }
+        Err(e) => {
+            n.probe = ProbeState::AuthFailed(format!("key bootstrap failed: {e}"));
+            vec![]
+        }
+    }
+}

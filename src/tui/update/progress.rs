@@ -1,0 +1,196 @@
+//! Engine events: per-node progress, log lines, failures, join states, the summary.
+
+use super::{error, info, resume_hint};
+use crate::engine::{ClusterNodeState, Event};
+use crate::plan::StepId;
+use crate::tui::model::*;
+use crate::tui::msg::Effect;
+
+pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
+    let now = m.install.clock;
+    let ins = &mut m.install;
+    match e {
+        Event::RunStarted { nodes } => {
+            ins.started = true;
+            let old = std::mem::take(&mut ins.nodes);
+            ins.nodes = nodes
+                .into_iter()
+                .map(|s| {
+                    let mut p = NodeProgress::new(s.name, s.address, s.role, s.steps);
+                    if let Some(o) = old.iter().find(|o| o.name == p.name) {
+                        p.log = o.log.clone();
+                    }
+                    p
+                })
+                .collect();
+        }
+        Event::NodeConnected { node, facts } => {
+            if let Some(n) = ins.node_mut(&node) {
+                n.log.push(format!(
+                    "connected: {} {}, kernel {}, {} CPU, {} MB",
+                    facts.os_id, facts.os_version, facts.kernel, facts.cpus, facts.memory_mb
+                ));
+            }
+            if let Some(entry) = m.nodes.iter_mut().find(|n| n.config.name == node) {
+                entry.facts = Some(facts);
+            }
+        }
+        Event::StepStarted {
+            node,
+            step,
+            attempt,
+        } => {
+            if let Some(n) = ins.node_mut(&node) {
+                n.current = Some(step);
+                n.state = RunState::Running;
+                n.failure = None;
+                n.started_at.get_or_insert(now);
+                n.finished_at = None;
+                let again = if attempt > 1 {
+                    format!(" (attempt {attempt})")
+                } else {
+                    String::new()
+                };
+                n.log
+                    .push(format!("── {}: {}{again} ──", step.name(), step.title()));
+            }
+        }
+        Event::StepSkipped {
+            node,
+            step,
+            journal,
+        } => {
+            if let Some(n) = ins.node_mut(&node) {
+                n.started_at.get_or_insert(now);
+                step_done(n, step, now);
+                n.log.push(if journal {
+                    format!("✓ {}: done in an earlier run", step.name())
+                } else {
+                    format!("✓ {}: already in the desired state", step.name())
+                });
+            }
+        }
+        Event::Line {
+            node, step, text, ..
+        } => {
+            if let Some(n) = ins.node_mut(&node) {
+                let _ = step;
+                n.log.push(text);
+            }
+        }
+        Event::StepFinished {
+            node,
+            step,
+            duration,
+        } => {
+            if let Some(n) = ins.node_mut(&node) {
+                step_done(n, step, now);
+                n.log.push(format!(
+                    "✓ {} done in {:.1}s",
+                    step.name(),
+                    duration.as_secs_f64()
+                ));
+            }
+        }
+        Event::StepFailed {
+            node,
+            step,
+            failure,
+        } => {
+            if let Some(n) = ins.node_mut(&node) {
+                n.state = RunState::Failed;
+                n.current = Some(step);
+                n.finished_at = Some(now);
+                n.log
+                    .push(format!("✗ {} failed: {}", step.name(), failure.error));
+                if let Some(h) = &failure.hint {
+                    n.log.push(format!("  hint: {h}"));
+                }
+                n.failure = Some((step, failure));
+                if let Some(i) = ins.nodes.iter().position(|n| n.name == node)
+                    && !ins
+                        .nodes
+                        .iter()
+                        .any(|o| o.state == RunState::Failed && o.name != node)
+                {
+                    ins.selected = i;
+                }
+            }
+        }
+        Event::StepBlocked { node, step, by } => {
+            if let Some(n) = ins.node_mut(&node) {
+                if n.state != RunState::Failed {
+                    n.state = RunState::Blocked;
+                }
+                n.log
+                    .push(format!("… {} blocked: {by} failed", step.name()));
+                n.blocked = Some((step, by));
+            }
+        }
+        Event::CniPods(p) => ins.cni_pods = Some(p),
+        Event::NodeState { node, state } => {
+            if let Some(n) = ins.node_mut(&node) {
+                n.cluster = Some(state);
+            }
+            if !ins.join_shown && m.screen == Screen::Install && !ins.zoom {
+                ins.join_shown = true;
+                m.screen = Screen::Join;
+            }
+        }
+        Event::Warning { node, text } => {
+            let status = match &node {
+                Some(n) => format!("warning ({n}): {text}"),
+                None => format!("warning: {text}"),
+            };
+            match node.and_then(|n| ins.node_mut(&n)) {
+                Some(n) => n.log.push(format!("! warning: {text}")),
+                None => ins.warnings.push(text),
+            }
+            info(m, status);
+        }
+        Event::RunFinished { summary } => {
+            let ok_run = summary.ok;
+            let interrupted = summary.interrupted;
+            ins.summary = Some(summary);
+            for n in &mut ins.nodes {
+                if n.state == RunState::Running {
+                    n.state = RunState::Pending;
+                }
+                if ok_run {
+                    n.cluster = Some(ClusterNodeState::Ready);
+                }
+            }
+            if ins.stopping || interrupted {
+                let hint = resume_hint(m);
+                m.exit = Some(ExitRequest {
+                    code: if ok_run { 0 } else { 1 },
+                    message: Some(hint),
+                });
+                return vec![Effect::Quit];
+            }
+            if ok_run {
+                m.screen = Screen::Done;
+            } else {
+                error(
+                    m,
+                    "the install stopped on a failure: r runs it again (done steps are skipped), q leaves it paused"
+                        .into(),
+                );
+            }
+        }
+    }
+    vec![]
+}
+
+fn step_done(n: &mut NodeProgress, step: StepId, now: std::time::Duration) {
+    n.done = (n.done + 1).min(n.steps.len());
+    n.current = None;
+    if step == StepId::Ready {
+        // Its `ready` step waited for exactly this (join-watch polls can lag behind).
+        n.cluster = Some(ClusterNodeState::Ready);
+    }
+    if n.done == n.steps.len() {
+        n.state = RunState::Done;
+        n.finished_at = Some(now);
+    }
+}

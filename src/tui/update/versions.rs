@@ -1,0 +1,143 @@
+//! Versions & mirrors: Kubernetes and CNI version, mirror, image repository, dashboard,
+//! local manifests; the checks against the probed facts.
+
+use super::{Common, error, global};
+use crate::config::Mirror;
+use crate::tui::form;
+use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::model::*;
+use crate::tui::msg::Effect;
+use crate::tui::validate;
+use crossterm::event::{KeyCode, KeyEvent};
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Next,
+    Prev,
+    Older,
+    Newer,
+    ChoosePrev,
+    ChooseNext,
+    Continue,
+    Global(Common),
+}
+use Action::*;
+
+fn on_list(m: &Model) -> bool {
+    m.versions.focus == V_VERSION
+}
+fn on_choice(m: &Model) -> bool {
+    matches!(m.versions.focus, V_CNI_VERSION | V_MIRROR | V_DASHBOARD)
+}
+fn on_text(m: &Model) -> bool {
+    matches!(
+        m.versions.focus,
+        V_CNI_MANIFEST | V_IMAGE_REPO | V_DASHBOARD_MANIFEST
+    )
+}
+
+/// Other keys edit the focused text field.
+const KEYS: &[Binding<Action>] = &[
+    bind(&[KeyCode::Tab], "Tab", "next field", Next),
+    also(&[KeyCode::BackTab], Prev),
+    bind(&[KeyCode::Up, KeyCode::Char('k')], "↑↓", "version", Newer).when(on_list),
+    also(&[KeyCode::Down, KeyCode::Char('j')], Older).when(on_list),
+    bind(
+        &[KeyCode::Left, KeyCode::Char('h')],
+        "←→",
+        "choose",
+        ChoosePrev,
+    )
+    .when(on_choice),
+    also(
+        &[KeyCode::Right, KeyCode::Char('l'), KeyCode::Char(' ')],
+        ChooseNext,
+    )
+    .when(on_choice),
+    also(&[KeyCode::Down], Next),
+    also(&[KeyCode::Up], Prev),
+    bind(&[KeyCode::Enter], "Enter", "continue", Continue),
+    bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
+    bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)).when(|m| !on_text(m)),
+    // In a text field `?` and `q` are letters.
+    bind(&[KeyCode::F(1)], "F1", "help", Global(Common::Help)).when(on_text),
+    also(&[KeyCode::Char('q')], Global(Common::Quit)).when(|m| !on_text(m)),
+];
+
+pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    shown(KEYS, m)
+}
+
+pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    let focus = m.versions.focus;
+    match find(KEYS, m, &k) {
+        Some(Next) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, true),
+        Some(Prev) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, false),
+        Some(Newer) => {
+            m.versions.version = m.versions.version.saturating_sub(1);
+            m.versions.cni_version = 0;
+        }
+        Some(Older) => {
+            m.versions.version = (m.versions.version + 1).min(m.catalog.len() - 1);
+            m.versions.cni_version = 0;
+        }
+        Some(a @ (ChoosePrev | ChooseNext)) => match focus {
+            V_CNI_VERSION => {
+                let n = m.version().cni_versions(m.network.cni).len().max(1);
+                m.versions.cni_version =
+                    form::cycle(m.versions.cni_version, n, matches!(a, ChooseNext));
+            }
+            V_MIRROR => {
+                m.versions.mirror = match m.versions.mirror {
+                    Mirror::Upstream => Mirror::Aliyun,
+                    Mirror::Aliyun => Mirror::Upstream,
+                }
+            }
+            _ => m.versions.dashboard = !m.versions.dashboard,
+        },
+        Some(Continue) => {
+            if version_findings(m)
+                .iter()
+                .any(|f| f.level == validate::Level::Error)
+            {
+                error(
+                    m,
+                    "fix the errors above first (choose another version or fix the node)".into(),
+                );
+            } else {
+                m.status = None;
+                m.screen = Screen::Review;
+                m.review.script = None;
+            }
+        }
+        Some(Global(g)) => return global(m, g),
+        None => {
+            let input = match focus {
+                V_IMAGE_REPO => &mut m.versions.image_repository,
+                V_CNI_MANIFEST => &mut m.versions.cni_manifest,
+                V_DASHBOARD_MANIFEST => &mut m.versions.dashboard_manifest,
+                _ => return vec![],
+            };
+            form::edit(input, k);
+        }
+    }
+    vec![]
+}
+
+/// A CNI version index that no longer exists (the CNI or version changed) goes back to the
+/// catalog's default.
+pub(super) fn clamp_cni_version(m: &mut Model) {
+    let n = m.version().cni_versions(m.network.cni).len();
+    if m.versions.cni_version >= n {
+        m.versions.cni_version = 0;
+    }
+}
+
+pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
+    let nodes: Vec<_> = m
+        .nodes
+        .iter()
+        .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
+        .collect();
+    validate::version_findings(&m.to_config(), &nodes)
+}
