@@ -59,10 +59,7 @@ impl Facts {
 
     /// Kernel version as (major, minor), e.g. "3.10.0-1160.el7.x86_64" → (3, 10).
     pub fn kernel_version(&self) -> Option<(u32, u32)> {
-        let mut it = self.kernel.split(|c: char| !c.is_ascii_digit());
-        let major = it.next()?.parse().ok()?;
-        let minor = it.next()?.parse().ok()?;
-        Some((major, minor))
+        crate::catalog::parse_minor(&self.kernel)
     }
 }
 

@@ -4,7 +4,8 @@
 //! `config` (cluster.toml) + `catalog` (version facts) → `plan` (steps × nodes, a DAG of
 //! shell scripts from `assets/steps/`) → `engine` (schedules the DAG over `ssh`, keeps the
 //! `journal`, emits typed `event`s) → a front end: the plain printer (`kubewiz apply`) or
-//! the `tui` wizard.
+//! the `tui` wizard. [`vocab`] holds the names every layer shares (steps, CNI, mirror, role,
+//! proxy mode) and imports nothing.
 
 pub mod catalog;
 pub mod cli;
@@ -14,3 +15,4 @@ pub mod facts;
 pub mod plan;
 pub mod ssh;
 pub mod tui;
+pub mod vocab;

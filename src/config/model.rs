@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+pub use crate::vocab::{Cni, Mirror, ProxyMode, Role};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
@@ -69,57 +71,6 @@ fn default_service_cidr() -> String {
     "10.96.0.0/12".into()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Cni {
-    #[default]
-    Calico,
-    Flannel,
-}
-
-impl Cni {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cni::Calico => "calico",
-            Cni::Flannel => "flannel",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mirror {
-    #[default]
-    Upstream,
-    Aliyun,
-}
-
-impl Mirror {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mirror::Upstream => "upstream",
-            Mirror::Aliyun => "aliyun",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProxyMode {
-    #[default]
-    Iptables,
-    Ipvs,
-}
-
-impl ProxyMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProxyMode::Iptables => "iptables",
-            ProxyMode::Ipvs => "ipvs",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SshSection {
@@ -173,22 +124,6 @@ pub enum HostKeyPolicy {
     AcceptNew,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    ControlPlane,
-    Worker,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::ControlPlane => "control-plane",
-            Role::Worker => "worker",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeConfig {
@@ -213,15 +148,64 @@ impl ClusterConfig {
         self.nodes.iter().find(|n| n.name == name)
     }
 
+    /// The registry mirrors the nodes get: `[registry_mirrors]` when present (even empty: it
+    /// always wins), else the `mirror`'s defaults from the catalog.
+    pub fn registry_mirrors<'a>(
+        &'a self,
+        catalog: &'a crate::catalog::Catalog,
+    ) -> &'a std::collections::BTreeMap<String, Vec<String>> {
+        self.registry_mirrors
+            .as_ref()
+            .unwrap_or(&catalog.mirror(self.cluster.mirror).registry_mirrors)
+    }
+
+    /// The CNI version this config ends up with: `cni_version`, else the minor's default.
+    pub fn cni_version<'a>(&'a self, minor: &'a crate::catalog::Minor) -> &'a str {
+        minor.cni_version(self.cluster.cni, self.cluster.cni_version.as_deref())
+    }
+
     /// The timeout of a step: `[timeouts]` if set, else the catalog's.
     pub fn step_timeout(
         &self,
-        step: crate::plan::StepId,
+        step: crate::vocab::StepId,
         catalog: &crate::catalog::Catalog,
     ) -> std::time::Duration {
         self.timeouts
             .get(step.name())
             .map(|s| std::time::Duration::from_secs(*s))
             .unwrap_or_else(|| catalog.timeout(step))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn registry_mirrors_default_per_mirror_and_the_table_wins() {
+        let cat = Catalog::builtin();
+        let mut c = super::super::parse(
+            "[cluster]\nname = \"demo\"\nkubernetes_version = \"1.25.3\"\n\n\
+             [[node]]\nname = \"cp\"\naddress = \"192.0.2.10\"\nrole = \"control-plane\"\n",
+            std::path::Path::new("cluster.toml"),
+        )
+        .unwrap();
+        assert!(c.registry_mirrors(cat).is_empty(), "upstream: none");
+        c.cluster.mirror = super::Mirror::Aliyun;
+        let m = c.registry_mirrors(cat);
+        for r in ["docker.io", "quay.io", "ghcr.io", "registry.k8s.io"] {
+            assert!(!m[r].is_empty(), "aliyun has a mirror for {r}");
+        }
+        for (r, urls) in m {
+            crate::config::rules::registry_host(r).unwrap();
+            for u in urls {
+                crate::config::rules::mirror_url(u).unwrap();
+            }
+        }
+        c.registry_mirrors = Some(BTreeMap::new());
+        assert!(c.registry_mirrors(cat).is_empty(), "an empty table wins");
+        c.registry_mirrors = Some([("docker.io".into(), vec!["https://m.example".into()])].into());
+        assert_eq!(c.registry_mirrors(cat).len(), 1);
     }
 }

@@ -172,7 +172,7 @@ fn unknown_keys(doc: &DeTable<'_>, text: &str) -> Vec<Problem> {
             "timeouts" => {
                 if let DeValue::Table(t) = v.get_ref() {
                     let steps: Vec<&str> =
-                        crate::plan::StepId::ALL.iter().map(|s| s.name()).collect();
+                        crate::vocab::StepId::ALL.iter().map(|s| s.name()).collect();
                     check_table(t, "timeouts", &steps, text, &mut out);
                 }
             }

@@ -287,8 +287,8 @@ pub fn validate<'c>(
                     "give seconds, e.g. {step} = {}",
                     catalog
                         .timeout(
-                            crate::plan::StepId::from_name(step)
-                                .unwrap_or(crate::plan::StepId::Facts)
+                            crate::vocab::StepId::from_name(step)
+                                .unwrap_or(crate::vocab::StepId::Facts)
                         )
                         .as_secs()
                 ),

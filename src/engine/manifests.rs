@@ -88,7 +88,7 @@ fn cni_url(cfg: &ClusterConfig) -> Result<(String, String), String> {
     let minor = cat
         .minor_for(&cfg.cluster.kubernetes_version)
         .map_err(|e| e.to_string())?;
-    let version = cat.cni_version_for(minor, cfg).to_string();
+    let version = cfg.cni_version(minor).to_string();
     Ok((cat.manifest_url(cfg.cluster.cni, &version), version))
 }
 

@@ -3,7 +3,8 @@
 //! - `run`: the scheduler (`start`): which task runs when, retries, stop/abort.
 //! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs;
 //!   `journal_writer` saves it off the scheduler's path, coalescing bursts of changes.
-//! - [`preflight`]: the cross-node barrier over every node's facts (runs locally).
+//! - [`preflight`]: the cross-node barrier over every node's facts (runs locally);
+//!   [`compat`]: the catalog × node facts rules it applies (also used by the wizard).
 //! - `connections`: one SSH connection per host, reopened after a loss.
 //! - `manifests`: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
 //! - `joinwatch`: join progress and CNI pods as the control plane sees them.
@@ -11,6 +12,7 @@
 //! - [`redact`], [`log`], [`hints`]: secrets out of every line, per-node log files, known
 //!   failure texts mapped to what to do.
 
+pub mod compat;
 mod connections;
 pub mod event;
 pub mod hints;

@@ -40,7 +40,7 @@ pub fn evaluate(cfg: &ClusterConfig, facts: &HashMap<String, Facts>) -> Findings
         };
         let n = node.name.as_str();
         let cat = crate::catalog::Catalog::builtin();
-        for finding in cat.node_resources(node.role, fa) {
+        for finding in super::compat::node_resources(cat, node.role, fa) {
             f.refuse(n, finding.message);
         }
         let max_skew = cat.limits.max_clock_skew_secs;
@@ -66,10 +66,10 @@ pub fn evaluate(cfg: &ClusterConfig, facts: &HashMap<String, Facts>) -> Findings
             ));
         }
         if let Some(minor) = minor {
-            for finding in crate::catalog::node_compat(minor, cfg, fa) {
+            for finding in super::compat::node_compat(cat, minor, cfg, fa) {
                 match finding.severity {
-                    crate::catalog::Severity::Refuse => f.refuse(n, finding.message),
-                    crate::catalog::Severity::Warn => f.warn(n, finding.message),
+                    super::compat::Severity::Refuse => f.refuse(n, finding.message),
+                    super::compat::Severity::Warn => f.warn(n, finding.message),
                 }
             }
         }

@@ -27,8 +27,7 @@ impl VersionChoice {
 }
 
 pub fn minor_of(version: &str) -> (u32, u32) {
-    let mut it = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+    crate::catalog::parse_minor(version).unwrap_or((0, 0))
 }
 
 fn cni_list(v: &crate::catalog::CniVersions) -> Vec<String> {

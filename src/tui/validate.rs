@@ -2,8 +2,9 @@
 //! from `crate::catalog`, and the network checks (with `ipnet`) phrased for the form:
 //! each message names the field, the value and the fix.
 
-use crate::catalog::{Catalog, Severity};
+use crate::catalog::Catalog;
 use crate::config::{ClusterConfig, Cni, ProxyMode, Role};
+use crate::engine::compat::{self, Severity};
 use crate::facts::Facts;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -163,7 +164,7 @@ fn finding(level: Level, text: String) -> Finding {
 }
 
 /// Problems of the chosen versions, from the catalog and the facts probed on the Nodes
-/// screen (`Catalog::node_compat` + `node_resources`, the same rules as the engine's
+/// screen (`engine::compat::node_compat` + `node_resources`, the same rules as the engine's
 /// preflight). The same message on several nodes is shown once, naming them all.
 pub fn version_findings(
     cfg: &ClusterConfig,
@@ -185,7 +186,7 @@ pub fn version_findings(
             ),
         ));
     }
-    let cni_version = cat.cni_version_for(minor, cfg).to_string();
+    let cni_version = cfg.cni_version(minor).to_string();
     if let Some(rel) = cat.cni_release(c.cni, &cni_version)
         && !rel.tested_with(minor)
     {
@@ -204,8 +205,8 @@ pub fn version_findings(
     let mut grouped: Vec<(Level, String, Vec<String>)> = Vec::new();
     for (name, role, facts) in nodes {
         let Some(f) = facts else { continue };
-        let mut found = cat.node_compat(minor, cfg, f);
-        found.extend(cat.node_resources(*role, f));
+        let mut found = compat::node_compat(cat, minor, cfg, f);
+        found.extend(compat::node_resources(cat, *role, f));
         for fd in found {
             if fd.message.contains("IPVS") {
                 continue; // said once above

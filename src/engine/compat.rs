@@ -1,0 +1,309 @@
+//! Catalog × node facts: what a node cannot run (refused at preflight, before anything changes)
+//! or should know (a warning) for the chosen versions. Pure: facts in, findings out. The
+//! engine's preflight and the wizard's Versions screen both call these.
+
+use crate::catalog::{Catalog, Minor, parse_minor};
+use crate::config::{ClusterConfig, ProxyMode, Role};
+use crate::facts::Facts;
+use std::fmt;
+
+/// How serious a compatibility finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The node cannot run this cluster: preflight stops before anything is changed.
+    Refuse,
+    /// Works, but the user should know.
+    Warn,
+}
+
+/// One result of [`node_compat`]: the message says what, why and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Finding {
+    fn refuse(message: String) -> Finding {
+        Finding {
+            severity: Severity::Refuse,
+            message,
+        }
+    }
+    fn warn(message: String) -> Finding {
+        Finding {
+            severity: Severity::Warn,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tag = match self.severity {
+            Severity::Refuse => "refused",
+            Severity::Warn => "warning",
+        };
+        write!(f, "{tag}: {}", self.message)
+    }
+}
+
+/// Catalog × node facts: what this node cannot run (Refuse) or should know (Warn) for the
+/// chosen versions. Pure; the engine's preflight reports these with the node's name.
+/// CPU/memory are in [`node_resources`].
+pub fn node_compat(
+    catalog: &Catalog,
+    minor: &Minor,
+    config: &ClusterConfig,
+    facts: &Facts,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let k8s = &config.cluster.kubernetes_version;
+    let os_name = if facts.os_id.is_empty() {
+        "unknown OS".to_string()
+    } else {
+        format!("{} {}", facts.os_id, facts.os_version)
+    };
+    let kernel = facts.kernel_version();
+    let os = catalog.os(&facts.os_id, &facts.os_version);
+
+    match facts.os_family.as_str() {
+        "rhel" | "debian" => {}
+        other => out.push(Finding::refuse(format!(
+            "{os_name} (family \"{other}\") is not supported: kubewiz installs on the RHEL family \
+             (CentOS, Rocky, RHEL, AlmaLinux, Fedora) and the Debian family (Ubuntu, Debian)"
+        ))),
+    }
+    if os.is_none() && !facts.os_id.is_empty() && facts.os_id != "fedora" {
+        out.push(Finding::warn(format!(
+            "{os_name} is not in kubewiz's catalog of tested systems; it may work if it is \
+             close to a listed one (Rocky 9, Ubuntu 22.04, ...)"
+        )));
+    }
+
+    if minor.cgroup_v2_required {
+        let fix = "choose Kubernetes 1.34.x or older, or a system with cgroup v2 (Rocky/RHEL 9, Ubuntu 22.04+, Debian 11+)";
+        match facts.cgroup_version {
+            2 => {}
+            1 => out.push(Finding::refuse(format!(
+                "Kubernetes {k8s} needs cgroup v2 (kubelet 1.35+ refuses cgroup v1) but {os_name} \
+                 runs cgroup v1: {fix}"
+            ))),
+            _ => out.push(Finding::warn(format!(
+                "could not tell the cgroup version of {os_name}; Kubernetes {k8s} needs cgroup v2"
+            ))),
+        }
+        if let (Some(k), Some(min)) = (kernel, parse_minor(&catalog.limits.cgroup_v2_min_kernel))
+            && k < min
+        {
+            out.push(Finding::refuse(format!(
+                "Kubernetes {k8s} needs cgroup v2, which needs kernel {} or newer; \
+                 {os_name} has kernel {}: {fix}",
+                catalog.limits.cgroup_v2_min_kernel, facts.kernel
+            )));
+        }
+    }
+
+    if minor.needs_containerd2()
+        && let Some(os) = os
+        && !os.containerd2
+    {
+        out.push(Finding::refuse(format!(
+            "Kubernetes {k8s} needs containerd 2.x (kubelet 1.36+ needs the CRI RuntimeConfig \
+             call), and {os_name} has no containerd 2.x package ({}): choose Kubernetes \
+             1.35.x or older, or a newer system",
+            os.note
+        )));
+    }
+
+    if config.cluster.proxy_mode == ProxyMode::Ipvs && minor.ipvs_deprecated {
+        out.push(Finding::warn(format!(
+            "kube-proxy IPVS mode is deprecated from Kubernetes 1.35 ({k8s} chosen): \
+             consider proxy_mode = \"iptables\""
+        )));
+    }
+
+    let cni = config.cluster.cni;
+    let cni_version = config.cni_version(minor);
+    if let Some(rel) = catalog.cni_release(cni, cni_version)
+        && let (Some(min), Some(k)) = (rel.min_kernel.as_deref(), kernel)
+        && parse_minor(min).is_some_and(|m| k < m)
+    {
+        out.push(Finding::warn(format!(
+            "{} {} documents kernel {min} or newer; {os_name} has kernel {}: \
+             it may work, but consider a newer kernel or an older {} release",
+            cni.as_str(),
+            cni_version,
+            facts.kernel,
+            cni.as_str()
+        )));
+    }
+    if kernel.is_none() && !facts.kernel.is_empty() {
+        out.push(Finding::warn(format!(
+            "could not read the kernel version \"{}\"",
+            facts.kernel
+        )));
+    }
+    out
+}
+
+/// CPU and memory minimums (kubeadm preflight: control planes need 2 CPUs, 1700 MB).
+pub fn node_resources(catalog: &Catalog, role: Role, facts: &Facts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if role == Role::ControlPlane {
+        let l = &catalog.limits;
+        if facts.cpus < l.control_plane_min_cpus {
+            out.push(Finding::refuse(format!(
+                "a control plane needs at least {} CPUs, this node has {}: give it more CPUs \
+                 or make it a worker",
+                l.control_plane_min_cpus, facts.cpus
+            )));
+        }
+        if facts.memory_mb < l.control_plane_min_memory_mb {
+            out.push(Finding::refuse(format!(
+                "a control plane needs at least {} MB of memory, this node has {} MB: give it \
+                 more memory or make it a worker",
+                l.control_plane_min_memory_mb, facts.memory_mb
+            )));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ClusterSection, Cni, Mirror, NodeConfig, SshSection};
+
+    fn cat() -> &'static Catalog {
+        Catalog::builtin()
+    }
+
+    fn config(version: &str, cni: Cni, proxy: ProxyMode) -> ClusterConfig {
+        ClusterConfig {
+            cluster: ClusterSection {
+                name: "demo".into(),
+                kubernetes_version: version.into(),
+                pod_cidr: "10.244.0.0/16".into(),
+                service_cidr: "10.96.0.0/12".into(),
+                cni,
+                cni_version: None,
+                cni_manifest: None,
+                mirror: Mirror::Upstream,
+                image_repository: None,
+                proxy_mode: proxy,
+                dashboard: false,
+                dashboard_manifest: None,
+                timezone: None,
+                control_plane_endpoint: None,
+            },
+            ssh: SshSection::default(),
+            nodes: vec![NodeConfig {
+                name: "cp".into(),
+                address: "192.0.2.10".into(),
+                role: Role::ControlPlane,
+                user: None,
+                port: None,
+                identity_file: None,
+            }],
+            timeouts: Default::default(),
+            registry_mirrors: None,
+        }
+    }
+
+    fn facts(id: &str, ver: &str, family: &str, kernel: &str, cgroup: u8) -> Facts {
+        Facts {
+            os_id: id.into(),
+            os_version: ver.into(),
+            os_family: family.into(),
+            kernel: kernel.into(),
+            cgroup_version: cgroup,
+            cpus: 2,
+            memory_mb: 2048,
+            ..Facts::default()
+        }
+    }
+
+    fn refusals(f: &[Finding]) -> Vec<&str> {
+        f.iter()
+            .filter(|f| f.severity == Severity::Refuse)
+            .map(|f| f.message.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn centos7_runs_the_seed_but_not_135() {
+        let c7 = facts("centos", "7", "rhel", "3.10.0-1160.el7.x86_64", 1);
+        let seed = config("1.25.3", Cni::Calico, ProxyMode::Ipvs);
+        let f = node_compat(cat(), cat().minor("1.25").unwrap(), &seed, &c7);
+        assert!(refusals(&f).is_empty(), "{f:?}");
+
+        let new = config("1.35.0", Cni::Flannel, ProxyMode::Iptables);
+        let f = node_compat(cat(), cat().minor("1.35").unwrap(), &new, &c7);
+        let r = refusals(&f);
+        assert!(r.iter().any(|m| m.contains("cgroup v2")), "{f:?}");
+        assert!(r.iter().any(|m| m.contains("kernel 5.8")), "{f:?}");
+
+        let newest = config("1.36.0", Cni::Flannel, ProxyMode::Iptables);
+        let f = node_compat(cat(), cat().minor("1.36").unwrap(), &newest, &c7);
+        assert!(
+            refusals(&f).iter().any(|m| m.contains("containerd 2.x")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn modern_systems_pass_with_warnings_where_due() {
+        let rocky9 = facts("rocky", "9.3", "rhel", "5.14.0-362.el9.x86_64", 2);
+        let ubuntu = facts("ubuntu", "22.04", "debian", "5.15.0-91-generic", 2);
+        for v in ["1.35.6", "1.36.0", "1.37.1"] {
+            let minor = cat().minor_for(v).unwrap();
+            for f in [&rocky9, &ubuntu] {
+                let out = node_compat(
+                    cat(),
+                    minor,
+                    &config(v, Cni::Calico, ProxyMode::Iptables),
+                    f,
+                );
+                assert!(out.is_empty(), "{v} {}: {out:?}", f.os_id);
+            }
+            let out = node_compat(
+                cat(),
+                minor,
+                &config(v, Cni::Flannel, ProxyMode::Ipvs),
+                &rocky9,
+            );
+            assert!(refusals(&out).is_empty());
+            assert!(out.iter().any(|f| f.message.contains("IPVS")), "{out:?}");
+        }
+        // Calico 3.30+ on an old kernel: a warning, not a refusal.
+        let old_kernel = facts("rocky", "8.9", "rhel", "4.18.0-513.el8.x86_64", 2);
+        let out = node_compat(
+            cat(),
+            cat().minor("1.34").unwrap(),
+            &config("1.34.0", Cni::Calico, ProxyMode::Iptables),
+            &old_kernel,
+        );
+        assert!(refusals(&out).is_empty(), "{out:?}");
+        assert!(out.iter().any(|f| f.message.contains("5.10")), "{out:?}");
+    }
+
+    #[test]
+    fn unknown_family_is_refused_and_resources_checked() {
+        let f = facts("alpine", "3.19", "", "6.6.0", 2);
+        let out = node_compat(
+            cat(),
+            cat().minor("1.30").unwrap(),
+            &config("1.30.0", Cni::Calico, ProxyMode::Iptables),
+            &f,
+        );
+        assert!(!refusals(&out).is_empty());
+        let small = Facts {
+            cpus: 1,
+            memory_mb: 1024,
+            ..Facts::default()
+        };
+        assert_eq!(node_resources(cat(), Role::ControlPlane, &small).len(), 2);
+        assert!(node_resources(cat(), Role::Worker, &small).is_empty());
+    }
+}
