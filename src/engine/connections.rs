@@ -1,40 +1,32 @@
 //! The engine's connections: one per host, opened on first use, shared by the tasks that run
-//! there, dropped and reopened after a connection loss.
+//! there, dropped and reopened after a connection loss. Over any [`Transport`].
 
-use crate::config::ClusterConfig;
-use crate::ssh::{Connection, SshError, Target};
+use super::transport::{Session, Transport};
+use crate::ssh::SshError;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-type Slot = Arc<Mutex<Option<Arc<Connection>>>>;
+type Slot = Arc<Mutex<Option<Arc<dyn Session>>>>;
 
 #[derive(Clone)]
 pub struct Connections {
-    targets: Arc<HashMap<String, Target>>,
+    transport: Arc<dyn Transport>,
     slots: Arc<HashMap<String, Slot>>,
 }
 
 impl Connections {
-    pub fn new(cfg: &ClusterConfig) -> Connections {
-        let targets: HashMap<String, Target> = cfg
-            .nodes
-            .iter()
-            .map(|n| (n.name.clone(), Target::new(n, &cfg.ssh)))
-            .collect();
-        let slots = targets
-            .keys()
-            .map(|k| (k.clone(), Slot::default()))
-            .collect();
+    /// A pool for `hosts` (node names) over `transport`.
+    pub fn new(transport: Arc<dyn Transport>, hosts: impl IntoIterator<Item = String>) -> Self {
         Connections {
-            targets: Arc::new(targets),
-            slots: Arc::new(slots),
+            transport,
+            slots: Arc::new(hosts.into_iter().map(|h| (h, Slot::default())).collect()),
         }
     }
 
     /// The host's connection, opened if need be.
-    pub async fn get(&self, host: &str) -> Result<Arc<Connection>, SshError> {
-        let (Some(slot), Some(target)) = (self.slots.get(host), self.targets.get(host)) else {
+    pub async fn get(&self, host: &str) -> Result<Arc<dyn Session>, SshError> {
+        let Some(slot) = self.slots.get(host) else {
             return Err(SshError::Remote {
                 node: host.to_string(),
                 message: "not a node of this cluster".into(),
@@ -45,8 +37,7 @@ impl Connections {
             return Ok(c.clone());
         }
         // One attempt: the caller (the scheduler) retries with backoff within its window.
-        let conn = Connection::open(target).await?;
-        let conn = Arc::new(conn);
+        let conn = self.transport.connect(host).await?;
         *guard = Some(conn.clone());
         Ok(conn)
     }
@@ -61,9 +52,7 @@ impl Connections {
     /// Closes every master connection cleanly.
     pub async fn close_all(&self) {
         for slot in self.slots.values() {
-            if let Some(c) = slot.lock().await.take()
-                && let Ok(c) = Arc::try_unwrap(c)
-            {
+            if let Some(c) = slot.lock().await.take() {
                 c.close().await;
             }
         }

@@ -4,16 +4,17 @@
 
 use super::Failure;
 use super::run::Shared;
+use super::transport::Session;
 use crate::config::ClusterConfig;
 use crate::plan::{StepId, Task, TaskKind};
-use crate::ssh::{Connection, SshError};
+use crate::ssh::SshError;
 use std::path::{Path, PathBuf};
 
 /// Uploads the manifest a task needs, if any. `Ok(Some(failure))` when the manifest cannot
 /// be had or patched (a step failure with a hint, not a connection problem).
 pub(super) async fn upload_for(
     sh: &Shared,
-    conn: &Connection,
+    conn: &dyn Session,
     task: &Task,
 ) -> Result<Option<Failure>, SshError> {
     let TaskKind::Remote(script) = &task.kind else {

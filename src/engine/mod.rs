@@ -1,11 +1,15 @@
 //! The engine: walks the plan's DAG over SSH, keeps the journal, emits events.
 //!
-//! - `run`: the scheduler (`start`): which task runs when, retries, stop/abort.
+//! - `run`: a run (`start`): the loop that starts tasks, records every transition, obeys
+//!   commands (stop, abort, pause/resume, retry); `schedule`: which task may start now (pure,
+//!   generic over tasks); `task`: running one task and its line protocol, reconnects with
+//!   backoff; `secrets`: join secrets minted per run, registered with the redactor.
+//! - [`transport`]: the traits the engine talks to nodes through (`OpenSsh`; a fake in tests).
 //! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs;
 //!   `journal_writer` saves it off the scheduler's path, coalescing bursts of changes.
 //! - [`preflight`]: the cross-node barrier over every node's facts (runs locally);
 //!   [`compat`]: the catalog × node facts rules it applies (also used by the wizard).
-//! - `connections`: one SSH connection per host, reopened after a loss.
+//! - `connections`: one connection per host, reopened after a loss.
 //! - `manifests`: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
 //! - `joinwatch`: join progress and CNI pods as the control plane sees them.
 //! - [`event`]: what front ends receive; [`printer`]: the plain front end of `apply`.
@@ -25,6 +29,13 @@ pub mod preflight;
 pub mod printer;
 pub mod redact;
 mod run;
+mod schedule;
+#[cfg(test)]
+mod scheduler_tests;
+mod secrets;
+mod task;
+pub mod transport;
 
 pub use event::*;
 pub use run::{Command, EngineError, Options, Run, start, start_with_plan};
+pub use transport::{OpenSsh, Session, Transport};

@@ -1,24 +1,30 @@
-//! The scheduler: walks the plan's DAG. A task starts as soon as the tasks it waits for are
-//! done (no lock-step phases), at most `parallel` steps at once and `MAX_STEPS_PER_HOST` per
-//! host; when more are ready than may start, the longest remaining path goes first
-//! (`plan::order`).
-//! Every transition goes to the journal (through its writer); progress leaves only as events.
+//! A run: walks the plan's DAG with the [`Schedule`](super::schedule), one background task per
+//! running step ([`super::task`]). Every transition goes to the journal (through its writer);
+//! progress leaves only as events; front ends steer it with [`Command`]s.
+//!
+//! What is particular to the install pipeline sits in small hooks here: the facts step's
+//! facts go to the journal, `preflight` is a barrier evaluated on the workstation over every
+//! node's facts, the join watch starts once `init` is done.
 
 use super::connections::Connections;
 use super::journal::{Journal, RunLock, StepState};
 use super::log::NodeLogs;
 use super::redact::Redactor;
-use super::{Event, Failure, NodeSummary, Stream, Summary};
+use super::schedule::{Caps, Class, Node, Schedule, Status};
+use super::secrets::JoinSecrets;
+use super::task::Outcome;
+use super::transport::{OpenSsh, Transport};
+use super::{Event, Failure, NodeSummary, Summary};
 use crate::config::ClusterConfig;
 use crate::facts::Facts;
-use crate::plan::{Plan, SecretSlot, StepId, TaskKind};
-use crate::ssh::{Line, SshError};
-use std::collections::{HashMap, HashSet, VecDeque};
+use crate::plan::{Plan, StepId, Task, TaskKind};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -39,13 +45,19 @@ impl Default for Options {
     }
 }
 
-/// What a front end can ask of a running install.
+/// What a front end can ask of a running install (send on [`Run::commands`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Start nothing new; let running steps finish; save the journal.
+    /// Start nothing new; let running steps finish; save the journal; end the run.
     Stop,
-    /// Stop now: kill running remote steps and record them as interrupted.
+    /// Stop now: kill running remote steps and record them as interrupted; end the run.
     Abort,
+    /// Start nothing new until [`Command::Resume`]; running steps go on and finish. The run
+    /// does not end while paused (unless every sender of commands is dropped: then it ends
+    /// as after `Stop`).
+    Pause,
+    /// Undo [`Command::Pause`]: start what is ready again.
+    Resume,
     /// Put a node's failed and blocked steps back in the queue.
     RetryNode(String),
 }
@@ -84,33 +96,12 @@ fn is_wait(step: StepId) -> bool {
     matches!(step, StepId::Ready | StepId::Kubeconfig)
 }
 
-/// A step whose connection is lost is retried (reconnect + backoff 1, 2, 4, 8 s...) for this
-/// long before the node is given up for this run.
-const RECONNECT_WINDOW: Duration = Duration::from_secs(45);
-/// Minted join secrets are reused within a run for this long (tokens are minted with 2 h TTL,
-/// certificate keys live 2 h).
-const SECRET_REUSE: Duration = Duration::from_secs(3600);
-/// Lines of output kept for a failure report.
-const TAIL_LINES: usize = 15;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Waiting,
-    Running,
-    Done,
-    Failed,
-    Blocked,
-}
-
-enum Outcome {
-    Done {
-        skipped: bool,
-        facts: Vec<(String, String)>,
-        duration: Duration,
-    },
-    Failed {
-        failure: Failure,
-    },
+fn class(t: &Task) -> Class {
+    match t.kind {
+        TaskKind::Local => Class::Local,
+        TaskKind::Remote(_) if is_wait(t.step) => Class::Wait,
+        TaskKind::Remote(_) => Class::Work,
+    }
 }
 
 /// Starts an install/converge run in the background. Must be called inside a tokio runtime.
@@ -130,6 +121,18 @@ pub fn start_with_plan(
     config: ClusterConfig,
     plan: Plan,
     options: Options,
+) -> Result<Run, EngineError> {
+    let transport = Arc::new(OpenSsh::new(&config));
+    start_with_transport(config_path, config, plan, options, transport)
+}
+
+/// Runs a given plan over any transport (the unit tests' fake).
+pub(crate) fn start_with_transport(
+    config_path: &Path,
+    config: ClusterConfig,
+    plan: Plan,
+    options: Options,
+    transport: Arc<dyn Transport>,
 ) -> Result<Run, EngineError> {
     let state_dir = super::journal::state_dir(config_path);
     super::journal::ensure_state_dir(&state_dir).map_err(|source| EngineError::Io {
@@ -152,7 +155,8 @@ pub fn start_with_plan(
 
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let sched = Scheduler::new(config, plan, journal, state_dir, options, ev_tx);
+    let conns = Connections::new(transport, config.nodes.iter().map(|n| n.name.clone()));
+    let sched = Scheduler::new(config, plan, journal, state_dir, options, conns, ev_tx);
     let done = tokio::spawn(async move {
         let summary = sched.run(cmd_rx).await;
         drop(lock);
@@ -165,6 +169,7 @@ pub fn start_with_plan(
     })
 }
 
+/// What the tasks of a run share.
 pub(super) struct Shared {
     pub(super) cfg: ClusterConfig,
     pub(super) plan: Plan,
@@ -173,26 +178,46 @@ pub(super) struct Shared {
     pub(super) logs: NodeLogs,
     pub(super) redactor: Redactor,
     pub(super) conns: Connections,
-    pub(super) secrets: tokio::sync::Mutex<Option<(Instant, HashMap<SecretSlot, String>)>>,
+    pub(super) secrets: JoinSecrets,
     /// Remote process group of each running task, so that an abort can kill it.
     pub(super) pgids: Mutex<HashMap<usize, u32>>,
+}
+
+impl Shared {
+    pub(super) fn emit(&self, e: Event) {
+        let _ = self.events.send(e);
+    }
+
+    fn clone_for_watch(self: &Arc<Self>) -> super::joinwatch::WatchCtx {
+        super::joinwatch::WatchCtx {
+            nodes: self.cfg.nodes.iter().map(|n| n.name.clone()).collect(),
+            control_plane: self
+                .cfg
+                .first_control_plane()
+                .map(|n| n.name.clone())
+                .unwrap_or_default(),
+            conns: self.conns.clone(),
+            events: self.events.clone(),
+        }
+    }
 }
 
 struct Scheduler {
     shared: Arc<Shared>,
     journal: Journal,
     writer: Option<super::journal_writer::JournalWriter>,
-    status: Vec<Status>,
-    parallel: usize,
+    schedule: Schedule,
     only_node: Option<String>,
-    /// Task indexes in the order ready tasks are started (longest remaining path first).
-    start_order: Vec<usize>,
-    /// Steps (not waits) running, in total and on each host; waits running on each host.
-    working: usize,
-    host_steps: HashMap<String, usize>,
-    host_waits: HashMap<String, usize>,
     summary: Summary,
     started: Instant,
+}
+
+/// Whether the run starts new tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Running,
+    Paused,
+    Stopping,
 }
 
 impl Scheduler {
@@ -202,11 +227,24 @@ impl Scheduler {
         journal: Journal,
         state_dir: PathBuf,
         options: Options,
+        conns: Connections,
         events: mpsc::UnboundedSender<Event>,
     ) -> Scheduler {
-        let conns = Connections::new(&cfg);
-        let n = plan.tasks.len();
-        let start_order = crate::plan::order::start_order(&plan);
+        let nodes = plan
+            .tasks
+            .iter()
+            .map(|t| Node {
+                after: t.after.clone(),
+                host: t.host.clone(),
+                class: class(t),
+            })
+            .collect();
+        let caps = Caps {
+            parallel: options.parallel,
+            per_host_work: MAX_STEPS_PER_HOST,
+            per_host_waits: MAX_WAITS_PER_HOST,
+        };
+        let schedule = Schedule::new(nodes, crate::plan::order::start_order(&plan), caps);
         let writer = Some(super::journal_writer::JournalWriter::spawn(events.clone()));
         Scheduler {
             writer,
@@ -218,17 +256,12 @@ impl Scheduler {
                 events,
                 redactor: Redactor::new(),
                 conns,
-                secrets: tokio::sync::Mutex::new(None),
+                secrets: JoinSecrets::default(),
                 pgids: Mutex::default(),
             }),
             journal,
-            status: vec![Status::Waiting; n],
-            parallel: options.parallel.max(1),
+            schedule,
             only_node: options.only_node,
-            start_order,
-            working: 0,
-            host_steps: HashMap::new(),
-            host_waits: HashMap::new(),
             summary: Summary::default(),
             started: Instant::now(),
         }
@@ -269,7 +302,7 @@ impl Scheduler {
         // Done in an earlier run: skipped without touching the node.
         for (i, t) in sh.plan.tasks.iter().enumerate() {
             if self.journal.is_done(&t.node, t.step) {
-                self.status[i] = Status::Done;
+                self.schedule.set(i, Status::Done);
                 if t.step == StepId::Facts
                     && let Some(f) = self.journal.facts(&t.node)
                 {
@@ -285,13 +318,14 @@ impl Scheduler {
                 });
             } else if self.only_node.as_deref().is_some_and(|n| n != t.node) {
                 // Another node's unfinished task: not ours to run in a --node run.
-                self.status[i] = Status::Blocked;
+                self.schedule.set(i, Status::Excluded);
             }
         }
-        self.propagate_blocked();
+        self.block_dependents();
 
         let mut running: JoinSet<(usize, Outcome)> = JoinSet::new();
-        let mut stopping = false;
+        let mut mode = Mode::Running;
+        let mut commands_open = true;
         let (watch_stop_tx, watch_stop_rx) = tokio::sync::watch::channel(false);
         let mut watcher_started = false;
         loop {
@@ -299,33 +333,49 @@ impl Scheduler {
                 watcher_started = true;
                 super::joinwatch::spawn(sh.clone_for_watch(), watch_stop_rx.clone());
             }
-            if !stopping {
+            if mode == Mode::Running {
                 self.run_preflight_if_ready();
                 self.start_ready(&mut running);
             }
-            if running.is_empty() {
+            if running.is_empty() && mode != Mode::Paused {
                 break;
             }
             tokio::select! {
-                Some(res) = running.join_next() => {
-                    match res {
-                        Ok((i, outcome)) => self.finish(i, outcome),
-                        Err(e) if e.is_cancelled() => {}
-                        Err(e) => self.emit(Event::Warning { node: None, text: format!("internal: a task panicked: {e}") }),
-                    }
-                }
-                Some(cmd) = commands.recv() => match cmd {
-                    Command::Stop => {
-                        stopping = true;
+                // A command waiting is handled before the next task's end: a pause or stop
+                // takes effect before anything else starts.
+                biased;
+                cmd = commands.recv(), if commands_open => match cmd {
+                    Some(Command::Stop) => {
+                        mode = Mode::Stopping;
                         self.summary.interrupted = true;
                     }
-                    Command::Abort => {
-                        stopping = true;
+                    Some(Command::Abort) => {
+                        mode = Mode::Stopping;
                         self.summary.interrupted = true;
                         self.abort_running(&mut running).await;
                     }
-                    Command::RetryNode(node) => self.retry_node(&node),
+                    Some(Command::Pause) if mode == Mode::Running => mode = Mode::Paused,
+                    Some(Command::Resume) if mode == Mode::Paused => mode = Mode::Running,
+                    Some(Command::Pause | Command::Resume) => {}
+                    Some(Command::RetryNode(node)) => self.retry_node(&node),
+                    None => {
+                        commands_open = false;
+                        // Nobody is left to resume a pause: end as after Stop.
+                        if mode == Mode::Paused {
+                            mode = Mode::Stopping;
+                            self.summary.interrupted = true;
+                        }
+                    }
                 },
+                Some(res) = running.join_next() => match res {
+                    Ok((i, outcome)) => self.finish(i, outcome),
+                    Err(e) if e.is_cancelled() => {}
+                    Err(e) => self.emit(Event::Warning {
+                        node: None,
+                        text: format!("internal: a task panicked: {e}"),
+                    }),
+                },
+                else => break,
             }
         }
         let _ = watch_stop_tx.send(true);
@@ -336,13 +386,11 @@ impl Scheduler {
         sh.conns.close_all().await;
 
         // A `--node` run is judged on that node's steps only.
-        let all_done = sh
-            .plan
-            .tasks
-            .iter()
-            .zip(&self.status)
-            .filter(|(t, _)| self.only_node.as_deref().is_none_or(|n| n == t.node))
-            .all(|(_, s)| *s == Status::Done);
+        let all_done = self.schedule.all_done(|i| {
+            self.only_node
+                .as_deref()
+                .is_none_or(|n| n == sh.plan.tasks[i].node)
+        });
         self.summary.ok = all_done && self.summary.failed.is_empty() && !self.summary.interrupted;
         self.summary.wall = self.started.elapsed();
         let kc = sh.state_dir.join("kubeconfig");
@@ -361,43 +409,19 @@ impl Scheduler {
             .tasks
             .iter()
             .enumerate()
-            .any(|(i, t)| t.step == StepId::Init && self.status[i] == Status::Done)
+            .any(|(i, t)| t.step == StepId::Init && self.schedule.status(i) == Status::Done)
     }
 
-    fn deps_done(&self, i: usize) -> bool {
-        self.shared.plan.tasks[i]
-            .after
-            .iter()
-            .all(|&d| self.status[d] == Status::Done)
-    }
-
-    /// A waiting task whose prerequisite failed or is blocked can never start this run.
-    fn propagate_blocked(&mut self) {
+    /// Blocks what can no longer run this time and says so.
+    fn block_dependents(&mut self) {
         let sh = self.shared.clone();
-        loop {
-            let mut changed = false;
-            for (i, t) in sh.plan.tasks.iter().enumerate() {
-                if self.status[i] != Status::Waiting {
-                    continue;
-                }
-                if let Some(&d) = t
-                    .after
-                    .iter()
-                    .find(|&&d| matches!(self.status[d], Status::Failed | Status::Blocked))
-                {
-                    self.status[i] = Status::Blocked;
-                    let dt = &sh.plan.tasks[d];
-                    self.emit(Event::StepBlocked {
-                        node: t.node.clone(),
-                        step: t.step,
-                        by: format!("{} on {}", dt.step, dt.node),
-                    });
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
+        for (i, d) in self.schedule.block_dependents() {
+            let (t, dt) = (&sh.plan.tasks[i], &sh.plan.tasks[d]);
+            self.emit(Event::StepBlocked {
+                node: t.node.clone(),
+                step: t.step,
+                by: format!("{} on {}", dt.step, dt.node),
+            });
         }
     }
 
@@ -405,13 +429,7 @@ impl Scheduler {
     /// any node is refused, no node goes on: nothing is changed anywhere.
     fn run_preflight_if_ready(&mut self) {
         let sh = self.shared.clone();
-        let ready: Vec<usize> = (0..sh.plan.tasks.len())
-            .filter(|&i| {
-                self.status[i] == Status::Waiting
-                    && matches!(sh.plan.tasks[i].kind, TaskKind::Local)
-                    && self.deps_done(i)
-            })
-            .collect();
+        let ready = self.schedule.ready_local();
         if ready.is_empty() {
             return;
         }
@@ -469,7 +487,7 @@ impl Scheduler {
                     .error = Some(failure.error.clone());
                 self.fail(i, failure);
             } else if !refused.is_empty() {
-                self.status[i] = Status::Blocked;
+                self.schedule.set(i, Status::Blocked);
                 self.emit(Event::StepBlocked {
                     node: t.node.clone(),
                     step: t.step,
@@ -477,7 +495,7 @@ impl Scheduler {
                 });
             } else {
                 self.journal.record(&t.node, &addr, t.step, StepState::Done);
-                self.status[i] = Status::Done;
+                self.schedule.finish(i, true);
                 self.emit(Event::StepFinished {
                     node: t.node.clone(),
                     step: t.step,
@@ -486,7 +504,7 @@ impl Scheduler {
             }
         }
         self.save();
-        self.propagate_blocked();
+        self.block_dependents();
     }
 
     fn address(&self, node: &str) -> String {
@@ -497,41 +515,20 @@ impl Scheduler {
             .unwrap_or_default()
     }
 
-    /// Starts every task whose inputs are done, as far as the caps allow (`parallel` steps in
-    /// all, `MAX_STEPS_PER_HOST` steps and `MAX_WAITS_PER_HOST` waits per host), in
-    /// `start_order`: the longest remaining path first.
+    /// Starts every task the schedule lets start now (see [`Schedule::start_ready`]).
     fn start_ready(&mut self, running: &mut JoinSet<(usize, Outcome)>) {
         let sh = self.shared.clone();
-        for k in 0..self.start_order.len() {
-            let i = self.start_order[k];
+        let started = self.schedule.start_ready();
+        if started.is_empty() {
+            return;
+        }
+        for i in started {
             let t = &sh.plan.tasks[i];
-            if self.status[i] != Status::Waiting || !self.deps_done(i) {
-                continue;
-            }
-            let TaskKind::Remote(_) = &t.kind else {
-                continue;
-            };
-            if is_wait(t.step) {
-                let waits = self.host_waits.entry(t.host.clone()).or_default();
-                if *waits >= MAX_WAITS_PER_HOST {
-                    continue;
-                }
-                *waits += 1;
-            } else {
-                let steps = self.host_steps.entry(t.host.clone()).or_default();
-                if self.working >= self.parallel || *steps >= MAX_STEPS_PER_HOST {
-                    continue;
-                }
-                *steps += 1;
-                self.working += 1;
-            }
-            self.status[i] = Status::Running;
             let addr = self.address(&t.node);
             let attempt = self
                 .journal
                 .record(&t.node, &addr, t.step, StepState::Running)
                 .attempts;
-            self.save();
             self.emit(Event::StepStarted {
                 node: t.node.clone(),
                 step: t.step,
@@ -545,28 +542,16 @@ impl Scheduler {
             }
             let sh2 = sh.clone();
             running.spawn(async move {
-                let outcome = execute(&sh2, i).await;
+                let outcome = super::task::execute(&sh2, i).await;
                 (i, outcome)
             });
         }
-    }
-
-    fn release_host(&mut self, step: StepId, host: &str) {
-        let count = if is_wait(step) {
-            self.host_waits.get_mut(host)
-        } else {
-            self.working = self.working.saturating_sub(1);
-            self.host_steps.get_mut(host)
-        };
-        if let Some(c) = count {
-            *c = c.saturating_sub(1);
-        }
+        self.save();
     }
 
     fn finish(&mut self, i: usize, outcome: Outcome) {
         let sh = self.shared.clone();
         let t = &sh.plan.tasks[i];
-        self.release_host(t.step, &t.host);
         sh.pgids.lock().expect("pgid lock").remove(&i);
         let addr = self.address(&t.node);
         match outcome {
@@ -588,7 +573,7 @@ impl Scheduler {
                 let rec = self.journal.record(&t.node, &addr, t.step, StepState::Done);
                 rec.exit_code = Some(0);
                 self.save();
-                self.status[i] = Status::Done;
+                self.schedule.finish(i, true);
                 if skipped {
                     self.emit(Event::StepSkipped {
                         node: t.node.clone(),
@@ -620,7 +605,7 @@ impl Scheduler {
 
     fn fail(&mut self, i: usize, failure: Failure) {
         let t = &self.shared.plan.tasks[i];
-        self.status[i] = Status::Failed;
+        self.schedule.finish(i, false);
         self.summary
             .failed
             .push((t.node.clone(), t.step, failure.clone()));
@@ -629,20 +614,20 @@ impl Scheduler {
             step: t.step,
             failure,
         });
-        self.propagate_blocked();
+        self.block_dependents();
     }
 
     fn retry_node(&mut self, node: &str) {
         let sh = self.shared.clone();
-        for (i, t) in sh.plan.tasks.iter().enumerate() {
-            if matches!(self.status[i], Status::Failed | Status::Blocked)
-                && (t.node == node || self.status[i] == Status::Blocked)
-            {
-                self.status[i] = Status::Waiting;
-            }
+        for (i, d) in self.schedule.retry(|i| sh.plan.tasks[i].node == node) {
+            let (t, dt) = (&sh.plan.tasks[i], &sh.plan.tasks[d]);
+            self.emit(Event::StepBlocked {
+                node: t.node.clone(),
+                step: t.step,
+                by: format!("{} on {}", dt.step, dt.node),
+            });
         }
         self.summary.failed.retain(|(n, _, _)| n != node);
-        self.propagate_blocked();
     }
 
     /// Kills every running remote step (its whole process group) and records it interrupted.
@@ -657,300 +642,12 @@ impl Scheduler {
         }
         running.abort_all();
         while running.join_next().await.is_some() {}
-        for (i, t) in sh.plan.tasks.iter().enumerate() {
-            if self.status[i] == Status::Running {
-                self.status[i] = Status::Waiting;
-                let addr = self.address(&t.node);
-                self.journal
-                    .record(&t.node, &addr, t.step, StepState::Interrupted);
-                self.release_host(t.step, &t.host);
-            }
+        for i in self.schedule.interrupt_running() {
+            let t = &sh.plan.tasks[i];
+            let addr = self.address(&t.node);
+            self.journal
+                .record(&t.node, &addr, t.step, StepState::Interrupted);
         }
         self.save();
     }
-}
-
-impl Shared {
-    fn emit(&self, e: Event) {
-        let _ = self.events.send(e);
-    }
-
-    fn clone_for_watch(self: &Arc<Self>) -> super::joinwatch::WatchCtx {
-        super::joinwatch::WatchCtx {
-            nodes: self.cfg.nodes.iter().map(|n| n.name.clone()).collect(),
-            control_plane: self
-                .cfg
-                .first_control_plane()
-                .map(|n| n.name.clone())
-                .unwrap_or_default(),
-            conns: self.conns.clone(),
-            events: self.events.clone(),
-        }
-    }
-}
-
-/// Runs one remote task: check-then-apply on its host, reconnecting and retrying (with
-/// backoff) while the connection is lost, for up to `RECONNECT_WINDOW`. Safe to repeat:
-/// every script checks before it applies.
-async fn execute(sh: &Arc<Shared>, i: usize) -> Outcome {
-    let t = &sh.plan.tasks[i];
-    let started = Instant::now();
-    let mut first_loss: Option<Instant> = None;
-    let mut attempt: u32 = 0;
-    loop {
-        attempt += 1;
-        let err = match attempt_once(sh, i).await {
-            Ok(Outcome::Done { skipped, facts, .. }) => {
-                return Outcome::Done {
-                    skipped,
-                    facts,
-                    duration: started.elapsed(),
-                };
-            }
-            Ok(failed) => return failed,
-            Err(e) if e.is_transient() => e,
-            Err(e) => {
-                return Outcome::Failed {
-                    failure: Failure {
-                        exit_code: None,
-                        error: e.to_string(),
-                        tail: vec![],
-                        hint: None,
-                    },
-                };
-            }
-        };
-        let lost_for = first_loss.get_or_insert_with(Instant::now).elapsed();
-        if lost_for >= RECONNECT_WINDOW {
-            return Outcome::Failed {
-                failure: Failure {
-                    exit_code: None,
-                    error: format!("connection lost: {err}"),
-                    tail: vec![],
-                    hint: Some(format!(
-                        "{} has been unreachable for {} s; the other nodes went on where they could. \
-                         Bring the node back (network, sshd) and run `kubewiz apply` again: it \
-                         resumes at this step",
-                        t.node,
-                        lost_for.as_secs()
-                    )),
-                },
-            };
-        }
-        let wait = Duration::from_secs(1 << (attempt - 1).min(3));
-        sh.emit(Event::Warning {
-            node: Some(t.node.clone()),
-            text: format!(
-                "{}: {err}; reconnecting in {} s (attempt {})",
-                t.step,
-                wait.as_secs(),
-                attempt + 1
-            ),
-        });
-        sh.conns.invalidate(&t.host).await;
-        tokio::time::sleep(wait).await;
-    }
-}
-
-async fn attempt_once(sh: &Arc<Shared>, i: usize) -> Result<Outcome, SshError> {
-    let t = &sh.plan.tasks[i];
-    let TaskKind::Remote(script) = &t.kind else {
-        unreachable!("local tasks are evaluated by the scheduler")
-    };
-    let conn = sh.conns.get(&t.host).await?;
-
-    let secrets = if script.secrets.is_empty() {
-        HashMap::new()
-    } else {
-        mint_secrets(sh, script.secrets.contains(&SecretSlot::CertificateKey)).await?
-    };
-    if let Some(fail) = super::manifests::upload_for(sh.as_ref(), &conn, t).await? {
-        return Ok(Outcome::Failed { failure: fail });
-    }
-    let text = sh.plan.render_with_secrets(t, &secrets);
-
-    let mut facts = Vec::new();
-    let mut tail: VecDeque<String> = VecDeque::new();
-    let mut hints = Vec::new();
-    let mut skipped = false;
-    let mut files: Vec<(String, String)> = Vec::new();
-    let mut sink = |line: Line| match line {
-        Line::Structured(rest) => {
-            let (kind, value) = rest.split_once(' ').unwrap_or((rest.as_str(), ""));
-            match kind {
-                "fact" => {
-                    if let Some((k, v)) = value.split_once('=') {
-                        facts.push((k.to_string(), v.to_string()));
-                    }
-                }
-                "result" => skipped = value.trim() == "skipped",
-                "hint" => hints.push(sh.redactor.redact(value)),
-                "pgid" => {
-                    if let Ok(p) = value.trim().parse() {
-                        sh.pgids.lock().expect("pgid lock").insert(i, p);
-                    }
-                }
-                "file" => {
-                    if let Some((name, data)) = value.split_once(' ') {
-                        files.push((name.to_string(), data.to_string()));
-                    }
-                }
-                // `secret` lines are only expected from the mint script; anything else is ignored.
-                _ => {}
-            }
-        }
-        Line::Stdout(text) | Line::Stderr(text) => {
-            let text = sh.redactor.redact(&text);
-            sh.logs.write(&t.node, t.step, &text);
-            if tail.len() == TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(text.clone());
-            sh.emit(Event::Line {
-                node: t.node.clone(),
-                step: t.step,
-                stream: Stream::Stdout,
-                text,
-            });
-        }
-    };
-    let exit = conn.run_script(&text, t.timeout, &mut sink).await?;
-    for (name, data) in files {
-        if let Err(e) = save_file(sh, &name, &data) {
-            return Ok(Outcome::Failed {
-                failure: Failure {
-                    exit_code: exit.code,
-                    error: e,
-                    tail: vec![],
-                    hint: None,
-                },
-            });
-        }
-    }
-    if exit.code == Some(0) {
-        return Ok(Outcome::Done {
-            skipped,
-            facts,
-            duration: Duration::ZERO,
-        });
-    }
-    let tail: Vec<String> = tail.into_iter().collect();
-    let error = if exit.timed_out {
-        format!(
-            "timed out after {} s (the remote process was killed)",
-            t.timeout.as_secs()
-        )
-    } else {
-        match exit.code {
-            Some(c) => format!("exit code {c}"),
-            None => "killed by a signal".to_string(),
-        }
-    };
-    let hint = hints
-        .into_iter()
-        .next()
-        .or_else(|| super::hints::for_output(tail.iter()))
-        .or_else(|| {
-            exit.timed_out.then(|| {
-                "look at the node's log, fix the cause and run `kubewiz apply` again".to_string()
-            })
-        });
-    Ok(Outcome::Failed {
-        failure: Failure {
-            exit_code: exit.code,
-            error,
-            tail,
-            hint,
-        },
-    })
-}
-
-/// Join secrets are minted on the first control plane when a join needs them, kept in
-/// memory for this run only (never in the journal), and registered with the redactor.
-async fn mint_secrets(
-    sh: &Arc<Shared>,
-    need_cert_key: bool,
-) -> Result<HashMap<SecretSlot, String>, SshError> {
-    let mut guard = sh.secrets.lock().await;
-    if let Some((at, s)) = guard.as_ref()
-        && at.elapsed() < SECRET_REUSE
-        && (!need_cert_key || s.contains_key(&SecretSlot::CertificateKey))
-    {
-        return Ok(s.clone());
-    }
-    let cp = sh
-        .cfg
-        .first_control_plane()
-        .map(|n| n.name.clone())
-        .unwrap_or_default();
-    let conn = sh.conns.get(&cp).await?;
-    let script = sh.plan.mint_script(need_cert_key);
-    let mut out = HashMap::new();
-    let mut tail = Vec::new();
-    let mut sink = |line: Line| match line {
-        Line::Structured(rest) => {
-            if let Some(kv) = rest.strip_prefix("secret ")
-                && let Some((k, v)) = kv.split_once('=')
-            {
-                let v = v.trim().to_string();
-                sh.redactor.add(&v);
-                let slot = match k {
-                    "token" => Some(SecretSlot::JoinToken),
-                    "ca_cert_hash" => Some(SecretSlot::CaCertHash),
-                    "certificate_key" => Some(SecretSlot::CertificateKey),
-                    _ => None,
-                };
-                if let Some(slot) = slot {
-                    out.insert(slot, v);
-                }
-            }
-        }
-        Line::Stdout(l) | Line::Stderr(l) => {
-            let l = sh.redactor.redact(&l);
-            sh.logs.write(&cp, StepId::Join, &l);
-            tail.push(l);
-        }
-    };
-    let exit = conn
-        .run_script(&script, Duration::from_secs(120), &mut sink)
-        .await?;
-    if exit.code != Some(0) || !out.contains_key(&SecretSlot::JoinToken) {
-        return Err(SshError::Remote {
-            node: cp,
-            message: format!(
-                "could not mint a join token (exit {:?}): {}",
-                exit.code,
-                tail.last().cloned().unwrap_or_default()
-            ),
-        });
-    }
-    *guard = Some((Instant::now(), out.clone()));
-    Ok(out)
-}
-
-/// Files a step hands back (`::kw::file NAME BASE64`): only the admin kubeconfig so far.
-fn save_file(sh: &Shared, name: &str, data: &str) -> Result<(), String> {
-    use base64::Engine as _;
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if name != "kubeconfig" {
-        return Err(format!("unexpected file {name:?} from the node"));
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .map_err(|e| format!("kubeconfig: bad data from the node: {e}"))?;
-    let path = sh.state_dir.join("kubeconfig");
-    let tmp = sh.state_dir.join("kubeconfig.tmp");
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
