@@ -25,13 +25,23 @@ fn patterns() -> &'static [Regex] {
             r"\b[0-9a-f]{64}\b",
             // service-account / dashboard tokens (JWT)
             r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
-            // kubeconfig client keys
-            r"(client-key-data|client-certificate-data|token):\s*\S+",
+            // kubeconfig client keys and tokens: the value after the key (which one is a
+            // value and which a word is decided in `redact`)
+            r"(client-key-data|client-certificate-data|token):(\s*)(\S+)",
         ]
         .iter()
         .map(|p| Regex::new(p).expect("valid redaction pattern"))
         .collect()
     })
+}
+
+/// Whether what follows `token:` (or `client-key-data:`) is a value to hide rather than the
+/// next word of a sentence ("login token: kubectl -n ... create token admin-user"). A word is
+/// short and lowercase; anything with digits, capitals, base64 or token punctuation, or longer
+/// than a word, is hidden.
+fn is_value(s: &str) -> bool {
+    let word = s.len() <= 12 && s.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+    s != REDACTED && !word
 }
 
 impl Redactor {
@@ -62,7 +72,15 @@ impl Redactor {
                     2 => re
                         .replace_all(&out, format!("${{1}}{REDACTED}"))
                         .into_owned(),
-                    5 => re.replace_all(&out, format!("$1: {REDACTED}")).into_owned(),
+                    5 => re
+                        .replace_all(&out, |c: &regex::Captures| {
+                            if is_value(&c[3]) {
+                                format!("{}:{}{REDACTED}", &c[1], &c[2])
+                            } else {
+                                c[0].to_string()
+                            }
+                        })
+                        .into_owned(),
                     _ => re.replace_all(&out, REDACTED).into_owned(),
                 };
             }
@@ -93,6 +111,40 @@ mod tests {
         let key = "a".repeat(64);
         let out = r.redact(&format!("pw hunter2-password --certificate-key {key}"));
         assert_eq!(out, "pw <redacted> --certificate-key <redacted>");
+    }
+
+    #[test]
+    fn redacts_values_after_token_not_words() {
+        let r = Redactor::new();
+        // The dashboard step's hint: the words after "token:" are a command, not a secret.
+        let hint = "dashboard: https://192.0.2.10:30001 ; login token: kubectl -n kubernetes-dashboard create token admin-user";
+        assert_eq!(r.redact(hint), hint);
+        // kubeconfig values are hidden, whatever their shape.
+        for (line, secret) in [
+            (
+                "    token: abcdef.0123456789abcdef",
+                "abcdef.0123456789abcdef",
+            ),
+            ("    token: s3cr3t", "s3cr3t"),
+            ("    token: Zm9vYmFy", "Zm9vYmFy"),
+            ("token:QUJDREVGRw==", "QUJDREVGRw=="),
+            (
+                "    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo=",
+                "LS0tLS1CRUdJTi",
+            ),
+            (
+                "    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==",
+                "LS0tLS1CRUdJTi",
+            ),
+        ] {
+            let out = r.redact(line);
+            assert!(!out.contains(secret), "{line} -> {out}");
+            assert!(out.contains(REDACTED), "{line} -> {out}");
+        }
+        assert_eq!(r.redact("    token: s3cr3t"), "    token: <redacted>");
+        // A long lowercase value is a value, not a word.
+        assert_eq!(r.redact("token: qwertyuiopasdfghjk"), "token: <redacted>");
+        assert_eq!(r.redact("token:QUJDREVGRw=="), "token:<redacted>");
     }
 
     #[test]
