@@ -71,6 +71,10 @@ pub enum Cmd {
         /// Only this step (of each node, or of --node).
         #[arg(long, value_parser = parse_step)]
         step: Option<StepId>,
+        /// Every script whole, exactly as it runs (by default the prelude all steps share is
+        /// printed once, at the end).
+        #[arg(long)]
+        full: bool,
     },
     /// Per node: which steps are done / failed / pending, from the journal (exit 0 only when
     /// every step is done, so scripts can ask "is the cluster installed?").
@@ -145,7 +149,12 @@ async fn dispatch(cmd: Cmd) -> u8 {
             parallel,
             node,
         } => apply(&config, parallel as usize, node).await,
-        Cmd::Plan { config, node, step } => plan(&config, node.as_deref(), step),
+        Cmd::Plan {
+            config,
+            node,
+            step,
+            full,
+        } => plan(&config, node.as_deref(), step, full),
         Cmd::Status { config } => status(&config),
         Cmd::Reset { config, yes, node } => reset(&config, yes, node.as_deref()).await,
         Cmd::Check { config, connect } => check(&config, connect).await,
@@ -243,7 +252,7 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> u8 {
     }
 }
 
-fn plan(path: &Path, node: Option<&str>, step: Option<StepId>) -> u8 {
+fn plan(path: &Path, node: Option<&str>, step: Option<StepId>, full: bool) -> u8 {
     let cfg = match load_config(path) {
         Ok(c) => c,
         Err(code) => return code,
@@ -253,7 +262,7 @@ fn plan(path: &Path, node: Option<&str>, step: Option<StepId>) -> u8 {
     }
     match build_plan(&cfg) {
         Ok(p) => {
-            out_raw!("{}", crate::plan::print::render_plan(&p, node, step));
+            out_raw!("{}", crate::plan::print::render_plan(&p, node, step, full));
             EXIT_OK
         }
         Err(code) => code,

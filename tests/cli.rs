@@ -166,6 +166,80 @@ fn plan_prints_every_step_of_every_node_with_secrets_redacted() {
     assert!(!d.path().join(".kubewiz").exists());
 }
 
+/// `kubewiz plan | head -50` shows steps, not the first step's prelude: each step's own
+/// script by default and the shared prelude (lib.sh) once at the end; `--full` prints every
+/// script whole, exactly as the engine runs it.
+#[test]
+fn plan_prints_each_steps_own_script_and_the_prelude_once() {
+    let d = cluster_dir();
+    let lib = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/steps/lib.sh"),
+    )
+    .unwrap();
+    // A line of lib.sh that no step file has.
+    let marker = lib
+        .lines()
+        .find(|l| l.starts_with("kw_main()"))
+        .expect("lib.sh defines kw_main");
+    let o = run(&["plan"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches(marker).count(), 1, "the prelude once");
+    let head: Vec<&str> = out.lines().take(50).collect();
+    let head = head.join("\n");
+    assert!(
+        head.contains("# === node k8s-master · step facts ==="),
+        "{head}"
+    );
+    assert!(
+        head.contains("kw_main"),
+        "the first step's entry call within 50 lines: {head}"
+    );
+    assert!(
+        head.contains("--full"),
+        "the top says how to see whole scripts: {head}"
+    );
+    let steps = out.lines().filter(|l| l.starts_with("# === ")).count();
+    let full = run(&["plan", "--full"], d.path());
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let full = stdout(&full);
+    assert_eq!(
+        full.lines().filter(|l| l.starts_with("# === ")).count(),
+        steps
+    );
+    // Every remote step (all but preflight, one per node) carries the whole prelude.
+    assert_eq!(full.matches(marker).count(), steps - 3);
+    assert!(
+        out.len() * 4 < full.len(),
+        "{} vs {}",
+        out.len(),
+        full.len()
+    );
+    // One step's own script is the full one with the prelude cut out where it sits.
+    let o = run(
+        &["plan", "--step", "swap", "--node", "k8s-node01"],
+        d.path(),
+    );
+    let own = stdout(&o);
+    let o = run(
+        &["plan", "--full", "--step", "swap", "--node", "k8s-node01"],
+        d.path(),
+    );
+    let whole = stdout(&o);
+    let body = |s: &str| {
+        s.lines()
+            .skip_while(|l| !l.starts_with("# === "))
+            .take_while(|l| !l.starts_with("# --- shared prelude"))
+            .filter(|l| !l.starts_with("# ... the shared prelude"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let lib_part = lib
+        .strip_prefix("# shellcheck shell=bash\n")
+        .unwrap_or(&lib);
+    assert_eq!(body(&whole).replace(lib_part, ""), body(&own));
+}
+
 #[test]
 fn status_before_any_install_says_so_and_exits_1() {
     let d = cluster_dir();

@@ -426,7 +426,7 @@ fn mint_and_reset_scripts() {
 #[test]
 fn print_headers() {
     let p = seed_plan();
-    let out = plan::print::render_plan(&p, None, None);
+    let out = plan::print::render_plan(&p, None, None, false);
     assert!(out.contains(
         "# === node k8s-master · step containerd (after: repos) ===\n#!/usr/bin/env bash\n"
     ));
@@ -438,7 +438,7 @@ fn print_headers() {
     assert!(
         out.contains("# === node k8s-node01 · step preflight (after: facts of all nodes) ===\n")
     );
-    let one = plan::print::render_plan(&p, Some("k8s-node02"), None);
+    let one = plan::print::render_plan(&p, Some("k8s-node02"), None, false);
     assert!(one.contains("# === node k8s-node02 · step facts"));
     assert!(!one.contains("# === node k8s-master"));
     assert!(!one.contains("# === node k8s-node01"));

@@ -139,8 +139,8 @@ fn plan_print_output_splits_into_clean_scripts() {
     let Some(bin) = shellcheck() else { return };
     let cfg: ClusterConfig = toml::from_str(&sample()).unwrap();
     let p = plan::build(&cfg, Catalog::builtin()).unwrap();
-    // `kubewiz plan --node k8s-node01` as printed: each header starts a script.
-    let text = plan::print::render_plan(&p, Some("k8s-node01"), None);
+    // `kubewiz plan --full --node k8s-node01` as printed: each header starts a script.
+    let text = plan::print::render_plan(&p, Some("k8s-node01"), None, true);
     let mut scripts = Vec::new();
     let mut cur: Option<(String, String)> = None;
     for line in text.lines() {

@@ -1,7 +1,11 @@
 //! `kubewiz plan` output: per node (config order), per step (pipeline order), a header
-//! comment naming the step and what it waits for, then exactly the script `apply` would run
-//! (secrets redacted).
+//! comment naming the step and what it waits for, then the script `apply` would run (secrets
+//! redacted). Every script includes the same prelude (`assets/steps/lib.sh`, ~350 lines): by
+//! default it is printed once, at the end, and each step shows only its own part (exports,
+//! the step's file, the entry call), so `kubewiz plan | less` reads step by step; `--full`
+//! prints every script whole, exactly as it runs.
 
+use super::script::{LIB, part};
 use super::{Plan, StepId, Task};
 
 /// The header line of a task, e.g.
@@ -55,9 +59,30 @@ pub fn header(plan: &Plan, task: &Task) -> String {
     )
 }
 
+/// What stands for the prelude inside a step's script when it is printed once at the end.
+pub const PRELUDE_MARK: &str =
+    "# ... the shared prelude (assets/steps/lib.sh) goes here: printed once at the end ...\n";
+
+/// Where the shared prelude starts when it is printed once.
+pub const PRELUDE_HEADER: &str = "# --- shared prelude: assets/steps/lib.sh, included in every step script above where it says so ---";
+
 /// The whole plan as text, or only one node's part of it, or only one step (of each node).
-pub fn render_plan(plan: &Plan, only_node: Option<&str>, only_step: Option<StepId>) -> String {
+/// `full`: every script whole; otherwise each step's own part and the prelude once at the end.
+pub fn render_plan(
+    plan: &Plan,
+    only_node: Option<&str>,
+    only_step: Option<StepId>,
+    full: bool,
+) -> String {
+    let prelude = part(LIB);
     let mut out = String::new();
+    let mut shared = false;
+    if !full {
+        out.push_str(
+            "# kubewiz plan: each step's own script; the prelude they share is printed once at the end.\n\
+             # `kubewiz plan --full` prints every script whole, exactly as it runs.\n",
+        );
+    }
     for node in &plan.nodes {
         if only_node.is_some_and(|n| n != node) {
             continue;
@@ -68,9 +93,23 @@ pub fn render_plan(plan: &Plan, only_node: Option<&str>, only_step: Option<StepI
             }
             out.push_str(&header(plan, task));
             out.push('\n');
-            out.push_str(&plan.render(task));
+            let script = plan.render(task);
+            match script.find(prelude) {
+                Some(at) if !full => {
+                    shared = true;
+                    out.push_str(&script[..at]);
+                    out.push_str(PRELUDE_MARK);
+                    out.push_str(&script[at + prelude.len()..]);
+                }
+                _ => out.push_str(&script),
+            }
             out.push('\n');
         }
+    }
+    if shared {
+        out.push_str(PRELUDE_HEADER);
+        out.push('\n');
+        out.push_str(prelude);
     }
     out
 }

@@ -114,12 +114,18 @@ pub(crate) fn assemble(
     s
 }
 
-/// Appends an asset without its leading `# shellcheck shell=bash` directive (only valid at
-/// the top of a file; the assembled script has a shebang instead).
-fn push_part(s: &mut String, part: &str) {
-    let part = part
+/// An asset as it appears inside an assembled script: without its leading
+/// `# shellcheck shell=bash` directive (only valid at the top of a file; the assembled script
+/// has a shebang instead).
+pub(crate) fn part(asset: &str) -> &str {
+    asset
         .strip_prefix("# shellcheck shell=bash\n")
-        .unwrap_or(part);
+        .unwrap_or(asset)
+}
+
+/// Appends an asset (see [`part`]).
+fn push_part(s: &mut String, part: &str) {
+    let part = self::part(part);
     s.push_str(part);
     if !part.ends_with('\n') {
         s.push('\n');
