@@ -21,9 +21,11 @@
 //! ```
 
 mod model;
+mod shipped;
 mod version;
 
 pub use model::*;
+pub use shipped::{ManifestSource, registry_of, sha256_hex};
 pub use version::{CatalogError, KubeVersion, parse_minor};
 
 use crate::vocab::{Cni, Mirror, StepId};
@@ -384,7 +386,7 @@ mod tests {
         );
         assert_eq!(
             cat().manifest_url(Cni::Flannel, "0.28.9"),
-            "https://github.com/flannel-io/flannel/releases/download/v0.28.9/kube-flannel.yml"
+            "https://raw.githubusercontent.com/flannel-io/flannel/v0.28.9/Documentation/kube-flannel.yml"
         );
         assert!(cat().manifests.dashboard.contains("v2.7.0"));
     }

@@ -27,6 +27,10 @@ pub struct Manifests {
     pub flannel: String,
     pub dashboard_version: String,
     pub dashboard: String,
+    /// sha256 of the dashboard manifest (see [`super::Catalog::dashboard_manifest`]).
+    pub dashboard_sha256: String,
+    /// The images it pulls (full references).
+    pub dashboard_images: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,6 +110,10 @@ pub struct CniRelease {
     /// Below this kernel ("5.10"): a warning.
     #[serde(default)]
     pub min_kernel: Option<String>,
+    /// sha256 of the manifest at the release tag (every copy applied is checked against it).
+    pub sha256: String,
+    /// The images the manifest pulls, full references ("docker.io/calico/node:v3.24.5").
+    pub images: Vec<String>,
 }
 
 impl CniRelease {
