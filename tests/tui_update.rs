@@ -684,7 +684,7 @@ fn install_failure_retry_and_quit_waits_for_the_engine() {
     assert_eq!(eff, vec![Effect::RetryNode("k8s-node01".into())]);
     assert_eq!(m.install.nodes[1].state, RunState::Running);
 
-    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'q'), vec![Effect::Pause]);
     let eff = ch(&mut m, 'y');
     assert_eq!(eff, vec![Effect::Stop]);
     assert!(m.exit.is_none(), "waits for RunFinished");
@@ -786,10 +786,36 @@ fn ctrl_c_asks_and_key_releases_are_ignored() {
     assert_eq!(m.welcome.selected, 0);
 }
 
+/// `q` during an install pauses scheduling at once (nothing new starts while "Stop the
+/// install?" is open); "no" resumes it, "yes" stops (issue 12 item 3).
+#[test]
+fn quit_during_install_pauses_while_asking() {
+    let mut m = installing();
+    assert_eq!(ch(&mut m, 'q'), vec![Effect::Pause]);
+    assert_eq!(m.overlay, Some(Overlay::ConfirmQuit));
+    assert!(m.install.paused);
+    assert_eq!(ch(&mut m, 'n'), vec![Effect::Resume]);
+    assert!(!m.install.paused && m.overlay.is_none());
+    // Esc and Ctrl-C ask the same way.
+    assert_eq!(ch(&mut m, 'q'), vec![Effect::Pause]);
+    assert_eq!(press(&mut m, KeyCode::Esc), vec![Effect::Resume]);
+    let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut m, ctrl_c()), vec![Effect::Pause]);
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
+    assert!(!m.install.paused && m.install.stopping);
+    // While stopping, the question is about aborting: no pause/resume any more.
+    assert!(ch(&mut m, 'q').is_empty());
+    assert!(ch(&mut m, 'n').is_empty());
+    // Outside an install nothing is paused.
+    let mut m = with_nodes();
+    assert!(ch(&mut m, 'q').is_empty());
+    assert!(ch(&mut m, 'n').is_empty());
+}
+
 #[test]
 fn quit_during_install_stops_then_aborts_then_leaves() {
     let mut m = installing();
-    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'q'), vec![Effect::Pause]);
     assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
     ch(&mut m, 'q');
     assert_eq!(ch(&mut m, 'y'), vec![Effect::Abort]);

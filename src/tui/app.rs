@@ -229,6 +229,16 @@ impl Runtime {
                     let _ = c.send(engine::Command::Abort);
                 }
             }
+            Effect::Pause => {
+                if let Some(c) = &self.engine {
+                    let _ = c.send(engine::Command::Pause);
+                }
+            }
+            Effect::Resume => {
+                if let Some(c) = &self.engine {
+                    let _ = c.send(engine::Command::Resume);
+                }
+            }
             Effect::RetryNode(node) => {
                 if let Some(c) = &self.engine {
                     let _ = c.send(engine::Command::RetryNode(node));

@@ -388,6 +388,9 @@ pub struct InstallState {
     /// Quit confirmed again while stopping: Abort sent (running steps are killed and
     /// recorded as interrupted).
     pub aborting: bool,
+    /// `q` pressed: Pause sent, nothing new starts while "Stop the install?" is open; "no"
+    /// sends Resume.
+    pub paused: bool,
     /// Time since the install screen opened (from `Msg::Tick`).
     pub clock: Duration,
     /// The join panel was shown automatically once.

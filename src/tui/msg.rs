@@ -124,6 +124,10 @@ pub enum Effect {
     Stop,
     /// Engine `Command::Abort`: kill running steps, record them as interrupted.
     Abort,
+    /// Engine `Command::Pause`: start nothing new until `Resume` (while "Stop?" is asked).
+    Pause,
+    /// Engine `Command::Resume`.
+    Resume,
     /// Engine `Command::RetryNode`.
     RetryNode(String),
     /// End the wizard (see `Model::exit`).

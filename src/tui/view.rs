@@ -193,11 +193,15 @@ fn confirm_quit(f: &mut Frame, area: Rect, m: &Model) {
     } else if m.install.running() {
         lines.push(Line::raw("Stop the install?"));
         lines.push(Line::styled(
-            "No new steps start; running ones finish and the journal is saved.",
+            "Paused while you decide: no new steps start; running ones go on.",
             t.dim(),
         ));
         lines.push(Line::styled(
-            "Run kubewiz again (Resume) or `kubewiz apply` to continue.",
+            "yes: stop here, let running steps finish, save the journal;",
+            t.dim(),
+        ));
+        lines.push(Line::styled(
+            "resume later with kubewiz (Resume) or `kubewiz apply`. no: go on.",
             t.dim(),
         ));
     } else {

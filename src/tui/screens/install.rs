@@ -186,6 +186,8 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
     }
     if ins.stopping {
         title.push(Span::styled("stopping… ", t.warn()));
+    } else if ins.paused {
+        title.push(Span::styled("paused ", t.warn()));
     }
     let table = Table::new(rows, widths)
         .block(Block::bordered().title(Line::from(title)))

@@ -98,17 +98,20 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                 k.code,
                 KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
             );
-            return if yes || is_ctrl_c(&k) {
-                quit(m)
-            } else {
-                vec![]
-            };
+            if yes || is_ctrl_c(&k) {
+                return quit(m);
+            }
+            if std::mem::take(&mut m.install.paused) {
+                // "No": the install goes on.
+                m.status = None;
+                return vec![Effect::Resume];
+            }
+            return vec![];
         }
         None => {}
     }
     if is_ctrl_c(&k) {
-        m.overlay = Some(Overlay::ConfirmQuit);
-        return vec![];
+        return ask_quit(m);
     }
     if k.code == KeyCode::F(1) {
         // Help from anywhere, also while a text field has the focus (where `?` is a letter).
@@ -131,7 +134,7 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
 pub(super) fn global(m: &mut Model, g: Common) -> Vec<Effect> {
     match g {
         Common::Help => m.overlay = Some(Overlay::Help),
-        Common::Quit => m.overlay = Some(Overlay::ConfirmQuit),
+        Common::Quit => return ask_quit(m),
         Common::Back => {
             if let Some(b) = m.screen.back() {
                 m.screen = b;
@@ -142,11 +145,27 @@ pub(super) fn global(m: &mut Model, g: Common) -> Vec<Effect> {
     vec![]
 }
 
+/// "Quit?" During an install, nothing new starts while the question is open (the engine is
+/// paused; "no" resumes it), so that "yes" stops the install where it was when `q` was pressed.
+fn ask_quit(m: &mut Model) -> Vec<Effect> {
+    m.overlay = Some(Overlay::ConfirmQuit);
+    if m.install.running() && !m.install.stopping && !m.install.paused {
+        m.install.paused = true;
+        info(
+            m,
+            "paused: no new steps start while you decide; running ones go on".into(),
+        );
+        return vec![Effect::Pause];
+    }
+    vec![]
+}
+
 /// Quit confirmed. During an install: stop scheduling, wait for RunFinished, then exit.
 pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
     if m.install.running() {
         if !m.install.stopping {
             m.install.stopping = true;
+            m.install.paused = false;
             info(
                 m,
                 "stopping: no new steps start; waiting for running ones to finish…".into(),
