@@ -1041,3 +1041,45 @@ fn footer_lists_what_the_keys_do_now() {
     ch(&mut m, 'w');
     assert_eq!(m.nodes_ui.form.as_ref().unwrap().role, Role::Worker);
 }
+
+/// A node runs several steps at once: when one ends, its title names the one still running,
+/// never "pending" (issue 12 item 13).
+#[test]
+fn pane_title_names_the_step_still_running() {
+    use kubewiz::tui::screens::install::step_label;
+    let mut m = installing();
+    let ev = |e: Event| Msg::Engine(e);
+    let node = || "k8s-master".to_string();
+    for step in [StepId::Images, StepId::Time] {
+        update(
+            &mut m,
+            ev(Event::StepStarted {
+                node: node(),
+                step,
+                attempt: 1,
+            }),
+        );
+    }
+    assert_eq!(step_label(&m.install.nodes[0]), "images +1");
+    update(
+        &mut m,
+        ev(Event::StepFinished {
+            node: node(),
+            step: StepId::Time,
+            duration: std::time::Duration::from_secs(1),
+        }),
+    );
+    assert_eq!(step_label(&m.install.nodes[0]), "images");
+    assert_eq!(m.install.nodes[0].state, RunState::Running);
+    update(
+        &mut m,
+        ev(Event::StepFinished {
+            node: node(),
+            step: StepId::Images,
+            duration: std::time::Duration::from_secs(1),
+        }),
+    );
+    // Nothing runs: it waits (for another node or a slot), and does not show as running.
+    assert_eq!(step_label(&m.install.nodes[0]), "waiting");
+    assert_eq!(m.install.nodes[0].state, RunState::Pending);
+}

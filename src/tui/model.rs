@@ -335,7 +335,10 @@ pub struct NodeProgress {
     pub role: Role,
     pub steps: Vec<StepId>,
     pub done: usize,
+    /// The step started last (the failed one after a failure).
     pub current: Option<StepId>,
+    /// Steps running now, in start order (a node runs up to 4 at once).
+    pub running: Vec<StepId>,
     pub state: RunState,
     pub started_at: Option<Duration>,
     pub finished_at: Option<Duration>,
@@ -354,6 +357,7 @@ impl NodeProgress {
             steps,
             done: 0,
             current: None,
+            running: Vec::new(),
             state: RunState::Pending,
             started_at: None,
             finished_at: None,

@@ -20,13 +20,17 @@ pub fn state_style(s: RunState, t: Theme) -> (&'static str, Style) {
     }
 }
 
-fn step_label(n: &NodeProgress) -> String {
-    match (n.state, n.current) {
-        (RunState::Done, _) => "done".into(),
-        (RunState::Blocked, _) => "blocked".into(),
-        (_, Some(s)) => s.name().into(),
-        (RunState::Pending, None) if n.done > 0 => "waiting".into(),
-        (_, None) => "pending".into(),
+/// What a node is doing: the step(s) running ("images +1" when two run), the failed step,
+/// or that it waits.
+pub fn step_label(n: &NodeProgress) -> String {
+    match (n.state, n.running.as_slice(), n.current) {
+        (RunState::Done, _, _) => "done".into(),
+        (RunState::Failed, _, Some(s)) => s.name().into(),
+        (_, [first], _) => first.name().into(),
+        (_, [first, rest @ ..], _) => format!("{} +{}", first.name(), rest.len()),
+        (RunState::Blocked, _, _) => "blocked".into(),
+        (_, [], _) if n.done > 0 => "waiting".into(),
+        (_, [], _) => "pending".into(),
     }
 }
 

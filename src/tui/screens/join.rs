@@ -100,9 +100,9 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         .find(|n| n.steps.contains(&StepId::Cni))
         .map(|n| {
             let idx = n.steps.iter().position(|s| *s == StepId::Cni).unwrap_or(0);
-            if n.current == Some(StepId::Cni) && n.state == RunState::Failed {
+            if n.failure.as_ref().is_some_and(|(s, _)| *s == StepId::Cni) {
                 ("failed", t.err())
-            } else if n.current == Some(StepId::Cni) {
+            } else if n.running.contains(&StepId::Cni) {
                 ("applying the manifest", t.running())
             } else if n.done > idx {
                 ("applied; pods start on each node as it joins", t.ok())

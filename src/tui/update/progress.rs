@@ -42,6 +42,9 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
         } => {
             if let Some(n) = ins.node_mut(&node) {
                 n.current = Some(step);
+                if !n.running.contains(&step) {
+                    n.running.push(step);
+                }
                 n.state = RunState::Running;
                 n.failure = None;
                 n.started_at.get_or_insert(now);
@@ -100,6 +103,7 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
             if let Some(n) = ins.node_mut(&node) {
                 n.state = RunState::Failed;
                 n.current = Some(step);
+                n.running.retain(|s| *s != step);
                 n.finished_at = Some(now);
                 n.log
                     .push(format!("✗ {} failed: {}", step.name(), failure.error));
@@ -153,6 +157,7 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
             let interrupted = summary.interrupted;
             ins.summary = Some(summary);
             for n in &mut ins.nodes {
+                n.running.clear();
                 if n.state == RunState::Running {
                     n.state = RunState::Pending;
                 }
@@ -184,7 +189,12 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
 
 fn step_done(n: &mut NodeProgress, step: StepId, now: std::time::Duration) {
     n.done = (n.done + 1).min(n.steps.len());
-    n.current = None;
+    n.running.retain(|s| *s != step);
+    n.current = n.running.last().copied();
+    if n.running.is_empty() && n.state == RunState::Running {
+        // Waiting for another node (or a free slot) before its next step.
+        n.state = RunState::Pending;
+    }
     if step == StepId::Ready {
         // Its `ready` step waited for exactly this (join-watch polls can lag behind).
         n.cluster = Some(ClusterNodeState::Ready);
