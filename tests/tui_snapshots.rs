@@ -450,6 +450,47 @@ fn install_12_nodes() {
     snap("install_12_failed_scrolled", &m);
 }
 
+/// The control plane's init failed: the other nodes' steps that wait for it are blocked. Each
+/// pane says so in one line and keeps the error and its hint in view (issue 12 item 12).
+#[test]
+fn install_failed_with_blocked_dependents() {
+    let mut m = run(3);
+    update(
+        &mut m,
+        Msg::Engine(Event::StepFailed {
+            node: "k8s-master".into(),
+            step: StepId::Hostname,
+            failure: Failure {
+                exit_code: Some(1),
+                error: "exit code 1".into(),
+                tail: vec![],
+                hint: Some("hostnamectl failed: is systemd-hostnamed running?".into()),
+            },
+        }),
+    );
+    for node in ["k8s-node01", "k8s-node02"] {
+        for step in [StepId::Join, StepId::Ready] {
+            update(
+                &mut m,
+                Msg::Engine(Event::StepBlocked {
+                    node: node.into(),
+                    step,
+                    by: "init on k8s-master".into(),
+                }),
+            );
+        }
+    }
+    for n in &m.install.nodes {
+        assert!(
+            n.log.visible(usize::MAX).all(|l| !l.contains("blocked")),
+            "no blocked lines in the log of {}",
+            n.name
+        );
+    }
+    m.install.selected = 0;
+    snap("install_failed_blocked", &m);
+}
+
 #[test]
 fn install_engine_error() {
     let mut m = run(3);

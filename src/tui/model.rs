@@ -343,12 +343,33 @@ pub struct NodeProgress {
     pub started_at: Option<Duration>,
     pub finished_at: Option<Duration>,
     pub failure: Option<(StepId, Failure)>,
-    pub blocked: Option<(StepId, String)>,
+    /// Steps that cannot run this time, each with what failed ("init on k8s-master").
+    pub blocked: Vec<(StepId, String)>,
     pub log: LogPane,
     pub cluster: Option<ClusterNodeState>,
 }
 
 impl NodeProgress {
+    /// One line for all blocked steps, grouped by what failed: "join, ready wait for init on
+    /// k8s-master, which failed".
+    pub fn blocked_summary(&self) -> Option<String> {
+        let mut by: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (step, what) in &self.blocked {
+            match by.iter_mut().find(|(w, _)| *w == what.as_str()) {
+                Some((_, steps)) => steps.push(step.name()),
+                None => by.push((what.as_str(), vec![step.name()])),
+            }
+        }
+        let parts: Vec<String> = by
+            .into_iter()
+            .map(|(what, steps)| {
+                let verb = if steps.len() == 1 { "waits" } else { "wait" };
+                format!("{} {verb} for {what}, which failed", steps.join(", "))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     pub fn new(name: String, address: String, role: Role, steps: Vec<StepId>) -> NodeProgress {
         NodeProgress {
             name,
@@ -362,7 +383,7 @@ impl NodeProgress {
             started_at: None,
             finished_at: None,
             failure: None,
-            blocked: None,
+            blocked: Vec::new(),
             log: LogPane::default(),
             cluster: None,
         }

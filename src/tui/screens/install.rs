@@ -132,13 +132,11 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
             cells.push(Line::raw(step_label(n)));
             cells.push(Line::raw(fmt_elapsed(n.elapsed(now))));
             if wide {
-                let extra = match (&n.failure, &n.blocked) {
+                let extra = match (&n.failure, n.blocked_summary()) {
                     (Some((s, fl)), _) => {
                         Span::styled(format!("{} failed: {}", s.name(), fl.error), t.err())
                     }
-                    (None, Some((s, by))) => {
-                        Span::styled(format!("{} blocked by {by}", s.name()), t.warn())
-                    }
+                    (None, Some(b)) => Span::styled(b, t.warn()),
                     _ => Span::styled(n.log.last().unwrap_or("").to_string(), t.dim()),
                 };
                 cells.push(Line::from(extra));
@@ -201,6 +199,62 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
     f.render_stateful_widget(table, area, &mut state);
 }
 
+/// Cuts `line` into rows of `width` characters; continuation rows are indented by two.
+pub fn hard_wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(3);
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= width {
+        return vec![line.to_string()];
+    }
+    let mut rows = vec![chars[..width].iter().collect::<String>()];
+    for chunk in chars[width..].chunks(width - 2) {
+        rows.push(format!("  {}", chunk.iter().collect::<String>()));
+    }
+    rows
+}
+
+/// What stays in view at the bottom of a node's pane, most important first: the error, its
+/// hint, the steps it blocks (one line), the keys that act on it.
+fn pinned_lines(n: &NodeProgress, m: &Model, width: usize) -> Vec<Line<'static>> {
+    let t = m.theme;
+    let mut lines = Vec::new();
+    let mut add = |text: String, style: Style| {
+        for (i, part) in super::wrap(&text, width).into_iter().enumerate() {
+            let part = if i == 0 { part } else { format!("  {part}") };
+            lines.push(Line::styled(part, style));
+        }
+    };
+    if let Some((step, fl)) = &n.failure {
+        add(format!("✗ {} failed: {}", step.title(), fl.error), t.err());
+        if let Some(h) = &fl.hint {
+            add(format!("hint: {h}"), t.warn());
+        }
+    }
+    if let Some(b) = n.blocked_summary() {
+        add(format!("‖ {b}"), t.warn());
+    }
+    if n.failure.is_some() {
+        lines.push(if m.install.running() {
+            Line::from(vec![
+                Span::styled("r", t.accent()),
+                Span::raw(" retry this node  "),
+                Span::styled("p", t.accent()),
+                Span::raw(" leave paused"),
+            ])
+        } else {
+            Line::from(vec![
+                Span::styled("r", t.accent()),
+                Span::raw(" run again  "),
+                Span::styled("Esc", t.accent()),
+                Span::raw(" settings  "),
+                Span::styled("q", t.accent()),
+                Span::raw(" quit"),
+            ])
+        });
+    }
+    lines
+}
+
 fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
     let t = m.theme;
     let Some(n) = m.install.nodes.get(idx) else {
@@ -208,21 +262,39 @@ fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
     };
     let (glyph, style) = state_style(n.state, t);
     let inner = Block::bordered().inner(area);
-    let (log_area, fail_area) = match &n.failure {
-        Some(_) if inner.height > 8 => {
-            let h = 6.min(inner.height / 2);
-            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(inner);
-            (a, Some(b))
-        }
-        _ => (inner, None),
+    // A failure gets a red box when the pane has room; otherwise its lines sit at the bottom.
+    let boxed = n.failure.is_some() && inner.height > 8;
+    let pin_width = inner.width.saturating_sub(if boxed { 2 } else { 0 }) as usize;
+    let mut pinned = pinned_lines(n, m, pin_width);
+    let (log_area, pin_area) = if pinned.is_empty() {
+        (inner, None)
+    } else {
+        let frame = if boxed { 2 } else { 0 };
+        let most = if boxed {
+            inner.height / 2
+        } else {
+            inner.height.saturating_sub(2).max(1)
+        };
+        let h = (pinned.len() as u16 + frame).min(most);
+        pinned.truncate(h.saturating_sub(frame) as usize);
+        let [a, b] = Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(inner);
+        (a, Some(b))
     };
     let mut title = vec![
         Span::styled(format!(" {glyph} {} ", n.name), style.patch(t.title())),
         Span::styled(format!("· {} ", step_label(n)), t.dim()),
     ];
     if !n.log.follow {
+        let up = format!("↑{} ", n.log.offset(log_area.height as usize));
+        let used: usize = title.iter().map(|s| s.width()).sum();
+        let long = format!("{up}(f follows) ");
+        let room = (area.width as usize).saturating_sub(used + 2);
         title.push(Span::styled(
-            format!("↑{} (f follows) ", n.log.offset(log_area.height as usize)),
+            if long.chars().count() <= room {
+                long
+            } else {
+                up
+            },
             t.warn(),
         ));
     }
@@ -232,53 +304,48 @@ fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
         .border_style(border);
     f.render_widget(block, area);
 
+    // Long lines wrap; the newest rows stay at the bottom.
     let width = log_area.width as usize;
-    let lines: Vec<Line> = n
+    let height = log_area.height as usize;
+    // The failure's own lines are pinned below: not twice.
+    let pinned_text: Vec<String> = match (&pin_area, &n.failure) {
+        (Some(_), Some((step, fl))) => {
+            let mut v = vec![format!("✗ {} failed: {}", step.name(), fl.error)];
+            v.extend(fl.hint.as_ref().map(|h| format!("  hint: {h}")));
+            v
+        }
+        _ => Vec::new(),
+    };
+    let mut rows: Vec<Line> = Vec::new();
+    for l in n
         .log
-        .visible(log_area.height as usize)
-        .map(|l| {
-            let text: String = l.chars().take(width).collect();
-            if l.starts_with("✗") {
-                Line::styled(text, t.err())
-            } else if l.starts_with("✓") || l.starts_with("── ") {
-                Line::styled(text, t.dim())
-            } else if l.starts_with("! ") || l.starts_with("  hint:") {
-                Line::styled(text, t.warn())
-            } else {
-                Line::raw(text)
-            }
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines), log_area);
-
-    if let (Some(r), Some((step, fl))) = (fail_area, &n.failure) {
-        let mut lines = vec![Line::styled(
-            format!("✗ {} failed: {}", step.title(), fl.error),
-            t.err(),
-        )];
-        if let Some(h) = &fl.hint {
-            lines.push(Line::styled(format!("hint: {h}"), t.warn()));
-        }
-        if m.install.running() {
-            lines.push(Line::from(vec![
-                Span::styled("r", t.accent()),
-                Span::raw(" retry this node   "),
-                Span::styled("p", t.accent()),
-                Span::raw(" leave paused, resume later"),
-            ]));
+        .visible(height + pinned_text.len())
+        .filter(|l| !pinned_text.iter().any(|p| p == l))
+    {
+        let style = if l.starts_with("✗") {
+            t.err()
+        } else if l.starts_with("✓") || l.starts_with("── ") {
+            t.dim()
+        } else if l.starts_with("! ") || l.starts_with("  hint:") {
+            t.warn()
         } else {
-            lines.push(Line::from(vec![
-                Span::styled("r", t.accent()),
-                Span::raw(" run again (done steps are skipped)   "),
-                Span::styled("q", t.accent()),
-                Span::raw(" quit, resume later"),
-            ]));
-        }
-        f.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(Block::bordered().border_style(t.err())),
-            r,
+            Style::default()
+        };
+        rows.extend(
+            hard_wrap(l, width)
+                .into_iter()
+                .map(|r| Line::styled(r, style)),
         );
+    }
+    let skip = rows.len().saturating_sub(height);
+    f.render_widget(Paragraph::new(rows.split_off(skip)), log_area);
+
+    if let Some(r) = pin_area {
+        let p = Paragraph::new(pinned);
+        if boxed {
+            f.render_widget(p.block(Block::bordered().border_style(t.err())), r);
+        } else {
+            f.render_widget(p, r);
+        }
     }
 }

@@ -105,6 +105,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             let n = &mut m.install.nodes[sel];
             n.state = RunState::Running;
             n.failure = None;
+            n.blocked.clear();
             let name = n.name.clone();
             n.log.push(format!("── retrying {name} ──"));
             return vec![Effect::RetryNode(name)];

@@ -42,6 +42,7 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
         } => {
             if let Some(n) = ins.node_mut(&node) {
                 n.current = Some(step);
+                n.blocked.retain(|(s, _)| *s != step);
                 if !n.running.contains(&step) {
                     n.running.push(step);
                 }
@@ -126,9 +127,10 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                 if n.state != RunState::Failed {
                     n.state = RunState::Blocked;
                 }
-                n.log
-                    .push(format!("… {} blocked: {by} failed", step.name()));
-                n.blocked = Some((step, by));
+                // Not a log line each (they pushed the real error out of view): one summary,
+                // pinned at the bottom of the pane.
+                n.blocked.retain(|(s, _)| *s != step);
+                n.blocked.push((step, by));
             }
         }
         Event::CniPods(p) => ins.cni_pods = Some(p),
