@@ -15,4 +15,5 @@ pub mod facts;
 pub mod plan;
 pub mod ssh;
 pub mod tui;
+pub mod upgrade;
 pub mod vocab;

@@ -100,6 +100,12 @@ def node_status(st, name, now=None):
 
 
 def node_object(st, name):
+    from kwsim import upgrade
+
+    return upgrade.decorate_node(st, name, node_object_raw(st, name))
+
+
+def node_object_raw(st, name):
     n = st["nodes"][name]
     ready, reason, msg = node_status(st, name)
     labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
@@ -154,7 +160,18 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def tls_failed(self):
+        """An expired serving certificate: every request fails as its TLS handshake would (see upgrade.py)."""
+        from kwsim import upgrade
+
+        e = upgrade.serving_cert_error()
+        if e:
+            self.reply(495, {"error": e})
+        return e is not None
+
     def do_GET(self):
+        if self.tls_failed():
+            return
         if self.path in ("/healthz", "/livez", "/readyz", "/version"):
             return self.reply(200, "ok" if self.path != "/version" else json.dumps({"gitVersion": load().get("version", "")}))
         if self.forward:
@@ -173,6 +190,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(404, {"error": "not found"})
 
     def do_POST(self):
+        if self.tls_failed():
+            return
         if self.forward:
             return self.do_forward("POST")
         n = int(self.headers.get("Content-Length") or 0)
@@ -304,6 +323,10 @@ def post(st, path, req):
         spec = objs[key].setdefault("spec", {})
         spec.update(req.get("spec") or {})
         return 200, {"ok": True}
+    if path.startswith("/kwsim/upgrade/"):
+        from kwsim import upgrade
+
+        return upgrade.api_post(st, path, req)
     return 404, {"error": "not found"}
 
 
@@ -314,6 +337,9 @@ def main(argv):
     Handler.forward = fwd
     if not fwd:
         _MEM = common.load_json(STATE, {})
+    from kwsim import upgrade
+
+    upgrade.apiserver_started()
     ThreadingHTTPServer.allow_reuse_address = True
     srv = ThreadingHTTPServer(("0.0.0.0", 6443), Handler)
     srv.daemon_threads = True

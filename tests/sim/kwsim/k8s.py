@@ -323,8 +323,12 @@ def crictl(argv):
         add_images([img])
         print("Image is up to date for sha256:%s" % digest(img))
         return 0
-    if cmd in ("ps", "pods"):
-        print("CONTAINER           IMAGE               CREATED             STATE               NAME")
+    if cmd in ("ps", "exec"):
+        from kwsim import upgrade
+
+        return upgrade.crictl_ps(argv) if cmd == "ps" else upgrade.crictl_exec(argv[argv.index("exec") + 1:])
+    if cmd == "pods":
+        print("POD ID              CREATED             STATE               NAME                NAMESPACE")
         return 0
     if cmd == "rmi":
         common.log_call()
@@ -582,6 +586,8 @@ def api(server, path, body=None, timeout=5):
         except ValueError:
             return {"raw": raw.decode(errors="replace")}, None
     except urllib.error.HTTPError as e:
+        if e.code == 495:  # the simulated TLS handshake failed (see upgrade.serving_cert_error)
+            return None, json.loads(e.read() or b"{}").get("error", "x509: certificate has expired or is not yet valid")
         return None, "the server responded with status %d" % e.code
     except (OSError, ValueError) as e:
         reason = getattr(e, "reason", e)
@@ -665,6 +671,10 @@ def kubeadm(argv):
         return kubeadm_reset(argv[1:])
     if cmd == "token":
         return kubeadm_token(argv[1:], kver)
+    if cmd in ("upgrade", "certs"):
+        from kwsim import upgrade
+
+        return upgrade.kubeadm_upgrade(argv[1:], kver) if cmd == "upgrade" else upgrade.kubeadm_certs(argv[1:])
     die('unknown command "%s" for "kubeadm"\nRun \'kubeadm --help\' for usage.' % cmd, 1)
 
 
@@ -781,6 +791,9 @@ def kubeadm_init(argv, kver):
     print("[certs] Using certificateDir folder \"/etc/kubernetes/pki\"\n[certs] Generating \"ca\" certificate and key")
     for f in ("apiserver", "apiserver-kubelet-client", "front-proxy-ca", "front-proxy-client", "sa"):
         common.write_file("/etc/kubernetes/pki/%s.crt" % f if f != "sa" else "/etc/kubernetes/pki/sa.pub", "simulated\n")
+    from kwsim import upgrade
+
+    upgrade.write_pki(version)
     os.makedirs("/var/lib/etcd", exist_ok=True)
     common.write_file("/etc/kubernetes/admin.conf", kubeconfig(endpoint, "kubernetes-admin"), 0o600)
     if common.minor_of(version) >= 29:
@@ -925,6 +938,9 @@ def kubeadm_join(argv, kver):
                               "    kwsim/forward: %s\nspec:\n  containers:\n  - name: %s\n    image: %s/%s:%s\n"
                               % (comp, endpoint.split(":")[0], comp, repo, comp, res["version"]))
         os.makedirs("/var/lib/etcd/member", exist_ok=True)
+        from kwsim import upgrade
+
+        upgrade.write_pki(res["version"])
     write_kubelet_files(name, addr, res.get("kubelet_config") or "systemd", cp, server)
     print("[kubelet-start] Writing kubelet configuration to file \"/var/lib/kubelet/config.yaml\"\n[kubelet-start] Starting the "
           "kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
@@ -964,6 +980,9 @@ def kubeadm_reset(argv):
         os.remove(RUN + "/apiserver.pid")
     import shutil
 
+    from kwsim import upgrade
+
+    upgrade.static_pods_reset()
     print("[reset] Unmounting mounted directories in \"/var/lib/kubelet\"\n[reset] Deleting contents of directories: "
           "[/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]")
     for d in ("/etc/kubernetes/manifests", "/var/lib/kubelet", "/etc/kubernetes/pki", "/var/lib/etcd"):
@@ -1081,9 +1100,11 @@ def kubelet_daemon():
             last_log = s
 
     started = False  # the real kubelet checks swap, cgroups and the CRI once, when it starts
+    running = installed_version("kubelet")  # the binary in memory: an upgraded package counts after a restart
     last_eff = {}
     while True:
-        kv = installed_version("kubelet") or "0.0.0"
+        kv = running or installed_version("kubelet") or "0.0.0"
+        running = running or installed_version("kubelet")
         if not os.path.exists("/var/lib/kubelet/config.yaml"):
             status("waiting: failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: open "
                    "/var/lib/kubelet/config.yaml: no such file or directory")
@@ -1121,6 +1142,9 @@ def kubelet_daemon():
         # static pods: the control plane
         if os.path.exists("/etc/kubernetes/manifests/kube-apiserver.yaml"):
             ensure_apiserver()
+        from kwsim import upgrade
+
+        upgrade.static_pods_sync()
         status("running")
         if node:
             from kwsim import data as d
@@ -1182,10 +1206,13 @@ KINDS = {
     "clusterrolebinding": "ClusterRoleBinding", "clusterrolebindings": "ClusterRoleBinding",
     "namespace": "Namespace", "namespaces": "Namespace", "ns": "Namespace",
     "secret": "Secret", "secrets": "Secret", "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
+    "pdb": "PodDisruptionBudget", "pdbs": "PodDisruptionBudget", "poddisruptionbudget": "PodDisruptionBudget",
+    "poddisruptionbudgets": "PodDisruptionBudget",
 }
 GROUP = {"DaemonSet": "daemonset.apps", "Deployment": "deployment.apps", "Service": "service", "ServiceAccount":
          "serviceaccount", "ClusterRoleBinding": "clusterrolebinding.rbac.authorization.k8s.io", "Namespace": "namespace",
-         "Secret": "secret", "ConfigMap": "configmap", "Pod": "pod", "Node": "node"}
+         "Secret": "secret", "ConfigMap": "configmap", "Pod": "pod", "Node": "node",
+         "PodDisruptionBudget": "poddisruptionbudget.policy"}
 CLUSTER_SCOPED = {"Node", "Namespace", "ClusterRoleBinding", "ClusterRole", "CustomResourceDefinition", "PriorityClass",
                   "StorageClass", "APIService"}
 
@@ -1239,6 +1266,9 @@ def manifest_objects(text):
             np = re.search(r"nodePort:\s*(\d+)", doc)
             if np:
                 spec["nodePort"] = int(np.group(1))
+        from kwsim import upgrade
+
+        spec.update(upgrade.object_spec(o["kind"], doc))
         o["spec"] = spec
         objs.append(o)
         if o["kind"] == "DaemonSet" and name == "kube-flannel-ds":
@@ -1338,6 +1368,12 @@ def age(ts):
 
 
 def pods_of(st):
+    from kwsim import upgrade
+
+    return upgrade.place(st, pods_of_raw(st))
+
+
+def pods_of_raw(st):
     pods = []
     nodes = sorted(st.get("nodes", {}), key=lambda n: st["nodes"][n].get("registered", 0))
     from kwsim import apiserver
@@ -1392,12 +1428,21 @@ def kubectl(argv):
     if not pos:
         die("kubectl controls the Kubernetes cluster manager.", 0)
     cmd = pos[0]
+    if cmd == "version" and output == "json":
+        from kwsim import upgrade
+
+        st = None if "--client" in argv else state_or_die(kube_server(argv))
+        return upgrade.kubectl_version_json(st, installed_version("kubectl"))
     if cmd == "version":
         kv = installed_version("kubectl")
         print("Client Version: v%s\nKustomize Version: v4.5.7" % kv)
         if "--client" in argv:
             return 0
     server = kube_server(argv)
+    if cmd in ("cordon", "uncordon", "drain"):
+        from kwsim import upgrade
+
+        return upgrade.kubectl_node(cmd, server, argv, pos)
     if cmd in ("apply", "create", "delete", "patch", "label", "taint", "annotate", "scale", "rollout"):
         common.log_call(["kubectl"] + [a for a in argv])
     if cmd == "apply":
@@ -1547,6 +1592,7 @@ def kubectl_get(st, args, ns, all_ns, output):
         for o in items:
             c = o["status"]["conditions"][0]
             status = "Ready" if c["status"] == "True" else "NotReady"
+            status += ",SchedulingDisabled" if o["spec"].get("unschedulable") else ""
             roles = "control-plane" if "node-role.kubernetes.io/control-plane" in o["metadata"]["labels"] else "<none>"
             created = st["nodes"][o["metadata"]["name"]].get("registered", time.time())
             line = "%-24s %-9s %-14s %-5s %-8s" % (o["metadata"]["name"], status, roles, age(created),
@@ -1660,6 +1706,10 @@ def kwsim_ctl(argv):
             die(e, 1)
         print(json.dumps(st, indent=1))
         return 0
+    if argv[0] in ("age-certs", "upgrade-log"):
+        from kwsim import upgrade
+
+        return upgrade.kwsim_ctl(argv)
     if argv[0] == "age-secrets":
         res, e = api(server, "/kwsim/age", {"secs": float(argv[1])})
         if e:

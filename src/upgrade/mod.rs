@@ -1,0 +1,10 @@
+//! Day 2: upgrading a running cluster one minor at a time (`kubewiz upgrade`) and its certificates
+//! (`kubewiz certs`).
+//!
+//! - [`path`]: from what the cluster runs to `--to`, hop by hop, with what changes and what is refused (pure).
+//! - [`certs`]: `kubeadm certs check-expiration` read into expiry dates, and the warnings (pure).
+
+pub mod certs;
+pub mod path;
+
+pub use path::{Hop, NodeSurvey, Path, Refusal, Survey};
