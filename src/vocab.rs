@@ -7,121 +7,54 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One step of the pipeline, in pipeline order (the seed guide's order, corrected).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepId {
-    Facts,
-    Preflight,
-    Repos,
-    Hostname,
-    Firewall,
-    Swap,
-    Modules,
-    Sysctl,
-    Time,
-    Containerd,
-    Packages,
-    Images,
-    Init,
-    Cni,
-    Join,
-    Ready,
-    Dashboard,
-    Kubeconfig,
+/// Defines [`StepId`]: one line per step, `Variant = "name"`. The name is how the step is
+/// written in the journal, the logs, `--step` and `[timeouts]`; the order is the enum's order
+/// (and the journal's). What the step is and does: its definition in `src/plan/steps/`.
+macro_rules! step_ids {
+    ($($id:ident = $name:literal,)*) => {
+        /// A step's identity. Its facts (title, script, nodes, needs, ...) are in its definition:
+        /// `step.def()` (`src/plan/steps/`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum StepId {
+            $(#[serde(rename = $name)] $id,)*
+        }
+
+        impl StepId {
+            /// Every step id, in enum order.
+            pub const ALL: [StepId; [$($name),*].len()] = [$(StepId::$id),*];
+
+            /// The short name used in the journal, logs, `--step` and `[timeouts]`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(StepId::$id => $name,)*
+                }
+            }
+        }
+    };
+}
+
+step_ids! {
+    Facts = "facts",
+    Preflight = "preflight",
+    Repos = "repos",
+    Hostname = "hostname",
+    Firewall = "firewall",
+    Swap = "swap",
+    Modules = "modules",
+    Sysctl = "sysctl",
+    Time = "time",
+    Containerd = "containerd",
+    Packages = "packages",
+    Images = "images",
+    Init = "init",
+    Cni = "cni",
+    Join = "join",
+    Ready = "ready",
+    Dashboard = "dashboard",
+    Kubeconfig = "kubeconfig",
 }
 
 impl StepId {
-    pub const ALL: [StepId; 18] = [
-        StepId::Facts,
-        StepId::Preflight,
-        StepId::Repos,
-        StepId::Hostname,
-        StepId::Firewall,
-        StepId::Swap,
-        StepId::Modules,
-        StepId::Sysctl,
-        StepId::Time,
-        StepId::Containerd,
-        StepId::Packages,
-        StepId::Images,
-        StepId::Init,
-        StepId::Cni,
-        StepId::Join,
-        StepId::Ready,
-        StepId::Dashboard,
-        StepId::Kubeconfig,
-    ];
-
-    /// The short name used in the journal, logs and `--step` arguments.
-    pub fn name(self) -> &'static str {
-        match self {
-            StepId::Facts => "facts",
-            StepId::Preflight => "preflight",
-            StepId::Repos => "repos",
-            StepId::Hostname => "hostname",
-            StepId::Firewall => "firewall",
-            StepId::Swap => "swap",
-            StepId::Modules => "modules",
-            StepId::Sysctl => "sysctl",
-            StepId::Time => "time",
-            StepId::Containerd => "containerd",
-            StepId::Packages => "packages",
-            StepId::Images => "images",
-            StepId::Init => "init",
-            StepId::Cni => "cni",
-            StepId::Join => "join",
-            StepId::Ready => "ready",
-            StepId::Dashboard => "dashboard",
-            StepId::Kubeconfig => "kubeconfig",
-        }
-    }
-
-    /// A human title for screens and summaries.
-    pub fn title(self) -> &'static str {
-        match self {
-            StepId::Facts => "connect and read facts",
-            StepId::Preflight => "preflight checks across nodes",
-            StepId::Repos => "OS package repositories reachable",
-            StepId::Hostname => "hostname and /etc/hosts",
-            StepId::Firewall => "firewall off, SELinux permissive",
-            StepId::Swap => "swap off (now and at boot)",
-            StepId::Modules => "kernel modules",
-            StepId::Sysctl => "sysctls",
-            StepId::Time => "time sync and timezone",
-            StepId::Containerd => "containerd",
-            StepId::Packages => "kubeadm, kubelet, kubectl",
-            StepId::Images => "pre-pull images",
-            StepId::Init => "kubeadm init",
-            StepId::Cni => "pod network (CNI)",
-            StepId::Join => "kubeadm join",
-            StepId::Ready => "wait for Ready",
-            StepId::Dashboard => "dashboard",
-            StepId::Kubeconfig => "copy admin kubeconfig",
-        }
-    }
-
-    /// A rough duration on a real node with a nearby mirror, in seconds. Only used to choose
-    /// which ready steps start first when more are ready than may run (see `plan::order`).
-    pub fn typical_secs(self) -> u32 {
-        match self {
-            StepId::Preflight => 0,
-            StepId::Facts
-            | StepId::Hostname
-            | StepId::Firewall
-            | StepId::Swap
-            | StepId::Sysctl
-            | StepId::Kubeconfig => 1,
-            StepId::Modules | StepId::Dashboard => 5,
-            StepId::Repos | StepId::Time | StepId::Cni => 10,
-            StepId::Ready => 20,
-            StepId::Join => 30,
-            StepId::Containerd => 40,
-            StepId::Packages | StepId::Init => 60,
-            StepId::Images => 90,
-        }
-    }
-
     pub fn from_name(s: &str) -> Option<StepId> {
         StepId::ALL.into_iter().find(|s2| s2.name() == s)
     }
@@ -197,5 +130,20 @@ impl Role {
             Role::ControlPlane => "control-plane",
             Role::Worker => "worker",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StepId;
+
+    #[test]
+    fn step_names_are_the_serialized_names_and_unique() {
+        for s in StepId::ALL {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.name()));
+            assert_eq!(StepId::from_name(s.name()), Some(s));
+        }
+        assert_eq!(StepId::from_name("nope"), None);
     }
 }

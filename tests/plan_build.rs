@@ -86,7 +86,7 @@ fn tasks_per_node() {
             t.node.as_str()
         };
         assert_eq!(t.host, want, "{} {}", t.node, t.step);
-        assert_eq!(t.timeout, Catalog::builtin().timeout(t.step));
+        assert_eq!(t.timeout, t.step.def().timeout);
         assert_eq!(matches!(t.kind, TaskKind::Local), t.step == Preflight);
     }
 }
@@ -294,7 +294,7 @@ fn environment_from_config_and_catalog() {
     let r = env(&p, "k8s-node02", Ready);
     assert_eq!(r["KW_TARGET_NODE"], "k8s-node02");
     let deadline: u64 = r["KW_READY_DEADLINE"].parse().unwrap();
-    assert!(deadline < Catalog::builtin().timeout(Ready).as_secs());
+    assert!(deadline < Ready.def().timeout.as_secs());
     for t in &p.tasks {
         if let TaskKind::Remote(s) = &t.kind {
             assert_eq!(s.env[0], ("KW_STEP".to_string(), t.step.name().to_string()));

@@ -28,10 +28,8 @@ pub use model::*;
 pub use shipped::{ManifestSource, registry_of, sha256_hex};
 pub use version::{CatalogError, KubeVersion, parse_minor};
 
-use crate::vocab::{Cni, Mirror, StepId};
-use std::collections::BTreeMap;
+use crate::vocab::{Cni, Mirror};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 const BUILTIN: &str = include_str!("../../assets/catalog.toml");
 
@@ -40,7 +38,6 @@ const BUILTIN: &str = include_str!("../../assets/catalog.toml");
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub limits: Limits,
-    timeouts: BTreeMap<String, u64>,
     pub manifests: Manifests,
     mirror: MirrorTable,
     #[serde(rename = "cni_release")]
@@ -113,11 +110,6 @@ impl Catalog {
             });
         }
         Ok(m)
-    }
-
-    /// The remote timeout for a step (every step has one; the tests check that).
-    pub fn timeout(&self, step: StepId) -> Duration {
-        Duration::from_secs(self.timeouts.get(step.name()).copied().unwrap_or(600))
     }
 
     pub fn mirror(&self, mirror: Mirror) -> &MirrorInfo {
@@ -299,21 +291,6 @@ mod tests {
                 r.version
             );
         }
-    }
-
-    #[test]
-    fn every_step_has_a_timeout_and_no_unknown_keys() {
-        for s in StepId::ALL {
-            assert!(cat().timeouts.contains_key(s.name()), "no timeout for {s}");
-        }
-        for k in cat().timeouts.keys() {
-            assert!(
-                StepId::from_name(k).is_some(),
-                "timeout for unknown step {k}"
-            );
-        }
-        assert_eq!(cat().timeout(StepId::Images), Duration::from_secs(1800));
-        assert_eq!(cat().timeout(StepId::Preflight), Duration::from_secs(30));
     }
 
     #[test]

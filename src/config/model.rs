@@ -14,7 +14,7 @@ pub struct ClusterConfig {
     pub ssh: SshSection,
     #[serde(default, rename = "node")]
     pub nodes: Vec<NodeConfig>,
-    /// Per-step timeouts in seconds, overriding the catalog's (e.g. `images = 3600` behind a
+    /// Per-step timeouts in seconds, overriding the step's default (e.g. `images = 3600` behind a
     /// slow mirror). Keys are step names (`kubewiz plan` shows them).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub timeouts: std::collections::BTreeMap<String, u64>,
@@ -162,18 +162,6 @@ impl ClusterConfig {
     /// The CNI version this config ends up with: `cni_version`, else the minor's default.
     pub fn cni_version<'a>(&'a self, minor: &'a crate::catalog::Minor) -> &'a str {
         minor.cni_version(self.cluster.cni, self.cluster.cni_version.as_deref())
-    }
-
-    /// The timeout of a step: `[timeouts]` if set, else the catalog's.
-    pub fn step_timeout(
-        &self,
-        step: crate::vocab::StepId,
-        catalog: &crate::catalog::Catalog,
-    ) -> std::time::Duration {
-        self.timeouts
-            .get(step.name())
-            .map(|s| std::time::Duration::from_secs(*s))
-            .unwrap_or_else(|| catalog.timeout(step))
     }
 }
 

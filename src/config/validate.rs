@@ -284,13 +284,8 @@ pub fn validate<'c>(
                 secs.to_string(),
                 "a step timeout must be between 1 second and 24 hours".to_string(),
                 format!(
-                    "give seconds, e.g. {step} = {}",
-                    catalog
-                        .timeout(
-                            crate::vocab::StepId::from_name(step)
-                                .unwrap_or(crate::vocab::StepId::Facts)
-                        )
-                        .as_secs()
+                    "give the seconds {step} may take, e.g. {step} = 3600, or remove the key for \
+                     the step's default"
                 ),
             ));
         }

@@ -18,7 +18,7 @@ use super::run::Shared;
 use super::transport::Session;
 use crate::catalog::{Catalog, ManifestSource, sha256_hex};
 use crate::config::ClusterConfig;
-use crate::plan::{StepId, Task, TaskKind};
+use crate::plan::{Task, TaskKind};
 use crate::ssh::SshError;
 use std::path::{Path, PathBuf};
 
@@ -32,17 +32,13 @@ pub(super) async fn upload_for(
     conn: &dyn Session,
     task: &Task,
 ) -> Result<Option<Failure>, SshError> {
-    let TaskKind::Remote(script) = &task.kind else {
+    let TaskKind::Remote(_) = &task.kind else {
         return Ok(None);
     };
-    let (var, which) = match task.step {
-        StepId::Cni => ("KW_CNI_MANIFEST_PATH", Which::Cni),
-        StepId::Dashboard => ("KW_DASHBOARD_MANIFEST_PATH", Which::Dashboard),
-        _ => return Ok(None),
-    };
-    let Some((_, remote_path)) = script.env.iter().find(|(k, _)| k == var) else {
+    let Some(upload) = task.step.def().upload else {
         return Ok(None);
     };
+    let (which, remote_path) = (upload.manifest, upload.path);
     let text = match prepare(&sh.cfg, &sh.state_dir, which).await {
         Ok(t) => t,
         Err(e) => {
@@ -61,11 +57,8 @@ pub(super) async fn upload_for(
     Ok(None)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Which {
-    Cni,
-    Dashboard,
-}
+/// Which manifest: the step definition's `upload` says.
+pub use crate::plan::Manifest as Which;
 
 /// Where a manifest's text came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

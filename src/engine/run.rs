@@ -90,10 +90,11 @@ const MAX_STEPS_PER_HOST: usize = 4;
 /// + the join watch's poll + the join-secret mint = 9.
 const MAX_WAITS_PER_HOST: usize = 3;
 
-/// Whether a step is a wait or a read on the first control plane (`ready`, `kubeconfig`)
-/// rather than work on a node: waits do not take `--parallel` slots or step slots.
+/// Whether a step is a wait or a read on the first control plane (`ready`, `kubeconfig`: its
+/// definition says so) rather than work on a node: waits do not take `--parallel` slots or
+/// step slots.
 fn is_wait(step: StepId) -> bool {
-    matches!(step, StepId::Ready | StepId::Kubeconfig)
+    step.def().is_wait()
 }
 
 fn class(t: &Task) -> Class {

@@ -4,8 +4,11 @@
 //! Every remote step is a script under `assets/steps/` with a `check` ("already in the
 //! desired state?") and an `apply`; values reach it as quoted environment variables.
 //!
-//! - `build`: the DAG ([`build()`]), rendering ([`Plan::render`], [`Plan::render_with_secrets`]),
-//!   the non-step scripts (mint, reset, delete-node, facts);
+//! - [`steps`]: **the step table**: one definition per step (title, script, which nodes,
+//!   needs, inputs, secrets, timeout, wait or work, upload) and the pipelines (`INSTALL`);
+//! - `build`: (pipeline, config) → the DAG ([`build()`]), rendering ([`Plan::render`],
+//!   [`Plan::render_with_secrets`]), the non-step scripts (mint, reset, delete-node, facts);
+//! - `context`: what the definitions read (config + the catalog's minor and mirror, resolved);
 //! - [`script`]: the assets, [`shell_quote`], assembling a full script;
 //! - [`manifest`]: patching CNI / dashboard manifests on the workstation;
 //! - [`order`]: which ready task starts first (longest remaining path);
@@ -14,17 +17,22 @@
 use std::time::Duration;
 
 mod build;
+mod context;
 pub mod manifest;
 pub mod order;
 pub mod print;
 pub mod script;
+pub mod steps;
 
 pub use crate::vocab::StepId;
 pub use build::{
-    CNI_MANIFEST_REMOTE_PATH, DASHBOARD_MANIFEST_REMOTE_PATH, build, control_plane_endpoint,
-    delete_node_script, facts_script, mint_script, reset_script,
+    build, build_pipeline, delete_node_script, facts_script, mint_script, reset_script,
 };
+pub use context::{Context, control_plane_endpoint, timeout};
 pub use script::shell_quote;
+pub use steps::{
+    CNI_MANIFEST_REMOTE_PATH, DASHBOARD_MANIFEST_REMOTE_PATH, Manifest, Step, steps_for,
+};
 
 /// The whole plan: every task of every node, dependencies as indexes into `tasks`.
 #[derive(Debug, Clone)]

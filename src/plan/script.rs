@@ -19,33 +19,10 @@ pub const DELETE_NODE: &str = include_str!("../../assets/steps/delete-node.sh");
 /// What a secret looks like in `kubewiz plan` output.
 pub const REDACTED: &str = "<redacted: minted at run time>";
 
-/// The asset file and its text for a remote step (`None` for preflight, which runs locally).
+/// The asset file and its text for a remote step (`None` for preflight, which runs locally):
+/// the step definition's script.
 pub fn asset(step: StepId) -> Option<(&'static str, &'static str)> {
-    macro_rules! a {
-        ($f:literal) => {
-            Some(($f, include_str!(concat!("../../assets/steps/", $f))))
-        };
-    }
-    match step {
-        StepId::Facts => a!("facts.sh"),
-        StepId::Preflight => None,
-        StepId::Repos => a!("repos.sh"),
-        StepId::Hostname => a!("hostname.sh"),
-        StepId::Firewall => a!("firewall.sh"),
-        StepId::Swap => a!("swap.sh"),
-        StepId::Modules => a!("modules.sh"),
-        StepId::Sysctl => a!("sysctl.sh"),
-        StepId::Time => a!("time.sh"),
-        StepId::Containerd => a!("containerd.sh"),
-        StepId::Packages => a!("packages.sh"),
-        StepId::Images => a!("images.sh"),
-        StepId::Init => a!("init.sh"),
-        StepId::Cni => a!("cni.sh"),
-        StepId::Join => a!("join.sh"),
-        StepId::Ready => a!("ready.sh"),
-        StepId::Dashboard => a!("dashboard.sh"),
-        StepId::Kubeconfig => a!("kubeconfig.sh"),
-    }
+    step.def().script.map(|a| (a.file, a.text))
 }
 
 /// Quotes `s` for bash: the result, used as a word, expands to exactly `s` (no expansion of

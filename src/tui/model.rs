@@ -668,17 +668,8 @@ pub fn plan_steps(cfg: &ClusterConfig, node: &NodeConfig) -> Vec<StepId> {
     }
 }
 
-/// The steps of a node in order when no plan can be built. Mirrors the plan's shape (first
-/// control plane: init, CNI, dashboard, kubeconfig; others: join).
+/// The steps of a node in order when no plan can be built: the step table's own answer
+/// (`plan::steps_for`), which needs no catalog.
 pub fn steps_for(cfg: &ClusterConfig, node: &NodeConfig) -> Vec<StepId> {
-    let first = cfg.first_control_plane().map(|n| n.name.as_str()) == Some(node.name.as_str());
-    StepId::ALL
-        .into_iter()
-        .filter(|s| match s {
-            StepId::Init | StepId::Cni | StepId::Kubeconfig => first,
-            StepId::Dashboard => first && cfg.cluster.dashboard,
-            StepId::Join => !first,
-            _ => true,
-        })
-        .collect()
+    crate::plan::steps_for(cfg, node)
 }

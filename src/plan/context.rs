@@ -1,0 +1,107 @@
+//! What the step definitions read: the config plus the values resolved once per plan (the
+//! catalog's minor and mirror, the image repository, the API endpoint, /etc/hosts lines).
+
+use super::PlanError;
+use crate::catalog::{Catalog, Minor, MirrorInfo};
+use crate::config::{ClusterConfig, NodeConfig};
+use crate::vocab::StepId;
+use std::time::Duration;
+
+/// The `ready` step's own deadline is the step timeout minus this margin.
+const READY_MARGIN: Duration = Duration::from_secs(60);
+
+/// The inputs of a plan, resolved.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub config: &'a ClusterConfig,
+    pub catalog: &'a Catalog,
+    /// The node that runs `kubeadm init`: the first control plane in file order.
+    pub first_cp: &'a NodeConfig,
+    /// The catalog's entry for the Kubernetes minor.
+    pub minor: &'a Minor,
+    /// The catalog's repositories for `cluster.mirror`.
+    pub mirror: &'a MirrorInfo,
+    /// `cluster.image_repository`, else the mirror's.
+    pub image_repository: String,
+    /// `host:port` of the API server.
+    pub endpoint: String,
+    /// "ADDR NAME" per node, one per line (for /etc/hosts).
+    pub hosts: String,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(config: &'a ClusterConfig, catalog: &'a Catalog) -> Result<Context<'a>, PlanError> {
+        let minor = catalog.minor_for(&config.cluster.kubernetes_version)?;
+        let mirror = catalog.mirror(config.cluster.mirror);
+        let first_cp = config
+            .first_control_plane()
+            .ok_or(PlanError::NoControlPlane)?;
+        let c = &config.cluster;
+        let image_repository = c
+            .image_repository
+            .clone()
+            .unwrap_or_else(|| mirror.image_repository.clone());
+        let endpoint = control_plane_endpoint(c.control_plane_endpoint.as_deref(), first_cp);
+        let hosts = config
+            .nodes
+            .iter()
+            .map(|n| format!("{} {}", n.address, n.name))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(Context {
+            config,
+            catalog,
+            first_cp,
+            minor,
+            mirror,
+            image_repository,
+            endpoint,
+            hosts,
+        })
+    }
+
+    /// The timeout of a step: `[timeouts]` in cluster.toml, else the step's default.
+    pub fn timeout(&self, step: StepId) -> Duration {
+        timeout(self.config, step)
+    }
+
+    /// How long `ready` watches before it gives up: its timeout minus a margin (at least 30 s).
+    pub fn ready_deadline(&self) -> Duration {
+        self.timeout(StepId::Ready)
+            .saturating_sub(READY_MARGIN)
+            .max(Duration::from_secs(30))
+    }
+}
+
+/// The timeout of a step: `[timeouts]` in cluster.toml, else the step's default.
+pub fn timeout(config: &ClusterConfig, step: StepId) -> Duration {
+    config
+        .timeouts
+        .get(step.name())
+        .map(|s| Duration::from_secs(*s))
+        .unwrap_or(step.def().timeout)
+}
+
+/// `host:port` of the API server: the configured endpoint (":6443" added when it has no
+/// port), else the first control plane's address on 6443.
+pub fn control_plane_endpoint(configured: Option<&str>, cp: &NodeConfig) -> String {
+    match configured.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(e) => {
+            let has_port = if let Some(rest) = e.strip_prefix('[') {
+                rest.contains("]:")
+            } else {
+                e.rsplit_once(':')
+                    .is_some_and(|(h, p)| !h.contains(':') && p.parse::<u16>().is_ok())
+            };
+            if has_port {
+                e.to_string()
+            } else if e.contains(':') && !e.starts_with('[') {
+                format!("[{e}]:6443")
+            } else {
+                format!("{e}:6443")
+            }
+        }
+        None if cp.address.contains(':') => format!("[{}]:6443", cp.address),
+        None => format!("{}:6443", cp.address),
+    }
+}

@@ -1,0 +1,32 @@
+//! packages: the Kubernetes repository of the minor, and kubeadm, kubelet and kubectl pinned
+//! to the exact version and held.
+
+use super::*;
+
+pub static STEP: Step = Step {
+    id: StepId::Packages,
+    title: "kubeadm, kubelet, kubectl",
+    script: script!("packages.sh"),
+    nodes: Nodes::All,
+    when: ALWAYS,
+    runs_on: RunsOn::Node,
+    // After containerd: one package step at a time on a node (see `containerd`).
+    needs: &[Need::Own(StepId::Repos), Need::Own(StepId::Containerd)],
+    kind: Kind::Work,
+    timeout: secs(900),
+    typical_secs: 60,
+    env: |cx, _, env| {
+        let (m, r) = (cx.minor, cx.mirror);
+        env.need("KW_K8S_VERSION", &cx.config.cluster.kubernetes_version);
+        env.need("KW_K8S_MINOR", &m.version);
+        env.need("KW_REPO_RPM_URL", r.rpm_repo(m));
+        env.need("KW_REPO_RPM_KEY", r.rpm_key(m));
+        env.need("KW_REPO_DEB_URL", r.deb_repo(m));
+        env.need("KW_REPO_DEB_KEY", r.deb_key(m));
+        // Both mirrors use the pkgs.k8s.io layout (suite "/"; the legacy layout had
+        // "kubernetes-xenial main").
+        env.optional("KW_REPO_DEB_SUITE", "/");
+    },
+    secrets: no_secrets,
+    upload: None,
+};

@@ -1,0 +1,353 @@
+//! The step table against itself and against the scripts.
+
+use super::*;
+use crate::catalog::Catalog;
+use std::collections::{BTreeMap, BTreeSet};
+
+const LIB: &str = include_str!("../../../assets/steps/lib.sh");
+
+/// A config that gives every step every input: two control planes and a worker, the
+/// dashboard, a timezone.
+fn full_config() -> ClusterConfig {
+    crate::config::parse(
+        r#"
+[cluster]
+name = "demo"
+kubernetes_version = "1.25.3"
+dashboard = true
+timezone = "Asia/Shanghai"
+proxy_mode = "ipvs"
+[[node]]
+name = "cp1"
+address = "192.0.2.10"
+role = "control-plane"
+[[node]]
+name = "cp2"
+address = "192.0.2.11"
+role = "control-plane"
+[[node]]
+name = "w1"
+address = "192.0.2.20"
+role = "worker"
+"#,
+        std::path::Path::new("cluster.toml"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_id_has_its_definition_and_every_pipeline_step_is_listed_once() {
+    for id in StepId::ALL {
+        assert_eq!(def(id).id, id, "def({id}) is another step's definition");
+    }
+    let ids: Vec<StepId> = INSTALL.steps.iter().map(|s| s.id).collect();
+    let unique: BTreeSet<StepId> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "a step twice in {}", INSTALL.name);
+    for s in INSTALL.steps {
+        assert!(
+            std::ptr::eq(*s, def(s.id)),
+            "{} is not its own definition",
+            s.id
+        );
+        for need in s.needs {
+            let (Need::Own(n)
+            | Need::AllNodes(n)
+            | Need::FirstControlPlane(n)
+            | Need::Previous(_, n)) = *need;
+            assert!(
+                unique.contains(&n),
+                "{} needs {n}, which is not in the pipeline",
+                s.id
+            );
+        }
+        if let Some(up) = s.upload {
+            assert!(
+                s.script.is_some(),
+                "{}: an upload needs a script to read it",
+                s.id
+            );
+            assert!(up.path.starts_with("/var/lib/kubewiz/"), "{}", up.path);
+        }
+        assert!(
+            !s.timeout.is_zero() && s.timeout.as_secs() <= 86_400,
+            "{}",
+            s.id
+        );
+    }
+}
+
+/// Names a script requires: `kw_need A B`, `kw_need_re A 're'`, `kw_need_secret A 're'`,
+/// unless it also reads them with a default (`${KW_X:-...}`: checked only when given).
+fn required(script: &str) -> BTreeSet<String> {
+    let mut out = needed(script);
+    out.retain(|n| !script.contains(&format!("${{{n}:-")));
+    out
+}
+
+/// Every name a script `kw_need`s somewhere.
+fn needed(script: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in script.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let rest = words[i + 1..].iter();
+            match *w {
+                "kw_need" => out.extend(
+                    rest.take_while(|w| w.starts_with("KW_"))
+                        .map(|w| w.to_string()),
+                ),
+                "kw_need_re" | "kw_need_secret" => out.extend(rest.take(1).map(|w| w.to_string())),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Every `KW_*` name a script mentions outside comments.
+fn mentioned(script: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in script.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let mut rest = line;
+        while let Some(i) = rest.find("KW_") {
+            let name: String = rest[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            rest = &rest[i + name.len()..];
+            if name.len() > 3 {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Names a script sets itself (`KW_X=...`): constants of lib.sh and flags such as
+/// `KW_READ_ONLY=1`, not inputs.
+fn assigned(script: &str) -> BTreeSet<String> {
+    script
+        .lines()
+        .map(str::trim_start)
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .filter(|k| {
+            k.starts_with("KW_")
+                && k.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn each_script_requires_exactly_what_its_definition_provides() {
+    let config = full_config();
+    let cx = Context::new(&config, Catalog::builtin()).unwrap();
+    let internal: BTreeSet<String> = assigned(LIB);
+    // kw_main `kw_need`s KW_STEP (the log helpers read it with a default before that).
+    let lib_required = needed(LIB);
+    assert!(
+        lib_required.contains("KW_STEP"),
+        "lib.sh's kw_main needs KW_STEP"
+    );
+    let mut problems = Vec::new();
+    for step in INSTALL.steps {
+        let Some(asset) = step.script else { continue };
+        // What the definition provides, over every kind of node (a secret is required).
+        let mut provided: BTreeMap<String, bool> = BTreeMap::new();
+        for node in &config.nodes {
+            if !step.runs_for(&config, node, &cx.first_cp.name) {
+                continue;
+            }
+            for i in step.inputs(&cx, node).vars {
+                *provided.entry(i.name.to_string()).or_default() |= i.required;
+            }
+            for s in (step.secrets)(node) {
+                provided.insert(s.env_name().to_string(), true);
+            }
+        }
+        // KW_NODE is a label for readers of `kubewiz plan`; no script reads it.
+        provided.remove("KW_NODE");
+        let def_required: BTreeSet<String> = provided
+            .iter()
+            .filter(|(_, r)| **r)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let def_all: BTreeSet<String> = provided.keys().cloned().collect();
+        let own_internal = assigned(asset.text);
+        let script_required: BTreeSet<String> =
+            required(asset.text).union(&lib_required).cloned().collect();
+        let script_reads: BTreeSet<String> = mentioned(asset.text)
+            .into_iter()
+            .filter(|n| !internal.contains(n) && !own_internal.contains(n))
+            .chain(lib_required.iter().cloned())
+            .collect();
+        let file = asset.file;
+        let id = step.id;
+        for n in script_required.difference(&def_required) {
+            problems.push(format!(
+                "{file} requires {n} (kw_need), but step {id}'s definition does not provide it with env.need"
+            ));
+        }
+        for n in def_required.difference(&script_required) {
+            problems.push(format!(
+                "step {id}'s definition provides {n} as required (env.need), but {file} does not kw_need it \
+                 (use env.optional if the script reads it with a default)"
+            ));
+        }
+        for n in script_reads.difference(&def_all) {
+            problems.push(format!(
+                "{file} reads {n}, which step {id}'s definition does not provide"
+            ));
+        }
+        for n in def_all.difference(&script_reads) {
+            problems.push(format!(
+                "step {id}'s definition provides {n}, which {file} never reads"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_contract_parsers_see_what_they_should() {
+    let s = "  kw_need KW_A KW_B\n  kw_need_re KW_C '^x$'\n# kw_need KW_D\nkw_need_secret KW_E 're'\n\
+             echo \"${KW_F:-}\" $KW_G\nKW_H=1\n[[ -n ${KW_I:-} ]] && kw_need_re KW_I 're'\n";
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(required(s), names(&["KW_A", "KW_B", "KW_C", "KW_E"]));
+    assert_eq!(needed(s), names(&["KW_A", "KW_B", "KW_C", "KW_E", "KW_I"]));
+    assert_eq!(
+        mentioned(s),
+        names(&[
+            "KW_A", "KW_B", "KW_C", "KW_E", "KW_F", "KW_G", "KW_H", "KW_I"
+        ])
+    );
+    assert_eq!(assigned(s), names(&["KW_H"]));
+}
+
+#[test]
+fn steps_for_agrees_with_the_plan() {
+    let config = full_config();
+    let plan = crate::plan::build(&config, Catalog::builtin()).unwrap();
+    for node in &config.nodes {
+        let from_plan: Vec<StepId> = plan
+            .for_node(&node.name)
+            .into_iter()
+            .map(|(_, t)| t.step)
+            .collect();
+        assert_eq!(steps_for(&config, node), from_plan, "{}", node.name);
+    }
+}
+
+/// The table of steps in `assets/steps/README.md`, generated from the definitions.
+fn steps_table() -> String {
+    let config = full_config();
+    let cx = Context::new(&config, Catalog::builtin()).unwrap();
+    let code = |v: Vec<String>| {
+        if v.is_empty() {
+            "–".to_string()
+        } else {
+            v.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut out = String::from(
+        "| step | script | nodes | needs | required inputs | optional inputs | secrets | timeout |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for step in INSTALL.steps {
+        let mut required: Vec<String> = Vec::new();
+        let mut optional: Vec<String> = Vec::new();
+        let mut secrets: Vec<String> = Vec::new();
+        for node in &config.nodes {
+            if !step.runs_for(&config, node, &cx.first_cp.name) || step.script.is_none() {
+                continue;
+            }
+            // KW_STEP and KW_NODE: every step's (said above the table).
+            for i in step.inputs(&cx, node).vars.into_iter().skip(2) {
+                let list = if i.required {
+                    &mut required
+                } else {
+                    &mut optional
+                };
+                if !list.iter().any(|n| n == i.name) {
+                    list.push(i.name.to_string());
+                }
+            }
+            for s in (step.secrets)(node) {
+                if !secrets.iter().any(|n| n == s.env_name()) {
+                    secrets.push(s.env_name().to_string());
+                }
+            }
+        }
+        let mut nodes = match step.nodes {
+            Nodes::All => "all".to_string(),
+            Nodes::FirstControlPlane => "first control plane".to_string(),
+            Nodes::Others => "all but the first control plane".to_string(),
+        };
+        if !step.when.what.is_empty() {
+            nodes.push_str(&format!(" (`{}`)", step.when.what));
+        }
+        if step.runs_on == RunsOn::FirstControlPlane {
+            nodes.push_str(", runs on the first control plane");
+        }
+        if step.kind == Kind::Wait {
+            nodes.push_str(", a wait");
+        }
+        let needs: Vec<String> = step
+            .needs
+            .iter()
+            .map(|n| match *n {
+                Need::Own(s) => s.name().to_string(),
+                Need::AllNodes(s) => format!("{s} of all nodes"),
+                Need::FirstControlPlane(s) => format!("{s} on the first control plane"),
+                Need::Previous(r, s) => format!("{s} of the previous {}", r.as_str()),
+            })
+            .collect();
+        let script = match step.script {
+            Some(a) => format!("`{}`", a.file),
+            None => "(on the workstation)".to_string(),
+        };
+        out.push_str(&format!(
+            "| {} | {script} | {nodes} | {} | {} | {} | {} | {} s |\n",
+            step.id,
+            if needs.is_empty() {
+                "–".to_string()
+            } else {
+                needs.join(", ")
+            },
+            code(required),
+            code(optional),
+            code(secrets),
+            step.timeout.as_secs()
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_readme_table_of_steps_is_generated_from_the_definitions() {
+    const BEGIN: &str =
+        "<!-- steps table: generated from src/plan/steps by its unit tests; do not edit -->\n";
+    const END: &str = "<!-- end of steps table -->\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/steps/README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) else {
+        panic!("{} lacks the markers {BEGIN:?} .. {END:?}", path.display());
+    };
+    let want = steps_table();
+    let have = &text[a + BEGIN.len()..b];
+    if have != want {
+        if std::env::var_os("KUBEWIZ_BLESS").is_some() {
+            let new = format!("{}{BEGIN}{want}{}", &text[..a], &text[b..]);
+            std::fs::write(&path, new).unwrap();
+        } else {
+            panic!(
+                "assets/steps/README.md's table of steps is out of date; regenerate it with\n  \
+                 KUBEWIZ_BLESS=1 cargo test --lib the_readme_table_of_steps\nwant:\n{want}"
+            );
+        }
+    }
+}
