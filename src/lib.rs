@@ -7,6 +7,7 @@
 //! the `tui` wizard. [`vocab`] holds the names every layer shares (steps, CNI, mirror, role,
 //! proxy mode) and imports nothing.
 
+pub mod atomic_file;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -12,7 +12,6 @@ use crate::plan::StepId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -324,31 +323,14 @@ impl Journal {
         self.path = state_dir.join("state.json");
     }
 
-    /// Atomic save: write a temp file (0600), fsync, rename over state.json, fsync the dir.
+    /// Atomic save (see [`crate::atomic_file`]): mode 0600, fsynced, renamed over
+    /// state.json, the directory fsynced.
     pub fn save(&self) -> Result<(), JournalError> {
-        let io = |source| JournalError::Io {
+        let data = serde_json::to_vec_pretty(self).expect("journal serialises");
+        crate::atomic_file::write_private(&self.path, &data).map_err(|source| JournalError::Io {
             path: self.path.clone(),
             source,
-        };
-        let tmp = self.path.with_extension("json.tmp");
-        let data = serde_json::to_vec_pretty(self).expect("journal serialises");
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io)?;
-        f.write_all(&data).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        drop(f);
-        fs::rename(&tmp, &self.path).map_err(io)?;
-        if let Some(dir) = self.path.parent()
-            && let Ok(d) = fs::File::open(dir)
-        {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        })
     }
 }
 
@@ -410,7 +392,14 @@ role = "control-plane"
         let back = Journal::load(dir.path()).unwrap().unwrap();
         assert!(back.is_done("cp", StepId::Swap));
         assert_eq!(back.step("cp", StepId::Swap).unwrap().attempts, 1);
-        assert!(!dir.path().join("state.json.tmp").exists());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.to_string_lossy().ends_with(".tmp")),
+            "{names:?}"
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(dir.path().join("state.json"))
             .unwrap()

@@ -248,8 +248,6 @@ impl<'a> Protocol<'a> {
 /// Files a step hands back (`::kw::file NAME BASE64`): only the admin kubeconfig so far.
 fn save_file(sh: &Shared, name: &str, data: &str) -> Result<(), String> {
     use base64::Engine as _;
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     if name != "kubeconfig" {
         return Err(format!("unexpected file {name:?} from the node"));
     }
@@ -257,17 +255,6 @@ fn save_file(sh: &Shared, name: &str, data: &str) -> Result<(), String> {
         .decode(data.trim())
         .map_err(|e| format!("kubeconfig: bad data from the node: {e}"))?;
     let path = sh.state_dir.join("kubeconfig");
-    let tmp = sh.state_dir.join("kubeconfig.tmp");
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::atomic_file::write_private(&path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

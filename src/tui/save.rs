@@ -20,7 +20,7 @@ pub fn render(existing: Option<&str>, cfg: &ClusterConfig) -> String {
     doc.to_string()
 }
 
-/// Writes the file atomically (temp file + rename) next to the target.
+/// Writes the file atomically (see [`crate::atomic_file`]), keeping its permissions.
 pub fn save(path: &Path, cfg: &ClusterConfig) -> std::io::Result<()> {
     let existing = std::fs::read_to_string(path).ok();
     let text = render(existing.as_deref(), cfg);
@@ -28,9 +28,7 @@ pub fn save(path: &Path, cfg: &ClusterConfig) -> std::io::Result<()> {
     if let Some(d) = dir {
         std::fs::create_dir_all(d)?;
     }
-    let tmp = path.with_extension("toml.kubewiz-tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    crate::atomic_file::write_keeping_mode(path, text.as_bytes())
 }
 
 fn table<'a>(doc: &'a mut DocumentMut, key: &str) -> &'a mut Table {
