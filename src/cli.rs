@@ -1,5 +1,6 @@
 //! Command line: `kubewiz [apply|plan|status|reset|check]`.
-//! Exit codes: 0 done, 1 the install (or a node operation) failed, 2 bad config or usage.
+//! Exit codes: 0 done, 1 the install (or a node operation) failed, 2 bad config or usage:
+//! every command returns `Result<(), CliError>` and [`CliError::exit_code`] says which.
 
 use crate::config::ClusterConfig;
 use crate::engine::journal::{self, Journal};
@@ -27,6 +28,66 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// Why a command did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    #[error("--node {node:?} is not in the config; nodes are: {nodes}")]
+    UnknownNode { node: String, nodes: String },
+    #[error("reset wipes Kubernetes from the chosen nodes; run again with --yes to confirm")]
+    ResetNotConfirmed,
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
+    #[error("cannot prepare {path}: {source}")]
+    StateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot remove the journal {path}: {source}")]
+    RemoveJournal {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The install or a node operation failed; the printer or the per-node lines already
+    /// said what and what to do.
+    #[error("failed (see the messages above)")]
+    Reported,
+    /// `status`: not every step is done yet (not an error to print).
+    #[error("not every step is done")]
+    NotDone,
+}
+
+impl CliError {
+    /// 2 for bad config or usage (including a config change an installed cluster cannot
+    /// take), 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(_)
+            | CliError::Plan(_)
+            | CliError::UnknownNode { .. }
+            | CliError::ResetNotConfirmed
+            | CliError::Engine(engine::EngineError::Journal(
+                journal::JournalError::Incompatible(_),
+            )) => EXIT_USAGE,
+            _ => EXIT_FAILED,
+        }
+    }
+
+    /// Whether `main` prints it (the others were reported as they happened).
+    fn needs_printing(&self) -> bool {
+        !matches!(self, CliError::Reported | CliError::NotDone)
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kubewiz",
@@ -43,6 +104,33 @@ pub struct Cli {
     /// cluster.toml for the wizard to open.
     #[arg(short, long, global = false)]
     pub config: Option<PathBuf>,
+    /// More detail in kubewiz's own diagnostics log, .kubewiz/kubewiz.log beside
+    /// cluster.toml (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+impl Cmd {
+    fn name(&self) -> &'static str {
+        match self {
+            Cmd::Apply { .. } => "apply",
+            Cmd::Plan { .. } => "plan",
+            Cmd::Status { .. } => "status",
+            Cmd::Reset { .. } => "reset",
+            Cmd::Check { .. } => "check",
+        }
+    }
+
+    /// The cluster file the command works on.
+    fn config(&self) -> &Path {
+        match self {
+            Cmd::Apply { config, .. }
+            | Cmd::Plan { config, .. }
+            | Cmd::Status { config }
+            | Cmd::Reset { config, .. }
+            | Cmd::Check { config, .. } => config,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -122,27 +210,44 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    let config = match &cli.command {
+        Some(cmd) => cmd.config().to_path_buf(),
+        None => cli
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cluster.toml")),
+    };
+    crate::diag::init(&journal::state_dir(&config), cli.verbose);
+    tracing::info!(
+        "kubewiz {} {} -c {}",
+        env!("CARGO_PKG_VERSION"),
+        cli.command.as_ref().map_or("wizard", Cmd::name),
+        config.display()
+    );
     let Some(cmd) = cli.command else {
         return crate::tui::run(cli.config).unwrap_or_else(|e| {
             eprintln!("kubewiz: {e:?}");
             ExitCode::from(EXIT_FAILED)
         });
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
+        .map_err(CliError::Runtime)
+        .and_then(|rt| rt.block_on(dispatch(cmd)));
+    match result {
+        Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            eprintln!("kubewiz: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_FAILED);
+            tracing::info!("exit {}: {e}", e.exit_code());
+            if e.needs_printing() {
+                eprintln!("kubewiz: {e}");
+            }
+            ExitCode::from(e.exit_code())
         }
-    };
-    let code = rt.block_on(dispatch(cmd));
-    ExitCode::from(code)
+    }
 }
 
-async fn dispatch(cmd: Cmd) -> u8 {
+async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
     match cmd {
         Cmd::Apply {
             config,
@@ -161,66 +266,48 @@ async fn dispatch(cmd: Cmd) -> u8 {
     }
 }
 
-/// Loads and validates cluster.toml; on error prints it and yields exit code 2.
-pub fn load_config(path: &Path) -> Result<ClusterConfig, u8> {
-    match crate::config::load_with_warnings(path) {
-        Ok((c, warnings)) => {
-            for w in warnings {
-                eprintln!("kubewiz: warning: {w}");
-            }
-            Ok(c)
-        }
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            Err(EXIT_USAGE)
-        }
+/// Loads and validates cluster.toml, printing its warnings (a failure is exit 2).
+pub fn load_config(path: &Path) -> Result<ClusterConfig, CliError> {
+    let (c, warnings) = crate::config::load_with_warnings(path)?;
+    tracing::debug!(
+        "{}: {} nodes, Kubernetes {}, {} warnings",
+        path.display(),
+        c.nodes.len(),
+        c.cluster.kubernetes_version,
+        warnings.len()
+    );
+    for w in warnings {
+        eprintln!("kubewiz: warning: {w}");
     }
+    Ok(c)
 }
 
 /// The plan of a validated config; a failure is a config problem (exit 2).
-fn build_plan(cfg: &ClusterConfig) -> Result<crate::plan::Plan, u8> {
-    crate::plan::build(cfg, crate::catalog::Catalog::builtin()).map_err(|e| {
-        eprintln!("kubewiz: {e}");
-        EXIT_USAGE
-    })
+fn build_plan(cfg: &ClusterConfig) -> Result<crate::plan::Plan, CliError> {
+    Ok(crate::plan::build(cfg, crate::catalog::Catalog::builtin())?)
 }
 
-fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), u8> {
+fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), CliError> {
     if let Some(n) = node
         && cfg.node(n).is_none()
     {
         let names: Vec<&str> = cfg.nodes.iter().map(|n| n.name.as_str()).collect();
-        eprintln!(
-            "kubewiz: --node {n:?} is not in the config; nodes are: {}",
-            names.join(", ")
-        );
-        return Err(EXIT_USAGE);
+        return Err(CliError::UnknownNode {
+            node: n.to_string(),
+            nodes: names.join(", "),
+        });
     }
     Ok(())
 }
 
-async fn apply(path: &Path, parallel: usize, node: Option<String>) -> u8 {
-    let cfg = match load_config(path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    if let Err(code) = check_node_arg(&cfg, node.as_deref()) {
-        return code;
-    }
+async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(), CliError> {
+    let cfg = load_config(path)?;
+    check_node_arg(&cfg, node.as_deref())?;
     let opts = engine::Options {
         parallel,
         only_node: node,
     };
-    let mut run = match engine::start(path, cfg, opts) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            return match e {
-                engine::EngineError::Journal(journal::JournalError::Incompatible(_)) => EXIT_USAGE,
-                _ => EXIT_FAILED,
-            };
-        }
-    };
+    let mut run = engine::start(path, cfg, opts)?;
     let mut printer = engine::printer::Printer::new();
     let mut interrupts = 0;
     loop {
@@ -247,45 +334,34 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> u8 {
         }
     }
     match run.done.await {
-        Ok(s) if s.ok => EXIT_OK,
-        _ => EXIT_FAILED,
+        Ok(s) if s.ok => Ok(()),
+        _ => Err(CliError::Reported),
     }
 }
 
-fn plan(path: &Path, node: Option<&str>, step: Option<StepId>, full: bool) -> u8 {
-    let cfg = match load_config(path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    if let Err(code) = check_node_arg(&cfg, node) {
-        return code;
-    }
-    match build_plan(&cfg) {
-        Ok(p) => {
-            out_raw!("{}", crate::plan::print::render_plan(&p, node, step, full));
-            EXIT_OK
-        }
-        Err(code) => code,
-    }
+fn plan(
+    path: &Path,
+    node: Option<&str>,
+    step: Option<StepId>,
+    full: bool,
+) -> Result<(), CliError> {
+    let cfg = load_config(path)?;
+    check_node_arg(&cfg, node)?;
+    let p = build_plan(&cfg)?;
+    out_raw!("{}", crate::plan::print::render_plan(&p, node, step, full));
+    Ok(())
 }
 
-fn status(path: &Path) -> u8 {
-    let cfg = match load_config(path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn status(path: &Path) -> Result<(), CliError> {
+    let cfg = load_config(path)?;
     let dir = journal::state_dir(path);
-    let j = match Journal::load(&dir) {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let plan = match build_plan(&cfg) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let j = Journal::load(&dir)?;
+    tracing::debug!(
+        "journal in {}: {}",
+        dir.display(),
+        if j.is_some() { "read" } else { "none yet" }
+    );
+    let plan = build_plan(&cfg)?;
     out_raw!("{}", render_status(&cfg, &plan, j.as_ref()));
     let all_done = cfg.nodes.iter().all(|n| {
         plan.tasks
@@ -293,7 +369,11 @@ fn status(path: &Path) -> u8 {
             .filter(|t| t.node == n.name)
             .all(|t| j.as_ref().is_some_and(|j| j.is_done(&t.node, t.step)))
     });
-    if all_done { EXIT_OK } else { EXIT_FAILED }
+    if all_done {
+        Ok(())
+    } else {
+        Err(CliError::NotDone)
+    }
 }
 
 /// The `status` table: per node, the state of each planned step.
@@ -343,36 +423,19 @@ pub fn render_status(cfg: &ClusterConfig, plan: &crate::plan::Plan, j: Option<&J
     out
 }
 
-async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
-    let cfg = match load_config(path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    if let Err(code) = check_node_arg(&cfg, node) {
-        return code;
-    }
+async fn reset(path: &Path, yes: bool, node: Option<&str>) -> Result<(), CliError> {
+    let cfg = load_config(path)?;
+    check_node_arg(&cfg, node)?;
     if !yes {
-        eprintln!(
-            "kubewiz: reset wipes Kubernetes from the chosen nodes; run again with --yes to confirm"
-        );
-        return EXIT_USAGE;
+        return Err(CliError::ResetNotConfirmed);
     }
     let dir = journal::state_dir(path);
-    if let Err(e) = journal::ensure_state_dir(&dir) {
-        eprintln!("kubewiz: cannot prepare {}: {e}", dir.display());
-        return EXIT_FAILED;
-    }
-    let _lock = match journal::RunLock::acquire(&dir) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("kubewiz: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let plan = match build_plan(&cfg) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    journal::ensure_state_dir(&dir).map_err(|source| CliError::StateDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let _lock = journal::RunLock::acquire(&dir)?;
+    let plan = build_plan(&cfg)?;
     let nodes: Vec<_> = cfg
         .nodes
         .iter()
@@ -433,24 +496,28 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> u8 {
     if let Some(j) = j {
         let all_forgotten = cfg.nodes.iter().all(|n| !j.nodes.contains_key(&n.name));
         let saved = if all_forgotten || j.nodes.is_empty() {
-            std::fs::remove_file(j.path())
-                .or_else(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
-                .map_err(|e| e.to_string())
+            match std::fs::remove_file(j.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(CliError::RemoveJournal {
+                        path: j.path().to_path_buf(),
+                        source: e,
+                    })
+                }
+                _ => Ok(()),
+            }
         } else {
-            j.save().map_err(|e| e.to_string())
+            j.save().map_err(CliError::from)
         };
         if let Err(e) = saved {
             eprintln!("kubewiz: {e}");
             failed = true;
         }
     }
-    if failed { EXIT_FAILED } else { EXIT_OK }
+    if failed {
+        Err(CliError::Reported)
+    } else {
+        Ok(())
+    }
 }
 
 /// Runs a script on one node, printing its (redacted) output as `[node] label: line`.
@@ -476,23 +543,17 @@ async fn run_on(
     Ok(exit?.code)
 }
 
-async fn check(path: &Path, connect: bool) -> u8 {
-    let cfg = match load_config(path) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
+    let cfg = load_config(path)?;
     out!(
         "{}: configuration is valid ({} nodes)",
         path.display(),
         cfg.nodes.len()
     );
     if !connect {
-        return EXIT_OK;
+        return Ok(());
     }
-    let plan = match build_plan(&cfg) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let plan = build_plan(&cfg)?;
     let results = futures_join(cfg.nodes.iter().map(|n| {
         let script = plan
             .tasks
@@ -529,7 +590,7 @@ async fn check(path: &Path, connect: bool) -> u8 {
         }
     }
     if failed {
-        return EXIT_FAILED;
+        return Err(CliError::Reported);
     }
     let findings = engine::preflight::evaluate(&cfg, &facts);
     for (n, ws) in &findings.warnings {
@@ -544,9 +605,9 @@ async fn check(path: &Path, connect: bool) -> u8 {
     }
     if findings.ok() {
         out!("preflight passed on every node");
-        EXIT_OK
+        Ok(())
     } else {
-        EXIT_FAILED
+        Err(CliError::Reported)
     }
 }
 
@@ -577,4 +638,45 @@ where
         .into_iter()
         .map(|r| r.expect("every future finished"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_readme() {
+        let io = || std::io::Error::other("x");
+        let usage = [
+            CliError::UnknownNode {
+                node: "x".into(),
+                nodes: "a".into(),
+            },
+            CliError::ResetNotConfirmed,
+            CliError::Plan(crate::plan::PlanError::NoControlPlane),
+            CliError::Engine(engine::EngineError::Journal(
+                journal::JournalError::Incompatible("pod_cidr changed".into()),
+            )),
+        ];
+        for e in usage {
+            assert_eq!(e.exit_code(), EXIT_USAGE, "{e}");
+        }
+        let failed = [
+            CliError::Reported,
+            CliError::NotDone,
+            CliError::Runtime(io()),
+            CliError::StateDir {
+                path: "/x".into(),
+                source: io(),
+            },
+            CliError::Journal(journal::JournalError::Locked { path: "/x".into() }),
+            CliError::Engine(engine::EngineError::Plan("x".into())),
+        ];
+        for e in failed {
+            assert_eq!(e.exit_code(), EXIT_FAILED, "{e}");
+        }
+        assert!(!CliError::Reported.needs_printing());
+        assert!(!CliError::NotDone.needs_printing());
+        assert!(CliError::ResetNotConfirmed.needs_printing());
+    }
 }

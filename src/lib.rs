@@ -11,6 +11,7 @@ pub mod atomic_file;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod engine;
 pub mod facts;
 pub mod plan;

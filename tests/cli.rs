@@ -252,3 +252,28 @@ fn status_before_any_install_says_so_and_exits_1() {
         "{out}"
     );
 }
+
+#[test]
+fn the_diagnostics_log_goes_to_the_state_folder_and_v_raises_it() {
+    let d = cluster_dir();
+    // No state folder: nothing is created (status is read-only).
+    let o = run(&["status"], d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!d.path().join(".kubewiz").exists());
+    std::fs::create_dir(d.path().join(".kubewiz")).unwrap();
+    let o = run(&["status"], d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let log = d.path().join(".kubewiz/kubewiz.log");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(" INFO kubewiz "), "{text}");
+    assert!(text.contains("status -c cluster.toml"), "{text}");
+    assert!(!text.contains("DEBUG"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // -v adds debug lines (loading the journal, building the plan).
+    let o = run(&["-v", "status"], d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("DEBUG"), "{text}");
+}

@@ -37,7 +37,14 @@ impl Connections {
             return Ok(c.clone());
         }
         // One attempt: the caller (the scheduler) retries with backoff within its window.
-        let conn = self.transport.connect(host).await?;
+        let started = tokio::time::Instant::now();
+        let conn = self.transport.connect(host).await.inspect_err(|e| {
+            tracing::warn!(
+                "connect to {host} failed after {:.1?}: {e}",
+                started.elapsed()
+            )
+        })?;
+        tracing::debug!("connected to {host} in {:.1?}", started.elapsed());
         *guard = Some(conn.clone());
         Ok(conn)
     }
@@ -46,6 +53,7 @@ impl Connections {
     pub async fn invalidate(&self, host: &str) {
         if let Some(slot) = self.slots.get(host) {
             slot.lock().await.take();
+            tracing::debug!("connection to {host} dropped");
         }
     }
 

@@ -33,6 +33,7 @@ impl JournalWriter {
                     Ok(Err(e)) => e.to_string(),
                     Err(e) => format!("the journal writer failed: {e}"),
                 };
+                tracing::error!("journal: {error}");
                 let _ = events.send(Event::Warning {
                     node: None,
                     text: format!("journal: {error}"),

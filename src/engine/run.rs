@@ -281,6 +281,12 @@ impl Scheduler {
 
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) -> Summary {
         let sh = self.shared.clone();
+        tracing::info!(
+            "run started: {} nodes, {} tasks, only node {:?}",
+            sh.cfg.nodes.len(),
+            sh.plan.tasks.len(),
+            self.only_node
+        );
         self.emit(Event::RunStarted {
             nodes: sh
                 .cfg
@@ -345,7 +351,7 @@ impl Scheduler {
                 // A command waiting is handled before the next task's end: a pause or stop
                 // takes effect before anything else starts.
                 biased;
-                cmd = commands.recv(), if commands_open => match cmd {
+                cmd = commands.recv(), if commands_open => match cmd.inspect(|c| tracing::info!("command {c:?} ({mode:?}, {} running)", running.len())) {
                     Some(Command::Stop) => {
                         mode = Mode::Stopping;
                         self.summary.interrupted = true;
@@ -398,6 +404,14 @@ impl Scheduler {
         if kc.exists() {
             self.summary.kubeconfig = Some(kc);
         }
+        tracing::info!(
+            "run finished in {:.1?}: ok {}, interrupted {}, {} failed, {} applied",
+            self.summary.wall,
+            self.summary.ok,
+            self.summary.interrupted,
+            self.summary.failed.len(),
+            self.summary.durations.len()
+        );
         self.emit(Event::RunFinished {
             summary: self.summary.clone(),
         });
@@ -418,6 +432,13 @@ impl Scheduler {
         let sh = self.shared.clone();
         for (i, d) in self.schedule.block_dependents() {
             let (t, dt) = (&sh.plan.tasks[i], &sh.plan.tasks[d]);
+            tracing::debug!(
+                "{} {}: blocked by {} on {}",
+                t.node,
+                t.step,
+                dt.step,
+                dt.node
+            );
             self.emit(Event::StepBlocked {
                 node: t.node.clone(),
                 step: t.step,
@@ -445,6 +466,12 @@ impl Scheduler {
             })
             .collect();
         let findings = super::preflight::evaluate(&sh.cfg, &facts);
+        tracing::info!(
+            "preflight of {} tasks: refusals {:?}, warnings {:?}",
+            ready.len(),
+            findings.refusals,
+            findings.warnings
+        );
         for (node, warnings) in &findings.warnings {
             for w in warnings {
                 self.emit(Event::Warning {
@@ -530,6 +557,12 @@ impl Scheduler {
                 .journal
                 .record(&t.node, &addr, t.step, StepState::Running)
                 .attempts;
+            tracing::info!(
+                "{} {}: started on {} (attempt {attempt})",
+                t.node,
+                t.step,
+                t.host
+            );
             self.emit(Event::StepStarted {
                 node: t.node.clone(),
                 step: t.step,
@@ -571,6 +604,12 @@ impl Scheduler {
                         facts: f,
                     });
                 }
+                tracing::info!(
+                    "{} {}: done in {duration:.1?}{}",
+                    t.node,
+                    t.step,
+                    if skipped { " (already in place)" } else { "" }
+                );
                 let rec = self.journal.record(&t.node, &addr, t.step, StepState::Done);
                 rec.exit_code = Some(0);
                 self.save();
@@ -606,6 +645,13 @@ impl Scheduler {
 
     fn fail(&mut self, i: usize, failure: Failure) {
         let t = &self.shared.plan.tasks[i];
+        tracing::warn!(
+            "{} {}: failed: {} (exit {:?})",
+            t.node,
+            t.step,
+            failure.error,
+            failure.exit_code
+        );
         self.schedule.finish(i, false);
         self.summary
             .failed
@@ -637,6 +683,7 @@ impl Scheduler {
         let pgids: Vec<(usize, u32)> = sh.pgids.lock().expect("pgid lock").drain().collect();
         for (i, pgid) in pgids {
             let host = sh.plan.tasks[i].host.clone();
+            tracing::info!("abort: killing process group {pgid} on {host}");
             if let Ok(conn) = sh.conns.get(&host).await {
                 conn.kill_group(pgid).await;
             }

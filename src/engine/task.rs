@@ -85,6 +85,11 @@ pub(super) async fn execute(sh: &Shared, i: usize) -> Outcome {
             );
         }
         let wait = Duration::from_secs(1 << (attempt - 1).min(3));
+        tracing::warn!(
+            "{} {}: {err}; reconnecting in {wait:?} (lost for {lost_for:.1?})",
+            t.node,
+            t.step
+        );
         sh.emit(Event::Warning {
             node: Some(t.node.clone()),
             text: format!(
@@ -117,6 +122,14 @@ async fn attempt_once(sh: &Shared, i: usize) -> Result<Outcome, SshError> {
         return Ok(Outcome::Failed { failure: fail });
     }
     let text = sh.plan.render_with_secrets(t, &secrets);
+    tracing::debug!(
+        "{} {}: running the script on {} ({} bytes, timeout {:?})",
+        t.node,
+        t.step,
+        t.host,
+        text.len(),
+        t.timeout
+    );
 
     let mut lines = Protocol::new(sh, i);
     let exit = conn
