@@ -80,9 +80,8 @@ impl std::fmt::Debug for Password {
 
 impl Drop for Password {
     fn drop(&mut self) {
-        // Best effort: overwrite the bytes before the allocation is freed.
-        // SAFETY: zero bytes are valid UTF-8.
-        unsafe { self.0.as_bytes_mut() }.fill(0);
+        // Overwrite the whole allocation before it is freed (not optimised away).
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
