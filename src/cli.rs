@@ -339,12 +339,7 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
     }
 }
 
-fn plan(
-    path: &Path,
-    node: Option<&str>,
-    step: Option<StepId>,
-    full: bool,
-) -> Result<(), CliError> {
+fn plan(path: &Path, node: Option<&str>, step: Option<StepId>, full: bool) -> Result<(), CliError> {
     let cfg = load_config(path)?;
     check_node_arg(&cfg, node)?;
     let p = build_plan(&cfg)?;

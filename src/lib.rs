@@ -7,6 +7,8 @@
 //! the `tui` wizard. [`vocab`] holds the names every layer shares (steps, CNI, mirror, role,
 //! proxy mode) and imports nothing.
 
+#![forbid(unsafe_code)]
+
 pub mod atomic_file;
 pub mod catalog;
 pub mod cli;
