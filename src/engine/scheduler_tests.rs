@@ -115,6 +115,13 @@ fn with_preflight() -> Plan {
     plan(tasks)
 }
 
+impl Cluster {
+    fn start(&self, plan: Plan, options: Options) -> super::Run {
+        let fake = Arc::new(self.fake.clone());
+        start_with_transport(&self.path, self.cfg.clone(), plan, options, fake).expect("run starts")
+    }
+}
+
 /// Runs `plan` to the end; `react` sees every event and may send commands.
 async fn run_with(
     c: &Cluster,
@@ -122,14 +129,7 @@ async fn run_with(
     options: Options,
     mut react: impl FnMut(&Event, &UnboundedSender<Command>),
 ) -> (Summary, Vec<Event>) {
-    let mut run = start_with_transport(
-        &c.path,
-        c.cfg.clone(),
-        plan,
-        options,
-        Arc::new(c.fake.clone()),
-    )
-    .expect("run starts");
+    let mut run = c.start(plan, options);
     let mut events = Vec::new();
     while let Some(ev) = run.events.recv().await {
         react(&ev, &run.commands);
@@ -499,14 +499,7 @@ async fn pause_holds_new_steps_until_resume() {
             .on(n, "hostname", vec![Reply::Sleep(Duration::from_secs(2))]);
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let mut run = start_with_transport(
-        &c.path,
-        c.cfg.clone(),
-        chains(),
-        Options::default(),
-        Arc::new(c.fake.clone()),
-    )
-    .unwrap();
+    let mut run = c.start(chains(), Options::default());
     // Pause as soon as the first steps start.
     let mut paused_at = None;
     while let Some(ev) = run.events.recv().await {
@@ -549,14 +542,7 @@ async fn pause_holds_new_steps_until_resume() {
 #[tokio::test(start_paused = true)]
 async fn a_paused_run_whose_front_end_is_gone_ends_as_stopped() {
     let c = cluster();
-    let run = start_with_transport(
-        &c.path,
-        c.cfg.clone(),
-        chains(),
-        Options::default(),
-        Arc::new(c.fake.clone()),
-    )
-    .unwrap();
+    let run = c.start(chains(), Options::default());
     run.commands.send(Command::Pause).unwrap();
     drop(run.commands);
     let summary = run.done.await.unwrap();
@@ -614,14 +600,10 @@ async fn a_running_step_is_interrupted_in_the_journal_until_it_runs_again() {
     j.record("w2", "192.0.2.12", StepId::Hostname, StepState::Running);
     j.save().unwrap();
     // Stop at once: nothing runs; the step found running is recorded interrupted.
-    let mut run = start_with_transport(
-        &c.path,
-        c.cfg.clone(),
+    let mut run = c.start(
         plan(vec![remote("w2", StepId::Hostname, vec![])]),
         Options::default(),
-        Arc::new(c.fake.clone()),
-    )
-    .unwrap();
+    );
     let j = journal(&c);
     assert_eq!(
         j.step("w2", StepId::Hostname).unwrap().state,
