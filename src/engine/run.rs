@@ -90,17 +90,12 @@ const MAX_STEPS_PER_HOST: usize = 4;
 /// + the join watch's poll + the join-secret mint = 9.
 const MAX_WAITS_PER_HOST: usize = 3;
 
-/// Whether a step is a wait or a read on the first control plane (`ready`, `kubeconfig`: its
-/// definition says so) rather than work on a node: waits do not take `--parallel` slots or
-/// step slots.
-fn is_wait(step: StepId) -> bool {
-    step.def().is_wait()
-}
-
+/// The slot a task takes: a wait or read on the first control plane (`ready`, `kubeconfig`:
+/// its step definition says so) takes no `--parallel` or step slot; preflight runs here.
 fn class(t: &Task) -> Class {
     match t.kind {
         TaskKind::Local => Class::Local,
-        TaskKind::Remote(_) if is_wait(t.step) => Class::Wait,
+        TaskKind::Remote(_) if t.step.def().is_wait() => Class::Wait,
         TaskKind::Remote(_) => Class::Work,
     }
 }
