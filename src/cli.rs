@@ -2,7 +2,7 @@
 //! Exit codes: 0 done, 1 the install (or a node operation) failed, 2 bad config or usage:
 //! every command returns `Result<(), CliError>` and [`CliError::exit_code`] says which.
 
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, Validated};
 use crate::engine::journal::{self, Journal};
 use crate::engine::{self, Command as EngineCommand, Event};
 use crate::plan::StepId;
@@ -267,24 +267,24 @@ async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
 }
 
 /// Loads and validates cluster.toml, printing its warnings (a failure is exit 2).
-pub fn load_config(path: &Path) -> Result<ClusterConfig, CliError> {
-    let (c, warnings) = crate::config::load_with_warnings(path)?;
+pub fn load_config(path: &Path) -> Result<Validated<'static>, CliError> {
+    let v = crate::config::load_validated(path)?;
     tracing::debug!(
         "{}: {} nodes, Kubernetes {}, {} warnings",
         path.display(),
-        c.nodes.len(),
-        c.cluster.kubernetes_version,
-        warnings.len()
+        v.config.nodes.len(),
+        v.version,
+        v.warnings.len()
     );
-    for w in warnings {
+    for w in &v.warnings {
         eprintln!("kubewiz: warning: {w}");
     }
-    Ok(c)
+    Ok(v)
 }
 
 /// The plan of a validated config; a failure is a config problem (exit 2).
-fn build_plan(cfg: &ClusterConfig) -> Result<crate::plan::Plan, CliError> {
-    Ok(crate::plan::build(cfg, crate::catalog::Catalog::builtin())?)
+fn build_plan(v: &Validated<'_>) -> Result<crate::plan::Plan, CliError> {
+    Ok(crate::plan::build_validated(v)?)
 }
 
 fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), CliError> {
@@ -301,13 +301,14 @@ fn check_node_arg(cfg: &ClusterConfig, node: Option<&str>) -> Result<(), CliErro
 }
 
 async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(), CliError> {
-    let cfg = load_config(path)?;
-    check_node_arg(&cfg, node.as_deref())?;
+    let v = load_config(path)?;
+    let cfg = &v.config;
+    check_node_arg(cfg, node.as_deref())?;
     let opts = engine::Options {
         parallel,
         only_node: node,
     };
-    let mut run = engine::start(path, cfg, opts)?;
+    let mut run = engine::start(path, v, opts)?;
     let mut printer = engine::printer::Printer::new();
     let mut interrupts = 0;
     loop {
@@ -340,15 +341,17 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
 }
 
 fn plan(path: &Path, node: Option<&str>, step: Option<StepId>, full: bool) -> Result<(), CliError> {
-    let cfg = load_config(path)?;
-    check_node_arg(&cfg, node)?;
-    let p = build_plan(&cfg)?;
+    let v = load_config(path)?;
+    let cfg = &v.config;
+    check_node_arg(cfg, node)?;
+    let p = build_plan(&v)?;
     out_raw!("{}", crate::plan::print::render_plan(&p, node, step, full));
     Ok(())
 }
 
 fn status(path: &Path) -> Result<(), CliError> {
-    let cfg = load_config(path)?;
+    let v = load_config(path)?;
+    let cfg = &v.config;
     let dir = journal::state_dir(path);
     let j = Journal::load(&dir)?;
     tracing::debug!(
@@ -356,8 +359,8 @@ fn status(path: &Path) -> Result<(), CliError> {
         dir.display(),
         if j.is_some() { "read" } else { "none yet" }
     );
-    let plan = build_plan(&cfg)?;
-    out_raw!("{}", render_status(&cfg, &plan, j.as_ref()));
+    let plan = build_plan(&v)?;
+    out_raw!("{}", render_status(cfg, &plan, j.as_ref()));
     let all_done = cfg.nodes.iter().all(|n| {
         plan.tasks
             .iter()
@@ -419,8 +422,9 @@ pub fn render_status(cfg: &ClusterConfig, plan: &crate::plan::Plan, j: Option<&J
 }
 
 async fn reset(path: &Path, yes: bool, node: Option<&str>) -> Result<(), CliError> {
-    let cfg = load_config(path)?;
-    check_node_arg(&cfg, node)?;
+    let v = load_config(path)?;
+    let cfg = &v.config;
+    check_node_arg(cfg, node)?;
     if !yes {
         return Err(CliError::ResetNotConfirmed);
     }
@@ -430,7 +434,7 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> Result<(), CliErro
         source,
     })?;
     let _lock = journal::RunLock::acquire(&dir)?;
-    let plan = build_plan(&cfg)?;
+    let plan = build_plan(&v)?;
     let nodes: Vec<_> = cfg
         .nodes
         .iter()
@@ -441,7 +445,7 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> Result<(), CliErro
     let results = futures_join(
         nodes
             .iter()
-            .map(|n| run_on(n, &cfg, &script, "reset", &redactor)),
+            .map(|n| run_on(n, cfg, &script, "reset", &redactor)),
     )
     .await;
     // A single node leaving a cluster that stays: once its kubelet is gone (reset), remove its
@@ -451,7 +455,7 @@ async fn reset(path: &Path, yes: bool, node: Option<&str>) -> Result<(), CliErro
         && x != cp.name
     {
         let script = plan.delete_node_script(x);
-        match run_on(cp, &cfg, &script, "delete-node", &redactor).await {
+        match run_on(cp, cfg, &script, "delete-node", &redactor).await {
             Ok(Some(0)) => {}
             Ok(code) => eprintln!(
                 "[{}] warning: removing node {x} from the cluster failed (exit {code:?}); \
@@ -539,7 +543,8 @@ async fn run_on(
 }
 
 async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
-    let cfg = load_config(path)?;
+    let v = load_config(path)?;
+    let cfg = &v.config;
     out!(
         "{}: configuration is valid ({} nodes)",
         path.display(),
@@ -548,7 +553,7 @@ async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
     if !connect {
         return Ok(());
     }
-    let plan = build_plan(&cfg)?;
+    let plan = build_plan(&v)?;
     let results = futures_join(cfg.nodes.iter().map(|n| {
         let script = plan
             .tasks
@@ -587,7 +592,7 @@ async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
     if failed {
         return Err(CliError::Reported);
     }
-    let findings = engine::preflight::evaluate(&cfg, &facts);
+    let findings = engine::preflight::evaluate(cfg, Some(v.minor), &facts);
     for (n, ws) in &findings.warnings {
         for w in ws {
             out!("[{n}] warning: {w}");

@@ -13,7 +13,10 @@ fn root() -> &'static Path {
 #[test]
 fn sample_loads_as_the_seed_cluster() {
     let path = root().join("config.sample.toml");
-    let (cfg, warnings) = config::load_with_warnings(&path).unwrap_or_else(|e| panic!("{e}"));
+    let v = config::load_validated(&path).unwrap_or_else(|e| panic!("{e}"));
+    let (cfg, warnings) = (&v.config, &v.warnings);
+    assert_eq!(v.minor.version, "1.25");
+    assert_eq!(v.cni_version, "3.24.6");
     let c = &cfg.cluster;
     assert_eq!(c.name, "demo");
     assert_eq!(c.kubernetes_version, "1.25.3");

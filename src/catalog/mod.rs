@@ -75,6 +75,11 @@ impl Catalog {
 
     /// The minor of an exact version "X.Y.Z", checking the format and that the patch exists.
     pub fn minor_for(&self, version: &str) -> Result<&Minor, CatalogError> {
+        self.resolve(version).map(|(_, m)| m)
+    }
+
+    /// An exact version "X.Y.Z", parsed once, and its minor's entry (see [`Catalog::minor_for`]).
+    pub fn resolve(&self, version: &str) -> Result<(KubeVersion, &Minor), CatalogError> {
         let v = match KubeVersion::parse(version) {
             Ok(v) => v,
             Err(CatalogError::Malformed { version, hint }) => {
@@ -109,7 +114,7 @@ impl Catalog {
                 latest: m.latest_patch,
             });
         }
-        Ok(m)
+        Ok((v, m))
     }
 
     pub fn mirror(&self, mirror: Mirror) -> &MirrorInfo {

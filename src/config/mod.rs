@@ -2,11 +2,13 @@
 //! cross-field rules checked before any SSH (`validate`).
 //!
 //! Entry points:
-//! - [`load`] (alias [`load_validated`]): read + parse + validate against the built-in
-//!   catalog + check local files; returns the config with every path resolved (`~/` expanded,
-//!   relative paths relative to cluster.toml's folder). This is what commands use.
+//! - [`load_validated`]: read + parse + validate against the built-in catalog + check local
+//!   files; returns the [`Validated`] config (every path resolved: `~/` expanded, relative
+//!   paths relative to cluster.toml's folder) with what validation resolved and its warnings.
+//!   This is what commands use and pass down. [`load`]: the same, only the config.
 //! - [`parse`]: text → model (syntax with line:column, unknown keys with "did you mean",
-//!   types with the field path). [`validate`]: pure rules, all problems at once.
+//!   types with the field path). [`validate`]: pure rules, all problems at once;
+//!   [`check_field`]: one value of one field, with the same rules ([`rules`]).
 //! - [`ConfigError`]: displays every problem on its own line; exit code 2.
 //!
 //! The pod CIDR exists once (`cluster.pod_cidr`): kubeadm's podSubnet and the CNI's network
@@ -31,41 +33,30 @@ pub use files::{
 };
 pub use model::*;
 pub use parse::{MAX_CONFIG_BYTES, line_col, parse, suggest};
-pub use validate::{MAX_NODES, Validated, nets_overlap, rules, validate};
-
-/// Field-level problems are called this in the brief; same type.
-pub type FieldError = Problem;
+pub use validate::{MAX_NODES, Validated, check_field, nets_overlap, rules, validate};
 
 use crate::catalog::Catalog;
 use std::io::Read;
 use std::path::Path;
 
-/// Reads, parses and validates cluster.toml (see the module docs). Warnings are dropped;
-/// use [`load_with_warnings`] to show them.
-pub fn load(path: &Path) -> Result<ClusterConfig, ConfigError> {
-    load_with_warnings(path).map(|(c, _)| c)
-}
-
-/// Same as [`load`] (the name the CLI uses).
-pub fn load_validated(path: &Path) -> Result<ClusterConfig, ConfigError> {
-    load(path)
-}
-
-/// [`load`], plus the warnings validation produced (deprecated IPVS, out-of-support version, ...).
-pub fn load_with_warnings(path: &Path) -> Result<(ClusterConfig, Vec<String>), ConfigError> {
+/// Reads, parses and validates cluster.toml against the built-in catalog and checks the local
+/// files it names (see the module docs).
+pub fn load_validated(path: &Path) -> Result<Validated<'static>, ConfigError> {
     let text = read_text(path)?;
     let config = parse(&text, path)?;
-    let warnings = match validate(&config, Catalog::builtin()) {
-        Ok(v) => v.warnings,
-        Err(problems) => return Err(ConfigError::new(path, problems)),
-    };
+    let mut validated = validate(&config, Catalog::builtin())
+        .map_err(|problems| ConfigError::new(path, problems))?;
     let problems = check_files(&config, path);
     if !problems.is_empty() {
         return Err(ConfigError::new(path, problems));
     }
-    let mut config = config;
-    resolve_paths(&mut config, path);
-    Ok((config, warnings))
+    resolve_paths(&mut validated.config, path);
+    Ok(validated)
+}
+
+/// [`load_validated`], only the config (its warnings dropped).
+pub fn load(path: &Path) -> Result<ClusterConfig, ConfigError> {
+    load_validated(path).map(|v| v.config)
 }
 
 /// Parses and validates text (no file checks, paths untouched): for tests and the TUI.

@@ -1,6 +1,7 @@
 //! Preflight across nodes (a barrier): runs on the workstation over every node's facts,
 //! before anything is changed on any node. Pure: facts in, problems out.
 
+use crate::catalog::Minor;
 use crate::config::ClusterConfig;
 use crate::facts::Facts;
 use std::collections::{BTreeMap, HashMap};
@@ -25,12 +26,15 @@ impl Findings {
     }
 }
 
-/// `facts` holds every node's facts (config nodes, including ones installed by an earlier run).
-pub fn evaluate(cfg: &ClusterConfig, facts: &HashMap<String, Facts>) -> Findings {
+/// `facts` holds every node's facts (config nodes, including ones installed by an earlier run);
+/// `minor` is the catalog's entry for the config's version (validation resolved it; without
+/// it the version rules are skipped).
+pub fn evaluate(
+    cfg: &ClusterConfig,
+    minor: Option<&Minor>,
+    facts: &HashMap<String, Facts>,
+) -> Findings {
     let mut f = Findings::default();
-    let minor = crate::catalog::Catalog::builtin()
-        .minor_for(&cfg.cluster.kubernetes_version)
-        .ok();
     let mut uuids: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut macs: HashMap<&str, Vec<&str>> = HashMap::new();
     for node in &cfg.nodes {

@@ -15,7 +15,8 @@ use super::secrets::JoinSecrets;
 use super::task::Outcome;
 use super::transport::{OpenSsh, Transport};
 use super::{Event, Failure, NodeSummary, Summary};
-use crate::config::ClusterConfig;
+use crate::catalog::Minor;
+use crate::config::{ClusterConfig, Validated};
 use crate::facts::Facts;
 use crate::plan::{Plan, StepId, Task, TaskKind};
 use std::collections::{HashMap, HashSet};
@@ -100,15 +101,18 @@ fn class(t: &Task) -> Class {
     }
 }
 
-/// Starts an install/converge run in the background. Must be called inside a tokio runtime.
+/// Starts an install/converge run of a validated config in the background. Must be called
+/// inside a tokio runtime.
 pub fn start(
     config_path: &Path,
-    config: ClusterConfig,
+    config: Validated<'static>,
     options: Options,
 ) -> Result<Run, EngineError> {
-    let plan = crate::plan::build(&config, crate::catalog::Catalog::builtin())
-        .map_err(|e| EngineError::Plan(e.to_string()))?;
-    start_with_plan(config_path, config, plan, options)
+    let plan =
+        crate::plan::build_validated(&config).map_err(|e| EngineError::Plan(e.to_string()))?;
+    let transport = Arc::new(OpenSsh::new(&config.config));
+    let minor = Some(config.minor);
+    launch(config_path, config.config, minor, plan, options, transport)
 }
 
 /// Runs a given plan (the benchmarks run synthetic plans through the real engine).
@@ -126,6 +130,22 @@ pub fn start_with_plan(
 pub(crate) fn start_with_transport(
     config_path: &Path,
     config: ClusterConfig,
+    plan: Plan,
+    options: Options,
+    transport: Arc<dyn Transport>,
+) -> Result<Run, EngineError> {
+    // Not validated here: the catalog's entry for the version, if it has one (preflight's
+    // version rules need it).
+    let minor = crate::catalog::Catalog::builtin()
+        .minor_for(&config.cluster.kubernetes_version)
+        .ok();
+    launch(config_path, config, minor, plan, options, transport)
+}
+
+fn launch(
+    config_path: &Path,
+    config: ClusterConfig,
+    minor: Option<&'static Minor>,
     plan: Plan,
     options: Options,
     transport: Arc<dyn Transport>,
@@ -152,7 +172,15 @@ pub(crate) fn start_with_transport(
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let conns = Connections::new(transport, config.nodes.iter().map(|n| n.name.clone()));
-    let sched = Scheduler::new(config, plan, journal, state_dir, options, conns, ev_tx);
+    let sched = Scheduler::new(
+        (config, minor),
+        plan,
+        journal,
+        state_dir,
+        options,
+        conns,
+        ev_tx,
+    );
     let done = tokio::spawn(async move {
         let summary = sched.run(cmd_rx).await;
         drop(lock);
@@ -168,6 +196,8 @@ pub(crate) fn start_with_transport(
 /// What the tasks of a run share.
 pub(super) struct Shared {
     pub(super) cfg: ClusterConfig,
+    /// The catalog's entry for the config's Kubernetes version (resolved by validation).
+    pub(super) minor: Option<&'static Minor>,
     pub(super) plan: Plan,
     pub(super) state_dir: PathBuf,
     pub(super) events: mpsc::UnboundedSender<Event>,
@@ -218,7 +248,7 @@ enum Mode {
 
 impl Scheduler {
     fn new(
-        cfg: ClusterConfig,
+        (cfg, minor): (ClusterConfig, Option<&'static Minor>),
         plan: Plan,
         journal: Journal,
         state_dir: PathBuf,
@@ -247,6 +277,7 @@ impl Scheduler {
             shared: Arc::new(Shared {
                 logs: NodeLogs::new(&state_dir),
                 cfg,
+                minor,
                 plan,
                 state_dir,
                 events,
@@ -460,7 +491,7 @@ impl Scheduler {
                     .map(|f| (n.name.clone(), f.clone()))
             })
             .collect();
-        let findings = super::preflight::evaluate(&sh.cfg, &facts);
+        let findings = super::preflight::evaluate(&sh.cfg, sh.minor, &facts);
         tracing::info!(
             "preflight of {} tasks: refusals {:?}, warnings {:?}",
             ready.len(),

@@ -10,10 +10,16 @@ use super::script::{self, Secrets};
 use super::steps::{INSTALL, Need, Pipeline, RunsOn};
 use super::{Plan, PlanError, Script, SecretSlot, StepId, Task, TaskKind};
 use crate::catalog::Catalog;
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, Validated};
 use std::collections::HashMap;
 
-/// Builds the install plan for `config` with version facts from `catalog`.
+/// Builds the install plan of a validated config (what commands do).
+pub fn build_validated(v: &Validated<'_>) -> Result<Plan, PlanError> {
+    build_pipeline(&INSTALL, &Context::validated(v)?)
+}
+
+/// Builds the install plan for `config` with version facts from `catalog`, without
+/// validating it first (the wizard's preview of a config being edited; tests).
 pub fn build(config: &ClusterConfig, catalog: &Catalog) -> Result<Plan, PlanError> {
     build_pipeline(&INSTALL, &Context::new(config, catalog)?)
 }

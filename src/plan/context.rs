@@ -3,7 +3,7 @@
 
 use super::PlanError;
 use crate::catalog::{Catalog, Minor, MirrorInfo};
-use crate::config::{ClusterConfig, NodeConfig};
+use crate::config::{ClusterConfig, NodeConfig, Validated};
 use crate::vocab::StepId;
 use std::time::Duration;
 
@@ -30,17 +30,35 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// The context of a validated config: what validation resolved, used as is.
+    pub fn validated(v: &'a Validated<'a>) -> Result<Context<'a>, PlanError> {
+        Context::with(&v.config, v.catalog, v.minor, v.image_repository.clone())
+    }
+
+    /// The context of a config that may not be valid (the wizard's preview, tests): the
+    /// catalog lookups validation would do, and only those.
     pub fn new(config: &'a ClusterConfig, catalog: &'a Catalog) -> Result<Context<'a>, PlanError> {
         let minor = catalog.minor_for(&config.cluster.kubernetes_version)?;
+        let image_repository = config.cluster.image_repository.clone().unwrap_or_else(|| {
+            catalog
+                .mirror(config.cluster.mirror)
+                .image_repository
+                .clone()
+        });
+        Context::with(config, catalog, minor, image_repository)
+    }
+
+    fn with(
+        config: &'a ClusterConfig,
+        catalog: &'a Catalog,
+        minor: &'a Minor,
+        image_repository: String,
+    ) -> Result<Context<'a>, PlanError> {
         let mirror = catalog.mirror(config.cluster.mirror);
         let first_cp = config
             .first_control_plane()
             .ok_or(PlanError::NoControlPlane)?;
         let c = &config.cluster;
-        let image_repository = c
-            .image_repository
-            .clone()
-            .unwrap_or_else(|| mirror.image_repository.clone());
         let endpoint = control_plane_endpoint(c.control_plane_endpoint.as_deref(), first_cp);
         let hosts = config
             .nodes

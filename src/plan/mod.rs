@@ -26,7 +26,8 @@ pub mod steps;
 
 pub use crate::vocab::StepId;
 pub use build::{
-    build, build_pipeline, delete_node_script, facts_script, mint_script, reset_script,
+    build, build_pipeline, build_validated, delete_node_script, facts_script, mint_script,
+    reset_script,
 };
 pub use context::{Context, control_plane_endpoint, timeout};
 pub use script::shell_quote;

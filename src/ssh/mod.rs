@@ -10,9 +10,10 @@ mod error;
 pub mod hostkey;
 mod target;
 
+pub use crate::config::expand_home;
 pub use connection::{Connection, ExitInfo, Line, OutputSink, READ_AND_RUN};
 pub use error::SshError;
-pub use target::{Target, expand_home};
+pub use target::Target;
 
 use crate::config::{NodeConfig, SshSection};
 use crate::facts::Facts;

@@ -1,6 +1,6 @@
 //! Where and how to reach one node: the merge of `[ssh]` and the node's own overrides.
 
-use crate::config::{HostKeyPolicy, NodeConfig, SshSection};
+use crate::config::{HostKeyPolicy, NodeConfig, SshSection, expand_home};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,12 +48,4 @@ fn home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/root"))
-}
-
-/// `~/x` → `$HOME/x`; anything else unchanged.
-pub fn expand_home(p: &std::path::Path) -> PathBuf {
-    match p.to_str().and_then(|s| s.strip_prefix("~/")) {
-        Some(rest) => home().join(rest),
-        None => p.to_path_buf(),
-    }
 }

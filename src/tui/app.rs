@@ -397,7 +397,7 @@ fn start_engine(
     path: &Path,
     tx: UnboundedSender<Msg>,
 ) -> Result<UnboundedSender<engine::Command>, String> {
-    let cfg = crate::config::load(path).map_err(|e| e.to_string())?;
+    let cfg = crate::config::load_validated(path).map_err(|e| e.to_string())?;
     let run = engine::start(path, cfg, engine::Options::default()).map_err(|e| e.to_string())?;
     let engine::Run {
         mut events,
