@@ -4,7 +4,7 @@
 //! cannot reach GitHub installs the catalog's defaults with no download at all.
 
 use super::Catalog;
-use crate::config::Cni;
+use crate::vocab::Cni;
 use sha2::{Digest, Sha256};
 
 /// One manifest release: what it is, where it is downloaded from, what it must hash to.
