@@ -10,17 +10,7 @@ pub static STEP: Step = Step {
     nodes: Nodes::FirstControlPlane,
     when: ALWAYS,
     runs_on: RunsOn::Node,
-    // What kubeadm init needs on the node (its preflight checks the modules, sysctls, swap and
-    // clock; the images are pulled by then). `join` needs the same.
-    needs: &[
-        Need::Own(StepId::Images),
-        Need::Own(StepId::Hostname),
-        Need::Own(StepId::Firewall),
-        Need::Own(StepId::Swap),
-        Need::Own(StepId::Modules),
-        Need::Own(StepId::Sysctl),
-        Need::Own(StepId::Time),
-    ],
+    needs: PREPARED,
     kind: Kind::Work,
     timeout: secs(900),
     typical_secs: 60,
@@ -39,3 +29,15 @@ pub static STEP: Step = Step {
     secrets: no_secrets,
     upload: None,
 };
+
+/// What kubeadm init and join need on their node: their preflight checks the modules,
+/// sysctls, swap and clock; the images are pulled by then.
+pub(super) const PREPARED: &[Need] = &[
+    Need::Own(StepId::Images),
+    Need::Own(StepId::Hostname),
+    Need::Own(StepId::Firewall),
+    Need::Own(StepId::Swap),
+    Need::Own(StepId::Modules),
+    Need::Own(StepId::Sysctl),
+    Need::Own(StepId::Time),
+];

@@ -10,20 +10,7 @@ pub static STEP: Step = Step {
     nodes: Nodes::Others,
     when: ALWAYS,
     runs_on: RunsOn::Node,
-    // What `init` needs on its node, and the first control plane's init: workers prepare while the
-    // control plane initialises. Further control planes join one after the other (etcd grows
-    // one member at a time).
-    needs: &[
-        Need::Own(StepId::Images),
-        Need::Own(StepId::Hostname),
-        Need::Own(StepId::Firewall),
-        Need::Own(StepId::Swap),
-        Need::Own(StepId::Modules),
-        Need::Own(StepId::Sysctl),
-        Need::Own(StepId::Time),
-        Need::FirstControlPlane(StepId::Init),
-        Need::Previous(Role::ControlPlane, StepId::Join),
-    ],
+    needs: &NEEDS,
     kind: Kind::Work,
     timeout: secs(900),
     typical_secs: 30,
@@ -44,3 +31,14 @@ pub static STEP: Step = Step {
     },
     upload: None,
 };
+
+/// What `init` needs on its node, and the first control plane's init: workers prepare while
+/// the control plane initialises. Further control planes join one after the other (etcd grows
+/// one member at a time).
+const NEEDS: [Need; 9] = chain(
+    super::init::PREPARED,
+    &[
+        Need::FirstControlPlane(StepId::Init),
+        Need::Previous(Role::ControlPlane, StepId::Join),
+    ],
+);

@@ -306,6 +306,25 @@ impl Env {
     }
 }
 
+/// `const` helper: two lists of needs as one (`N` = both lengths; checked at compile time).
+const fn chain<const N: usize>(a: &[Need], b: &[Need]) -> [Need; N] {
+    assert!(
+        a.len() + b.len() == N,
+        "chain: N must be the sum of the lengths"
+    );
+    let mut out = [Need::Own(StepId::Facts); N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - a.len()];
+        i += 1;
+    }
+    out
+}
+
 /// `const` helper: a timeout in seconds.
 const fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
