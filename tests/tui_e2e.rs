@@ -1,21 +1,25 @@
 //! End to end through a real terminal: tmux runs the real `kubewiz` binary against a fleet of
 //! test hosts (tests/fleet), keys are sent with `send-keys` and the screen is read back with
-//! `capture-pane`.
+//! `capture-pane` (tests/support/tmux.rs: exit codes from files, wrapped lines joined, waits on
+//! conditions; "mid-install" is read from the journal, not from the screen).
 //!
 //! 1. From an empty directory: fill the wizard, trust the host keys, install, see each node's
 //!    log in its own pane, the join panel reach 3 Ready, and the Done screen.
-//! 2. Kill -9 kubewiz mid-install, start it again, choose Resume, reach Done.
+//! 2. Kill -9 kubewiz mid-install, start it again, choose Resume, reach Done; no step the
+//!    journal recorded done is applied again.
 //! 3. A node that only accepts a root password: the one-time key bootstrap works and the
 //!    password is in no file kubewiz wrote.
 //!
 //! Needs root (the fleet) and tmux; skipped with a message otherwise, failing when CI=true.
 
 mod fleet;
+mod support;
 
 use fleet::{Flavour, Fleet, HostSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::tmux::{Tmux, UI};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubewiz");
 
@@ -33,134 +37,19 @@ fn can_run() -> bool {
     true
 }
 
-/// One tmux server of our own (its own socket) with one 120x40 window.
-struct Tmux {
-    socket: String,
-    dir: PathBuf,
-    home: PathBuf,
-}
-
-impl Tmux {
-    fn start(tag: &str, dir: &Path, home: &Path) -> Tmux {
-        let t = Tmux {
-            socket: format!("kwtui-{}-{tag}", std::process::id()),
-            dir: dir.to_path_buf(),
-            home: home.to_path_buf(),
-        };
-        let st = t
-            .cmd()
-            .args(["new-session", "-d", "-s", "main", "-x", "120", "-y", "40"])
-            .arg(t.shell())
-            .status()
-            .unwrap();
-        assert!(st.success());
-        t
-    }
-
-    fn shell(&self) -> String {
-        format!(
-            "cd '{}' && HOME='{}' TERM=xterm-256color '{BIN}'; echo KUBEWIZ_EXIT=$?; sleep 3600",
-            self.dir.display(),
-            self.home.display()
-        )
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]);
-        c
-    }
-
-    /// Starts kubewiz again in the same window (after it was killed).
-    fn respawn(&self) {
-        let st = self
-            .cmd()
-            .args(["respawn-pane", "-k", "-t", "main"])
-            .arg(self.shell())
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let st = self
-                .cmd()
-                .args(["send-keys", "-t", "main", k])
-                .status()
-                .unwrap();
-            assert!(st.success());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn text(&self, s: &str) {
-        let st = self
-            .cmd()
-            .args(["send-keys", "-t", "main", "-l", s])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-t", "main"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-
-    /// Polls the screen until `pred` holds; panics with the screen after `timeout`.
-    fn wait(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let t0 = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if t0.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
-        self.wait(&format!("{needle:?}"), timeout, |s| s.contains(needle))
-    }
-
-    /// The pid of kubewiz (the child of the window's shell).
-    fn kubewiz_pid(&self) -> Option<u32> {
-        let out = self
-            .cmd()
-            .args(["display-message", "-p", "-t", "main", "#{pane_pid}"])
-            .output()
-            .unwrap();
-        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .find_map(|p| {
-                let pid: u32 = p.parse().ok()?;
-                let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-                (exe == Path::new(BIN)).then_some(pid)
-            })
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("last screen:\n{}", self.screen());
-        }
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
-
 const SECOND: Duration = Duration::from_secs(1);
+
+/// The wizard in a 120x40 terminal, in `dir`, with `home` as HOME.
+fn wizard(tag: &str, dir: &Path, home: &Path) -> Tmux {
+    let home = home.display().to_string();
+    Tmux::start(
+        tag,
+        Path::new(BIN),
+        dir,
+        &[("HOME", &home), ("TERM", "xterm-256color")],
+        (120, 40),
+    )
+}
 
 /// The text lines inside the log pane titled "<glyph> <node> · ..." on a captured screen.
 fn pane_lines(screen: &str, node: &str) -> Vec<String> {
@@ -222,10 +111,30 @@ fn add_node(t: &Tmux, name: &str, address: &str, identity: Option<&Path>) {
         t.text(&id.display().to_string());
     }
     t.keys(&["Enter"]);
-    t.wait_for(&format!("{name} "), 5 * SECOND);
+    t.wait(
+        &format!("the form saved with {name} in the list"),
+        UI,
+        |s| !s.contains("Add a node") && s.contains(&format!("{name} ")),
+    );
 }
 
-/// Trusts host keys as they are asked about until `n` nodes show "✓ ok".
+/// The open question of the Nodes screen, if any, and what identifies it: ("trust", the first
+/// host key fingerprint shown) or ("password", the line that names the node).
+fn nodes_prompt(s: &str) -> Option<(&'static str, String)> {
+    if s.contains("Unknown host key") {
+        let at = s.find("SHA256:")?;
+        let fingerprint = s[at..].split_whitespace().next().unwrap_or_default();
+        return Some(("trust", fingerprint.to_string()));
+    }
+    if s.contains("One-time password") {
+        let line = s.lines().find(|l| l.contains("accepts no key for"));
+        return Some(("password", line.unwrap_or_default().trim().to_string()));
+    }
+    None
+}
+
+/// Answers each host key question (trust) and password prompt once, waiting for the answer to
+/// be taken before looking again, until `n` nodes show "✓ ok".
 fn trust_and_probe(t: &Tmux, n: usize, password: Option<&str>) {
     let t0 = Instant::now();
     loop {
@@ -233,15 +142,24 @@ fn trust_and_probe(t: &Tmux, n: usize, password: Option<&str>) {
         if s.matches("✓ ok").count() >= n {
             return;
         }
-        if s.contains("Unknown host key") && s.contains("SHA256:") {
-            t.keys(&["y"]);
-        } else if s.contains("One-time password") {
-            let pw = password.expect("a password prompt for a key node");
-            t.text(pw);
-            t.keys(&["Enter"]);
+        if let Some((kind, about)) = nodes_prompt(&s) {
+            if kind == "trust" {
+                t.keys(&["y"]);
+            } else {
+                let pw = password.expect("a password prompt for a key node");
+                t.text(pw);
+                t.keys(&["Enter"]);
+            }
+            let asked = (kind, about);
+            t.wait(
+                &format!("the {} question about {} answered", asked.0, asked.1),
+                UI,
+                |s| nodes_prompt(s).as_ref() != Some(&asked),
+            );
+            continue;
         }
         assert!(
-            t0.elapsed() < 120 * SECOND,
+            t0.elapsed() < 300 * SECOND,
             "nodes not connected in time; screen:\n{s}"
         );
         std::thread::sleep(Duration::from_millis(200));
@@ -259,24 +177,24 @@ fn seed_fleet() -> Fleet {
 /// Network (name) → Versions (1.25.3, calico manifest file, aliyun) → Review → install.
 fn fill_rest_and_install(t: &Tmux, calico: &Path) {
     t.keys(&["n"]);
-    t.wait_for("Cluster network", 5 * SECOND);
+    t.wait_for("Cluster network", UI);
     t.keys(&["C-u"]);
     t.text("demo");
     t.keys(&["Enter"]);
-    t.wait_for("Kubernetes", 5 * SECOND);
+    t.wait_for("Kubernetes", UI);
     for _ in 0..20 {
         t.keys(&["j"]);
     }
-    t.wait_for("┌ 1.25.3 ", 5 * SECOND);
+    t.wait_for("┌ 1.25.3 ", UI);
     t.keys(&["Tab", "Tab"]);
     t.keys(&["C-u"]);
     t.text(&calico.display().to_string());
     t.keys(&["Tab", "l", "Enter"]);
-    t.wait_for("Plan for k8s-master", 5 * SECOND);
+    t.wait_for("Plan for k8s-master", UI);
     t.keys(&["i"]);
-    t.wait_for("install on 3 node(s) now?", 5 * SECOND);
+    t.wait_for("install on 3 node(s) now?", UI);
     t.keys(&["y"]);
-    t.wait_for("Install", 10 * SECOND);
+    t.wait_for("Install", UI);
 }
 
 /// The seed fleet and a cluster.toml for it (the fleet's key and known_hosts) in
@@ -297,28 +215,64 @@ fn seed_fleet_with_config(calico: &Path) -> (Fleet, tempfile::TempDir, PathBuf) 
 
 /// Welcome → open cluster.toml → through every screen unchanged → install.
 fn open_config_and_install(t: &Tmux) {
-    t.wait_for("Open cluster.toml", 10 * SECOND);
+    t.wait_for("Open cluster.toml", UI);
     t.keys(&["o"]);
     t.keys(&["Enter"]);
-    t.wait_for("Nodes (3)", 10 * SECOND);
+    t.wait_for("Nodes (3)", UI);
     t.keys(&["n"]);
-    t.wait_for("Cluster network", 5 * SECOND);
+    t.wait_for("Cluster network", UI);
     t.keys(&["Enter"]);
-    t.wait_for("Kubernetes", 5 * SECOND);
+    t.wait_for("Kubernetes", UI);
     t.keys(&["Enter"]);
-    t.wait_for("Plan for", 5 * SECOND);
+    t.wait_for("Plan for", UI);
     t.keys(&["i"]);
-    t.wait_for("now?", 5 * SECOND);
+    t.wait_for("now?", UI);
     t.keys(&["y"]);
 }
 
+/// (node, step, state) of every step in the journal (empty until it is written).
+fn journal_states(dir: &Path) -> Vec<(String, String, String)> {
+    let Ok(text) = std::fs::read_to_string(dir.join(".kubewiz/state.json")) else {
+        return Vec::new();
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("corrupt journal ({e}):\n{text}"));
+    let mut out = Vec::new();
+    for (node, rec) in v["nodes"].as_object().into_iter().flatten() {
+        for (step, st) in rec["steps"].as_object().into_iter().flatten() {
+            let state = st["state"].as_str().unwrap_or_default().to_string();
+            out.push((node.clone(), step.clone(), state));
+        }
+    }
+    out
+}
+
+/// Waits until the journal shows a node's containerd step started (the install is well under
+/// way: facts, preflight, repos done), whatever the screen shows.
+fn wait_install_under_way(t: &Tmux, dir: &Path) {
+    let t0 = Instant::now();
+    while !journal_states(dir)
+        .iter()
+        .any(|(_, step, st)| step == "containerd" && (st == "running" || st == "done"))
+    {
+        assert!(
+            t0.elapsed() < 600 * SECOND,
+            "no containerd step started within 10 min; screen:\n{}",
+            t.grid()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits for the whole Done screen: its title and, drawn later in the same frame, the
+/// kubeconfig hint (a capture can catch a frame half drawn).
 fn wait_done(t: &Tmux) -> String {
     let s = t.wait("the Done screen", 900 * SECOND, |s| {
         assert!(
             !s.contains("stopped on a failure"),
             "the install failed; screen:\n{s}"
         );
-        s.contains("Cluster ready:")
+        s.contains("Cluster ready:") && s.contains("export KUBECONFIG=")
     });
     assert!(s.contains("Cluster ready: 3/3"), "not all Ready:\n{s}");
     s
@@ -338,22 +292,21 @@ fn wizard_from_an_empty_directory_to_done() {
     let home = work.path().join("home");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::create_dir_all(&home).unwrap();
-    let t = Tmux::start("fresh", &dir, &home);
-    t.wait_for("New cluster", 10 * SECOND);
+    let t = wizard("fresh", &dir, &home);
+    t.wait_for("New cluster", UI);
 
     t.keys(&["Enter"]);
-    t.wait_for("Add a node", 5 * SECOND);
+    t.wait_for("Add a node", UI);
     let key = f.client_key().to_path_buf();
     add_node(&t, "k8s-master", &f.hosts[0].address, Some(&key));
     for h in &f.hosts[1..] {
         t.keys(&["a"]);
-        t.wait_for("Add a node", 5 * SECOND);
+        t.wait_for("Add a node", UI);
         add_node(&t, &h.name, &h.address, Some(&key));
     }
     t.keys(&["T"]);
     trust_and_probe(&t, 3, None);
-    let s = t.screen();
-    assert!(s.contains("centos 7"), "facts shown:\n{s}");
+    t.wait_for("centos 7", UI);
     // The trusted keys went to the (test) user's known_hosts.
     let kh = std::fs::read_to_string(home.join(".ssh/known_hosts")).unwrap();
     for h in &f.hosts {
@@ -363,7 +316,7 @@ fn wizard_from_an_empty_directory_to_done() {
     fill_rest_and_install(&t, &calico);
 
     // Each node's log lines in its own pane (3 nodes: a grid of panes), while it runs.
-    let s = t.wait("each node's own output in its pane", 300 * SECOND, |s| {
+    let s = t.wait_grid("each node's own output in its pane", 300 * SECOND, |s| {
         f.hosts.iter().all(|h| {
             pane_lines(s, &h.name)
                 .iter()
@@ -389,10 +342,9 @@ fn wizard_from_an_empty_directory_to_done() {
 
     let s = wait_done(&t);
     eprintln!("done screen:\n{s}");
-    assert!(s.contains("export KUBECONFIG="), "{s}");
     t.keys(&["Enter"]);
-    let s = t.wait_for("KUBEWIZ_EXIT=0", 30 * SECOND);
-    assert!(s.contains("is ready"), "{s}");
+    assert_eq!(t.wait_exit(UI), 0);
+    t.wait_for("is ready", UI);
 
     // The wizard wrote cluster.toml (loads as `apply` would) and the kubeconfig (0600).
     let cfg = kubewiz::config::load(&dir.join("cluster.toml")).expect("cluster.toml loads");
@@ -411,16 +363,14 @@ fn kill_mid_install_then_resume_to_done() {
     let Some(calico) = calico_fixture() else {
         return;
     };
-    let (_fleet, work, _cfg) = seed_fleet_with_config(&calico);
+    let (fleet, work, _cfg) = seed_fleet_with_config(&calico);
     let (dir, home) = (work.path().join("cluster"), work.path().join("home"));
 
-    let t = Tmux::start("resume", &dir, &home);
+    let t = wizard("resume", &dir, &home);
     open_config_and_install(&t);
     // Wait until the install is well under way, then kill -9.
-    t.wait("several steps done", 600 * SECOND, |s| {
-        s.contains("containerd") || s.contains("packages")
-    });
-    let pid = t.kubewiz_pid().expect("kubewiz runs");
+    wait_install_under_way(&t, &dir);
+    let pid = t.pid();
     assert!(
         Command::new("kill")
             .args(["-9", &pid.to_string()])
@@ -428,17 +378,25 @@ fn kill_mid_install_then_resume_to_done() {
             .unwrap()
             .success()
     );
-    t.wait_for("KUBEWIZ_EXIT=137", 10 * SECOND);
+    assert_eq!(t.wait_exit(UI), 137, "kubewiz was killed by SIGKILL");
+    let done = support::done_steps(&dir);
+    let before = support::applies(&fleet);
+    assert!(
+        journal_states(&dir).iter().any(|(_, _, st)| st != "done"),
+        "killed after the install ended: nothing left to resume"
+    );
 
     t.respawn();
-    let s = t.wait_for("Unfinished install", 20 * SECOND);
+    let s = t.wait("the welcome screen offering to resume", UI, |s| {
+        s.contains("Unfinished install") && s.contains("Resume")
+    });
     eprintln!("welcome after the kill:\n{s}");
-    assert!(s.contains("Resume"), "{s}");
     t.keys(&["r"]);
     let s = wait_done(&t);
     eprintln!("done after resume:\n{s}");
     t.keys(&["Enter"]);
-    t.wait_for("KUBEWIZ_EXIT=0", 30 * SECOND);
+    assert_eq!(t.wait_exit(UI), 0);
+    support::assert_no_done_step_reapplied(&fleet, &done, &before);
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -471,14 +429,14 @@ fn password_only_node_gets_the_wizards_key() {
     let home = work.path().join("home");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::create_dir_all(&home).unwrap();
-    let t = Tmux::start("password", &dir, &home);
-    t.wait_for("New cluster", 10 * SECOND);
+    let t = wizard("password", &dir, &home);
+    t.wait_for("New cluster", UI);
     t.keys(&["Enter"]);
-    t.wait_for("Add a node", 5 * SECOND);
+    t.wait_for("Add a node", UI);
     let key = f.client_key().to_path_buf();
     add_node(&t, "k8s-master", &f.hosts[0].address, Some(&key));
     t.keys(&["a"]);
-    t.wait_for("Add a node", 5 * SECOND);
+    t.wait_for("Add a node", UI);
     // No identity file: kubewiz's own key is installed with the password.
     add_node(&t, "k8s-node01", &f.hosts[1].address, None);
     t.keys(&["T"]);
@@ -486,15 +444,15 @@ fn password_only_node_gets_the_wizards_key() {
 
     // Save: the node now uses the wizard's key.
     t.keys(&["n"]);
-    t.wait_for("Cluster network", 5 * SECOND);
+    t.wait_for("Cluster network", UI);
     t.keys(&["Enter"]);
-    t.wait_for("Kubernetes", 5 * SECOND);
+    t.wait_for("Kubernetes", UI);
     t.keys(&["Enter"]);
-    t.wait_for("Plan for", 5 * SECOND);
+    t.wait_for("Plan for", UI);
     t.keys(&["s"]);
-    t.wait_for("saved", 5 * SECOND);
+    t.wait_for("saved", UI);
     t.keys(&["q", "y"]);
-    t.wait_for("KUBEWIZ_EXIT=0", 10 * SECOND);
+    assert_eq!(t.wait_exit(UI), 0);
 
     let cfg = kubewiz::config::load(&dir.join("cluster.toml")).expect("cluster.toml loads");
     let id = cfg.nodes[1]
@@ -566,18 +524,16 @@ fn q_during_install_stops_gracefully_then_apply_resumes() {
     let (f, work, cfg) = seed_fleet_with_config(&calico);
     let (dir, home) = (work.path().join("cluster"), work.path().join("home"));
 
-    let t = Tmux::start("quit", &dir, &home);
+    let t = wizard("quit", &dir, &home);
     open_config_and_install(&t);
-    t.wait("the install under way", 600 * SECOND, |s| {
-        s.contains("containerd") || s.contains("packages")
-    });
+    wait_install_under_way(&t, &dir);
     t.keys(&["q"]);
-    t.wait_for("Stop the install?", 5 * SECOND);
+    t.wait_for("Stop the install?", UI);
     t.keys(&["y"]);
     // Running steps finish, the journal is saved, the terminal is restored, and it says how
     // to resume.
-    let s = t.wait_for("KUBEWIZ_EXIT=", 300 * SECOND);
-    assert!(s.contains("kubewiz apply"), "{s}");
+    t.wait_exit(300 * SECOND);
+    t.wait_for("kubewiz apply", UI);
 
     let journal: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join(".kubewiz/state.json")).unwrap())

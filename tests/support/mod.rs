@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests that drive the real `kubewiz` binary on the fleet.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use crate::fleet::{self, ConfigOpts, Fleet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
