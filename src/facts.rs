@@ -27,6 +27,10 @@ pub struct Facts {
     pub unreachable_peers: Vec<String>,
     /// Whether the remote user is root or has passwordless sudo.
     pub can_sudo: bool,
+    /// Registry mirrors and registries that did not answer from this node:
+    /// "<registry> <mirror|registry> <url> <why>" (the facts step probes what the cluster needs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registry_unreachable: Vec<String>,
 }
 
 impl Facts {
@@ -51,6 +55,7 @@ impl Facts {
                 "epoch" => f.epoch = v.parse().unwrap_or(0),
                 "unreachable_peers" => f.unreachable_peers = split_list(v),
                 "can_sudo" => f.can_sudo = v == "1" || v == "yes" || v == "true",
+                "registry_unreachable" if !v.is_empty() => f.registry_unreachable.push(v.into()),
                 _ => {}
             }
         }

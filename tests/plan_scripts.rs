@@ -267,7 +267,7 @@ fn containerd_config_from_real_default_1_6() {
         .filter(|(a, b)| a != b)
         .collect();
     assert_eq!(default.lines().count(), written.lines().count());
-    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert_eq!(changed.len(), 3, "{changed:?}");
     assert_eq!(
         changed[0].0.trim(),
         "sandbox_image = \"registry.k8s.io/pause:3.6\""
@@ -278,6 +278,106 @@ fn containerd_config_from_real_default_1_6() {
     );
     assert_eq!(changed[1].0.trim(), "SystemdCgroup = false");
     assert_eq!(changed[1].1.trim(), "SystemdCgroup = true");
+    // Registry mirrors the containerd way: hosts.toml files under config_path.
+    assert_eq!(changed[2].0.trim(), "config_path = \"\"");
+    assert_eq!(
+        changed[2].1.trim(),
+        "config_path = \"/etc/containerd/certs.d\""
+    );
+}
+
+#[test]
+fn hosts_toml_per_registry_written_checked_and_cleaned() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.write("certs.d/quay.io/hosts.toml", "# the user's own file\n");
+    sb.write("certs.d/docker.io/hosts.toml", "# the user's own file\n");
+    let run = |mirrors: &str, then: &str| {
+        sb.run_step(
+            Some(StepId::Containerd),
+            &format!("CERTS_D={d}/certs.d\nKW_REGISTRY_MIRRORS=$'{mirrors}'\n{then}\n"),
+        )
+    };
+    let o = run(
+        "docker.io https://docker.m.daocloud.io https://backup.example.com\\nghcr.io https://ghcr.m.daocloud.io\\nlocalhost:5000 http://192.0.2.9:5000",
+        "hosts_problems; write_hosts; echo --; hosts_problems; echo end",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (before, after) = out.split_once("--\n").unwrap();
+    assert!(
+        before.contains("docker.io/hosts.toml is not what cluster.toml asks for"),
+        "{out}"
+    );
+    assert_eq!(after, "end\n", "converged: {out}");
+    let docker = sb.read("certs.d/docker.io/hosts.toml");
+    assert_eq!(
+        docker,
+        "# Written by kubewiz from cluster.toml [registry_mirrors] (containerd docs/hosts.md); kubewiz rewrites it.\n\
+         server = \"https://registry-1.docker.io\"\n\n\
+         [host.\"https://docker.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n\
+         [host.\"https://backup.example.com\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+    );
+    // The user's file for docker.io is kept aside; quay.io (not listed) is not kubewiz's: untouched.
+    assert_eq!(
+        sb.read("certs.d/docker.io/hosts.toml.before-kubewiz"),
+        "# the user's own file\n"
+    );
+    assert_eq!(
+        sb.read("certs.d/quay.io/hosts.toml"),
+        "# the user's own file\n"
+    );
+    assert!(
+        sb.read("certs.d/ghcr.io/hosts.toml")
+            .contains("server = \"https://ghcr.io\"")
+    );
+    assert!(
+        sb.read("certs.d/localhost:5000/hosts.toml")
+            .contains("[host.\"http://192.0.2.9:5000\"]")
+    );
+    // A registry dropped from cluster.toml loses the file kubewiz wrote.
+    let o = run(
+        "ghcr.io https://ghcr.m.daocloud.io",
+        "hosts_problems; write_hosts; hosts_problems; echo end",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(
+        "docker.io/hosts.toml was written by kubewiz for a registry cluster.toml no longer lists"
+    ));
+    assert!(stdout(&o).ends_with("end\n"), "{}", stdout(&o));
+    assert!(!sb.path().join("certs.d/docker.io/hosts.toml").exists());
+    assert!(sb.path().join("certs.d/quay.io/hosts.toml").exists());
+    // Input that could break the file is refused.
+    let o = run("docker.io https://x.example/\\\"]", "write_hosts");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unexpected mirror URL"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_docker_ce_repo_file_is_pointed_at_the_mirror() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.write(
+        "docker-ce.repo",
+        "[docker-ce-stable]\nbaseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\ngpgkey=https://download.docker.com/linux/centos/gpg\n",
+    );
+    let o = sb.run_step(
+        Some(StepId::Containerd),
+        &format!(
+            "DOCKER_RPM_REPO={d}/docker-ce.repo\nkw_os_family() {{ echo rhel; }}\nKW_DOCKER_RPM_BASE=https://mirrors.aliyun.com/docker-ce\ndocker_repo_ok || echo not-ok\npoint_docker_repo\ndocker_repo_ok && echo ok\n"
+        ),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("not-ok"), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("ok\n"), "{}", stdout(&o));
+    assert_eq!(
+        sb.read("docker-ce.repo"),
+        "[docker-ce-stable]\nbaseurl=https://mirrors.aliyun.com/docker-ce/linux/centos/$releasever/$basearch/stable\ngpgkey=https://mirrors.aliyun.com/docker-ce/linux/centos/gpg\n"
+    );
 }
 
 #[test]

@@ -6,16 +6,31 @@
 # Debian family with KW_CONTAINERD_MIN >= 2 (Kubernetes 1.36+; distro packages are 1.x): containerd.io
 # from the docker-ce apt repository KW_DOCKER_DEB_REPO_URL (key KW_DOCKER_DEB_KEY; "{distro}" in
 # both is replaced by the os-release ID).
-# Inputs: KW_SANDBOX_IMAGE, KW_DOCKER_REPO_URL (RHEL family), KW_CONTAINERD_MIN (optional,
-# e.g. 2.0 for Kubernetes 1.36+), KW_DOCKER_DEB_REPO_URL, KW_DOCKER_DEB_KEY.
+# The docker-ce .repo file is Docker's own also on Aliyun (its baseurl/gpgkey point at
+# download.docker.com): its https://download.docker.com is rewritten to KW_DOCKER_RPM_BASE (e.g.
+# https://mirrors.aliyun.com/docker-ce), as Aliyun's docker-ce page says to.
+# Registry mirrors the containerd way (docs/hosts.md): the CRI registry table gets
+# config_path = "/etc/containerd/certs.d", and each line "<registry> <mirror-url>..." of
+# KW_REGISTRY_MIRRORS becomes /etc/containerd/certs.d/<registry>/hosts.toml (the mirrors in order,
+# with pull+resolve: a pull-only mirror would leave tag lookups to the registry itself, which
+# times out behind the Great Firewall; the registry last). hosts.toml files kubewiz wrote for
+# registries no longer listed are removed; other files there are left alone.
+# Inputs: KW_SANDBOX_IMAGE, KW_DOCKER_REPO_URL (RHEL family), KW_DOCKER_RPM_BASE (RHEL family),
+# KW_CONTAINERD_MIN (optional, e.g. 2.0 for Kubernetes 1.36+), KW_DOCKER_DEB_REPO_URL,
+# KW_DOCKER_DEB_KEY, KW_REGISTRY_MIRRORS (optional).
 
 CONTAINERD_CONF=/etc/containerd/config.toml
+CERTS_D=/etc/containerd/certs.d
+DOCKER_RPM_REPO=/etc/yum.repos.d/docker-ce.repo
+HOSTS_MARK="# Written by kubewiz from cluster.toml [registry_mirrors] (containerd docs/hosts.md); kubewiz rewrites it."
 # config version 2 (containerd 1.x)
 V2_CRI='[plugins."io.containerd.grpc.v1.cri"]'
 V2_RUNC='[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]'
+V2_REGISTRY='[plugins."io.containerd.grpc.v1.cri".registry]'
 # config version 3 (containerd 2.x)
 V3_IMAGES="[plugins.'io.containerd.cri.v1.images'.pinned_images]"
 V3_RUNC="[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]"
+V3_REGISTRY="[plugins.'io.containerd.cri.v1.images'.registry]"
 
 # e.g. "containerd containerd.io 1.6.33 d2d58213..." or "containerd github.com/containerd/containerd/v2 v2.1.4 ..."
 containerd_version() {
@@ -48,11 +63,15 @@ config_problems() {
       [[ $(kw_toml_get "$f" "$V2_RUNC" SystemdCgroup) == true ]] || echo "SystemdCgroup = true is not set under $V2_RUNC"
       [[ $(unquote "$(kw_toml_get "$f" "$V2_CRI" sandbox_image)") == "$KW_SANDBOX_IMAGE" ]] ||
         echo "sandbox_image = \"$KW_SANDBOX_IMAGE\" is not set under $V2_CRI"
+      [[ $(unquote "$(kw_toml_get "$f" "$V2_REGISTRY" config_path)") == "$CERTS_D" ]] ||
+        echo "config_path = \"$CERTS_D\" is not set under $V2_REGISTRY"
       ;;
     3)
       [[ $(kw_toml_get "$f" "$V3_RUNC" SystemdCgroup) == true ]] || echo "SystemdCgroup = true is not set under $V3_RUNC"
       [[ $(unquote "$(kw_toml_get "$f" "$V3_IMAGES" sandbox)") == "$KW_SANDBOX_IMAGE" ]] ||
         echo "sandbox = \"$KW_SANDBOX_IMAGE\" is not set under $V3_IMAGES"
+      [[ $(unquote "$(kw_toml_get "$f" "$V3_REGISTRY" config_path)") == "$CERTS_D" ]] ||
+        echo "config_path = '$CERTS_D' is not set under $V3_REGISTRY"
       ;;
     *) echo "$f has config version $ver; kubewiz writes version 2 (containerd 1.x) or 3 (containerd 2.x)" ;;
   esac
@@ -77,6 +96,123 @@ version_ok() {
   [[ -n $v ]] && kw_version_ge "$v" "$KW_CONTAINERD_MIN"
 }
 
+# --- registry mirrors: /etc/containerd/certs.d/<registry>/hosts.toml ---------------------------
+
+# The registry's own server (tried after its mirrors); containerd calls Docker Hub registry-1.docker.io.
+registry_server() {
+  case $1 in
+    _default) ;;
+    docker.io) echo "https://registry-1.docker.io" ;;
+    *) echo "https://$1" ;;
+  esac
+}
+
+# hosts_toml REGISTRY MIRROR...: the file's content.
+hosts_toml() {
+  local registry=$1 server m
+  shift
+  server=$(registry_server "$registry")
+  printf '%s\n' "$HOSTS_MARK"
+  [[ -n $server ]] && printf 'server = "%s"\n' "$server"
+  for m in "$@"; do
+    printf '\n[host."%s"]\n  capabilities = ["pull", "resolve"]\n' "$m"
+  done
+}
+
+# Checks KW_REGISTRY_MIRRORS and prints it back one "<registry> <mirror>..." line per registry.
+registry_lines() {
+  local line m
+  local -a w
+  while read -r line; do
+    read -ra w <<<"$line"
+    ((${#w[@]} > 0)) || continue
+    [[ ${w[0]} =~ ^(_default|[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?)$ ]] ||
+      kw_die "input KW_REGISTRY_MIRRORS has an unexpected registry: ${w[0]}"
+    for m in "${w[@]:1}"; do
+      [[ $m =~ ^https?://[A-Za-z0-9][A-Za-z0-9._~:/-]*$ ]] ||
+        kw_die "input KW_REGISTRY_MIRRORS has an unexpected mirror URL: $m"
+    done
+    printf '%s\n' "${w[*]}"
+  done <<<"${KW_REGISTRY_MIRRORS:-}"
+}
+
+# Prints what differs from the wanted hosts.toml files, nothing when they are right.
+hosts_problems() {
+  local lines line registry f
+  local -a w
+  local -A wanted=()
+  lines=$(registry_lines) || exit 1
+  while read -r line; do
+    [[ -z $line ]] && continue
+    read -ra w <<<"$line"
+    registry=${w[0]}
+    wanted[$registry]=1
+    hosts_toml "${w[@]}" | kw_same_content "$CERTS_D/$registry/hosts.toml" ||
+      echo "$CERTS_D/$registry/hosts.toml is not what cluster.toml asks for"
+  done <<<"$lines"
+  for f in "$CERTS_D"/*/hosts.toml; do
+    [[ -f $f ]] || continue
+    registry=${f%/hosts.toml}
+    registry=${registry##*/}
+    if [[ -z ${wanted[$registry]:-} ]] && head -n1 "$f" | grep -qxF -- "$HOSTS_MARK"; then
+      echo "$f was written by kubewiz for a registry cluster.toml no longer lists"
+    fi
+  done
+  return 0
+}
+
+write_hosts() {
+  local lines line registry f
+  local -a w
+  local -A wanted=()
+  lines=$(registry_lines) || exit 1
+  mkdir -p "$CERTS_D"
+  while read -r line; do
+    [[ -z $line ]] && continue
+    read -ra w <<<"$line"
+    registry=${w[0]}
+    wanted[$registry]=1
+    f=$CERTS_D/$registry/hosts.toml
+    if ! hosts_toml "${w[@]}" | kw_same_content "$f"; then
+      if [[ -f $f ]] && ! head -n1 "$f" | grep -qxF -- "$HOSTS_MARK"; then
+        kw_log "keeping the previous $f as $f.before-kubewiz"
+        cp -p "$f" "$f.before-kubewiz"
+      fi
+      kw_log "registry $registry: mirrors ${w[*]:1} ($f)"
+      hosts_toml "${w[@]}" | kw_write_file "$f" 644
+    fi
+  done <<<"$lines"
+  for f in "$CERTS_D"/*/hosts.toml; do
+    [[ -f $f ]] || continue
+    registry=${f%/hosts.toml}
+    registry=${registry##*/}
+    if [[ -z ${wanted[$registry]:-} ]] && head -n1 "$f" | grep -qxF -- "$HOSTS_MARK"; then
+      kw_log "registry $registry: no mirror any more (removing $f)"
+      rm -f "$f"
+      rmdir "${f%/hosts.toml}" 2>/dev/null || true
+    fi
+  done
+}
+
+# --- docker-ce repository (RHEL family) --------------------------------------------------------
+
+# The repo file points where KW_DOCKER_RPM_BASE says (not at download.docker.com, when that differs).
+docker_repo_ok() {
+  [[ $(kw_os_family) == rhel && -f $DOCKER_RPM_REPO ]] || return 0
+  [[ ${KW_DOCKER_RPM_BASE:-https://download.docker.com} == https://download.docker.com ]] && return 0
+  ! grep -q 'https\?://download\.docker\.com' "$DOCKER_RPM_REPO"
+}
+
+point_docker_repo() {
+  kw_need_re KW_DOCKER_RPM_BASE '^https?://[A-Za-z0-9][A-Za-z0-9._~:/-]*$'
+  local base=${KW_DOCKER_RPM_BASE%/}
+  [[ $base == https://download.docker.com ]] && return 0
+  if grep -q 'https\?://download\.docker\.com' "$DOCKER_RPM_REPO"; then
+    kw_log "pointing $DOCKER_RPM_REPO at $base (the file still names download.docker.com)"
+    sed "s#https\?://download\.docker\.com#$base#g" "$DOCKER_RPM_REPO" | kw_write_file "$DOCKER_RPM_REPO" 644
+  fi
+}
+
 crictl_conf() {
   printf 'runtime-endpoint: %s\nimage-endpoint: %s\ntimeout: 10\n' "$KW_CRI_ENDPOINT" "$KW_CRI_ENDPOINT"
 }
@@ -86,6 +222,8 @@ check() {
   command -v containerd >/dev/null 2>&1 || return 1
   version_ok || return 1
   [[ -z $(config_problems) ]] || return 1
+  [[ -z $(hosts_problems) ]] || return 1
+  docker_repo_ok || return 1
   crictl_conf | kw_same_content /etc/crictl.yaml || return 1
   kw_service_on containerd && runtime_answers
 }
@@ -94,10 +232,11 @@ install_containerd() {
   case $(kw_os_family) in
     rhel)
       kw_need KW_DOCKER_REPO_URL
-      if [[ ! -f /etc/yum.repos.d/docker-ce.repo ]]; then
+      if [[ ! -f $DOCKER_RPM_REPO ]]; then
         kw_log "adding the docker-ce repository $KW_DOCKER_REPO_URL"
-        kw_fetch "$KW_DOCKER_REPO_URL" /etc/yum.repos.d/docker-ce.repo
+        kw_fetch "$KW_DOCKER_REPO_URL" "$DOCKER_RPM_REPO"
       fi
+      point_docker_repo
       # containerd.io brings its own runc: dnf may replace a distro runc (--allowerasing).
       if [[ $(kw_rpm_tool) == dnf ]]; then
         kw_pkg_install --allowerasing containerd.io
@@ -152,10 +291,12 @@ write_config() {
     2)
       kw_toml_set "$tmp" "$V2_CRI" sandbox_image "sandbox_image = \"$KW_SANDBOX_IMAGE\""
       kw_toml_set "$tmp" "$V2_RUNC" SystemdCgroup "SystemdCgroup = true"
+      kw_toml_set "$tmp" "$V2_REGISTRY" config_path "config_path = \"$CERTS_D\""
       ;;
     3)
       kw_toml_set "$tmp" "$V3_IMAGES" sandbox "sandbox = \"$KW_SANDBOX_IMAGE\""
       kw_toml_set "$tmp" "$V3_RUNC" SystemdCgroup "SystemdCgroup = true"
+      kw_toml_set "$tmp" "$V3_REGISTRY" config_path "config_path = '$CERTS_D'"
       ;;
     *)
       rm -f "$tmp"
@@ -175,6 +316,11 @@ write_config() {
 }
 
 apply() {
+  # An existing repo file (an earlier run, or the user's) is pointed at the mirror first: yum reads
+  # every enabled repo, so one that times out breaks every package step.
+  if [[ $(kw_os_family) == rhel && -f $DOCKER_RPM_REPO ]]; then
+    point_docker_repo
+  fi
   if ! command -v containerd >/dev/null 2>&1; then
     install_containerd
   elif [[ -n $(containerd_version) ]] && ! version_ok; then
@@ -188,6 +334,7 @@ apply() {
     kw_hint "Kubernetes of this version needs containerd >= $KW_CONTAINERD_MIN; install a newer containerd (e.g. containerd.io from the docker-ce repository) and run apply again"
     kw_die "containerd $v is older than $KW_CONTAINERD_MIN"
   }
+  write_hosts
   write_config
   crictl_conf | kw_write_file /etc/crictl.yaml 644
   kw_log "restarting containerd"

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # facts: what the node is (read-only). Runs every time: `check` always fails.
-# Inputs: KW_PEERS (optional) space separated "ADDR:PORT" of the other nodes, probed over TCP.
+# Inputs: KW_PEERS (optional) space separated "ADDR:PORT" of the other nodes, probed over TCP;
+# KW_REGISTRY_PROBES (optional) "<registry> <mirror|registry> <url>" lines: each URL's /v2/ is asked
+# (any HTTP answer will do: registries answer 401 there) and each one that does not answer is a fact
+# `registry_unreachable=<registry> <kind> <url> <why>` (preflight refuses the node, naming them).
 
 # Reads only: no trace on the node (see kw_main).
 # shellcheck disable=SC2034 # read by kw_main (lib.sh)
@@ -68,6 +71,55 @@ facts_unreachable() {
   printf '%s\n' "${bad[*]}"
 }
 
+# probe_registry URL: the registry API root answers (any HTTP status), within 10 s.
+probe_registry() {
+  local url=${1%/}
+  [[ $url == */v2 ]] || url=$url/v2
+  url=$url/
+  if command -v curl >/dev/null 2>&1; then
+    curl -sS -o /dev/null --connect-timeout 5 --max-time 10 "$url"
+  else
+    local hp=${1#*://}
+    hp=${hp%%/*}
+    local host=${hp%:*} port=443
+    [[ $hp == *:* ]] && port=${hp##*:}
+    [[ $1 == http://* && $hp != *:* ]] && port=80
+    # shellcheck disable=SC2016 # $1 and $2 expand in the inner bash
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" 2>/dev/null ||
+      { echo "no TCP connection to $host:$port within 5 s"; return 1; }
+  fi
+}
+
+# Probes KW_REGISTRY_PROBES in parallel; one fact per URL that does not answer.
+facts_registry_probes() {
+  local line i msg results
+  local -a lines=() w
+  while IFS= read -r line; do
+    read -ra w <<<"$line"
+    ((${#w[@]} == 0)) && continue
+    if ((${#w[@]} != 3)) || [[ ${w[1]} != mirror && ${w[1]} != registry ]] ||
+      [[ ! ${w[2]} =~ ^https?://[A-Za-z0-9][A-Za-z0-9._~:/-]*$ ]]; then
+      kw_die "input KW_REGISTRY_PROBES has an unexpected line: $line"
+    fi
+    lines+=("${w[*]}")
+  done <<<"${KW_REGISTRY_PROBES:-}"
+  ((${#lines[@]} > 0)) || return 0
+  results=$(
+    for i in "${!lines[@]}"; do
+      (
+        read -ra w <<<"${lines[$i]}"
+        msg=$(probe_registry "${w[2]}" 2>&1) && exit 0
+        printf '%s\t%s\n' "$i" "$(printf '%s' "${msg:-no answer}" | tr '\n\t' '  ' | cut -c1-300)"
+      ) &
+    done
+    wait
+  )
+  while IFS=$'\t' read -r i msg; do
+    [[ -n $i ]] || continue
+    kw_fact registry_unreachable "${lines[$i]} $msg"
+  done <<<"$results"
+}
+
 apply() {
   kw_fact os_id "$(kw_os_field ID)"
   kw_fact os_version "$(kw_os_field VERSION_ID)"
@@ -83,5 +135,6 @@ apply() {
   kw_fact hostname "$(kw_hostname)"
   kw_fact epoch "$(date +%s)"
   kw_fact unreachable_peers "$(facts_unreachable)"
+  facts_registry_probes
   if [[ $(id -u) == 0 ]]; then kw_fact can_sudo 1; else kw_fact can_sudo 0; fi
 }

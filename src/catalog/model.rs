@@ -57,6 +57,9 @@ pub struct MirrorInfo {
     pub legacy_note: String,
     /// docker-ce .repo file (containerd.io on the RHEL family).
     pub docker_ce_rpm_repo: String,
+    /// What `https://download.docker.com` in that file is rewritten to (Aliyun's copy still names
+    /// Docker's own server).
+    pub docker_ce_rpm_base: String,
     docker_ce_deb_repo: String,
     docker_ce_deb_key: String,
     /// CentOS 7 vault `baseurl` template (EOL: mirrorlist.centos.org is gone). `{repo}` is

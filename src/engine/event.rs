@@ -15,7 +15,8 @@ pub enum Event {
     /// SSH master connection is up and facts were read (or taken from the journal).
     NodeConnected {
         node: String,
-        facts: Facts,
+        /// Boxed: the largest payload of the enum.
+        facts: Box<Facts>,
     },
     StepStarted {
         node: String,

@@ -77,6 +77,9 @@ pub fn evaluate(
                 }
             }
         }
+        for line in &fa.registry_unreachable {
+            f.refuse(n, registry_refusal(cfg, cat, line));
+        }
         if !fa.product_uuid.is_empty() {
             uuids.entry(fa.product_uuid.as_str()).or_default().push(n);
         }
@@ -108,4 +111,53 @@ pub fn evaluate(
         }
     }
     f
+}
+
+/// What a registry probe that failed on a node means (a fact
+/// "<registry> <mirror|registry> <url> <why>" of the facts step), with what to do.
+fn registry_refusal(cfg: &ClusterConfig, cat: &crate::catalog::Catalog, line: &str) -> String {
+    let mut it = line.splitn(4, ' ');
+    let (registry, kind, url) = (
+        it.next().unwrap_or_default(),
+        it.next().unwrap_or_default(),
+        it.next().unwrap_or_default(),
+    );
+    let why = it.next().unwrap_or("no answer").trim();
+    let images = crate::plan::registries::images_by_registry(cfg, cat)
+        .remove(registry)
+        .unwrap_or_default();
+    let pulls = if images.is_empty() {
+        format!("every {registry} image")
+    } else {
+        let shown: Vec<&str> = images.iter().take(3).map(String::as_str).collect();
+        let more = images.len().saturating_sub(3);
+        format!(
+            "{}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    if kind == "mirror" {
+        format!(
+            "registry {registry}: mirror {url} does not answer from this node ({why}); containerd would \
+             try it first for {pulls}: fix or remove it under [registry_mirrors] in cluster.toml"
+        )
+    } else {
+        let example = cat
+            .mirror(crate::config::Mirror::Aliyun)
+            .registry_mirrors
+            .get(registry)
+            .and_then(|m| m.first())
+            .map(|m| format!(", e.g. \"{registry}\" = [\"{m}\"]"))
+            .unwrap_or_default();
+        format!(
+            "registry {registry} does not answer from this node at {url} ({why}) and has no mirror: \
+             pulling {pulls} would fail (pods in ImagePullBackOff); add a mirror under \
+             [registry_mirrors] in cluster.toml{example}"
+        )
+    }
 }

@@ -332,16 +332,19 @@ impl Scheduler {
                 })
                 .collect(),
         });
-        // Done in an earlier run: skipped without touching the node.
+        // Done in an earlier run: skipped without touching the node. The facts of a node whose
+        // preflight has not passed are read again: the node (or its mirrors) may have been fixed.
         for (i, t) in sh.plan.tasks.iter().enumerate() {
-            if self.journal.is_done(&t.node, t.step) {
+            let stale_facts =
+                t.step == StepId::Facts && !self.journal.is_done(&t.node, StepId::Preflight);
+            if self.journal.is_done(&t.node, t.step) && !stale_facts {
                 self.schedule.set(i, Status::Done);
                 if t.step == StepId::Facts
                     && let Some(f) = self.journal.facts(&t.node)
                 {
                     self.emit(Event::NodeConnected {
                         node: t.node.clone(),
-                        facts: f.clone(),
+                        facts: Box::new(f.clone()),
                     });
                 }
                 self.emit(Event::StepSkipped {
@@ -627,7 +630,7 @@ impl Scheduler {
                     self.journal.set_facts(&t.node, &addr, f.clone());
                     self.emit(Event::NodeConnected {
                         node: t.node.clone(),
-                        facts: f,
+                        facts: Box::new(f),
                     });
                 }
                 tracing::info!(

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub endpoint: String,
     /// "ADDR NAME" per node, one per line (for /etc/hosts).
     pub hosts: String,
+    /// The registries the cluster pulls from or has mirrors for (containerd hosts.toml, probes).
+    pub registries: Vec<super::registries::RegistryUse>,
 }
 
 impl<'a> Context<'a> {
@@ -75,6 +77,7 @@ impl<'a> Context<'a> {
             image_repository,
             endpoint,
             hosts,
+            registries: super::registries::registries(config, catalog),
         })
     }
 

@@ -21,6 +21,7 @@ mod context;
 pub mod manifest;
 pub mod order;
 pub mod print;
+pub mod registries;
 pub mod script;
 pub mod steps;
 

@@ -33,6 +33,8 @@ pub struct ConfigOpts {
     pub nodes: Option<Vec<String>>,
     /// Extra raw lines appended to the [cluster] section.
     pub extra_cluster: Vec<String>,
+    /// A `[registry_mirrors]` table (registry, mirror URLs); None: no table (the mirror's defaults).
+    pub registry_mirrors: Option<Vec<(String, Vec<String>)>>,
 }
 
 impl Default for ConfigOpts {
@@ -57,6 +59,7 @@ impl Default for ConfigOpts {
             control_planes: 1,
             nodes: None,
             extra_cluster: Vec::new(),
+            registry_mirrors: None,
         }
     }
 }
@@ -128,6 +131,13 @@ pub fn write(fleet: &Fleet, dir: &Path, o: &ConfigOpts) -> PathBuf {
             q(&h.address),
             q(role)
         );
+    }
+    if let Some(table) = &o.registry_mirrors {
+        t.push_str("\n[registry_mirrors]\n");
+        for (registry, mirrors) in table {
+            let list: Vec<String> = mirrors.iter().map(|m| q(m)).collect();
+            let _ = writeln!(t, "{} = [{}]", q(registry), list.join(", "));
+        }
     }
     std::fs::create_dir_all(dir).expect("create config dir");
     let path = dir.join("cluster.toml");

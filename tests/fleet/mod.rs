@@ -122,6 +122,9 @@ pub struct HostSpec {
     /// CentOS 7 only: the base repos of the 2009 install media (mirrorlist.centos.org, dead since
     /// 2024) instead of vault.centos.org; every yum run then fails until the repos are fixed.
     pub centos_eol_repos: bool,
+    /// The "China network" (mainland China behind the Great Firewall): only the Chinese mirrors, the OS
+    /// mirrors and the fleet answer; every other host times out (tests/sim/kwsim/netpolicy.py).
+    pub china: bool,
     /// Timing profile: seconds per action (pkg_install per package, image_pull per image, init, join,
     /// node_ready, join_discovery_timeout, node_grace). Written to /etc/kwsim/profile.
     pub profile: Vec<(String, f64)>,
@@ -145,8 +148,14 @@ impl HostSpec {
             user: None,
             selinux: None,
             centos_eol_repos: false,
+            china: false,
             profile: Vec::new(),
         }
+    }
+    /// See [`HostSpec::china`].
+    pub fn china(mut self) -> Self {
+        self.china = true;
+        self
     }
     /// See [`HostSpec::centos_eol_repos`].
     pub fn centos_eol_repos(mut self) -> Self {
@@ -529,6 +538,7 @@ fn host_json(spec: &HostSpec, address: &str, gateway: &str, n: usize, pubkey: &s
         "auth": {"root_key": spec.root_key, "root_password": spec.root_password, "user": user},
         "selinux": spec.selinux.clone().unwrap_or_else(|| "enforcing".into()),
         "centos_eol_repos": spec.centos_eol_repos,
+        "network": if spec.china { "china" } else { "open" },
         "profile": profile,
     })
     .to_string()
@@ -742,6 +752,16 @@ impl Host {
     /// Read from the host's overlay directly (works while the host is down).
     pub fn calls(&self) -> Vec<String> {
         self.upper_file("/var/lib/kwsim/calls.log")
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The node's log of network requests: one "<epoch> <tool> <url> <ok|timeout>" line per request a
+    /// simulated tool made to a host outside the fleet (curl, wget, yum/dnf, apt, image pulls).
+    pub fn net_log(&self) -> Vec<String> {
+        self.upper_file("/var/lib/kwsim/net.log")
             .unwrap_or_default()
             .lines()
             .map(str::to_string)

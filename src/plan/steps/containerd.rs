@@ -1,5 +1,5 @@
 //! containerd: the container runtime, installed and configured for kubeadm (systemd cgroups,
-//! the sandbox image kubeadm expects).
+//! the sandbox image kubeadm expects, registry mirrors as hosts.toml files under config_path).
 
 use super::*;
 
@@ -28,6 +28,13 @@ pub static STEP: Step = Step {
         );
         env.optional("KW_CONTAINERD_MIN", &cx.minor.containerd_min);
         env.need("KW_DOCKER_REPO_URL", &cx.mirror.docker_ce_rpm_repo);
+        // Aliyun's .repo file still names download.docker.com: rewritten to this.
+        env.need("KW_DOCKER_RPM_BASE", &cx.mirror.docker_ce_rpm_base);
+        // One /etc/containerd/certs.d/<registry>/hosts.toml per registry with mirrors.
+        env.optional(
+            "KW_REGISTRY_MIRRORS",
+            crate::plan::registries::mirrors_env(&cx.registries),
+        );
         // "{distro}" stays a placeholder: the script fills in the node's os-release ID.
         env.need(
             "KW_DOCKER_DEB_REPO_URL",

@@ -1,5 +1,5 @@
 //! facts: what the node is (OS, kernel, cgroups, CPUs, memory, product_uuid, MACs, clock,
-//! sudo, which peers it reaches). Read-only; runs every time.
+//! sudo, which peers it reaches, which registry mirrors answer). Read-only; runs every time.
 
 use super::*;
 
@@ -14,7 +14,15 @@ pub static STEP: Step = Step {
     kind: Kind::Work,
     timeout: secs(60),
     typical_secs: 1,
-    env: |cx, node, env| env.optional("KW_PEERS", peers(cx.config, node).join(" ")),
+    env: |cx, node, env| {
+        env.optional("KW_PEERS", peers(cx.config, node).join(" "));
+        // Every mirror, and every registry the cluster pulls from without one: each must answer
+        // from the node (preflight names the node, the registry and the mirror that does not).
+        env.optional(
+            "KW_REGISTRY_PROBES",
+            crate::plan::registries::probes_env(&cx.registries),
+        );
+    },
     secrets: no_secrets,
     upload: None,
 };

@@ -32,7 +32,7 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                 ));
             }
             if let Some(entry) = m.nodes.iter_mut().find(|n| n.config.name == node) {
-                entry.facts = Some(facts);
+                entry.facts = Some(*facts);
             }
         }
         Event::StepStarted {

@@ -80,6 +80,72 @@ def pod_cidr_of(st, node):
     return "10.244.%d.0/24" % i
 
 
+CNI_DAEMONSETS = ("calico-node", "kube-flannel-ds")
+SYSTEM_NAMESPACES = ("kube-system", "kubernetes-dashboard", "kube-flannel")
+
+
+def ordered_nodes(st):
+    return sorted(st.get("nodes", {}), key=lambda n: st["nodes"][n].get("registered", 0))
+
+
+def workloads(st):
+    """The pods the cluster runs, placed on nodes: [{namespace, name, kind, node, images, cni}]. kube-proxy
+    (a DaemonSet) and CoreDNS come with kubeadm; the rest are the applied DaemonSets (a pod per node) and
+    Deployments (calico-kube-controllers on the first node, like CoreDNS; others on the last node)."""
+    nodes = ordered_nodes(st)
+    if not nodes:
+        return []
+    from kwsim import k8s
+
+    repo = st.get("image_repository") or "registry.k8s.io"
+    kimgs = k8s.image_list(st.get("version", "v1.25.0").lstrip("v"), repo) if st.get("version") else []
+    proxy = [i for i in kimgs if "/kube-proxy:" in i]
+    dns = [i for i in kimgs if "coredns" in i]
+    out = []
+    for n in nodes:
+        out.append({"namespace": "kube-system", "name": "kube-proxy", "kind": "DaemonSet", "node": n, "images": proxy,
+                    "cni": False})
+    out.append({"namespace": "kube-system", "name": "coredns", "kind": "Deployment", "node": nodes[0], "images": dns,
+                "cni": False})
+    for key, o in sorted(st.get("objects", {}).items()):
+        if o["kind"] == "DaemonSet":
+            for n in nodes:
+                out.append({"namespace": o.get("namespace") or "default", "name": o["name"], "kind": "DaemonSet",
+                            "node": n, "images": o.get("images", []), "cni": o["name"] in CNI_DAEMONSETS})
+        elif o["kind"] == "Deployment" and o.get("namespace") in SYSTEM_NAMESPACES:
+            # users' Deployments (replicas, evictions) are upgrade.workload_pods
+            n = nodes[0] if o["name"] == "calico-kube-controllers" else nodes[-1]
+            out.append({"namespace": o.get("namespace") or "default", "name": o["name"], "kind": "Deployment",
+                        "node": n, "images": o.get("images", []), "cni": False})
+    return out
+
+
+def node_pulls(st, node):
+    """The images the kubelet of `node` must have for its pods."""
+    seen, out = set(), []
+    for w in workloads(st):
+        if w["node"] != node:
+            continue
+        for i in w["images"]:
+            if i not in seen:
+                seen.add(i)
+                out.append({"image": i, "cni": w["cni"]})
+    return out
+
+
+def image_state(st, node, imgs):
+    """"ErrImagePull"/"ImagePullBackOff" when an image of the pod failed to pull on its node,
+    "ContainerCreating" while one is not there yet, None when all are."""
+    n = st.get("nodes", {}).get(node, {})
+    errs = n.get("pull_errors") or {}
+    if any(i in errs for i in imgs):
+        return "ImagePullBackOff"
+    pulled = set(n.get("pulled") or [])
+    if any(i not in pulled for i in imgs):
+        return "ContainerCreating"
+    return None
+
+
 def node_status(st, name, now=None):
     """(Ready bool, reason, message)"""
     now = now or time.time()
@@ -228,7 +294,7 @@ def post(st, path, req):
         if n is None:
             n = st["nodes"][name] = {"registered": now}
             changed = True
-        for k in ("address", "version", "os", "kernel", "runtime", "problems", "control_plane"):
+        for k in ("address", "version", "os", "kernel", "runtime", "problems", "control_plane", "pulled", "pull_errors"):
             if k in req and n.get(k) != req[k]:
                 n[k] = req[k]
                 changed = True
@@ -236,7 +302,7 @@ def post(st, path, req):
         if changed or now - n.get("heartbeat", 0) > 30:
             n["heartbeat"] = now
             changed = True
-        return 200, {"ok": True, "cni": st.get("cni"), "_changed": changed}
+        return 200, {"ok": True, "cni": st.get("cni"), "pull": node_pulls(st, name), "_changed": changed}
     if path == "/kwsim/join-check":
         name = req["name"]
         if name in st.get("nodes", {}):

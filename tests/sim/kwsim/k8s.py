@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from kwsim import common, data, pkg, system
+from kwsim import common, data, pkg, registry, system
 from kwsim.common import RUN, LIB, err, die
 
 SOCK = "/run/containerd/containerd.sock"
@@ -62,12 +62,20 @@ def containerd_effective():
         eff["systemd_cgroup"] = bool(opts.get("SystemdCgroup", False))
         img = plugins.get("io.containerd.cri.v1.images", {})
         eff["sandbox"] = img.get("pinned_images", {}).get("sandbox", eff["sandbox"])
+        eff["registry"] = registry.cri_registry(cfg, cv)
     else:
         eff["cri"] = not any(p in disabled for p in ("cri", "io.containerd.grpc.v1.cri"))
         cri = plugins.get("io.containerd.grpc.v1.cri", {}) if cv == 2 else plugins.get("cri", {})
         opts = cri.get("containerd", {}).get("runtimes", {}).get("runc", {}).get("options", {})
         eff["systemd_cgroup"] = bool(opts.get("SystemdCgroup", False))
         eff["sandbox"] = cri.get("sandbox_image", eff["sandbox"])
+        eff["registry"] = registry.cri_registry(cfg, cv)
+    reg_problem = registry.registry_config_problem(eff["registry"])
+    if reg_problem and eff["cri"]:
+        # containerd runs, but its CRI plugin does not load (journalctl -u containerd says why).
+        eff["cri"] = False
+        eff["cri_error"] = ('failed to load plugin io.containerd.grpc.v1.cri: invalid plugin config: %s'
+                            % reg_problem)
     return None, eff
 
 
@@ -81,6 +89,8 @@ def containerd_daemon():
         err('time="%s" level=fatal msg="%s"' % (time.strftime("%Y-%m-%dT%H:%M:%S"), problem))
         sys.exit(1)
     common.write_file(RUN + "/containerd.json", json.dumps(eff))
+    if eff.get("cri_error"):
+        print('time="%s" level=warning msg="%s"' % (time.strftime("%Y-%m-%dT%H:%M:%S"), eff["cri_error"]), flush=True)
     os.makedirs("/run/containerd", exist_ok=True)
     if os.path.exists(SOCK):
         os.remove(SOCK)
@@ -220,7 +230,15 @@ imports = []
 
 
 def ctr(argv):
-    args = [a for a in argv if not a.startswith("-")]
+    args = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("-n", "--namespace", "-a", "--address", "--hosts-dir", "--platform", "-u", "--user"):
+            i += 2
+            continue
+        if not argv[i].startswith("-"):
+            args.append(argv[i])
+        i += 1
     ver, _ = containerd_version()
     e, eff = cri_state()
     if args[:1] == ["version"]:
@@ -233,11 +251,39 @@ def ctr(argv):
     if eff is None:
         die('ctr: failed to dial "%s": connection error: desc = "transport: error while dialing: dial unix %s: connect: '
             'no such file or directory"' % (SOCK, SOCK), 1)
+    if args[:2] in (["images", "pull"], ["image", "pull"], ["i", "pull"]):
+        return ctr_pull(argv)
     if "images" in args or "image" in args or "i" in args:
         print("REF TYPE DIGEST SIZE PLATFORMS LABELS")
         for img in images():
             print("%s application/vnd.oci.image.index.v1+json sha256:%s 10.0 MiB linux/amd64 -" % (img, digest(img)))
         return 0
+    return 0
+
+
+def ctr_pull(argv):
+    """ctr [-n NS] images pull [--hosts-dir DIR] REF: ctr does not read the CRI's registry settings; only
+    --hosts-dir points it at hosts.toml files (containerd docs/hosts.md)."""
+    hosts_dir = opt(argv, "--hosts-dir") or ""
+    pos = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-n", "--namespace", "--hosts-dir", "--platform", "-u", "--user", "--snapshotter"):
+            i += 2
+            continue
+        if not a.startswith("-"):
+            pos.append(a)
+        i += 1
+    ref = pos[-1] if len(pos) >= 3 else ""
+    common.log_call()
+    problem = registry.pull_problem(ref, {"config_path": hosts_dir}, "ctr")
+    if problem:
+        die("ctr: %s" % problem.split("desc = ", 1)[-1], 1)
+    common.sleep_for("image_pull")
+    reg, path, tag = registry.normalize(ref)
+    add_images(["%s/%s:%s" % (reg, path, tag)])
+    print("%s: resolved\nelapsed: 0.1 s\ttotal: 10.0 M" % ref)
     return 0
 
 
@@ -316,7 +362,7 @@ def crictl(argv):
     if cmd == "pull":
         common.log_call()
         img = args[1] if len(args) > 1 else ""
-        problem = image_problem(img)
+        problem = image_problem(img, "crictl", eff)
         if problem:
             die('E0101 00:00:00.000000 pull image "%s": %s' % (img, problem), 1)
         common.sleep_for("image_pull")
@@ -336,30 +382,11 @@ def crictl(argv):
     return 0
 
 
-def image_problem(img):
-    """None when a registry would serve the image, else the pull error."""
-    m = re.fullmatch(r"(.+)/([a-z0-9-]+):(v?[0-9A-Za-z.\-]+)", img)
-    if not m:
-        return "invalid reference format"
-    repo, name, tag = m.groups()
-    if repo not in data.REGISTRIES:
-        if repo.startswith("registry.k8s.io/") or repo == "registry.k8s.io/coredns":
-            pass
-        else:
-            host = repo.split("/")[0]
-            return ('rpc error: code = Unknown desc = failed to pull and unpack image "%s": failed to resolve reference '
-                    '"%s": failed to do request: Head "https://%s/v2/%s/manifests/%s": dial tcp: lookup %s on 127.0.0.1:53: '
-                    'read udp 127.0.0.1:53: connection refused' % (img, img, host, name, tag, host))
-    if name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
-        t = common.vtuple(tag)
-        if len(t) < 3 or data.K8S_LATEST_PATCH.get(t[1]) is None or t[2] > data.K8S_LATEST_PATCH[t[1]]:
-            return ('rpc error: code = NotFound desc = failed to pull and unpack image "%s": failed to resolve reference '
-                    '"%s": %s: not found' % (img, img, img))
-        lim = data.REGISTRIES.get(repo)
-        if lim and t > lim:
-            return ('rpc error: code = NotFound desc = failed to pull and unpack image "%s": failed to resolve reference '
-                    '"%s": %s: not found' % (img, img, img))
-    return None
+def image_problem(img, tool="containerd", eff=None):
+    """None when the CRI can pull `img` from this node (registry config, network), else the pull error."""
+    if eff is None:
+        _e, eff = cri_state()
+    return registry.pull_problem(img, (eff or {}).get("registry") or {}, tool)
 
 
 # ----- kubeadm -----------------------------------------------------------------------------------
@@ -719,7 +746,8 @@ def kubeadm_images(sub, argv, kver):
         die("failed to create new CRI runtime service: validate service connection: validate CRI v1 runtime API for endpoint "
             "\"unix://%s\": %s\nTo see the stack trace of this error execute with --v=5 or higher" % (SOCK, e), 1)
     for img in imgs:
-        problem = image_problem(img)
+        # a pull asks the registry even for an image that is present (the tag may have moved)
+        problem = image_problem(img, "kubeadm", eff)
         if problem:
             die('failed to pull image "%s": output: E0101 00:00:00 remote_image.go:171] "PullImage from image service failed" '
                 'err="%s" image="%s"\n, error: exit status 1\nTo see the stack trace of this error execute with --v=5 or higher'
@@ -779,7 +807,8 @@ def kubeadm_init(argv, kver):
     fail_preflight(errors, warns)
     print("[preflight] Pulling images required for setting up a Kubernetes cluster")
     for img in image_list(version, repo):
-        p = image_problem(img)
+        # kubeadm's preflight pulls only the images that are not there yet
+        p = image_problem(img, "kubeadm") if img not in images() else None
         if p:
             die("error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR ImagePull]: failed to "
                 "pull image %s: %s" % (img, p), 1)
@@ -1102,6 +1131,7 @@ def kubelet_daemon():
     started = False  # the real kubelet checks swap, cgroups and the CRI once, when it starts
     running = installed_version("kubelet")  # the binary in memory: an upgraded package counts after a restart
     last_eff = {}
+    pods = PodImages()
     while True:
         kv = running or installed_version("kubelet") or "0.0.0"
         running = running or installed_version("kubelet")
@@ -1129,7 +1159,7 @@ def kubelet_daemon():
         if cri_err:
             probs = ["container runtime is down, PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is "
                      "3m0s: %s" % cri_err]
-        probs = [p for p in probs if p]
+        probs = [p for p in probs if p] + pods.problems()
         if listener is None:
             try:
                 listener = socket.socket()
@@ -1154,10 +1184,58 @@ def kubelet_daemon():
                 "name": node["name"], "address": node["address"], "version": "v" + kv,
                 "os": pretty.split("=", 1)[1].strip('"'), "kernel": common.kernel(),
                 "runtime": "containerd://%s" % (eff or {}).get("version"), "problems": probs,
-                "control_plane": node.get("control_plane", False)}, timeout=3)
-            if res and res.get("cni"):
+                "control_plane": node.get("control_plane", False), "pulled": pods.pulled,
+                "pull_errors": pods.errors}, timeout=3)
+            if res and eff and not cri_err:
+                pods.pull(res.get("pull") or [], eff)
+            # The CNI's pods write its config into /etc/cni/net.d: not before their images are pulled.
+            if res and res.get("cni") and not pods.cni_missing:
                 write_cni_conf(res["cni"])
         time.sleep(1)
+
+
+class PodImages:
+    """The images of the pods the apiserver placed on this node, pulled by the kubelet through the CRI
+    (so through the node's registry mirrors and network): what is there, what failed and why."""
+
+    BACKOFF = 10  # seconds between two tries of a failed image (ImagePullBackOff)
+
+    def __init__(self):
+        self.pulled = []
+        self.errors = {}
+        self.cni_missing = []
+        self.tried = {}
+
+    def pull(self, need, eff):
+        have = {registry.normalize(i) for i in images()}
+        now = time.time()
+        pulled, errors, cni_missing = [], {}, []
+        for item in need:
+            img = item["image"]
+            if registry.normalize(img) not in have:
+                if img in self.errors and now - self.tried.get(img, 0) < self.BACKOFF:
+                    errors[img] = self.errors[img]
+                else:
+                    self.tried[img] = now
+                    problem = image_problem(img, "kubelet", eff)
+                    if problem:
+                        errors[img] = problem
+                    else:
+                        common.sleep_for("image_pull")
+                        add_images([img])
+                        have.add(registry.normalize(img))
+            if registry.normalize(img) in have:
+                pulled.append(img)
+            elif item.get("cni"):
+                cni_missing.append(img)
+        self.pulled, self.errors, self.cni_missing = pulled, errors, cni_missing
+
+    def problems(self):
+        if not self.cni_missing:
+            return []
+        return ["container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network "
+                "plugin returns error: cni plugin not initialized (the CNI pod's image %s is not pulled)"
+                % self.cni_missing[0]]
 
 
 def write_cni_conf(cni):
@@ -1182,7 +1260,7 @@ def ensure_apiserver():
         return
     man = common.read_file("/etc/kubernetes/manifests/kube-apiserver.yaml", "") or ""
     m = re.search(r"image:\s*(\S+)", man)
-    if m and image_problem(m.group(1)) and "kwsim/forward" not in man:
+    if m and m.group(1) not in images() and image_problem(m.group(1), "kubelet") and "kwsim/forward" not in man:
         return  # ErrImagePull: the static pod never starts
     fwd = re.search(r"kwsim/forward:\s*(\S+)", man)
     args = common.tool_cmd("kwsim-apiserver") + (["--forward", fwd.group(1)] if fwd else [])
@@ -1259,6 +1337,12 @@ def manifest_objects(text):
             continue
         o = {"kind": kind.group(1), "name": name, "namespace": ns, "hash": hashlib.sha256(doc.encode()).hexdigest(),
              "apiVersion": (re.search(r"(?m)^apiVersion:\s*(\S+)", doc) or re.match("(.*)", "v1")).group(1)}
+        if o["kind"] in ("DaemonSet", "Deployment", "StatefulSet", "Job", "Pod"):
+            imgs = []
+            for i in re.findall(r"(?m)^\s*(?:-\s+)?image:\s*[\"']?([^\"'\s#]+)", doc):
+                if i not in imgs:
+                    imgs.append(i)
+            o["images"] = imgs
         spec = {}
         if o["kind"] == "Service":
             t = re.search(r"(?m)^  type:\s*(\S+)", doc)
@@ -1368,41 +1452,51 @@ def age(ts):
 
 
 def pods_of(st):
+    """(namespace, name, phase, node) of every pod, as `kubectl get pods -A` shows them."""
     from kwsim import upgrade
 
     return upgrade.place(st, pods_of_raw(st))
 
 
 def pods_of_raw(st):
-    pods = []
-    nodes = sorted(st.get("nodes", {}), key=lambda n: st["nodes"][n].get("registered", 0))
+    """The pods of kubeadm's add-ons and of the applied system manifests (CNI, dashboard), with the
+    image pull state of their node (upgrade.place adds the users' Deployments and moves evicted pods)."""
     from kwsim import apiserver
 
+    nodes = apiserver.ordered_nodes(st)
     ready = {n: apiserver.node_status(st, n)[0] for n in nodes}
+    pods = []
     for n in nodes:
         if st["nodes"][n].get("control_plane"):
             for c in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
                 pods.append(("kube-system", "%s-%s" % (c, n), "Running", n))
-        pods.append(("kube-system", "kube-proxy-%s" % hashlib.md5(n.encode()).hexdigest()[:5], "Running", n))
     cni = st.get("cni")
-    if cni:
-        for n in nodes:
-            bad = apiserver.cni_problem(st, n)
-            if cni["kind"] == "flannel":
-                pods.append(("kube-flannel", "kube-flannel-ds-%s" % hashlib.md5(n.encode()).hexdigest()[5:10],
-                             "CrashLoopBackOff" if bad else "Running", n))
+    for w in apiserver.workloads(st):
+        n = w["node"]
+        suffix = hashlib.md5((w["name"] + n).encode()).hexdigest()[:5]
+        pulling = apiserver.image_state(st, n, w["images"])
+        if w["name"] == "kube-proxy":
+            name, phase = "kube-proxy-%s" % hashlib.md5(n.encode()).hexdigest()[:5], pulling or "Running"
+        elif w["kind"] == "DaemonSet":
+            name = "%s-%s" % (w["name"], suffix)
+            if pulling:
+                phase = pulling
+            elif w["name"] == "kube-flannel-ds":
+                phase = "CrashLoopBackOff" if apiserver.cni_problem(st, n) else "Running"
+            elif w["name"] == "calico-node":
+                phase = "Running" if ready[n] else "Init:0/3"
             else:
-                pods.append(("kube-system", "calico-node-%s" % hashlib.md5(n.encode()).hexdigest()[5:10],
-                             "Running" if ready[n] else "Init:0/3", n))
-        if cni["kind"] == "calico" and nodes:
-            pods.append(("kube-system", "calico-kube-controllers-6b9fbfff44-x7k2p",
-                         "Running" if any(ready.values()) else "Pending", nodes[0]))
-    for i in range(2):
-        pods.append(("kube-system", "coredns-565d847f94-%s" % ("abcde", "fghij")[i],
-                     "Running" if any(ready.values()) else "Pending", nodes[0] if nodes else "<none>"))
-    if any(k.startswith("Deployment/kubernetes-dashboard/") for k in st.get("objects", {})):
-        pods.append(("kubernetes-dashboard", "kubernetes-dashboard-6c7ccbcf87-2qzlj",
-                     "Running" if any(ready.values()) else "Pending", nodes[-1] if nodes else "<none>"))
+                phase = "Running" if ready[n] else "Pending"
+        else:
+            name = "%s-6c7ccbcf87-%s" % (w["name"], suffix)
+            if w["name"] == "coredns":
+                phase = pulling or ("Running" if any(ready.values()) else "Pending")
+                pods.append((w["namespace"], "coredns-565d847f94-%s" % suffix[::-1], phase, n))  # 2 replicas
+            elif w["name"] == "calico-kube-controllers" and cni:
+                phase = pulling or ("Running" if any(ready.values()) else "Pending")
+            else:
+                phase = ("Running" if ready[n] else "Pending") if not pulling or not ready[n] else pulling
+        pods.append((w["namespace"], name, phase, n))
     return pods
 
 
@@ -1456,7 +1550,7 @@ def kubectl(argv):
               "kube-system/services/kube-dns:dns/proxy" % (server, server))
         return 0
     if cmd == "get":
-        return kubectl_get(st, pos[1:], ns, all_ns, output)
+        return kubectl_get(st, pos[1:], ns, all_ns, output, "--no-headers" in argv)
     if cmd == "describe":
         return kubectl_describe(st, pos[1:])
     if cmd == "wait":
@@ -1501,7 +1595,7 @@ def kubectl_apply(server, files):
         elif f.startswith("http://") or f.startswith("https://"):
             from kwsim import net
 
-            status, body = net.fetch(f)
+            status, body = net.fetch(f, "kubectl")
             if status is None:
                 die('error: unable to read URL "%s", server reported %s' % (f, body[1]), 1)
             text = body.decode()
@@ -1536,7 +1630,7 @@ def object_list(st, kind, ns, all_ns):
     return out
 
 
-def kubectl_get(st, args, ns, all_ns, output):
+def kubectl_get(st, args, ns, all_ns, output, no_headers=False):
     if not args:
         die("You must specify the type of resource to get.", 1)
     what = args[0]
@@ -1588,7 +1682,8 @@ def kubectl_get(st, args, ns, all_ns, output):
         hdr = "%-24s %-9s %-14s %-5s %-8s" % ("NAME", "STATUS", "ROLES", "AGE", "VERSION")
         if wide:
             hdr += "   %-15s %-12s %-30s %-28s %s" % ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")
-        print(hdr)
+        if not no_headers:
+            print(hdr)
         for o in items:
             c = o["status"]["conditions"][0]
             status = "Ready" if c["status"] == "True" else "NotReady"
@@ -1604,13 +1699,15 @@ def kubectl_get(st, args, ns, all_ns, output):
             print(line)
         return 0
     if kind == "Pod":
-        print(("%-22s " % "NAMESPACE" if all_ns else "") + "%-45s %-7s %-18s %-9s %s" % ("NAME", "READY", "STATUS", "RESTARTS", "AGE"))
+        if not no_headers:
+            print(("%-22s " % "NAMESPACE" if all_ns else "") + "%-45s %-7s %-18s %-9s %s" % ("NAME", "READY", "STATUS", "RESTARTS", "AGE"))
         for o in items:
             ph = o["status"]["phase"]
             print(("%-22s " % o["metadata"]["namespace"] if all_ns else "") + "%-45s %-7s %-18s %-9s %s" % (
                 o["metadata"]["name"], "1/1" if ph == "Running" else "0/1", ph, "3" if ph == "CrashLoopBackOff" else "0", "5m"))
         return 0
-    print(("%-22s " % "NAMESPACE" if all_ns else "") + "%-40s %s" % ("NAME", "AGE"))
+    if not no_headers:
+        print(("%-22s " % "NAMESPACE" if all_ns else "") + "%-40s %s" % ("NAME", "AGE"))
     for o in items:
         print(("%-22s " % (o["metadata"].get("namespace") or "") if all_ns else "") + "%-40s %s" % (o["metadata"]["name"], "5m"))
     return 0

@@ -5,12 +5,13 @@ import re
 import sys
 import urllib.request
 
-from kwsim import common, pkg
+from kwsim import common, netpolicy, pkg, registry
 from kwsim.common import err, die
 
 
-def fetch(url):
-    """(status, body bytes) or (None, error text) like a resolver failure."""
+def fetch(url, tool="curl"):
+    """(status, body bytes) or (None, (curl exit code, error text)): a dropped connection (the China
+    network), a name that does not resolve, or the host's answer."""
     m = re.match(r"https?://(192\.0\.2\.\d+|127\.0\.0\.1|localhost|[a-z0-9.-]+):6443(/.*)?$", url)
     if m:
         host = m.group(1)
@@ -22,6 +23,12 @@ def fetch(url):
             return e.code, e.read()
         except OSError:
             return None, ("7", "Failed to connect to %s port 6443 after 0 ms: Connection refused" % host)
+    ms = netpolicy.reach(tool, url)
+    if ms is not None:
+        return None, ("28", netpolicy.curl_timeout(url, ms))
+    v2 = registry.answers_v2(url)
+    if v2 is not None:
+        return v2
     body = pkg.fetch_url_text(url)
     if body is not None:
         return 200, body.encode()
@@ -75,7 +82,7 @@ def curl(argv):
         die("curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information", 2)
     rc = 0
     for u in urls:
-        status, body = fetch(u)
+        status, body = fetch(u, "curl")
         if status is None:
             code, msg = body
             if not silent or show_err:
@@ -88,6 +95,8 @@ def curl(argv):
             rc = 22
             continue
         dest = out or (os.path.basename(u.rstrip("/")) if remote_name else None)
+        if dest == "/dev/null":
+            continue
         if dest:
             common.log_call()
             with open(dest, "wb") as f:
@@ -122,7 +131,12 @@ def wget(argv):
         i += 1
     rc = 0
     for u in urls:
-        status, body = fetch(u)
+        status, body = fetch(u, "wget")
+        if status is None and body[0] == "28":
+            err("--2026-01-01 00:00:00--  %s\nConnecting to %s (%s):443... failed: Connection timed out."
+                % (u, pkg.url_host(u), pkg.url_host(u)) if not quiet else "")
+            rc = 4
+            continue
         if status is None:
             err("--2026-01-01 00:00:00--  %s\nResolving %s (%s)... failed: Name or service not known.\n"
                 "wget: unable to resolve host address '%s'" % (u, pkg.url_host(u), pkg.url_host(u), pkg.url_host(u))

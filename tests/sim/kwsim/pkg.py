@@ -340,6 +340,12 @@ KEY_URLS = [
 ]
 
 
+def key_blocked(u):
+    from kwsim import netpolicy
+
+    return netpolicy.reach("yum", u) is not None
+
+
 def key_url_known(u):
     return any(re.fullmatch(p, u.strip()) for p in KEY_URLS)
 
@@ -362,7 +368,7 @@ def yum_repos():
         for sec in cp.sections():
             g = lambda k, d="": cp.get(sec, k, fallback=d).strip()
             repos.append({
-                "id": sec, "name": g("name", sec), "file": f,
+                "id": sec, "name": subst(g("name", sec)), "file": f,
                 "baseurl": [subst(x) for x in g("baseurl").split()],
                 "mirrorlist": subst(g("mirrorlist") or g("metalink")),
                 "enabled": g("enabled", "1") in ("1", "true", "yes", "True"),
@@ -381,6 +387,10 @@ def repo_meta(repo, fam):
     if not urls:
         return {}, "Cannot find a valid baseurl for repo: %s" % repo["id"]
     for u in urls:
+        from kwsim import netpolicy
+
+        if netpolicy.reach(common.flavour() == "centos7" and "yum" or "dnf", u) is not None:
+            return {}, ("timeout", u)
         c = classify(u, fam)
         if c is None:
             return {}, ("curl#6 - \"Could not resolve host: %s; Unknown error\"" % url_host(u), u)
@@ -479,6 +489,21 @@ class Yum:
                 if r["skip"]:
                     continue
                 msg, url = problem if isinstance(problem, tuple) else (problem, "")
+                if msg == "timeout":
+                    url = url if url.endswith("/") else url + "/"
+                if msg == "timeout" and self.dnf:
+                    err("Errors during downloading metadata for repository '%s':\n  - Curl error (28): Timeout was reached for "
+                        "%srepodata/repomd.xml [Connection timed out after 30000 milliseconds]\nError: Failed to download "
+                        "metadata for repo '%s': Cannot download repomd.xml: Cannot download repodata/repomd.xml: All mirrors "
+                        "were tried" % (r["id"], url, r["id"]))
+                    sys.exit(1)
+                if msg == "timeout":
+                    err("%srepodata/repomd.xml: [Errno 12] Timeout on %srepodata/repomd.xml: (28, 'Connection timed out after "
+                        "30001 milliseconds')\nTrying other mirror.\n\n\n One of the configured repositories failed (%s),\n and "
+                        "yum doesn't have enough cached data to continue. At this point the only\n safe thing yum can do is "
+                        "fail.\n\nfailure: repodata/repomd.xml from %s: [Errno 256] No more mirrors to try."
+                        % (url, url, r["name"], r["id"]))
+                    sys.exit(1)
                 if self.dnf:
                     err("Errors during downloading metadata for repository '%s':\n  - Curl error (6): Couldn't resolve host "
                         "name for %srepodata/repomd.xml [%s]" % (r["id"], url, msg) if "resolve" in msg else
@@ -681,6 +706,9 @@ class Yum:
                         if k.startswith("file://"):
                             if not os.path.exists(k[7:]):
                                 die("GPG key retrieval failed: [Errno 14] curl#37 - \"Couldn't open file %s\"" % k[7:], 1)
+                        elif key_blocked(k):
+                            die("GPG key retrieval failed: [Errno 12] curl#28 - \"Connection timed out after 30001 "
+                                "milliseconds\"", 1)
                         elif not key_url_known(k):
                             die("GPG key retrieval failed: [Errno 14] curl#6 - \"Could not resolve host: %s; Unknown error\""
                                 % url_host(k), 1)
@@ -759,8 +787,9 @@ def fetch_url_text(url):
     """Body of a known URL (for --add-repo / curl), or None."""
     m = re.fullmatch(r"https?://(download\.docker\.com|mirrors\.aliyun\.com/docker-ce)/linux/(centos|rhel|fedora)/docker-ce\.repo", url)
     if m:
-        base = "https://" + m.group(1)
-        return DOCKER_REPO % {"base": base, "os": m.group(2)}
+        # Aliyun's copy is Docker's file: its baseurl and gpgkey still point at download.docker.com
+        # (Aliyun's docker-ce page says to sed them to mirrors.aliyun.com/docker-ce).
+        return DOCKER_REPO % {"base": "https://download.docker.com", "os": m.group(2)}
     if re.fullmatch(r"https?://mirrors\.aliyun\.com/repo/Centos-7\.repo", url):
         t = ""
         for rid, sub in (("base", "os"), ("updates", "updates"), ("extras", "extras")):
@@ -795,6 +824,16 @@ def config_manager(argv, dnf):
             i += 1
         if url:
             print(("Adding repo from: %s" if dnf else "adding repo from: %s") % url)
+            from kwsim import netpolicy
+
+            if netpolicy.reach("yum-config-manager", url) is not None:
+                err("Curl error (28): Timeout was reached for %s [Connection timed out after 30001 milliseconds]\n"
+                    "Error: Configuration of repo failed" % url if dnf else
+                    "Could not fetch/save url %s to file /etc/yum.repos.d/%s: [Errno 12] Timeout on %s: (28, 'Connection "
+                    "timed out after 30001 milliseconds')" % (url, os.path.basename(url), url))
+                rc = 1
+                i += 1
+                continue
             body = fetch_url_text(url)
             if body is None:
                 if dnf:
@@ -838,7 +877,11 @@ def rpm(argv):
         rc = 0
         for k in argv[argv.index("--import") + 1:]:
             if k.startswith("http"):
-                if not key_url_known(k):
+                if key_blocked(k):
+                    err("curl: (28) Failed to connect to %s port 443 after 30001 ms: Timeout was reached\nerror: %s: import "
+                        "read failed(2)." % (url_host(k), k))
+                    rc = 1
+                elif not key_url_known(k):
                     err("curl: (6) Could not resolve host: %s\nerror: %s: import read failed(2)." % (url_host(k), k))
                     rc = 1
             elif not os.path.exists(k):
@@ -959,6 +1002,14 @@ def apt_update(quiet):
         n += 1
         uri = s["uri"]
         label = "%s %s" % (uri, s["suite"])
+        from kwsim import netpolicy
+
+        if netpolicy.reach("apt", uri) is not None:
+            # apt leaves the source out (exit 0 with warnings): "Unable to locate package" comes later.
+            print("Err:%d %s InRelease\n  Could not connect to %s:443, connection timed out" % (n, label, url_host(uri)))
+            warnings.append("W: Failed to fetch %sdists/%s/InRelease  Could not connect to %s:443, connection timed out"
+                            % (uri if uri.endswith("/") else uri + "/", s["suite"], url_host(uri)))
+            continue
         c = classify(uri if not uri.endswith("/") else uri, "debian")
         if c is None and uri.endswith("/"):
             c = classify(uri[:-1], "debian")

@@ -1,0 +1,423 @@
+//! Issue 10: installing behind the Great Firewall. The fleet's "China network" (HostSpec::china):
+//! only the Chinese mirrors, the OS mirrors and the fleet answer; everything else times out, and every
+//! request a node makes is in its net log.
+//!
+//! - `the_china_network_refuses_what_the_firewall_blocks`: the simulator's physics on one host (repo
+//!   files, image pulls through containerd's hosts.toml / legacy mirrors, what refuses a config).
+//! - `seed_cluster_installs_in_china`: the seed's cluster (CentOS 7.9, 1.25.3, calico, aliyun,
+//!   dashboard) on three China-network nodes with a workstation that cannot reach GitHub: first a wrong
+//!   mirror, refused at preflight before any change; then the defaults: 3 Ready nodes, every pod
+//!   Running, no request to a blocked host from any node or from the workstation.
+
+mod fleet;
+mod support;
+
+use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use support::*;
+
+/// Hosts the Great Firewall blocks that a kubeadm install would otherwise contact.
+const BLOCKED_HOSTS: &[&str] = &[
+    "download.docker.com",
+    "pkgs.k8s.io",
+    "packages.cloud.google.com",
+    "registry.k8s.io",
+    "k8s.gcr.io",
+    "registry-1.docker.io",
+    "quay.io",
+    "ghcr.io",
+    "github.com",
+    "raw.githubusercontent.com",
+    "objects.githubusercontent.com",
+];
+
+/// The workstation's way out, as seen from China: an HTTP(S) proxy on loopback that records every
+/// request and answers none of them (`https_proxy` and friends point kubewiz and its children at it).
+struct Gfw {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Gfw {
+    fn start() -> Gfw {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                let Ok(mut c) = c else { continue };
+                let mut buf = [0u8; 1024];
+                let n = c.read(&mut buf).unwrap_or(0);
+                let first = String::from_utf8_lossy(&buf[..n])
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                s2.lock().unwrap().push(first);
+                let _ = c.write_all(b"HTTP/1.1 502 Blocked by the test's Great Firewall\r\n\r\n");
+            }
+        });
+        Gfw { port, seen }
+    }
+
+    fn apply(&self, config: &Path) -> Output {
+        let proxy = format!("http://127.0.0.1:{}", self.port);
+        let mut c = kubewiz();
+        for k in [
+            "https_proxy",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "HTTP_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+        ] {
+            c.env(k, &proxy);
+        }
+        c.args(["apply", "-c"]).arg(config).output().unwrap()
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// No node asked a blocked host since `net_before` (each node's net log length then): nothing timed
+/// out in any net log, no command names a blocked host.
+fn assert_nothing_blocked(fleet: &Fleet, net_before: &[usize]) {
+    for (h, before) in fleet.hosts.iter().zip(net_before) {
+        let net = h.net_log();
+        let timed_out: Vec<&String> = net[*before..]
+            .iter()
+            .filter(|l| l.ends_with(" timeout"))
+            .collect();
+        assert!(
+            timed_out.is_empty(),
+            "{} asked hosts the firewall blocks:\n{}",
+            h.name,
+            timed_out
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        for call in h.calls() {
+            for b in BLOCKED_HOSTS {
+                assert!(
+                    !call.contains(&format!("://{b}")),
+                    "{}: a command names a blocked host: {call}",
+                    h.name
+                );
+            }
+        }
+    }
+}
+
+/// `kubectl get pods -A` on `cp`: (namespace, name, status).
+fn pods(fleet: &Fleet, cp: &str) -> Vec<(String, String, String)> {
+    fleet
+        .host(cp)
+        .exec_ok("kubectl --kubeconfig /etc/kubernetes/admin.conf get pods -A --no-headers")
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((
+                f.first()?.to_string(),
+                f.get(1)?.to_string(),
+                f.get(3)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Waits (up to 30 s: kubelets pull the pods' images once the apply has created them) until every
+/// pod is Running, then checks that the `must_have` ones exist.
+fn assert_all_pods_running(fleet: &Fleet, cp: &str, must_have: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut p = pods(fleet, cp);
+    while p.iter().any(|(_, _, s)| s != "Running") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        p = pods(fleet, cp);
+    }
+    for want in must_have {
+        assert!(
+            p.iter().any(|(_, n, _)| n.starts_with(want)),
+            "no {want} pod: {p:?}"
+        );
+    }
+    let not_running: Vec<_> = p.iter().filter(|(_, _, s)| s != "Running").collect();
+    assert!(not_running.is_empty(), "pods not Running: {not_running:?}");
+}
+
+const CRICTL: &str = "crictl --runtime-endpoint unix:///run/containerd/containerd.sock";
+
+fn fails_with(h: &fleet::Host, cmd: &str, needle: &str) -> String {
+    let o = h.exec(cmd);
+    let err = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!o.status.success(), "`{cmd}` succeeded:\n{err}");
+    assert!(
+        err.contains(needle),
+        "`{cmd}`: expected {needle:?} in:\n{err}"
+    );
+    err
+}
+
+#[test]
+fn the_china_network_refuses_what_the_firewall_blocks() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let fleet = Fleet::start(vec![HostSpec::new("cn", Flavour::Centos7).china()]);
+    let h = &fleet.hosts[0];
+
+    // GitHub and Docker's own servers time out; Aliyun answers.
+    fails_with(
+        h,
+        "curl -fsSL https://raw.githubusercontent.com/projectcalico/calico/v3.24.6/manifests/calico.yaml",
+        "curl: (28) Failed to connect to raw.githubusercontent.com port 443",
+    );
+    // Aliyun's docker-ce.repo is Docker's file: it still points at download.docker.com ...
+    h.exec_ok(
+        "curl -fsSL -o /etc/yum.repos.d/docker-ce.repo https://mirrors.aliyun.com/docker-ce/linux/centos/docker-ce.repo",
+    );
+    let repo = h.read_file("/etc/yum.repos.d/docker-ce.repo").unwrap();
+    assert!(
+        repo.contains("baseurl=https://download.docker.com/linux/centos/"),
+        "{repo}"
+    );
+    // ... so yum times out on it, until the file is rewritten to the mirror.
+    fails_with(
+        h,
+        "yum -y install containerd.io",
+        "[Errno 12] Timeout on https://download.docker.com/",
+    );
+    h.exec_ok("sed -i 's+download.docker.com+mirrors.aliyun.com/docker-ce+' /etc/yum.repos.d/docker-ce.repo");
+    h.exec_ok("yum -y install containerd.io");
+    h.write_file(
+        "/etc/yum.repos.d/kubernetes.repo",
+        "[kubernetes]\nname=Kubernetes\nbaseurl=https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.25/rpm/\nenabled=1\ngpgcheck=0\n",
+    );
+    h.exec_ok("yum -y install cri-tools");
+
+    // containerd with the CRI on; no registry settings: Docker Hub times out.
+    h.exec_ok(
+        "containerd config default > /etc/containerd/config.toml && \
+         sed -i 's/^disabled_plugins.*/disabled_plugins = []/' /etc/containerd/config.toml && \
+         systemctl start containerd",
+    );
+    let pull = format!("{CRICTL} pull docker.io/calico/node:v3.24.5");
+    fails_with(
+        h,
+        &pull,
+        "Head \"https://registry-1.docker.io/v2/calico/node/manifests/v3.24.5\": dial tcp registry-1.docker.io:443: i/o timeout",
+    );
+    // A hosts.toml is only read under config_path.
+    h.write_file(
+        "/etc/containerd/certs.d/docker.io/hosts.toml",
+        "server = \"https://registry-1.docker.io\"\n\n[host.\"https://docker.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+    );
+    fails_with(h, &pull, "i/o timeout");
+    h.exec_ok(
+        "sed -i 's#config_path = \"\"#config_path = \"/etc/containerd/certs.d\"#' /etc/containerd/config.toml && \
+         systemctl restart containerd",
+    );
+    h.exec_ok(&pull);
+    // A pull-only public mirror (the docs' "requires less trust" example) leaves the tag lookup to
+    // Docker Hub itself: it still times out.
+    h.write_file(
+        "/etc/containerd/certs.d/docker.io/hosts.toml",
+        "server = \"https://registry-1.docker.io\"\n\n[host.\"https://docker.m.daocloud.io\"]\n  capabilities = [\"pull\"]\n",
+    );
+    fails_with(
+        h,
+        &format!("{CRICTL} pull docker.io/calico/cni:v3.24.5"),
+        "i/o timeout",
+    );
+    // A mirror of another registry does not have the image.
+    h.write_file(
+        "/etc/containerd/certs.d/docker.io/hosts.toml",
+        "[host.\"https://quay.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+    );
+    fails_with(
+        h,
+        &format!("{CRICTL} pull docker.io/calico/cni:v3.24.5"),
+        "i/o timeout",
+    );
+    // quay.io has no hosts.toml: the registry itself, which times out.
+    fails_with(
+        h,
+        &format!("{CRICTL} pull quay.io/calico/node:v3.32.1"),
+        "quay.io:443: i/o timeout",
+    );
+    // ctr reads hosts.toml files only with --hosts-dir.
+    h.write_file(
+        "/etc/containerd/certs.d/quay.io/hosts.toml",
+        "[host.\"https://quay.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+    );
+    fails_with(
+        h,
+        "ctr -n k8s.io images pull quay.io/calico/node:v3.32.1",
+        "i/o timeout",
+    );
+    h.exec_ok(
+        "ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d quay.io/calico/node:v3.32.1",
+    );
+
+    // The legacy mirrors table works too, but not together with config_path: then the CRI plugin
+    // does not load at all.
+    h.exec_ok(
+        "cat >> /etc/containerd/config.toml <<'EOF'\n\
+         [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n\
+         \x20 endpoint = [\"https://docker.m.daocloud.io\"]\n\
+         EOF\n\
+         systemctl restart containerd",
+    );
+    fails_with(
+        h,
+        &format!("{CRICTL} pull docker.io/calico/cni:v3.24.5"),
+        "unknown service runtime.v1",
+    );
+    let log = h.exec_ok("journalctl -u containerd --no-pager");
+    assert!(
+        log.contains("`mirrors` cannot be set when `config_path` is provided"),
+        "{log}"
+    );
+    h.exec_ok(
+        "sed -i 's#config_path = \"/etc/containerd/certs.d\"#config_path = \"\"#' /etc/containerd/config.toml && \
+         systemctl restart containerd",
+    );
+    h.exec_ok(&format!("{CRICTL} pull docker.io/calico/cni:v3.24.5"));
+
+    // Every request is in the node's net log, blocked ones marked.
+    let net = h.net_log().join("\n");
+    for blocked in [
+        "https://raw.githubusercontent.com/",
+        "https://download.docker.com/",
+        "https://registry-1.docker.io/v2/calico/node/manifests/v3.24.5 timeout",
+    ] {
+        assert!(
+            net.lines()
+                .any(|l| l.contains(blocked) && l.ends_with("timeout")),
+            "{blocked} not logged as timed out:\n{net}"
+        );
+    }
+    assert!(
+        net.contains("https://docker.m.daocloud.io/v2/calico/node/manifests/v3.24.5 ok"),
+        "{net}"
+    );
+}
+
+#[test]
+fn seed_cluster_installs_in_china() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let fleet = Fleet::start(vec![
+        HostSpec::new("k8s-master", Flavour::Centos7).china(),
+        HostSpec::new("k8s-node01", Flavour::Centos7).china(),
+        HostSpec::new("k8s-node02", Flavour::Centos7).china(),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let gfw = Gfw::start();
+    let seed = ConfigOpts {
+        dashboard: true,
+        ..ConfigOpts::default()
+    };
+
+    // A wrong mirror: refused at preflight, naming node, registry and mirror; nothing changed.
+    let wrong = "https://hub.mirror.example.org";
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            registry_mirrors: Some(vec![
+                ("docker.io".into(), vec![wrong.into()]),
+                (
+                    "registry.k8s.io".into(),
+                    vec!["https://k8s.m.daocloud.io".into()],
+                ),
+            ]),
+            ..seed.clone()
+        },
+    );
+    let out = gfw.apply(&cfg);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = text(&out);
+    for node in ["k8s-master", "k8s-node01", "k8s-node02"] {
+        assert!(
+            all.lines()
+                .any(|l| l.contains(node) && l.contains("docker.io") && l.contains(wrong)),
+            "{node}, docker.io and {wrong} not named together:\n{all}"
+        );
+    }
+    for h in &fleet.hosts {
+        assert!(
+            h.step_applies().is_empty(),
+            "{} was changed: {:?}",
+            h.name,
+            h.step_applies()
+        );
+        assert!(
+            h.calls().is_empty(),
+            "{} was changed: {:?}",
+            h.name,
+            h.calls()
+        );
+        // The probe asked the wrong mirror (and it timed out), nothing else.
+        let net = h.net_log().join("\n");
+        assert!(net.contains(&format!("{wrong}/v2/ timeout")), "{net}");
+    }
+    let net_before: Vec<usize> = fleet.hosts.iter().map(|h| h.net_log().len()).collect();
+
+    // The defaults of mirror = "aliyun": a complete China profile.
+    let cfg = fleet.write_config(work.path(), &seed);
+    let out = gfw.apply(&cfg);
+    assert!(out.status.success(), "apply failed:\n{}", text(&out));
+    assert_all_ready(
+        &fleet,
+        "k8s-master",
+        &["k8s-master", "k8s-node01", "k8s-node02"],
+    );
+    assert_all_pods_running(
+        &fleet,
+        "k8s-master",
+        &[
+            "calico-node",
+            "calico-kube-controllers",
+            "coredns",
+            "kubernetes-dashboard",
+            "kube-proxy",
+        ],
+    );
+    assert_nothing_blocked(&fleet, &net_before);
+    assert!(
+        gfw.requests().is_empty(),
+        "the workstation went out: {:?}",
+        gfw.requests()
+    );
+    assert!(
+        !work.path().join(".kubewiz/manifests").exists()
+            || std::fs::read_dir(work.path().join(".kubewiz/manifests"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "something was downloaded"
+    );
+    let master = fleet.host("k8s-master");
+    let repo = master.read_file("/etc/yum.repos.d/docker-ce.repo").unwrap();
+    assert!(!repo.contains("download.docker.com"), "{repo}");
+    let hosts = master
+        .read_file("/etc/containerd/certs.d/docker.io/hosts.toml")
+        .unwrap();
+    assert!(
+        hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
+        "{hosts}"
+    );
+}
