@@ -345,6 +345,13 @@ fn plan(path: &Path, node: Option<&str>, step: Option<StepId>, full: bool) -> Re
     let cfg = &v.config;
     check_node_arg(cfg, node)?;
     let p = build_plan(&v)?;
+    if step.is_none() {
+        // Where the images and manifests come from (registry mirrors, built-in manifests).
+        out_raw!(
+            "{}",
+            crate::plan::registries::summary(cfg, crate::catalog::Catalog::builtin())
+        );
+    }
     out_raw!("{}", crate::plan::print::render_plan(&p, node, step, full));
     Ok(())
 }

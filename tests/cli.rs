@@ -209,8 +209,10 @@ fn plan_prints_each_steps_own_script_and_the_prelude_once() {
     );
     // Every remote step (all but preflight, one per node) carries the whole prelude.
     assert_eq!(full.matches(marker).count(), steps - 3);
+    // The prelude (lib.sh) is most of every step's full script: the short plan is several times
+    // smaller (3x with the containerd and facts scripts of issue 10).
     assert!(
-        out.len() * 4 < full.len(),
+        out.len() * 3 < full.len(),
         "{} vs {}",
         out.len(),
         full.len()

@@ -199,12 +199,12 @@ write_hosts() {
 # The repo file points where KW_DOCKER_RPM_BASE says (not at download.docker.com, when that differs).
 docker_repo_ok() {
   [[ $(kw_os_family) == rhel && -f $DOCKER_RPM_REPO ]] || return 0
-  [[ ${KW_DOCKER_RPM_BASE:-https://download.docker.com} == https://download.docker.com ]] && return 0
+  [[ ${KW_DOCKER_RPM_BASE%/} == https://download.docker.com ]] && return 0
   ! grep -q 'https\?://download\.docker\.com' "$DOCKER_RPM_REPO"
 }
 
 point_docker_repo() {
-  kw_need_re KW_DOCKER_RPM_BASE '^https?://[A-Za-z0-9][A-Za-z0-9._~:/-]*$'
+  kw_need_re KW_DOCKER_RPM_BASE "$DOCKER_RPM_BASE_RE"
   local base=${KW_DOCKER_RPM_BASE%/}
   [[ $base == https://download.docker.com ]] && return 0
   if grep -q 'https\?://download\.docker\.com' "$DOCKER_RPM_REPO"; then
@@ -217,8 +217,11 @@ crictl_conf() {
   printf 'runtime-endpoint: %s\nimage-endpoint: %s\ntimeout: 10\n' "$KW_CRI_ENDPOINT" "$KW_CRI_ENDPOINT"
 }
 
+DOCKER_RPM_BASE_RE='^https?://[A-Za-z0-9][A-Za-z0-9._~:/-]*$'
+
 check() {
   kw_need_re KW_SANDBOX_IMAGE '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$'
+  kw_need_re KW_DOCKER_RPM_BASE "$DOCKER_RPM_BASE_RE"
   command -v containerd >/dev/null 2>&1 || return 1
   version_ok || return 1
   [[ -z $(config_problems) ]] || return 1

@@ -138,6 +138,69 @@ pub fn mirrors_env(uses: &[RegistryUse]) -> String {
         .join("\n")
 }
 
+/// Where the cluster's images and manifests come from, as `kubewiz plan` prints it at the top
+/// (comment lines): each registry with its mirrors (and whose table they are) and the images it
+/// serves; each manifest, built in / a local file / downloaded, with its sha256.
+pub fn summary(cfg: &ClusterConfig, catalog: &Catalog) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str("# ");
+        out.push_str(&s);
+        out.push('\n');
+    };
+    let whose = if cfg.registry_mirrors.is_some() {
+        "[registry_mirrors] of cluster.toml".to_string()
+    } else {
+        format!(
+            "the defaults of mirror = \"{}\" (no [registry_mirrors] in cluster.toml)",
+            cfg.cluster.mirror.as_str()
+        )
+    };
+    line(format!(
+        "registries (containerd: /etc/containerd/certs.d/<registry>/hosts.toml; mirrors from {whose}):"
+    ));
+    for u in registries(cfg, catalog) {
+        let via = if u.mirrors.is_empty() {
+            "direct (no mirror)".to_string()
+        } else {
+            format!("through {}, then the registry itself", u.mirrors.join(", "))
+        };
+        let what = if u.images.is_empty() {
+            "no image of this cluster (for what you deploy later)".to_string()
+        } else {
+            u.images.join(", ")
+        };
+        line(format!("  {}: {via}; {what}", u.registry));
+    }
+    line("manifests (built into kubewiz: no download; else checked against the catalog's sha256):".into());
+    let minor = catalog.minor_for(&cfg.cluster.kubernetes_version).ok();
+    let cni = minor.and_then(|m| catalog.cni_manifest(cfg.cluster.cni, cfg.cni_version(m)));
+    let mut manifest = |local: Option<&std::path::PathBuf>, src: Option<crate::catalog::ManifestSource<'_>>, what: &str| {
+        let text = match (local, src) {
+            (Some(p), _) => format!("{what}: the local file {} (cluster.toml)", p.display()),
+            (None, Some(s)) if s.builtin.is_some() => {
+                format!("{}: built into kubewiz (sha256 {})", s.name, s.sha256)
+            }
+            (None, Some(s)) => format!(
+                "{}: downloaded on this workstation from {} (sha256 {} checked); \
+                 behind the Great Firewall give a local copy instead",
+                s.name, s.url, s.sha256
+            ),
+            (None, None) => format!("{what}: not in the catalog"),
+        };
+        line(format!("  {text}"));
+    };
+    manifest(cfg.cluster.cni_manifest.as_ref(), cni, cfg.cluster.cni.as_str());
+    if cfg.cluster.dashboard {
+        manifest(
+            cfg.cluster.dashboard_manifest.as_ref(),
+            Some(catalog.dashboard_manifest()),
+            "dashboard",
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +266,22 @@ mod tests {
             "quay.io https://a.example https://b.example"
         );
         assert!(!probes_env(&uses).contains("daocloud"));
+    }
+
+    #[test]
+    fn the_summary_says_where_everything_comes_from() {
+        let s = summary(&cfg(""), Catalog::builtin());
+        assert!(s.lines().all(|l| l.starts_with("# ")), "{s}");
+        assert!(s.contains("the defaults of mirror = \"aliyun\""), "{s}");
+        assert!(s.contains("#   docker.io: through https://docker.m.daocloud.io, then the registry itself; docker.io/calico/cni:v3.24.5"), "{s}");
+        assert!(s.contains("#   registry.aliyuncs.com: direct (no mirror); registry.aliyuncs.com/google_containers/kube-apiserver:v1.25.3"), "{s}");
+        assert!(s.contains("#   calico 3.24.6: built into kubewiz (sha256 1e8825b3bc56"), "{s}");
+        assert!(s.contains("#   dashboard 2.7.0: built into kubewiz"), "{s}");
+        let s = summary(
+            &cfg("[registry_mirrors]\n\"docker.io\" = [\"https://m.example\"]\n"),
+            Catalog::builtin(),
+        );
+        assert!(s.contains("[registry_mirrors] of cluster.toml"), "{s}");
+        assert!(!s.contains("daocloud"), "{s}");
     }
 }
