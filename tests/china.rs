@@ -446,18 +446,33 @@ fn flannel_on_ubuntu_with_a_current_kubernetes_installs_in_china() {
     let out = gfw.apply(&cfg);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
     assert_all_ready(&fleet, "cn-cp", &["cn-cp", "cn-w1", "cn-w2"]);
-    assert_all_pods_running(&fleet, "cn-cp", &["kube-flannel-ds", "coredns", "kube-proxy"]);
+    assert_all_pods_running(
+        &fleet,
+        "cn-cp",
+        &["kube-flannel-ds", "coredns", "kube-proxy"],
+    );
     assert_nothing_blocked(&fleet, &[0, 0, 0]);
     assert!(gfw.requests().is_empty(), "{:?}", gfw.requests());
     // containerd 2.x from Aliyun's docker-ce apt repository, registry mirrors in its v3 config.
     let cp = fleet.host("cn-cp");
     let list = cp.read_file("/etc/apt/sources.list.d/docker.list").unwrap();
-    assert!(list.contains("https://mirrors.aliyun.com/docker-ce/linux/ubuntu"), "{list}");
+    assert!(
+        list.contains("https://mirrors.aliyun.com/docker-ce/linux/ubuntu"),
+        "{list}"
+    );
     let conf = cp.read_file("/etc/containerd/config.toml").unwrap();
     assert!(conf.contains("version = 3"), "{conf}");
-    assert!(conf.contains("config_path = '/etc/containerd/certs.d'"), "{conf}");
-    let ghcr = cp.read_file("/etc/containerd/certs.d/ghcr.io/hosts.toml").unwrap();
-    assert!(ghcr.contains("[host.\"https://ghcr.m.daocloud.io\"]"), "{ghcr}");
+    assert!(
+        conf.contains("config_path = '/etc/containerd/certs.d'"),
+        "{conf}"
+    );
+    let ghcr = cp
+        .read_file("/etc/containerd/certs.d/ghcr.io/hosts.toml")
+        .unwrap();
+    assert!(
+        ghcr.contains("[host.\"https://ghcr.m.daocloud.io\"]"),
+        "{ghcr}"
+    );
     let net = fleet.host("cn-w2").net_log().join("\n");
     assert!(
         net.contains("https://ghcr.m.daocloud.io/v2/flannel-io/flannel/manifests/v0.28.9 ok"),

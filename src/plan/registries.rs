@@ -53,11 +53,19 @@ pub fn images_by_registry(cfg: &ClusterConfig, catalog: &Catalog) -> BTreeMap<St
         .clone()
         .unwrap_or_else(|| catalog.mirror(c.mirror).image_repository.clone());
     if let Ok(minor) = catalog.minor_for(&c.kubernetes_version) {
-        add(format!(
-            "{}/kube-apiserver:v{}",
-            repo.trim_end_matches('/'),
-            c.kubernetes_version
-        ));
+        // kubeadm's own images (etcd and CoreDNS come from there too, at tags kubeadm picks).
+        for component in [
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "kube-proxy",
+        ] {
+            add(format!(
+                "{}/{component}:v{}",
+                repo.trim_end_matches('/'),
+                c.kubernetes_version
+            ));
+        }
         add(minor.pause_image(&repo));
         if let Some(m) = catalog.cni_manifest(c.cni, cfg.cni_version(minor)) {
             m.images.iter().cloned().for_each(&mut add);
@@ -172,10 +180,15 @@ pub fn summary(cfg: &ClusterConfig, catalog: &Catalog) -> String {
         };
         line(format!("  {}: {via}; {what}", u.registry));
     }
-    line("manifests (built into kubewiz: no download; else checked against the catalog's sha256):".into());
+    line(
+        "manifests (built into kubewiz: no download; else checked against the catalog's sha256):"
+            .into(),
+    );
     let minor = catalog.minor_for(&cfg.cluster.kubernetes_version).ok();
     let cni = minor.and_then(|m| catalog.cni_manifest(cfg.cluster.cni, cfg.cni_version(m)));
-    let mut manifest = |local: Option<&std::path::PathBuf>, src: Option<crate::catalog::ManifestSource<'_>>, what: &str| {
+    let mut manifest = |local: Option<&std::path::PathBuf>,
+                        src: Option<crate::catalog::ManifestSource<'_>>,
+                        what: &str| {
         let text = match (local, src) {
             (Some(p), _) => format!("{what}: the local file {} (cluster.toml)", p.display()),
             (None, Some(s)) if s.builtin.is_some() => {
@@ -190,7 +203,11 @@ pub fn summary(cfg: &ClusterConfig, catalog: &Catalog) -> String {
         };
         line(format!("  {text}"));
     };
-    manifest(cfg.cluster.cni_manifest.as_ref(), cni, cfg.cluster.cni.as_str());
+    manifest(
+        cfg.cluster.cni_manifest.as_ref(),
+        cni,
+        cfg.cluster.cni.as_str(),
+    );
     if cfg.cluster.dashboard {
         manifest(
             cfg.cluster.dashboard_manifest.as_ref(),
@@ -275,7 +292,10 @@ mod tests {
         assert!(s.contains("the defaults of mirror = \"aliyun\""), "{s}");
         assert!(s.contains("#   docker.io: through https://docker.m.daocloud.io, then the registry itself; docker.io/calico/cni:v3.24.5"), "{s}");
         assert!(s.contains("#   registry.aliyuncs.com: direct (no mirror); registry.aliyuncs.com/google_containers/kube-apiserver:v1.25.3"), "{s}");
-        assert!(s.contains("#   calico 3.24.6: built into kubewiz (sha256 1e8825b3bc56"), "{s}");
+        assert!(
+            s.contains("#   calico 3.24.6: built into kubewiz (sha256 1e8825b3bc56"),
+            "{s}"
+        );
         assert!(s.contains("#   dashboard 2.7.0: built into kubewiz"), "{s}");
         let s = summary(
             &cfg("[registry_mirrors]\n\"docker.io\" = [\"https://m.example\"]\n"),
