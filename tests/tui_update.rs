@@ -1083,3 +1083,46 @@ fn pane_title_names_the_step_still_running() {
     assert_eq!(step_label(&m.install.nodes[0]), "waiting");
     assert_eq!(m.install.nodes[0].state, RunState::Pending);
 }
+
+/// Review's title says "saved" only while the settings are what cluster.toml holds
+/// (issue 12 item 6).
+#[test]
+fn saved_means_the_file_holds_what_is_shown() {
+    let mut m = with_nodes();
+    assert_eq!(m.save_state(), SaveState::New);
+    m.screen = Screen::Review;
+    let eff = ch(&mut m, 's');
+    assert!(matches!(eff.as_slice(), [Effect::Save { .. }]));
+    update(
+        &mut m,
+        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
+    );
+    assert_eq!(m.save_state(), SaveState::Saved);
+    // A change after saving: no longer saved.
+    press(&mut m, KeyCode::Esc);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Network);
+    m.network.focus = N_PROXY;
+    ch(&mut m, ' ');
+    assert_eq!(m.save_state(), SaveState::Changed);
+    // Changed back: saved again.
+    ch(&mut m, ' ');
+    assert_eq!(m.save_state(), SaveState::Saved);
+    // A file that was read counts as saved.
+    let mut m = model();
+    let cfg: ClusterConfig = toml::from_str(SAMPLE).unwrap();
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("/tmp/kw-test/cluster.toml"),
+            result: Ok(Box::new((cfg, None))),
+        },
+    );
+    assert_eq!(m.save_state(), SaveState::Saved);
+    // A failed save changes nothing.
+    m.screen = Screen::Review;
+    m.network.proxy = kubewiz::config::ProxyMode::Iptables;
+    ch(&mut m, 's');
+    update(&mut m, Msg::Saved(Err("disk full".into())));
+    assert_eq!(m.save_state(), SaveState::Changed);
+}

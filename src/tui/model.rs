@@ -316,7 +316,20 @@ pub struct ReviewUi {
     pub install_after_save: bool,
     /// "Save and install?" asked.
     pub confirm_install: bool,
-    pub saved: Option<PathBuf>,
+    /// What cluster.toml holds, as the wizard describes it (read or last saved).
+    pub saved: Option<ClusterConfig>,
+    /// Sent to be saved, waiting for `Msg::Saved`.
+    pub saving: Option<ClusterConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveState {
+    /// Never saved (and not read from a file).
+    New,
+    /// The same as in cluster.toml.
+    Saved,
+    /// Changed since it was read or saved.
+    Changed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -634,6 +647,15 @@ impl Model {
             // Not edited in the wizard yet (issue 10: the Versions & mirrors screen shows it);
             // saving keeps the file's own [registry_mirrors] (toml_edit).
             registry_mirrors: None,
+        }
+    }
+
+    /// Whether the settings on screen are what cluster.toml holds.
+    pub fn save_state(&self) -> SaveState {
+        match &self.review.saved {
+            None => SaveState::New,
+            Some(c) if *c == self.to_config() => SaveState::Saved,
+            Some(_) => SaveState::Changed,
         }
     }
 

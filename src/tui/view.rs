@@ -206,7 +206,10 @@ fn confirm_quit(f: &mut Frame, area: Rect, m: &Model) {
         ));
     } else {
         lines.push(Line::raw("Quit kubewiz?"));
-        if m.screen.wizard_step().is_some() && m.review.saved.is_none() && !m.nodes.is_empty() {
+        if m.screen.wizard_step().is_some()
+            && m.save_state() != super::model::SaveState::Saved
+            && !m.nodes.is_empty()
+        {
             lines.push(Line::styled(
                 "The wizard's settings are not saved (Review → s saves cluster.toml).",
                 t.warn(),

@@ -127,9 +127,11 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         }
     }
     let mut title = format!(" {} ", m.config_path.display());
-    if m.review.saved.is_some() {
-        title.push_str("· saved ");
-    }
+    title.push_str(match m.save_state() {
+        SaveState::Saved => "· saved ",
+        SaveState::Changed => "· changed, not saved (s saves) ",
+        SaveState::New => "· not saved yet ",
+    });
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
         left,

@@ -126,10 +126,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         m.review.confirm_install = false;
         if find(CONFIRM, m, &k) == Some(true) {
             m.review.install_after_save = true;
-            return vec![Effect::Save {
-                path: m.config_path.clone(),
-                config: m.to_config(),
-            }];
+            return save(m);
         }
         return vec![];
     }
@@ -169,12 +166,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                 step,
             }];
         }
-        Some(Save) => {
-            return vec![Effect::Save {
-                path: m.config_path.clone(),
-                config: cfg,
-            }];
-        }
+        Some(Save) => return save(m),
         Some(Install) => {
             let problems = validate::config_problems(&cfg);
             if let Some(e) = super::nodes_error(m) {
@@ -217,11 +209,20 @@ fn script_key(m: &mut Model, k: KeyEvent) {
     }
 }
 
+fn save(m: &mut Model) -> Vec<Effect> {
+    let config = m.to_config();
+    m.review.saving = Some(config.clone());
+    vec![Effect::Save {
+        path: m.config_path.clone(),
+        config,
+    }]
+}
+
 /// cluster.toml was saved (or could not be); `i` then starts the install.
 pub fn saved(m: &mut Model, r: Result<PathBuf, String>) -> Vec<Effect> {
     match r {
         Ok(p) => {
-            m.review.saved = Some(p.clone());
+            m.review.saved = m.review.saving.take();
             ok(m, format!("saved {}", p.display()));
             if std::mem::take(&mut m.review.install_after_save) {
                 super::install::start_install(m)
@@ -231,6 +232,7 @@ pub fn saved(m: &mut Model, r: Result<PathBuf, String>) -> Vec<Effect> {
         }
         Err(e) => {
             m.review.install_after_save = false;
+            m.review.saving = None;
             error(m, format!("could not save: {e}"));
             vec![]
         }

@@ -159,6 +159,7 @@ pub fn config_loaded(
             let (cfg, resume) = *loaded;
             m.config_path = path;
             m.load(&cfg);
+            m.review.saved = Some(m.to_config());
             m.welcome.open = None;
             m.welcome.error = None;
             m.welcome.resume = resume;
