@@ -61,6 +61,21 @@ fn with_nodes() -> Model {
     m
 }
 
+/// A private key file (mode 0600) in a fresh temp dir.
+fn private_key(name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("kw-tui-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("id_ed25519");
+    std::fs::write(
+        &key,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    key
+}
+
 fn centos7() -> Facts {
     Facts {
         os_id: "centos".into(),
@@ -180,7 +195,8 @@ fn role_port_user_and_edit() {
     ch(&mut m, 'l'); // toggles: control-plane → worker
     ch(&mut m, 'h'); // back to control-plane
     tab(&mut m);
-    typ(&mut m, "~/.ssh/kw");
+    let key = private_key("role_port_user_and_edit");
+    typ(&mut m, &key.display().to_string());
     backtab(&mut m);
     assert_eq!(m.nodes_ui.form.as_ref().unwrap().focus, F_ROLE);
     press(&mut m, KeyCode::Enter);
@@ -188,7 +204,16 @@ fn role_port_user_and_edit() {
     assert_eq!(n.port, Some(2222));
     assert_eq!(n.user.as_deref(), Some("ops"));
     assert_eq!(n.role, Role::ControlPlane);
-    assert_eq!(n.identity_file, Some(PathBuf::from("~/.ssh/kw")));
+    assert_eq!(n.identity_file, Some(key.clone()));
+
+    // The next node starts with this one's user, port and key (issue 12 item 10).
+    ch(&mut m, 'a');
+    let f = m.nodes_ui.form.as_ref().unwrap();
+    assert_eq!(f.user.value(), "ops");
+    assert_eq!(f.port.value(), "2222");
+    assert_eq!(f.identity.value(), key.display().to_string());
+    assert_eq!(f.role, Role::Worker);
+    press(&mut m, KeyCode::Esc);
 
     // Edit: change the address → the node must be tested again.
     m.nodes[0].probe = ProbeState::Ok;
@@ -1125,4 +1150,38 @@ fn saved_means_the_file_holds_what_is_shown() {
     ch(&mut m, 's');
     update(&mut m, Msg::Saved(Err("disk full".into())));
     assert_eq!(m.save_state(), SaveState::Changed);
+}
+
+/// A wrong identity file is refused in the form, saying what is wrong with it, instead of
+/// surfacing as "Permission denied (publickey)" at the test (issue 12 item 4).
+#[test]
+fn identity_file_is_checked_in_the_form() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut m = model();
+    press(&mut m, KeyCode::Enter);
+    typ(&mut m, "k8s-master");
+    tab(&mut m);
+    typ(&mut m, "192.0.2.10");
+    m.nodes_ui.form.as_mut().unwrap().focus = F_IDENTITY;
+    typ(&mut m, "/tmp/x/id_nope");
+    let errs = kubewiz::tui::update::visible_node_errors(&m, m.nodes_ui.form.as_ref().unwrap());
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, F_IDENTITY);
+    assert!(
+        errs[0].1.contains("/tmp/x/id_nope does not exist"),
+        "{errs:?}"
+    );
+    press(&mut m, KeyCode::Enter);
+    assert!(m.nodes.is_empty(), "refused");
+    assert_eq!(m.nodes_ui.form.as_ref().unwrap().focus, F_IDENTITY);
+    // A world-readable key: ssh would ignore it.
+    let key = private_key("identity_file_is_checked_in_the_form");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    clear(&mut m);
+    typ(&mut m, &key.display().to_string());
+    let errs = kubewiz::tui::update::visible_node_errors(&m, m.nodes_ui.form.as_ref().unwrap());
+    assert!(errs[0].1.contains("chmod 600"), "{errs:?}");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.nodes.len(), 1);
 }

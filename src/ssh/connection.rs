@@ -56,6 +56,12 @@ impl Connection {
     /// Opens the master connection (host key checked per policy) and, for a non-root user,
     /// makes sure `sudo -n` works so that a password prompt can never hang a step.
     pub async fn open(target: &Target) -> Result<Connection, SshError> {
+        if let Some(key) = &target.identity_file {
+            super::identity::check(key).map_err(|problem| SshError::Identity {
+                node: target.name.clone(),
+                problem,
+            })?;
+        }
         let mut b = SessionBuilder::default();
         b.user(target.user.clone())
             .port(target.port)

@@ -42,6 +42,9 @@ pub enum SshError {
         address: String,
         detail: String,
     },
+    /// The identity file cannot be used (checked before connecting).
+    #[error("{node}: identity_file: {problem}")]
+    Identity { node: String, problem: String },
     #[error("{node}: connection lost: {detail}")]
     ConnectionLost { node: String, detail: String },
     #[error(

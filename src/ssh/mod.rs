@@ -8,6 +8,7 @@ pub mod bootstrap;
 mod connection;
 mod error;
 pub mod hostkey;
+pub mod identity;
 mod target;
 
 pub use crate::config::expand_home;

@@ -166,6 +166,7 @@ impl Runtime {
                 });
             }
             Effect::Probe { node, ssh } => {
+                let (node, ssh) = resolved(&model.config_path, node, ssh);
                 tokio::spawn(async move {
                     let name = node.name.clone();
                     let outcome = probe(&node, &ssh).await;
@@ -176,6 +177,7 @@ impl Runtime {
                 });
             }
             Effect::TrustHostKey { node, ssh, lines } => {
+                let (node, ssh) = resolved(&model.config_path, node, ssh);
                 tokio::task::spawn_blocking(move || {
                     let target = ssh::Target::new(&node, &ssh);
                     let result =
@@ -191,6 +193,7 @@ impl Runtime {
                 ssh,
                 password,
             } => {
+                let (node, ssh) = resolved(&model.config_path, node, ssh);
                 let state_dir = engine::journal::state_dir(&model.config_path);
                 tokio::spawn(async move {
                     let result = bootstrap_node(&node, &ssh, &state_dir, password.expose()).await;
@@ -319,9 +322,32 @@ fn script_of(config: &ClusterConfig, node: &str, step: StepId) -> Result<String,
     ))
 }
 
-/// Host key first (ask the user about unknown keys), then connect and read facts.
+/// Paths in the node and [ssh] as `apply` reads them: `~/` expanded, relative to cluster.toml.
+fn resolved(
+    config_path: &Path,
+    mut node: NodeConfig,
+    mut ssh: SshSection,
+) -> (NodeConfig, SshSection) {
+    let fix = |p: &mut Option<PathBuf>| {
+        if let Some(x) = p {
+            *x = crate::config::resolve_path(config_path, x);
+        }
+    };
+    fix(&mut node.identity_file);
+    fix(&mut ssh.identity_file);
+    fix(&mut ssh.known_hosts);
+    (node, ssh)
+}
+
+/// The identity file first (a wrong one otherwise shows as "Permission denied"), then the
+/// host key (ask the user about unknown keys), then connect and read facts.
 async fn probe(node: &NodeConfig, ssh_cfg: &SshSection) -> ProbeOutcome {
     let target = ssh::Target::new(node, ssh_cfg);
+    if let Some(key) = &target.identity_file
+        && let Err(e) = ssh::identity::check(key)
+    {
+        return ProbeOutcome::Failed(format!("{}: identity_file: {e}", node.name));
+    }
     match hostkey::check(
         &target.address,
         target.port,

@@ -205,7 +205,20 @@ fn list_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             } else {
                 Role::ControlPlane
             };
-            m.nodes_ui.form = Some(NodeForm::new(role));
+            let mut form = NodeForm::new(role);
+            // The nodes of a cluster usually share the login: start from the previous one's.
+            if let Some(prev) = m.nodes.last() {
+                let prev = &prev.config;
+                form.user = prev.user.clone().unwrap_or_default().into();
+                form.port = prev.port.map(|p| p.to_string()).unwrap_or_default().into();
+                form.identity = prev
+                    .identity_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+                    .into();
+            }
+            m.nodes_ui.form = Some(form);
         }
         Some(Edit) => m.nodes_ui.form = Some(NodeForm::edit(sel, &m.nodes[sel].config)),
         Some(Remove) => m.nodes_ui.prompt = Some(NodesPrompt::ConfirmRemove { node: sel }),
@@ -427,6 +440,13 @@ pub fn node_form_errors(m: &Model, f: &NodeForm) -> Vec<(usize, String)> {
     }
     if let Some(e) = validate::user_error(f.user.value().trim()) {
         errs.push((F_USER, e));
+    }
+    let identity = f.identity.value().trim();
+    if !identity.is_empty() {
+        let path = crate::config::resolve_path(&m.config_path, std::path::Path::new(identity));
+        if let Err(e) = crate::ssh::identity::check(&path) {
+            errs.push((F_IDENTITY, e));
+        }
     }
     errs
 }
