@@ -218,6 +218,20 @@ fn nodes_trust_prompt() {
         },
     );
     snap("nodes_trust_prompt", &m);
+    // A second node's unknown key arrives: both are listed, `a` trusts all shown.
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-master".into(),
+            outcome: ProbeOutcome::UnknownHostKey {
+                fingerprints: vec![
+                    "ssh-ed25519 SHA256:Q2k5c3RhbGwgYWxsIHRoZSB0aGluZ3MgaGVyZSBub3c".into(),
+                ],
+                lines: vec!["192.168.147.130 ssh-ed25519 AAAA".into()],
+            },
+        },
+    );
+    snap("nodes_trust_all", &m);
 }
 
 #[test]
@@ -242,12 +256,22 @@ fn nodes_password_prompt_and_changed_key() {
         &mut m,
         Msg::Probe {
             node: "k8s-node01".into(),
-            outcome: ProbeOutcome::ChangedHostKey(
-                "192.168.147.131 now offers ssh-ed25519 SHA256:x; ~/.ssh/known_hosts has a different key".into(),
-            ),
+            outcome: ProbeOutcome::ChangedHostKey(Box::new(ChangedKey {
+                recorded: vec![
+                    "ssh-ed25519 SHA256:Wm2Nq4oXb1kZ2cK0uYQ0nqv1m3Yc3V1bXyqUJ0hF8aE".into(),
+                ],
+                offered: vec![
+                    "ssh-ed25519 SHA256:p0Zr2yq1c9Q8p7tW3Vx1lQ0kR6mS5nT4oU3iV2hG1fE".into(),
+                ],
+                lines: vec!["192.168.147.131 ssh-ed25519 AAAA".into()],
+                command: "ssh-keygen -R 192.168.147.131 -f /home/ops/.ssh/known_hosts".into(),
+            })),
         },
     );
+    m.nodes_ui.selected = 1;
     snap("nodes_changed_key", &m);
+    press(&mut m, KeyCode::Char('r'));
+    snap("nodes_replace_key", &m);
 }
 
 // ------------------------------------------------------------------ Network
@@ -613,4 +637,34 @@ fn no_color_draws_no_colour() {
             .iter()
             .any(|c| c.fg == Color::Red)
     );
+}
+
+/// A question whose text does not fit at 80x24 keeps the keys that answer it in view
+/// (issue 12 item 16: the host-key dialog lost its "y trust" line).
+#[test]
+fn popups_keep_their_keys_in_view_at_80x24() {
+    let mut m = cluster(8);
+    m.screen = Screen::Nodes;
+    let names: Vec<String> = m.nodes.iter().map(|n| n.config.name.clone()).collect();
+    for (i, name) in names.iter().enumerate() {
+        update(
+            &mut m,
+            Msg::Probe {
+                node: name.clone(),
+                outcome: ProbeOutcome::UnknownHostKey {
+                    fingerprints: (0..3)
+                        .map(|k| {
+                            format!(
+                                "ssh-ed25519 SHA256:{i}{k}Wm2Nq4oXb1kZ2cK0uYQ0nqv1m3Yc3V1bXyqUJ0hF8"
+                            )
+                        })
+                        .collect(),
+                    lines: vec![format!("192.0.2.{i} ssh-ed25519 AAAA")],
+                },
+            },
+        );
+    }
+    let text = render(&m, 80, 24);
+    assert!(text.contains("a trust all 8 shown"), "{text}");
+    assert!(text.contains("n/Esc do not trust"), "{text}");
 }

@@ -164,20 +164,33 @@ async fn trust_on_first_use_against_real_sshd() {
         .arg(&kh));
     assert!(found.contains("ssh-ed25519"));
 
-    // Changed: another key recorded for the host is reported, never replaced.
-    std::fs::write(
-        &kh,
-        format!(
-            "[127.0.0.1]:{} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
-            s.port
-        ),
-    )
-    .unwrap();
-    let status = hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap();
-    assert!(
-        matches!(status, hostkey::HostKeyStatus::Changed { ref offered } if offered[0] == expected_fp),
-        "{status:?}"
+    // Changed: another key recorded for the host is reported with both fingerprints, and
+    // replaced only when asked (the wizard asks the user first).
+    let old_line = format!(
+        "[127.0.0.1]:{} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        s.port
     );
+    std::fs::write(&kh, format!("{old_line}\n")).unwrap();
+    let old_fp = hostkey::fingerprint(&old_line).await.unwrap();
+    let status = hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap();
+    let hostkey::HostKeyStatus::Changed { offered, recorded } = status else {
+        panic!("{status:?}");
+    };
+    assert_eq!(offered[0].fingerprint, expected_fp);
+    assert_eq!(recorded, vec![format!("ssh-ed25519 {old_fp}")]);
+    assert_eq!(
+        hostkey::forget_command(&kh, "127.0.0.1", s.port),
+        format!("ssh-keygen -R [127.0.0.1]:{} -f {}", s.port, kh.display())
+    );
+    let lines: Vec<String> = offered.iter().map(|k| k.line.clone()).collect();
+    hostkey::replace(&kh, "127.0.0.1", s.port, &lines)
+        .await
+        .unwrap();
+    assert_eq!(
+        hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap(),
+        hostkey::HostKeyStatus::Known
+    );
+    assert!(!std::fs::read_to_string(&kh).unwrap().contains(&old_line));
 
     // Nobody listening: an error that says so.
     let err = hostkey::check("127.0.0.1", free_port(), &kh, Duration::from_secs(2))

@@ -436,18 +436,97 @@ fn trust_on_first_use() {
     assert!(ch(&mut m, 'n').is_empty());
     assert!(matches!(&m.nodes[2].probe, ProbeState::Failed(e) if e.contains("not trusted")));
 
-    // A changed key is never offered for trust.
+    // A changed key is never trusted on the side: `y` does nothing; `r` asks to replace it,
+    // showing both fingerprints (issue 12 item 8).
+    let changed = ChangedKey {
+        recorded: vec!["ssh-ed25519 SHA256:old".into()],
+        offered: vec!["ssh-ed25519 SHA256:new".into()],
+        lines: vec!["192.168.147.130 ssh-ed25519 AAAANEW".into()],
+        command: "ssh-keygen -R 192.168.147.130 -f /root/.ssh/known_hosts".into(),
+    };
     update(
         &mut m,
         Msg::Probe {
             node: "k8s-master".into(),
-            outcome: ProbeOutcome::ChangedHostKey("changed".into()),
+            outcome: ProbeOutcome::ChangedHostKey(Box::new(changed.clone())),
         },
     );
     assert!(m.nodes_ui.prompt.is_none());
     m.nodes_ui.selected = 0;
     assert!(ch(&mut m, 'y').is_empty());
     assert!(m.nodes_ui.prompt.is_none());
+    assert!(kubewiz::tui::update::keys(&m).contains(&("r", "replace key")));
+    assert!(ch(&mut m, 'r').is_empty());
+    assert!(matches!(
+        m.nodes_ui.prompt,
+        Some(NodesPrompt::ReplaceKey { node: 0 })
+    ));
+    // Other keys leave the question open; n keeps refusing.
+    assert!(ch(&mut m, 'x').is_empty());
+    assert!(m.nodes_ui.prompt.is_some());
+    assert!(ch(&mut m, 'n').is_empty());
+    assert!(matches!(m.nodes[0].probe, ProbeState::ChangedHostKey(_)));
+    ch(&mut m, 'r');
+    let eff = ch(&mut m, 'y');
+    let [Effect::ReplaceHostKey { node, lines, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    assert_eq!(node.name, "k8s-master");
+    assert_eq!(lines, &changed.lines);
+    assert_eq!(m.nodes[0].probe, ProbeState::Testing);
+    // Reported by ssh alone (no fingerprints to record): not offered, the command is shown.
+    update(
+        &mut m,
+        Msg::Probe {
+            node: "k8s-master".into(),
+            outcome: ProbeOutcome::ChangedHostKey(Box::new(ChangedKey {
+                command: changed.command.clone(),
+                ..ChangedKey::default()
+            })),
+        },
+    );
+    assert!(ch(&mut m, 'r').is_empty());
+    assert!(m.nodes_ui.prompt.is_none());
+}
+
+/// Several unknown keys: listed together in node order, `a` trusts all of them (issue 12
+/// item 11).
+#[test]
+fn trust_all_shown_host_keys() {
+    let mut m = with_nodes();
+    for (i, name) in ["k8s-node02", "k8s-master", "k8s-node01"]
+        .iter()
+        .enumerate()
+    {
+        update(
+            &mut m,
+            Msg::Probe {
+                node: name.to_string(),
+                outcome: ProbeOutcome::UnknownHostKey {
+                    fingerprints: vec![format!("ssh-ed25519 SHA256:fp{i}")],
+                    lines: vec![format!("192.0.2.{i} ssh-ed25519 AAAA{i}")],
+                },
+            },
+        );
+    }
+    // The first result to arrive asked; all three are listed.
+    assert!(matches!(
+        m.nodes_ui.prompt,
+        Some(NodesPrompt::TrustKey { node: 2 })
+    ));
+    assert_eq!(kubewiz::tui::update::pending_trust(&m), vec![0, 1, 2]);
+    assert!(kubewiz::tui::update::keys(&m).contains(&("a", "trust all shown")));
+    let eff = ch(&mut m, 'a');
+    let names: Vec<&str> = eff
+        .iter()
+        .map(|e| match e {
+            Effect::TrustHostKey { node, .. } => node.name.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["k8s-master", "k8s-node01", "k8s-node02"]);
+    assert!(m.nodes_ui.prompt.is_none());
+    assert!(m.nodes.iter().all(|n| n.probe == ProbeState::Testing));
 }
 
 #[test]

@@ -368,7 +368,7 @@ fn classify_connect_error(t: &Target, e: &openssh::Error) -> SshError {
     {
         SshError::HostKeyChanged {
             node: t.name.clone(),
-            address: t.address.clone(),
+            address: super::hostkey::host_pattern(&t.address, t.port),
             known_hosts: kh,
         }
     } else if text.contains("Host key verification failed") || text.contains("host key is known") {
@@ -379,7 +379,7 @@ fn classify_connect_error(t: &Target, e: &openssh::Error) -> SshError {
         {
             SshError::HostKeyChanged {
                 node: t.name.clone(),
-                address: t.address.clone(),
+                address: super::hostkey::host_pattern(&t.address, t.port),
                 known_hosts: kh,
             }
         } else {

@@ -29,7 +29,12 @@ pub enum HostKeyStatus {
     /// The host is not in known_hosts: ask the user about these keys.
     Unknown(Vec<ScannedKey>),
     /// known_hosts has keys for this host, but none of the offered ones.
-    Changed { offered: Vec<String> },
+    Changed {
+        /// What the node offers now.
+        offered: Vec<ScannedKey>,
+        /// "ssh-ed25519 SHA256:..." of each key known_hosts has for the host.
+        recorded: Vec<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,7 +213,8 @@ pub fn classify(known: &[(String, String)], offered: Vec<ScannedKey>) -> HostKey
         HostKeyStatus::Known
     } else {
         HostKeyStatus::Changed {
-            offered: offered.into_iter().map(|k| k.fingerprint).collect(),
+            offered,
+            recorded: Vec::new(),
         }
     }
 }
@@ -221,8 +227,49 @@ pub async fn check(
     timeout: Duration,
 ) -> Result<HostKeyStatus, HostKeyError> {
     let offered = scan(address, port, timeout).await?;
-    let known = known_entries(known_hosts, &host_pattern(address, port)).await?;
-    Ok(classify(&known, offered))
+    let pattern = host_pattern(address, port);
+    let known = known_entries(known_hosts, &pattern).await?;
+    let mut status = classify(&known, offered);
+    if let HostKeyStatus::Changed { recorded, .. } = &mut status {
+        for (ty, key) in &known {
+            let fp = fingerprint(&format!("{pattern} {ty} {key}")).await?;
+            recorded.push(format!("{ty} {fp}"));
+        }
+    }
+    Ok(status)
+}
+
+/// The command that forgets a host's recorded keys (what [`replace`] runs).
+pub fn forget_command(known_hosts: &Path, address: &str, port: u16) -> String {
+    format!(
+        "ssh-keygen -R {} -f {}",
+        host_pattern(address, port),
+        known_hosts.display()
+    )
+}
+
+/// Replaces a host's recorded keys with `lines` (the user confirmed that the machine was
+/// reinstalled): `ssh-keygen -R` (which keeps the old file as known_hosts.old), then [`trust`].
+pub async fn replace(
+    known_hosts: &Path,
+    address: &str,
+    port: u16,
+    lines: &[String],
+) -> Result<(), HostKeyError> {
+    let out = Command::new("ssh-keygen")
+        .arg("-R")
+        .arg(host_pattern(address, port))
+        .arg("-f")
+        .arg(known_hosts)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await?;
+    if !out.status.success() {
+        return Err(tool_err("ssh-keygen -R", &out));
+    }
+    trust(known_hosts, lines)?;
+    Ok(())
 }
 
 /// Appends trusted known_hosts lines (creating the file 0600 and its directory 0700).

@@ -2,7 +2,7 @@
 //! background results and engine events into `Msg`s, runs `update`, performs the `Effect`s
 //! in background tasks and redraws. Nothing here blocks on the network.
 
-use super::model::{Model, ResumeInfo};
+use super::model::{ChangedKey, Model, ResumeInfo};
 use super::msg::{Effect, Msg, ProbeOutcome};
 use super::theme::Theme;
 use super::{save, update, view};
@@ -188,6 +188,20 @@ impl Runtime {
                     });
                 });
             }
+            Effect::ReplaceHostKey { node, ssh, lines } => {
+                let (node, ssh) = resolved(&model.config_path, node, ssh);
+                tokio::spawn(async move {
+                    let target = ssh::Target::new(&node, &ssh);
+                    let result =
+                        hostkey::replace(&target.known_hosts, &target.address, target.port, &lines)
+                            .await
+                            .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::HostKeyTrusted {
+                        node: node.name,
+                        result,
+                    });
+                });
+            }
             Effect::BootstrapKey {
                 node,
                 ssh,
@@ -366,13 +380,16 @@ async fn probe(node: &NodeConfig, ssh_cfg: &SshSection) -> ProbeOutcome {
                 lines: keys.into_iter().map(|k| k.line).collect(),
             };
         }
-        Ok(hostkey::HostKeyStatus::Changed { offered }) => {
-            return ProbeOutcome::ChangedHostKey(format!(
-                "{} now offers {}; {} has a different key",
-                target.address,
-                offered.join(", "),
-                target.known_hosts.display()
-            ));
+        Ok(hostkey::HostKeyStatus::Changed { offered, recorded }) => {
+            return ProbeOutcome::ChangedHostKey(Box::new(ChangedKey {
+                recorded,
+                offered: offered
+                    .iter()
+                    .map(|k| format!("{} {}", k.key_type, k.fingerprint))
+                    .collect(),
+                lines: offered.into_iter().map(|k| k.line).collect(),
+                command: hostkey::forget_command(&target.known_hosts, &target.address, target.port),
+            }));
         }
         Err(e) => return ProbeOutcome::Failed(e.to_string()),
     }
@@ -380,7 +397,14 @@ async fn probe(node: &NodeConfig, ssh_cfg: &SshSection) -> ProbeOutcome {
     match ssh::probe(node, ssh_cfg, &script).await {
         Ok(f) => ProbeOutcome::Facts(Box::new(f)),
         Err(e @ SshError::Auth { .. }) => ProbeOutcome::AuthFailed(e.to_string()),
-        Err(e @ SshError::HostKeyChanged { .. }) => ProbeOutcome::ChangedHostKey(e.to_string()),
+        // ssh saw a change the scan did not (e.g. known_hosts changed in between): no
+        // fingerprints to show, only the way out.
+        Err(SshError::HostKeyChanged { .. }) => {
+            ProbeOutcome::ChangedHostKey(Box::new(ChangedKey {
+                command: hostkey::forget_command(&target.known_hosts, &target.address, target.port),
+                ..ChangedKey::default()
+            }))
+        }
         Err(e) => ProbeOutcome::Failed(e.to_string()),
     }
 }

@@ -135,12 +135,28 @@ pub enum ProbeState {
         /// The known_hosts lines to append when trusted.
         lines: Vec<String>,
     },
-    /// The host key differs from known_hosts: refused, never overridden from here.
-    ChangedHostKey(String),
+    /// The host key differs from known_hosts: refused until the user replaces the recorded key
+    /// (asked with both fingerprints) or fixes known_hosts.
+    ChangedHostKey(Box<ChangedKey>),
     /// Key authentication failed: offer the one-time password bootstrap.
     AuthFailed(String),
     Bootstrapping,
     Failed(String),
+}
+
+/// A host key that differs from the one recorded in known_hosts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChangedKey {
+    /// "ssh-ed25519 SHA256:..." of each key known_hosts has for the node.
+    pub recorded: Vec<String>,
+    /// "ssh-ed25519 SHA256:..." of each key the node offers now.
+    pub offered: Vec<String>,
+    /// The known_hosts lines of the offered keys (recorded when the user replaces the key;
+    /// empty when only ssh reported the change).
+    pub lines: Vec<String>,
+    /// The whole command that forgets the recorded keys, e.g.
+    /// `ssh-keygen -R [192.0.2.10]:2222 -f /home/me/.ssh/known_hosts`.
+    pub command: String,
 }
 
 #[derive(Debug, Clone)]
@@ -242,9 +258,20 @@ impl NodeForm {
 
 #[derive(Debug, Clone)]
 pub enum NodesPrompt {
-    TrustKey { node: usize },
-    Password { node: usize, input: SecretInput },
-    ConfirmRemove { node: usize },
+    TrustKey {
+        node: usize,
+    },
+    /// "Replace the recorded host key?" (a changed key, after the user asked for it).
+    ReplaceKey {
+        node: usize,
+    },
+    Password {
+        node: usize,
+        input: SecretInput,
+    },
+    ConfirmRemove {
+        node: usize,
+    },
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,6 @@
 //! Messages into `update` and effects out of it.
 
-use super::model::ResumeInfo;
+use super::model::{ChangedKey, ResumeInfo};
 use crate::config::{ClusterConfig, NodeConfig, SshSection};
 use crate::engine::Event;
 use crate::facts::Facts;
@@ -54,7 +54,7 @@ pub enum ProbeOutcome {
         fingerprints: Vec<String>,
         lines: Vec<String>,
     },
-    ChangedHostKey(String),
+    ChangedHostKey(Box<ChangedKey>),
     AuthFailed(String),
     Failed(String),
 }
@@ -96,6 +96,13 @@ pub enum Effect {
     },
     /// Append these known_hosts lines (the user trusted the fingerprint), then probe again.
     TrustHostKey {
+        node: NodeConfig,
+        ssh: SshSection,
+        lines: Vec<String>,
+    },
+    /// Forget the node's recorded host keys and record these lines instead (the user confirmed
+    /// the machine was reinstalled), then probe again.
+    ReplaceHostKey {
         node: NodeConfig,
         ssh: SshSection,
         lines: Vec<String>,

@@ -121,8 +121,9 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-/// Draws a bordered popup with `lines`, sized to fit them.
-pub fn popup(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, m: &Model) -> Rect {
+/// Draws a bordered popup with `lines`, sized to fit them (long lines wrap). When they do not
+/// fit, lines above the last one are left out, so the keys that answer it stay in view.
+pub fn popup(f: &mut Frame, area: Rect, title: &str, mut lines: Vec<Line<'_>>, m: &Model) -> Rect {
     let w = lines
         .iter()
         .map(|l| l.width() as u16)
@@ -130,8 +131,20 @@ pub fn popup(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, m: &M
         .unwrap_or(20)
         .max(title.len() as u16 + 4)
         + 4;
-    let h = lines.len() as u16 + 2;
-    let r = centered(area, w.min(area.width - 2), h);
+    let w = w.min(area.width.saturating_sub(2));
+    let inner_w = w.saturating_sub(2).max(1);
+    let rows = |lines: &[Line]| {
+        Paragraph::new(lines.to_vec())
+            .wrap(Wrap { trim: false })
+            .line_count(inner_w)
+    };
+    let room = area.height.saturating_sub(2) as usize;
+    while rows(&lines) > room && lines.len() > 2 {
+        let cut = lines.len() - 2;
+        lines.remove(cut);
+    }
+    let h = rows(&lines) as u16 + 2;
+    let r = centered(area, w, h);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(

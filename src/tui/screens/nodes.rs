@@ -91,6 +91,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 
     match &m.nodes_ui.prompt {
         Some(NodesPrompt::TrustKey { node }) => trust_prompt(f, area, m, *node),
+        Some(NodesPrompt::ReplaceKey { node }) => replace_prompt(f, area, m, *node),
         Some(NodesPrompt::Password { node, input }) => {
             let n = &m.nodes[(*node).min(m.nodes.len() - 1)];
             let user = m.user_of(&n.config).to_string();
@@ -140,38 +141,109 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     }
 }
 
+/// Every node whose unknown key waits for a decision, with its fingerprints; `y` answers
+/// for the marked one, `a` for all shown.
 fn trust_prompt(f: &mut Frame, area: Rect, m: &Model, node: usize) {
     let t = m.theme;
+    let pending = crate::tui::update::pending_trust(m);
+    let Some(current) = m.nodes.get(node) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::raw("Not in known_hosts yet. Compare each fingerprint with the node's own"),
+        Line::styled(
+            "(on its console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).",
+            t.dim(),
+        ),
+        Line::raw(""),
+    ];
+    for &i in &pending {
+        let n = &m.nodes[i];
+        let ProbeState::UnknownHostKey { fingerprints, .. } = &n.probe else {
+            continue;
+        };
+        let marked = i == node;
+        lines.push(Line::from(vec![
+            Span::styled(if marked { "› " } else { "  " }, t.focus()),
+            Span::styled(n.config.name.clone(), t.title()),
+            Span::styled(format!("  {}", n.config.address), t.dim()),
+        ]));
+        for fp in fingerprints {
+            lines.push(Line::raw(format!("    {fp}")));
+        }
+    }
+    lines.push(Line::raw(""));
+    let mut keys = vec![
+        Span::styled("y", t.accent()),
+        Span::raw(format!(" trust {}   ", current.config.name)),
+    ];
+    if pending.len() > 1 {
+        keys.extend([
+            Span::styled("a", t.accent()),
+            Span::raw(format!(" trust all {} shown   ", pending.len())),
+        ]);
+    }
+    keys.extend([
+        Span::styled("n/Esc", t.accent()),
+        Span::raw(" do not trust"),
+    ]);
+    lines.push(Line::from(keys));
+    popup(f, area, "Unknown host keys", lines, m);
+}
+
+/// "Replace the recorded key?", with both fingerprints and what a change can mean.
+fn replace_prompt(f: &mut Frame, area: Rect, m: &Model, node: usize) {
+    let t = m.theme;
     let Some(n) = m.nodes.get(node) else { return };
-    let ProbeState::UnknownHostKey { fingerprints, .. } = &n.probe else {
+    let ProbeState::ChangedHostKey(c) = &n.probe else {
         return;
     };
     let mut lines = vec![
         Line::raw(format!(
-            "{} ({}) is not in known_hosts yet. It offers:",
+            "Replace the recorded host key of {} ({})?",
             n.config.name, n.config.address
         )),
         Line::raw(""),
     ];
-    for fp in fingerprints {
-        lines.push(Line::styled(format!("  {fp}"), t.title()));
-    }
+    changed_key_lines(&mut lines, c, m);
     lines.extend([
         Line::raw(""),
         Line::styled(
-            "Compare on the node (console): ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
-            t.dim(),
+            "Only if you know the machine was reinstalled: a changed key can also mean that \
+             someone intercepts the connection. Compare on the node's console first. \
+             Replacing runs the command above, then records the offered key.",
+            t.warn(),
         ),
-        Line::raw("Trust this key and remember it in known_hosts?"),
         Line::raw(""),
         Line::from(vec![
             Span::styled("y", t.accent()),
-            Span::raw(" trust   "),
+            Span::raw(" replace   "),
             Span::styled("n/Esc", t.accent()),
-            Span::raw(" do not trust"),
+            Span::raw(" keep refusing"),
         ]),
     ]);
-    popup(f, area, "Unknown host key", lines, m);
+    popup(f, area, "Changed host key", lines, m);
+}
+
+/// Recorded vs offered fingerprints and the whole command that forgets the old key.
+fn changed_key_lines(lines: &mut Vec<Line<'static>>, c: &ChangedKey, m: &Model) {
+    let t = m.theme;
+    for fp in &c.recorded {
+        lines.push(Line::from(vec![
+            Span::styled("recorded  ", t.dim()),
+            Span::raw(fp.clone()),
+        ]));
+    }
+    for fp in &c.offered {
+        lines.push(Line::from(vec![
+            Span::styled("offered   ", t.dim()),
+            Span::styled(fp.clone(), t.title()),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("forget it ", t.dim()),
+        Span::styled(c.command.clone(), t.title()),
+    ]));
 }
 
 fn draw_node_form(f: &mut Frame, area: Rect, m: &Model, form: &NodeForm) {
@@ -311,15 +383,19 @@ fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
                     lines.push(Line::raw(format!("  {fp}")));
                 }
             }
-            ProbeState::ChangedHostKey(e) => {
+            ProbeState::ChangedHostKey(c) => {
                 lines.push(Line::styled(
                     "✗ the host key CHANGED since it was recorded; kubewiz refuses to connect.",
                     t.err(),
                 ));
-                lines.push(Line::raw(e.clone()));
+                changed_key_lines(&mut lines, c, m);
                 lines.push(Line::styled(
-                    "If the machine was reinstalled: ssh-keygen -R <address>, then test again.",
-                    t.dim(),
+                    if c.lines.is_empty() {
+                        "If the machine was reinstalled: run the command above, then t tests again."
+                    } else {
+                        "If the machine was reinstalled: r replaces the recorded key (asks first)."
+                    },
+                    t.warn(),
                 ));
             }
             ProbeState::AuthFailed(e) => {

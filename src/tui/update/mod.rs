@@ -18,7 +18,7 @@ mod welcome;
 
 pub use install::pane_height;
 pub use network::{cluster_name_error, network_check};
-pub use nodes::{node_form_errors, nodes_error, visible_node_errors};
+pub use nodes::{node_form_errors, nodes_error, pending_trust, visible_node_errors};
 pub use versions::version_findings;
 
 use super::keys::Common;

@@ -21,6 +21,7 @@ enum ListAction {
     Test,
     TestAll,
     TrustKey,
+    ReplaceKey,
     AskPassword,
     Next,
     Global(Common),
@@ -51,6 +52,9 @@ const LIST: &[Binding<ListAction>] = {
         bind(&[KeyCode::Char('T')], "T", "test all", TestAll),
         bind(&[KeyCode::Char('y')], "y", "trust key", TrustKey)
             .when(|m| matches!(selected_probe(m), Some(ProbeState::UnknownHostKey { .. }))),
+        bind(&[KeyCode::Char('r')], "r", "replace key", ReplaceKey).when(|m| {
+            matches!(selected_probe(m), Some(ProbeState::ChangedHostKey(c)) if !c.lines.is_empty())
+        }),
         // `y` answers the pending question of the selected node, the password one too.
         also(&[KeyCode::Char('y')], AskPassword)
             .when(|m| matches!(selected_probe(m), Some(ProbeState::AuthFailed(_)))),
@@ -112,21 +116,53 @@ const FORM: &[Binding<FormAction>] = {
 #[derive(Debug, Clone, Copy)]
 enum Answer {
     Yes,
+    All,
     No,
 }
 
-/// "Trust this host key?"; other keys leave the question open.
+/// Nodes whose unknown host key waits for a decision, in node order.
+pub fn pending_trust(m: &Model) -> Vec<usize> {
+    (0..m.nodes.len())
+        .filter(|&i| matches!(m.nodes[i].probe, ProbeState::UnknownHostKey { .. }))
+        .collect()
+}
+
+/// "Trust this host key?" (every pending node's keys are listed); other keys leave the
+/// question open.
 const TRUST: &[Binding<Answer>] = &[
     bind(
         &[KeyCode::Char('y'), KeyCode::Char('Y')],
         "y",
-        "yes",
+        "trust",
+        Answer::Yes,
+    ),
+    bind(
+        &[KeyCode::Char('a'), KeyCode::Char('A')],
+        "a",
+        "trust all shown",
+        Answer::All,
+    )
+    .when(|m| pending_trust(m).len() > 1),
+    bind(
+        &[KeyCode::Char('n'), KeyCode::Char('N'), KeyCode::Esc],
+        "n/Esc",
+        "do not trust",
+        Answer::No,
+    ),
+];
+
+/// "Replace the recorded host key?"; other keys leave the question open.
+const REPLACE: &[Binding<Answer>] = &[
+    bind(
+        &[KeyCode::Char('y'), KeyCode::Char('Y')],
+        "y",
+        "replace",
         Answer::Yes,
     ),
     bind(
         &[KeyCode::Char('n'), KeyCode::Char('N'), KeyCode::Esc],
         "n/Esc",
-        "no",
+        "keep refusing",
         Answer::No,
     ),
 ];
@@ -156,6 +192,7 @@ const PASSWORD: &[Binding<Answer>] = &[
 fn table(m: &Model) -> Table {
     match (&m.nodes_ui.prompt, &m.nodes_ui.form) {
         (Some(NodesPrompt::TrustKey { .. }), _) => Table::Prompt(TRUST),
+        (Some(NodesPrompt::ReplaceKey { .. }), _) => Table::Prompt(REPLACE),
         (Some(NodesPrompt::ConfirmRemove { .. }), _) => Table::Prompt(REMOVE),
         (Some(NodesPrompt::Password { .. }), _) => Table::Prompt(PASSWORD),
         (None, Some(_)) => Table::Form,
@@ -225,6 +262,7 @@ fn list_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         Some(Test) => return probe_effect(m, sel).into_iter().collect(),
         Some(TestAll) => return (0..len).filter_map(|i| probe_effect(m, i)).collect(),
         Some(TrustKey) => m.nodes_ui.prompt = Some(NodesPrompt::TrustKey { node: sel }),
+        Some(ReplaceKey) => m.nodes_ui.prompt = Some(NodesPrompt::ReplaceKey { node: sel }),
         Some(AskPassword) => {
             m.nodes_ui.prompt = Some(NodesPrompt::Password {
                 node: sel,
@@ -349,12 +387,44 @@ fn prompt_key(m: &mut Model, k: KeyEvent, answer: Option<Answer>) -> Vec<Effect>
             }
             vec![]
         }
-        (prompt @ NodesPrompt::TrustKey { .. }, None) => {
+        (NodesPrompt::TrustKey { .. }, Some(Answer::All)) => pending_trust(m)
+            .into_iter()
+            .filter_map(|i| {
+                let n = &mut m.nodes[i];
+                let ProbeState::UnknownHostKey { lines, .. } = &n.probe else {
+                    return None;
+                };
+                let lines = lines.clone();
+                n.probe = ProbeState::Testing;
+                Some(Effect::TrustHostKey {
+                    node: n.config.clone(),
+                    ssh: m.ssh.clone(),
+                    lines,
+                })
+            })
+            .collect(),
+        (prompt @ (NodesPrompt::TrustKey { .. } | NodesPrompt::ReplaceKey { .. }), None) => {
             m.nodes_ui.prompt = Some(prompt);
             vec![]
         }
+        (NodesPrompt::ReplaceKey { node }, Some(Answer::Yes | Answer::All)) => {
+            let Some(n) = m.nodes.get_mut(node) else {
+                return vec![];
+            };
+            let ProbeState::ChangedHostKey(c) = &n.probe else {
+                return vec![];
+            };
+            let lines = c.lines.clone();
+            n.probe = ProbeState::Testing;
+            vec![Effect::ReplaceHostKey {
+                node: n.config.clone(),
+                ssh: m.ssh.clone(),
+                lines,
+            }]
+        }
+        (NodesPrompt::ReplaceKey { .. }, Some(Answer::No)) => vec![],
         (NodesPrompt::Password { .. }, Some(Answer::No)) => vec![],
-        (NodesPrompt::Password { node, input }, Some(Answer::Yes)) => {
+        (NodesPrompt::Password { node, input }, Some(Answer::Yes | Answer::All)) => {
             let pw = input.0.value().to_string();
             if pw.is_empty() {
                 m.nodes_ui.prompt = Some(NodesPrompt::Password { node, input });
@@ -375,7 +445,7 @@ fn prompt_key(m: &mut Model, k: KeyEvent, answer: Option<Answer>) -> Vec<Effect>
             m.nodes_ui.prompt = Some(NodesPrompt::Password { node, input });
             vec![]
         }
-        (NodesPrompt::ConfirmRemove { node }, Some(Answer::Yes)) => {
+        (NodesPrompt::ConfirmRemove { node }, Some(Answer::Yes | Answer::All)) => {
             if node < m.nodes.len() {
                 m.nodes.remove(node);
                 m.nodes_ui.selected = m.nodes_ui.selected.min(m.nodes.len().saturating_sub(1));
@@ -501,7 +571,7 @@ pub fn probed(m: &mut Model, node: String, outcome: ProbeOutcome) -> Vec<Effect>
                 lines,
             }
         }
-        ProbeOutcome::ChangedHostKey(e) => ProbeState::ChangedHostKey(e),
+        ProbeOutcome::ChangedHostKey(c) => ProbeState::ChangedHostKey(c),
         ProbeOutcome::AuthFailed(e) => {
             if can_ask {
                 m.nodes_ui.selected = i;
