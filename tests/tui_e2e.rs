@@ -101,13 +101,14 @@ fn calico_fixture() -> Option<PathBuf> {
     None
 }
 
-/// Adds a node through the form (open). `identity`: typed into the identity file field.
+/// Adds a node through the form (open). `identity`: typed into the identity file field
+/// (which starts with the previous node's: cleared first; `None` leaves it empty).
 fn add_node(t: &Tmux, name: &str, address: &str, identity: Option<&Path>) {
     t.text(name);
     t.keys(&["Tab"]);
     t.text(address);
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "C-u"]);
     if let Some(id) = identity {
-        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
         t.text(&id.display().to_string());
     }
     t.keys(&["Enter"]);
