@@ -2,8 +2,8 @@
 //! mode). A leaf: it imports nothing from the crate, and everything may import it.
 //!
 //! Only names and their spellings live here (how they are written in cluster.toml, the
-//! journal and on the command line). What a step *does* belongs to [`crate::plan`]; what a
-//! version means is in [`crate::catalog`].
+//! journal and on the command line). What a step *is and does* is its definition in
+//! [`crate::plan::steps`]; what a version means is in [`crate::catalog`].
 
 use serde::{Deserialize, Serialize};
 
