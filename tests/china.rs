@@ -84,6 +84,10 @@ impl Gfw {
     fn requests(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
+
+    fn forget(&self) {
+        self.seen.lock().unwrap().clear();
+    }
 }
 
 /// No node asked a blocked host since `net_before` (each node's net log length then): nothing timed
@@ -332,11 +336,13 @@ fn seed_cluster_installs_in_china() {
         ..ConfigOpts::default()
     };
 
-    // A wrong mirror: refused at preflight, naming node, registry and mirror; nothing changed.
+    // A wrong mirror and a calico release that is not built in (so it would have to come from
+    // GitHub): both refused at preflight, naming node, registry and mirror; nothing changed.
     let wrong = "https://hub.mirror.example.org";
     let cfg = fleet.write_config(
         work.path(),
         &ConfigOpts {
+            cni_version: Some("3.25.2".into()),
             registry_mirrors: Some(vec![
                 ("docker.io".into(), vec![wrong.into()]),
                 (
@@ -357,6 +363,20 @@ fn seed_cluster_installs_in_china() {
             "{node}, docker.io and {wrong} not named together:\n{all}"
         );
     }
+    assert!(
+        all.contains("[k8s-master] FAILED preflight")
+            && all.contains("step cni needs a manifest: cannot download calico 3.25.2")
+            && all.contains("give cluster.cni_manifest"),
+        "{all}"
+    );
+    assert!(
+        gfw.requests()
+            .iter()
+            .any(|r| r.contains("raw.githubusercontent.com")),
+        "the download went through the workstation's proxy: {:?}",
+        gfw.requests()
+    );
+    gfw.forget();
     for h in &fleet.hosts {
         assert!(
             h.step_applies().is_empty(),

@@ -236,6 +236,9 @@ struct Scheduler {
     only_node: Option<String>,
     summary: Summary,
     started: Instant,
+    /// Manifests the cluster steps need that this workstation cannot provide (refused at the
+    /// first control plane's preflight, before anything changes).
+    manifest_problems: Vec<String>,
 }
 
 /// Whether the run starts new tasks.
@@ -291,7 +294,42 @@ impl Scheduler {
             only_node: options.only_node,
             summary: Summary::default(),
             started: Instant::now(),
+            manifest_problems: Vec::new(),
         }
+    }
+
+    /// What keeps a manifest that a remaining step uploads from being at hand on this
+    /// workstation (built in, the user's file, a verified download). Checked once, before the
+    /// preflight barrier: a workstation that cannot reach GitHub learns it before any change,
+    /// not after kubeadm init. Nothing to check once the first control plane passed preflight.
+    async fn manifests_at_hand(&self) -> Vec<String> {
+        let sh = &self.shared;
+        let cp = &sh.plan.first_control_plane;
+        if self.journal.is_done(cp, StepId::Preflight) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for t in &sh.plan.tasks {
+            let Some(upload) = t.step.def().upload else {
+                continue;
+            };
+            if self.journal.is_done(&t.node, t.step) {
+                continue;
+            }
+            if let Err(e) = super::manifests::raw(&sh.cfg, &sh.state_dir, upload.manifest).await {
+                let fix = match upload.manifest {
+                    super::manifests::Which::Cni => {
+                        "give cluster.cni_manifest = \"path\" (a copy fetched where GitHub answers), or a \
+                         cni_version built into kubewiz (`kubewiz plan` says which manifests are)"
+                    }
+                    super::manifests::Which::Dashboard => {
+                        "give cluster.dashboard_manifest = \"path\" (a copy fetched where GitHub answers)"
+                    }
+                };
+                out.push(format!("step {} needs a manifest: {e}; {fix}", t.step));
+            }
+        }
+        out
     }
 
     fn emit(&self, e: Event) {
@@ -358,6 +396,7 @@ impl Scheduler {
             }
         }
         self.block_dependents();
+        self.manifest_problems = self.manifests_at_hand().await;
 
         let mut running: JoinSet<(usize, Outcome)> = JoinSet::new();
         let mut mode = Mode::Running;
@@ -494,7 +533,14 @@ impl Scheduler {
                     .map(|f| (n.name.clone(), f.clone()))
             })
             .collect();
-        let findings = super::preflight::evaluate(&sh.cfg, sh.minor, &facts);
+        let mut findings = super::preflight::evaluate(&sh.cfg, sh.minor, &facts);
+        if !self.manifest_problems.is_empty() {
+            findings
+                .refusals
+                .entry(sh.plan.first_control_plane.clone())
+                .or_default()
+                .extend(self.manifest_problems.iter().cloned());
+        }
         tracing::info!(
             "preflight of {} tasks: refusals {:?}, warnings {:?}",
             ready.len(),
