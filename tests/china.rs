@@ -353,6 +353,20 @@ fn seed_cluster_installs_in_china() {
             ..seed.clone()
         },
     );
+    // `check --connect` (the same probes, nothing installed) says it first.
+    let check = kubewiz()
+        .args(["check", "--connect", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        said.contains(&format!(
+            "[k8s-node02] refused: registry docker.io: mirror {wrong} does not answer"
+        )),
+        "{said}"
+    );
     let out = gfw.apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let all = text(&out);
