@@ -136,62 +136,60 @@ registry_lines() {
   done <<<"${KW_REGISTRY_MIRRORS:-}"
 }
 
-# Prints what differs from the wanted hosts.toml files, nothing when they are right.
-hosts_problems() {
-  local lines line registry f
-  local -a w
-  local -A wanted=()
-  lines=$(registry_lines) || exit 1
-  while read -r line; do
-    [[ -z $line ]] && continue
-    read -ra w <<<"$line"
-    registry=${w[0]}
-    wanted[$registry]=1
-    hosts_toml "${w[@]}" | kw_same_content "$CERTS_D/$registry/hosts.toml" ||
-      echo "$CERTS_D/$registry/hosts.toml is not what cluster.toml asks for"
-  done <<<"$lines"
+# written_by_kubewiz FILE: the file starts with kubewiz's mark (kubewiz may rewrite or remove it).
+written_by_kubewiz() {
+  head -n1 "$1" | grep -qxF -- "$HOSTS_MARK"
+}
+
+# stale_hosts LINES: the hosts.toml files kubewiz wrote for registries LINES no longer lists.
+stale_hosts() {
+  local f registry
   for f in "$CERTS_D"/*/hosts.toml; do
-    [[ -f $f ]] || continue
+    if [[ ! -f $f ]] || ! written_by_kubewiz "$f"; then continue; fi
     registry=${f%/hosts.toml}
     registry=${registry##*/}
-    if [[ -z ${wanted[$registry]:-} ]] && head -n1 "$f" | grep -qxF -- "$HOSTS_MARK"; then
-      echo "$f was written by kubewiz for a registry cluster.toml no longer lists"
-    fi
+    awk -v r="$registry" '$1 == r { found = 1 } END { exit !found }' <<<"$1" || printf '%s\n' "$f"
   done
+}
+
+# Prints what differs from the wanted hosts.toml files, nothing when they are right.
+hosts_problems() {
+  local lines f
+  local -a w
+  lines=$(registry_lines) || exit 1
+  while read -ra w; do
+    ((${#w[@]} > 0)) || continue
+    hosts_toml "${w[@]}" | kw_same_content "$CERTS_D/${w[0]}/hosts.toml" ||
+      echo "$CERTS_D/${w[0]}/hosts.toml is not what cluster.toml asks for"
+  done <<<"$lines"
+  while read -r f; do
+    [[ -n $f ]] && echo "$f was written by kubewiz for a registry cluster.toml no longer lists"
+  done < <(stale_hosts "$lines")
   return 0
 }
 
 write_hosts() {
-  local lines line registry f
+  local lines f
   local -a w
-  local -A wanted=()
   lines=$(registry_lines) || exit 1
   mkdir -p "$CERTS_D"
-  while read -r line; do
-    [[ -z $line ]] && continue
-    read -ra w <<<"$line"
-    registry=${w[0]}
-    wanted[$registry]=1
-    f=$CERTS_D/$registry/hosts.toml
-    if ! hosts_toml "${w[@]}" | kw_same_content "$f"; then
-      if [[ -f $f ]] && ! head -n1 "$f" | grep -qxF -- "$HOSTS_MARK"; then
-        kw_log "keeping the previous $f as $f.before-kubewiz"
-        cp -p "$f" "$f.before-kubewiz"
-      fi
-      kw_log "registry $registry: mirrors ${w[*]:1} ($f)"
-      hosts_toml "${w[@]}" | kw_write_file "$f" 644
+  while read -ra w; do
+    ((${#w[@]} > 0)) || continue
+    f=$CERTS_D/${w[0]}/hosts.toml
+    hosts_toml "${w[@]}" | kw_same_content "$f" && continue
+    if [[ -f $f ]] && ! written_by_kubewiz "$f"; then
+      kw_log "keeping the previous $f as $f.before-kubewiz"
+      cp -p "$f" "$f.before-kubewiz"
     fi
+    kw_log "registry ${w[0]}: mirrors ${w[*]:1} ($f)"
+    hosts_toml "${w[@]}" | kw_write_file "$f" 644
   done <<<"$lines"
-  for f in "$CERTS_D"/*/hosts.toml; do
-    [[ -f $f ]] || continue
-    registry=${f%/hosts.toml}
-    registry=${registry##*/}
-    if [[ -z ${wanted[$registry]:-} ]] && head -n1 "$f" | grep -qxF -- "$HOSTS_MARK"; then
-      kw_log "registry $registry: no mirror any more (removing $f)"
-      rm -f "$f"
-      rmdir "${f%/hosts.toml}" 2>/dev/null || true
-    fi
-  done
+  while read -r f; do
+    [[ -n $f ]] || continue
+    kw_log "no mirror any more for ${f%/hosts.toml} (removing $f)"
+    rm -f "$f"
+    rmdir "${f%/hosts.toml}" 2>/dev/null || true
+  done < <(stale_hosts "$lines")
 }
 
 # --- docker-ce repository (RHEL family) --------------------------------------------------------
