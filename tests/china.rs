@@ -454,6 +454,64 @@ fn seed_cluster_installs_in_china() {
         hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
         "{hosts}"
     );
+
+    // Without the mirror, what the firewall blocks cannot be pulled: a workload from a registry
+    // that does not answer stays in ImagePullBackOff ...
+    let kc = "kubectl --kubeconfig /etc/kubernetes/admin.conf";
+    master.write_file(
+        "/root/probe.yaml",
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: probe\n  namespace: default\nspec:\n  template:\n    spec:\n      containers:\n        - name: probe\n          image: registry.example.com/probe:v1\n",
+    );
+    master.exec_ok(&format!("{kc} apply -f /root/probe.yaml"));
+    wait_for_pod(&fleet, "k8s-master", "probe-", "ImagePullBackOff");
+    master.exec_ok(&format!("{kc} delete daemonset probe"));
+    // ... and a node whose calico images are gone (garbage-collected) and whose docker.io mirror
+    // is gone too cannot pull them again: its calico-node pod stays in ImagePullBackOff and the
+    // node NotReady, until the mirror is back.
+    let w = fleet.host("k8s-node02");
+    w.exec_ok(
+        "mv /etc/containerd/certs.d/docker.io/hosts.toml /root/hosts.toml.saved && rm -f /etc/cni/net.d/* && \
+         python3 -c 'import json; p=\"/var/lib/kwsim/images.json\"; i=json.load(open(p)); \
+         json.dump([x for x in i if \"calico\" not in x], open(p, \"w\"))'",
+    );
+    wait_for_pod(&fleet, "k8s-master", "calico-node-", "ImagePullBackOff");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while cluster_nodes(&fleet, "k8s-master").contains(&("k8s-node02".to_string(), true)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "k8s-node02 stayed Ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let why = master.exec_ok(&format!("{kc} describe node k8s-node02"));
+    assert!(why.contains("cni plugin not initialized"), "{why}");
+    assert!(
+        w.net_log().iter().any(
+            |l| l.contains("https://registry-1.docker.io/v2/calico/") && l.ends_with("timeout")
+        ),
+        "the pull went to Docker Hub itself, which timed out"
+    );
+    w.exec_ok("mv /root/hosts.toml.saved /etc/containerd/certs.d/docker.io/hosts.toml");
+    assert_all_pods_running(&fleet, "k8s-master", &["calico-node"]);
+    assert_all_ready(&fleet, "k8s-master", &["k8s-node02"]);
+}
+
+/// Waits (up to 30 s) until a pod whose name starts with `prefix` shows `status`.
+fn wait_for_pod(fleet: &Fleet, cp: &str, prefix: &str, status: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let p = pods(fleet, cp);
+        if p.iter()
+            .any(|(_, n, s)| n.starts_with(prefix) && s == status)
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {prefix}* pod in {status}: {p:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
 }
 
 #[test]
