@@ -211,6 +211,12 @@ pub fn registry_host(s: &str) -> RuleResult {
     if s.contains('/') {
         return err("contains a path", fix);
     }
+    if s.starts_with('[') {
+        return err(
+            "an IPv6 address as the registry's name is not supported here",
+            fix,
+        );
+    }
     match endpoint(s) {
         Ok(host) if host.parse::<IpAddr>().is_ok() || host.contains('.') || host == "localhost" => {
             Ok(())
@@ -243,6 +249,12 @@ pub fn mirror_url(s: &str) -> RuleResult {
     if host.contains('@') {
         return err(
             "contains credentials: containerd reads them from elsewhere, and cluster.toml is no place for secrets",
+            fix,
+        );
+    }
+    if host.starts_with('[') {
+        return err(
+            "an IPv6 address as the mirror's host is not supported: give it a DNS name",
             fix,
         );
     }
@@ -474,6 +486,8 @@ mod tests {
         assert!(mirror_url("https://mirror.example.com/v2/docker").is_ok());
         assert!(mirror_url("docker.m.daocloud.io").is_err());
         assert!(mirror_url("https://user:pw@mirror.example.com").is_err());
+        assert!(mirror_url("https://[fd00::1]:5000").is_err());
+        assert!(registry_host("[fd00::1]:5000").is_err());
         assert!(mirror_url("https://m.example.com/?x=1").is_err());
         assert!(mirror_url("https://m.example.com/\"]").is_err());
         assert!(mirror_url("https://m\nx").is_err());
