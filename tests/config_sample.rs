@@ -2,6 +2,8 @@
 //! usable from a config; local CNI manifests (the real upstream fixtures) are checked
 //! against pod_cidr — the seed's 10.224 vs 10.244 mistake is refused.
 
+mod skip;
+
 use kubewiz::catalog::Catalog;
 use kubewiz::config::{self, Cni, Mirror, ProxyMode, Role};
 use std::path::{Path, PathBuf};
@@ -98,13 +100,7 @@ fn fixture(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         return Some(p);
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "fixture {} is missing (required under CI=true)",
-            p.display()
-        );
-    }
-    eprintln!("skipping: fixture {} not found", p.display());
+    skip::because(&format!("the fixture {} is missing", p.display()));
     None
 }
 

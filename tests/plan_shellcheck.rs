@@ -1,6 +1,8 @@
 //! Every script `kubewiz plan` prints (and the mint/reset/facts scripts) passes
 //! `shellcheck -s bash -`. Fails when shellcheck is missing under CI=true; skips otherwise.
 
+mod skip;
+
 use kubewiz::catalog::Catalog;
 use kubewiz::config::ClusterConfig;
 use kubewiz::plan::{self, TaskKind};
@@ -14,12 +16,7 @@ fn shellcheck() -> Option<PathBuf> {
         .map(PathBuf::from)
         .find(|p| p.is_file());
     if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "shellcheck is not installed (required under CI=true: apt-get install shellcheck)"
-            );
-        }
-        eprintln!("SKIP: shellcheck is not installed; scripts not checked");
+        skip::because("shellcheck is not installed (apt-get install shellcheck)");
     }
     found
 }

@@ -5,6 +5,8 @@
 //! password) and a private /root, so nothing on this machine is touched. Needs root,
 //! /usr/sbin/sshd and unshare: skipped with a message otherwise, but failing when CI=true.
 
+mod skip;
+
 use kubewiz::ssh::{bootstrap, hostkey};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,10 +25,7 @@ fn can_run() -> bool {
         && Path::new("/usr/bin/unshare").exists()
         && Path::new("/usr/bin/openssl").exists();
     if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but root, /usr/sbin/sshd, unshare or openssl is missing");
-        }
-        eprintln!("skipped: needs root, /usr/sbin/sshd, unshare and openssl");
+        skip::because("root, /usr/sbin/sshd, unshare or openssl is missing");
     }
     ok
 }
