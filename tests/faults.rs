@@ -127,8 +127,9 @@ fn a_hung_command_times_out_and_its_remote_process_is_killed() {
         stdout.contains("FAILED: node cp, step images: timed out after 5 s"),
         "{stdout}"
     );
+    // Far below the hung pull's 3600 s (not a speed bound: the machine may be loaded).
     assert!(
-        started.elapsed().as_secs() < 120,
+        started.elapsed().as_secs() < 900,
         "took {:?}",
         started.elapsed()
     );

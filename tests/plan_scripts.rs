@@ -964,7 +964,9 @@ fn ready_gives_up_at_its_deadline_naming_the_node_its_state_and_where_to_look() 
         "KW_STEP=ready KW_TARGET_NODE=w1 KW_READY_DEADLINE=2\nkw_main",
     );
     assert!(!o.status.success());
-    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    // It gives up (an unregistered node would otherwise be polled forever); the bound is
+    // loose because the machine may be loaded.
+    assert!(t.elapsed().as_secs() < 120, "{:?}", t.elapsed());
     let err = stderr(&o);
     assert!(
         err.contains("w1 is not Ready after 2 s (state: not-registered)"),

@@ -199,7 +199,6 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
             ..base.clone()
         },
     );
-    let started = std::time::Instant::now();
     let out = apply(&cfg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -208,11 +207,9 @@ fn a_non_root_user_works_through_sudo_and_one_without_passwordless_sudo_is_refus
         stdout.contains("`sudo -n` needs a password for kw"),
         "{stdout}"
     );
-    assert!(
-        started.elapsed().as_secs() < 60,
-        "took {:?}",
-        started.elapsed()
-    );
+    // Refused at once by `sudo -n`, not after waiting out a password prompt until the facts
+    // step's timeout (the message says which; a time bound would fail on a loaded machine).
+    assert!(!stdout.contains("timed out"), "{stdout}");
     // Preflight is a barrier: nothing changed anywhere.
     assert!(fleet.hosts.iter().all(|h| h.step_applies().is_empty()));
 

@@ -1,5 +1,7 @@
 //! 50 nodes streaming: `update` + drawing stay cheap, and drawing does not grow with the
-//! scrollback (only visible lines are rendered; panes keep a bounded ring buffer).
+//! scrollback (only visible lines are rendered; panes keep a bounded ring buffer). Costs are
+//! this thread's CPU time, so a loaded machine (other processes on the cores) cannot fail it;
+//! the figures themselves are the benches' job (`cargo bench --bench ui`).
 
 use kubewiz::config::{ClusterConfig, NodeConfig, Role};
 use kubewiz::engine::{Event, NodeSummary, Stream};
@@ -9,7 +11,7 @@ use kubewiz::tui::{Model, Msg, Screen, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn fifty() -> Model {
     let mut cfg: ClusterConfig =
@@ -56,10 +58,23 @@ fn fifty() -> Model {
     m
 }
 
+/// CPU time of this thread: what the work costs, not how long the (shared, loaded) machine
+/// took to give it a core.
+fn cpu_now() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 fn frame(term: &mut Terminal<TestBackend>, m: &Model) -> Duration {
-    let t = Instant::now();
+    let t = cpu_now();
     term.draw(|f| view(f, m)).unwrap();
-    t.elapsed()
+    cpu_now() - t
 }
 
 #[test]
@@ -69,7 +84,7 @@ fn fifty_nodes_streaming_stay_responsive() {
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let first = frame(&mut term, &m);
 
-    let start = Instant::now();
+    let start = cpu_now();
     let mut worst = Duration::ZERO;
     let mut line = 0u64;
     // 200 frames, 500 lines between frames: 100 000 lines over 50 nodes (2000 each).
@@ -89,16 +104,16 @@ fn fifty_nodes_streaming_stay_responsive() {
         }
         worst = worst.max(frame(&mut term, &m));
     }
-    let total = start.elapsed();
+    let total = cpu_now() - start;
     // Scrollback is bounded and drawing cost does not grow with it.
     for n in &m.install.nodes {
         assert!(n.log.len() <= kubewiz::tui::logbuf::LOG_CAPACITY);
     }
     let last = frame(&mut term, &m);
     eprintln!(
-        "100k lines + 200 frames: {total:?}; frame first {first:?}, worst {worst:?}, last {last:?}"
+        "100k lines + 200 frames: {total:?} CPU; frame first {first:?}, worst {worst:?}, last {last:?}"
     );
-    // Generous bounds (debug build, shared CI machine); a frame is normally ~1 ms.
+    // Generous bounds on CPU time (debug build); a frame is normally ~1 ms.
     assert!(total < Duration::from_secs(20), "{total:?}");
     assert!(worst < Duration::from_millis(250), "worst frame {worst:?}");
 

@@ -13,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const PASSWORD: &str = "kw-Test-pw-7d3f";
+/// Timeouts for an SSH handshake here: long, because the machine may be loaded.
+const LOADED: Duration = Duration::from_secs(30);
 
 fn can_run() -> bool {
     let root = Command::new("id")
@@ -109,13 +111,37 @@ fn start_server(password_auth: bool) -> Server {
         .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
         .spawn()
         .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
+    let mut s = Server { dir, port, child };
+    wait_for_banner(&mut s);
+    s
+}
+
+/// Waits until our sshd answers with its SSH banner (not just any listener on the port); fails
+/// with its log when it exits or is not up within 2 minutes (the machine may be loaded).
+fn wait_for_banner(s: &mut Server) {
+    use std::io::Read;
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", s.port)) {
+            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 4];
+            if c.read_exact(&mut buf).is_ok() && &buf == b"SSH-" {
+                return;
+            }
         }
+        let log_file = s.path("sshd.log");
+        let log = || std::fs::read_to_string(&log_file).unwrap_or_default();
+        if let Ok(Some(st)) = s.child.try_wait() {
+            panic!("sshd exited ({st}):\n{}", log());
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "sshd not up on port {} after 2 min:\n{}",
+            s.port,
+            log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Server { dir, port, child }
 }
 
 #[tokio::test]
@@ -125,7 +151,7 @@ async fn trust_on_first_use_against_real_sshd() {
     }
     let s = start_server(false);
     let kh = s.path("known_hosts");
-    let t = Duration::from_secs(5);
+    let t = LOADED; // a handshake on a loaded machine
     let expected = run(Command::new("ssh-keygen")
         .arg("-lf")
         .arg(s.path("hostkey.pub")));
@@ -220,7 +246,7 @@ async fn password_bootstrap_installs_the_key_and_keeps_no_password() {
     }
     let s = start_server(true);
     let kh = s.path("known_hosts");
-    let t = Duration::from_secs(5);
+    let t = LOADED; // a handshake on a loaded machine
     let hostkey::HostKeyStatus::Unknown(keys) =
         hostkey::check("127.0.0.1", s.port, &kh, t).await.unwrap()
     else {
@@ -247,7 +273,7 @@ async fn password_bootstrap_installs_the_key_and_keeps_no_password() {
         port: s.port,
         user: "root",
         known_hosts: &kh,
-        connect_timeout: 5,
+        connect_timeout: LOADED.as_secs(),
     };
     // A wrong password is refused, clearly.
     let err = bootstrap::install_key(&target, &public, "wrong-password")

@@ -288,6 +288,10 @@ pub fn fixtures_dir() -> PathBuf {
     repo_root().join("../shared/fixtures")
 }
 
+/// How long a host may take to (re)start sshd before the test fails: long, because the hosts
+/// share a loaded machine; a host that is up returns at once.
+const SSHD_UP: Duration = Duration::from_secs(120);
+
 pub struct Fleet {
     pub hosts: Vec<Host>,
     dir: PathBuf,
@@ -419,7 +423,7 @@ impl Fleet {
             fleet.hosts.push(host);
         }
         for h in &fleet.hosts {
-            h.wait_sshd(Duration::from_secs(120));
+            h.wait_sshd(SSHD_UP);
         }
         if std::env::var("KW_FLEET_VERBOSE").is_ok() {
             eprintln!(
@@ -800,14 +804,22 @@ impl Host {
         self.exec_ok(
             "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = sshd ] && kill -9 ${p#/proc/} 2>/dev/null; done; true",
         );
-        self.wait_sshd(Duration::from_secs(30));
+        self.wait_sshd(SSHD_UP);
     }
 
     /// Restarts only the listener (existing sessions survive, like `systemctl restart sshd`).
+    /// Returns once the new listener has written its pid file (sshd does so after binding; the
+    /// old one removes it on SIGTERM), so nothing can reach the old one or the gap between.
     pub fn reload_sshd(&self) {
-        self.exec_ok("kill $(cat /run/sshd.pid)");
-        std::thread::sleep(Duration::from_millis(100));
-        self.wait_sshd(Duration::from_secs(30));
+        self.exec_ok(&format!(
+            "old=$(cat /run/sshd.pid); kill \"$old\"; \
+             for _ in $(seq {tries}); do new=$(cat /run/sshd.pid 2>/dev/null); \
+               [ -n \"$new\" ] && [ \"$new\" != \"$old\" ] && exit 0; sleep 0.1; done; \
+             echo \"no new sshd listener within {secs} s\" >&2; exit 1",
+            secs = SSHD_UP.as_secs(),
+            tries = SSHD_UP.as_secs() * 10,
+        ));
+        self.wait_sshd(SSHD_UP);
     }
 
     /// A simulated reboot: every process of the host is killed, /run and /tmp start empty (runtime
@@ -816,7 +828,7 @@ impl Host {
     pub fn reboot(&self) {
         self.kill();
         self.boot();
-        self.wait_sshd(Duration::from_secs(60));
+        self.wait_sshd(SSHD_UP);
     }
 
     /// Powers the host off (until `power_on`).
@@ -826,7 +838,7 @@ impl Host {
 
     pub fn power_on(&self) {
         self.boot();
-        self.wait_sshd(Duration::from_secs(60));
+        self.wait_sshd(SSHD_UP);
     }
 
     /// Replaces the host's SSH host key with a new one (new connections see a changed key).
