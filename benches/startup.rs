@@ -9,7 +9,8 @@
 //! polling process competes with the start-up being measured. The clock starts when the
 //! `new-window` command is written to tmux and stops when the welcome text reaches tmux.
 //! That includes tmux forking `sh -c 'exec kubewiz'`; the same path with `tail` and with
-//! `kubewiz --version` is measured too, as floors.
+//! `kubewiz --version` is measured too, as floors. Only the output of the launch's own pane
+//! (its id from `new-window -P`) counts, so late output of the previous run cannot stop a clock.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -23,6 +24,9 @@ const WARMUP: usize = 2;
 /// Text of the welcome screen (src/tui/screens/welcome.rs).
 const WELCOME: &[u8] = b"Turn fresh Linux machines";
 const ALT_SCREEN_ON: &[u8] = b"\x1b[?1049h";
+/// How long a run may take before it is given up as lost (not a target: a slow run on a
+/// loaded machine is measured, not dropped).
+const PATIENCE: Duration = Duration::from_secs(60);
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -42,13 +46,35 @@ fn main() {
 
 // ------------------------------------------------------------------ first frame
 
+/// What the control client reports, in arrival order.
+enum Note {
+    /// `%output %<pane> <data>`: bytes a pane's program wrote.
+    Output {
+        at: Instant,
+        pane: String,
+        data: Vec<u8>,
+    },
+    /// `%window-close @<window>`: a window's program ended.
+    Closed { at: Instant, window: String },
+    /// A line of a command's reply (between `%begin` and `%end`).
+    Reply(String),
+}
+
 struct Tmux {
     socket: String,
     client: Child,
     input: ChildStdin,
-    /// Arrival time and decoded bytes of each `%output` notification; empty bytes = a window
-    /// closed (its program ended).
-    output: Receiver<(Instant, Vec<u8>)>,
+    notes: Receiver<Note>,
+    /// Notes received while waiting for a reply, not yet looked at.
+    pending: std::collections::VecDeque<Note>,
+}
+
+/// The window (`@n`) and pane (`%n`) of one launch: only their notes count for it (output of
+/// an earlier launch can still arrive after the next one started).
+struct Launch {
+    t0: Instant,
+    window: String,
+    pane: String,
 }
 
 impl Tmux {
@@ -91,10 +117,11 @@ impl Tmux {
             .ok()?;
         let input = client.stdin.take()?;
         let stdout = client.stdout.take()?;
-        let (tx, output) = channel();
+        let (tx, notes) = channel();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
             let mut line = Vec::new();
+            let mut in_reply = false;
             loop {
                 line.clear();
                 match r.read_until(b'\n', &mut line) {
@@ -102,10 +129,22 @@ impl Tmux {
                     Ok(_) => {}
                 }
                 let at = Instant::now();
-                if line.starts_with(b"%window-close") || line.starts_with(b"%unlinked-window-close")
+                let text = String::from_utf8_lossy(&line);
+                let word = |i: usize| text.split_whitespace().nth(i).unwrap_or("").to_string();
+                let note = if line.starts_with(b"%begin ") {
+                    in_reply = true;
+                    continue;
+                } else if line.starts_with(b"%end ") || line.starts_with(b"%error ") {
+                    in_reply = false;
+                    continue;
+                } else if in_reply {
+                    Note::Reply(text.trim_end().to_string())
+                } else if line.starts_with(b"%window-close ")
+                    || line.starts_with(b"%unlinked-window-close ")
                 {
-                    if tx.send((at, Vec::new())).is_err() {
-                        break;
+                    Note::Closed {
+                        at,
+                        window: word(1),
                     }
                 } else if let Some(rest) = line.strip_prefix(b"%output ") {
                     // "%output %<pane> <data>": data has bytes < 32 and '\' as \ooo.
@@ -113,9 +152,16 @@ impl Tmux {
                         Some(i) => &rest[i + 1..],
                         None => continue,
                     };
-                    if tx.send((at, unescape(data))).is_err() {
-                        break;
+                    Note::Output {
+                        at,
+                        pane: word(1),
+                        data: unescape(data),
                     }
+                } else {
+                    continue;
+                };
+                if tx.send(note).is_err() {
+                    break;
                 }
             }
         });
@@ -123,7 +169,8 @@ impl Tmux {
             socket,
             client,
             input,
-            output,
+            notes,
+            pending: Default::default(),
         };
         // The size of the windows this client sees (a control client has none otherwise).
         t.send("refresh-client -C 200x60");
@@ -135,43 +182,73 @@ impl Tmux {
         let _ = self.input.flush();
     }
 
-    fn drain(&self) {
-        while self.output.try_recv().is_ok() {}
+    fn next(&mut self, deadline: Instant) -> Option<Note> {
+        if let Some(n) = self.pending.pop_front() {
+            return Some(n);
+        }
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match self.notes.recv_timeout(left) {
+            Ok(n) => Some(n),
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
+        }
     }
 
-    /// Waits until `needle` has appeared in the pane's output (empty: until the window
-    /// closed); returns when it arrived.
-    fn wait_for(&self, seen: &mut Vec<u8>, needle: &[u8], timeout: Duration) -> Option<Instant> {
+    /// Waits until `needle` has appeared in the output of `launch`'s pane (empty: until its
+    /// window closed); returns when it arrived.
+    fn wait_for(
+        &mut self,
+        launch: &Launch,
+        seen: &mut Vec<u8>,
+        needle: &[u8],
+        timeout: Duration,
+    ) -> Option<Instant> {
         let deadline = Instant::now() + timeout;
         loop {
             if !needle.is_empty() && contains(seen, needle) {
                 return Some(Instant::now());
             }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            match self.output.recv_timeout(left) {
-                Ok((at, data)) if data.is_empty() && needle.is_empty() => return Some(at),
-                Ok((at, data)) => {
+            match self.next(deadline)? {
+                Note::Closed { at, window } if needle.is_empty() && window == launch.window => {
+                    return Some(at);
+                }
+                Note::Output { at, pane, data } if pane == launch.pane => {
                     seen.extend_from_slice(&data);
                     if !needle.is_empty() && contains(seen, needle) {
                         return Some(at);
                     }
                 }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
-                    return None;
-                }
+                _ => {}
             }
         }
     }
 
-    /// Starts `command` in a new window (200x60) and returns when that was asked.
-    /// (`respawn-pane -k` in one pane loses output and crashed tmux 3.3a here.)
-    fn launch(&mut self, command: &str) -> Instant {
+    /// Starts `command` in a new window (200x60); the clock starts when that was asked. The
+    /// other windows but the first are closed (`respawn-pane -k` in one pane loses output and
+    /// crashed tmux 3.3a here); their late output is told apart by the pane id.
+    fn launch(&mut self, command: &str) -> Option<Launch> {
         self.send("kill-window -a -t b:0");
-        std::thread::sleep(Duration::from_millis(20));
-        self.drain();
         let t0 = Instant::now();
-        self.send(&format!("new-window -t b '{command}'"));
-        t0
+        self.send(&format!(
+            "new-window -P -F 'kwlaunch #{{window_id}} #{{pane_id}}' -t b '{command}'"
+        ));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut early = Vec::new();
+        let ids = loop {
+            match self.next(deadline)? {
+                Note::Reply(r) if r.starts_with("kwlaunch ") => break r,
+                other => early.push(other),
+            }
+        };
+        // What came while waiting for the reply is looked at again by wait_for.
+        for n in early.into_iter().rev() {
+            self.pending.push_front(n);
+        }
+        let mut w = ids.split_whitespace().skip(1);
+        Some(Launch {
+            t0,
+            window: w.next()?.to_string(),
+            pane: w.next()?.to_string(),
+        })
     }
 }
 
@@ -255,10 +332,12 @@ fn first_frame(dir: &Path) {
         let mut times = Vec::new();
         let (mut failed, mut fails) = (0, 0);
         for i in 0..RUNS + WARMUP {
-            let t0 = tmux.launch(&command);
             let mut seen = Vec::new();
-            match tmux.wait_for(&mut seen, needle, Duration::from_secs(2)) {
-                Some(t) => {
+            let arrived = tmux
+                .launch(&command)
+                .and_then(|l| Some((l.t0, tmux.wait_for(&l, &mut seen, needle, PATIENCE)?)));
+            match arrived {
+                Some((t0, t)) => {
                     fails = 0;
                     if i >= WARMUP {
                         times.push(t - t0);
@@ -269,11 +348,13 @@ fn first_frame(dir: &Path) {
                     restart(&mut tmux, dir, &mut fails);
                 }
             }
-            std::thread::sleep(Duration::from_millis(30));
         }
         report(&format!("  {label:<40}"), &mut times);
         if failed > 0 {
-            println!("  ({failed} run(s) without output within 2 s, not counted)");
+            println!(
+                "  ({failed} run(s) without output within {} s, not counted)",
+                PATIENCE.as_secs()
+            );
         }
     }
 
@@ -281,16 +362,20 @@ fn first_frame(dir: &Path) {
     let mut frame = Vec::new();
     let (mut failed, mut fails) = (0, 0);
     for i in 0..RUNS + WARMUP {
-        let t0 = tmux.launch(&format!("exec {BIN}"));
+        let Some(l) = tmux.launch(&format!("exec {BIN}")) else {
+            failed += 1;
+            restart(&mut tmux, dir, &mut fails);
+            continue;
+        };
         let mut seen = Vec::new();
-        let t_alt = tmux.wait_for(&mut seen, ALT_SCREEN_ON, Duration::from_secs(5));
-        let t_frame = tmux.wait_for(&mut seen, WELCOME, Duration::from_secs(5));
+        let t_alt = tmux.wait_for(&l, &mut seen, ALT_SCREEN_ON, PATIENCE);
+        let t_frame = tmux.wait_for(&l, &mut seen, WELCOME, PATIENCE);
         match (t_alt, t_frame) {
             (Some(a), Some(f)) => {
                 fails = 0;
                 if i >= WARMUP {
-                    alt.push(a - t0);
-                    frame.push(f - t0);
+                    alt.push(a - l.t0);
+                    frame.push(f - l.t0);
                 }
             }
             _ => {
@@ -302,16 +387,14 @@ fn first_frame(dir: &Path) {
         // Quit the way a user does (q, then y to confirm) and wait for the program to end.
         // (tmux may drop the last output of a program that exits, so the window closing is
         // what is waited for.)
-        tmux.send("send-keys -t b q");
-        tmux.send("send-keys -t b y");
-        let mut seen = Vec::new();
-        if tmux
-            .wait_for(&mut seen, b"", Duration::from_secs(3))
-            .is_none()
-        {
-            println!("  (run {i}: kubewiz did not quit on q y within 3 s; killed)");
+        tmux.send(&format!("send-keys -t {} q", l.pane));
+        tmux.send(&format!("send-keys -t {} y", l.pane));
+        if tmux.wait_for(&l, &mut Vec::new(), b"", PATIENCE).is_none() {
+            println!(
+                "  (run {i}: kubewiz did not quit on q y within {} s; killed)",
+                PATIENCE.as_secs()
+            );
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
     report(
         &format!("  {:<40}", "kubewiz: terminal set up (alt screen on)"),
@@ -322,7 +405,10 @@ fn first_frame(dir: &Path) {
         &mut frame,
     );
     if failed > 0 {
-        println!("  ({failed} run(s) showed no welcome screen within 5 s, not counted)");
+        println!(
+            "  ({failed} run(s) showed no welcome screen within {} s, not counted)",
+            PATIENCE.as_secs()
+        );
     }
 }
 
