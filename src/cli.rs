@@ -552,6 +552,13 @@ async fn run_on(
 async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
     let v = load_config(path)?;
     let cfg = &v.config;
+    // What the wizard's screens also check: identity files, and what an initialised cluster
+    // can no longer change (engine::checks, one list for both).
+    let initialised = engine::checks::initialised(path);
+    let problems = engine::checks::problems(cfg, path, initialised.as_ref());
+    if !problems.is_empty() {
+        return Err(crate::config::ConfigError::new(path, problems).into());
+    }
     out!(
         "{}: configuration is valid ({} nodes)",
         path.display(),

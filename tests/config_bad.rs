@@ -206,10 +206,23 @@ fn cli_check_exits_2_on_every_bad_config() {
         }
         n += 1;
     }
+    // The sample names ~/.ssh/id_ed25519, which `check` requires to be a usable private key:
+    // a home with one.
+    let home = tempfile::tempdir().unwrap();
+    let key = home.path().join(".ssh/id_ed25519");
+    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+    std::fs::write(
+        &key,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.sample.toml");
     let out = std::process::Command::new(exe)
         .args(["check", "-c"])
         .arg(&sample)
+        .env("HOME", home.path())
         .output()
         .unwrap();
     assert_eq!(

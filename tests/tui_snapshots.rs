@@ -125,25 +125,57 @@ fn welcome_resume() {
             path: PathBuf::from("cluster.toml"),
             result: Ok(Box::new((
                 cfg,
-                Some(ResumeInfo {
-                    done: 29,
-                    total: 46,
-                    failed: vec![(
-                        "k8s-node01".into(),
-                        StepId::Containerd,
-                        "exit code 1: No package containerd.io available".into(),
-                    )],
-                    interrupted: vec![("k8s-node02".into(), StepId::Images)],
-                    next: vec![
-                        ("k8s-node01".into(), StepId::Containerd),
-                        ("k8s-node02".into(), StepId::Images),
-                        ("k8s-master".into(), StepId::Init),
-                    ],
-                }),
+                JournalInfo {
+                    resume: Some(ResumeInfo {
+                        done: 29,
+                        total: 46,
+                        failed: vec![(
+                            "k8s-node01".into(),
+                            StepId::Containerd,
+                            "exit code 1: No package containerd.io available".into(),
+                        )],
+                        interrupted: vec![("k8s-node02".into(), StepId::Images)],
+                        next: vec![
+                            ("k8s-node01".into(), StepId::Containerd),
+                            ("k8s-node02".into(), StepId::Images),
+                            ("k8s-master".into(), StepId::Init),
+                        ],
+                    }),
+                    ..JournalInfo::default()
+                },
             ))),
         },
     );
     snap("welcome_resume", &m);
+}
+
+/// An installed cluster's file: Welcome says so (nodes, version, when, what now, what is
+/// fixed) and offers Edit settings (issue 12 items 1, 14).
+#[test]
+fn welcome_installed() {
+    let mut m = model();
+    let cfg: ClusterConfig = toml::from_str(SEED).unwrap();
+    let stamp = kubewiz::engine::journal::ClusterStamp::of(&cfg);
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("cluster.toml"),
+            result: Ok(Box::new((
+                cfg,
+                JournalInfo {
+                    initialised: Some(stamp),
+                    installed: true,
+                    done: 46,
+                    total: 46,
+                    last_finished: Some(1_795_000_000),
+                    busy: Duration::from_secs(754),
+                    ..JournalInfo::default()
+                },
+            ))),
+        },
+    );
+    assert_eq!(m.welcome.chosen(), Choice::Edit);
+    snap("welcome_installed", &m);
 }
 
 // ------------------------------------------------------------------ Nodes

@@ -176,7 +176,10 @@ fn node_form_validation_messages() {
     typ(&mut m, "192.168.147.130");
     let form = m.nodes_ui.form.clone().unwrap();
     let errs = kubewiz::tui::update::visible_node_errors(&m, &form);
-    assert!(errs[0].1.contains("already exists"), "{errs:?}");
+    assert!(
+        errs[0].1.contains("the same name as node[1] (k8s-node01)"),
+        "{errs:?}"
+    );
     assert!(errs[1].1.contains("k8s-master"), "{errs:?}");
 }
 
@@ -258,44 +261,60 @@ fn nodes_need_a_control_plane() {
     );
 }
 
+/// The network form shows `kubewiz check`'s problems live, under the field being edited
+/// (issue 12 item 5).
 #[test]
 fn network_validation_live() {
+    use kubewiz::tui::update::network_errors;
     let mut m = with_nodes();
     ch(&mut m, 'n');
     tab(&mut m); // pod CIDR
     clear(&mut m);
     typ(&mut m, "10.96.0.0/16");
-    let c = kubewiz::tui::update::network_check(&m);
+    // The overlap is service_cidr's problem; it shows where the user is typing.
+    let e = network_errors(&m);
     assert!(
-        c.pod_cidr
+        e[N_POD]
             .as_deref()
             .unwrap()
-            .contains("overlaps the service CIDR"),
-        "{c:?}"
+            .contains("overlaps cluster.pod_cidr"),
+        "{e:?}"
     );
+    assert!(e[N_SERVICE].is_none(), "{e:?}");
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Network, "invalid: stays");
     assert_eq!(m.network.focus, N_POD);
+    tab(&mut m); // service CIDR: the same problem follows the cursor
+    let e = network_errors(&m);
+    assert!(e[N_POD].is_none() && e[N_SERVICE].is_some(), "{e:?}");
+    backtab(&mut m);
+
+    // IPv6 is refused here as by `kubewiz check`, not only at install.
+    clear(&mut m);
+    typ(&mut m, "fd00::/48");
+    let e = network_errors(&m);
+    assert!(e[N_POD].as_deref().unwrap().contains("IPv6"), "{e:?}");
 
     clear(&mut m);
     typ(&mut m, "192.168.0.0/16");
-    let c = kubewiz::tui::update::network_check(&m);
+    let e = network_errors(&m);
     assert!(
-        c.pod_cidr
+        e[N_POD]
             .as_deref()
             .unwrap()
-            .contains("k8s-master's address"),
-        "{c:?}"
+            .contains("192.168.147.130 lies inside"),
+        "{e:?}"
     );
 
     clear(&mut m);
     typ(&mut m, "10.244.1.0/16");
-    let c = kubewiz::tui::update::network_check(&m);
+    let e = network_errors(&m);
     assert!(
-        c.pod_cidr
+        e[N_POD]
             .as_deref()
             .unwrap()
-            .contains("did you mean 10.244.0.0/16")
+            .contains("write \"10.244.0.0/16\""),
+        "{e:?}"
     );
 
     // flannel needs /16 or larger.
@@ -305,16 +324,17 @@ fn network_validation_live() {
     tab(&mut m); // CNI
     ch(&mut m, ' ');
     assert_eq!(m.network.cni, Cni::Flannel);
-    let c = kubewiz::tui::update::network_check(&m);
-    assert!(c.pod_cidr.as_deref().unwrap().contains("/16 or larger"));
+    let e = network_errors(&m);
+    assert!(
+        e[N_POD].as_deref().unwrap().contains("/16 or larger"),
+        "{e:?}"
+    );
 
     // Fix it: one CIDR for kubeadm and flannel.
     m.network.focus = N_POD;
     clear(&mut m);
     typ(&mut m, "10.224.0.0/16");
-    let c = kubewiz::tui::update::network_check(&m);
-    assert!(c.is_ok(), "{c:?}");
-    assert!(c.notes[0].contains("10.224.0.0/16"));
+    assert!(network_errors(&m).iter().all(Option::is_none));
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Versions);
     let cfg = m.to_config();
@@ -697,7 +717,7 @@ fn open_existing_config_and_resume() {
         &mut m,
         Msg::ConfigLoaded {
             path: PathBuf::from("/tmp/kw-test/other.toml"),
-            result: Ok(Box::new((cfg.clone(), None))),
+            result: Ok(Box::new((cfg.clone(), JournalInfo::default()))),
         },
     );
     assert_eq!(m.screen, Screen::Nodes);
@@ -712,21 +732,24 @@ fn open_existing_config_and_resume() {
             path: PathBuf::from("/tmp/kw-test/cluster.toml"),
             result: Ok(Box::new((
                 cfg,
-                Some(ResumeInfo {
-                    done: 20,
-                    total: 45,
-                    failed: vec![(
-                        "k8s-node01".into(),
-                        StepId::Containerd,
-                        "exit code 1".into(),
-                    )],
-                    interrupted: vec![],
-                    next: vec![("k8s-node01".into(), StepId::Containerd)],
-                }),
+                JournalInfo {
+                    resume: Some(ResumeInfo {
+                        done: 20,
+                        total: 45,
+                        failed: vec![(
+                            "k8s-node01".into(),
+                            StepId::Containerd,
+                            "exit code 1".into(),
+                        )],
+                        interrupted: vec![],
+                        next: vec![("k8s-node01".into(), StepId::Containerd)],
+                    }),
+                    ..JournalInfo::default()
+                },
             ))),
         },
     );
-    assert_eq!(m.welcome.selected, 2);
+    assert_eq!(m.welcome.chosen(), Choice::Resume);
     let eff = press(&mut m, KeyCode::Enter);
     assert!(matches!(&eff[..], [Effect::StartInstall { .. }]));
     assert_eq!(m.screen, Screen::Install);
@@ -1093,12 +1116,17 @@ fn new_after_a_loaded_file_starts_over() {
         &mut m,
         Msg::ConfigLoaded {
             path: PathBuf::from("/tmp/kw-test/cluster.toml"),
-            result: Ok(Box::new((cfg, None))),
+            result: Ok(Box::new((cfg, JournalInfo::default()))),
         },
     );
     assert_eq!(m.nodes.len(), 3);
     assert_eq!(m.screen, Screen::Welcome);
-    press(&mut m, KeyCode::Enter); // New cluster
+    assert_eq!(
+        m.welcome.chosen(),
+        Choice::Edit,
+        "a file was read: edit it first"
+    );
+    ch(&mut m, 'n'); // New cluster
     assert_eq!(m.screen, Screen::Nodes);
     assert!(m.nodes.is_empty());
     assert!(m.nodes_ui.form.is_some());
@@ -1219,7 +1247,7 @@ fn saved_means_the_file_holds_what_is_shown() {
         &mut m,
         Msg::ConfigLoaded {
             path: PathBuf::from("/tmp/kw-test/cluster.toml"),
-            result: Ok(Box::new((cfg, None))),
+            result: Ok(Box::new((cfg, JournalInfo::default()))),
         },
     );
     assert_eq!(m.save_state(), SaveState::Saved);
@@ -1263,4 +1291,134 @@ fn identity_file_is_checked_in_the_form() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.nodes.len(), 1);
+}
+
+/// A cluster.toml with a journal: Welcome offers Edit settings; what kubeadm init fixed is
+/// refused in the form, before anything is saved, saying why (issue 12 items 1, 5).
+#[test]
+fn edit_settings_of_an_initialised_cluster() {
+    let mut m = model();
+    let cfg: ClusterConfig = toml::from_str(SAMPLE).unwrap();
+    let stamp = kubewiz::engine::journal::ClusterStamp::of(&cfg);
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: PathBuf::from("/tmp/kw-test/cluster.toml"),
+            result: Ok(Box::new((
+                cfg.clone(),
+                JournalInfo {
+                    initialised: Some(stamp),
+                    installed: true,
+                    ..JournalInfo::default()
+                },
+            ))),
+        },
+    );
+    assert_eq!(m.screen, Screen::Welcome);
+    assert_eq!(
+        m.welcome.choices(),
+        [Choice::Edit, Choice::New, Choice::Open]
+    );
+    ch(&mut m, 'e');
+    assert_eq!(m.screen, Screen::Nodes);
+    assert_eq!(m.nodes.len(), 3);
+    ch(&mut m, 'n');
+    assert_eq!(m.screen, Screen::Network);
+    tab(&mut m); // pod CIDR
+    clear(&mut m);
+    typ(&mut m, "10.245.0.0/16");
+    let e = kubewiz::tui::update::network_errors(&m);
+    let pod = e[N_POD].as_deref().unwrap();
+    assert!(
+        pod.contains("already initialised with \"10.244.0.0/16\""),
+        "{pod}"
+    );
+    assert!(pod.contains("reset"), "says why and what to do: {pod}");
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        m.screen,
+        Screen::Network,
+        "refused before anything is saved"
+    );
+    // The old value back: on to the versions; a new version is refused the same way.
+    clear(&mut m);
+    typ(&mut m, &cfg.cluster.pod_cidr);
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    press(&mut m, KeyCode::Up);
+    let e = kubewiz::tui::update::version_errors(&m);
+    assert!(
+        e[V_VERSION]
+            .as_deref()
+            .unwrap()
+            .contains("does not upgrade"),
+        "{e:?}"
+    );
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    // Review refuses to install it too.
+    m.screen = Screen::Review;
+    assert!(ch(&mut m, 'i').is_empty());
+    assert!(!m.review.confirm_install);
+}
+
+/// After a failed run, Esc goes back to the settings; a changed version is installed from
+/// Review like the first time, the panes keeping their lines (issue 12 item 1).
+#[test]
+fn esc_from_a_failed_install_goes_back_to_the_settings() {
+    let mut m = installing();
+    assert!(
+        kubewiz::tui::update::keys(&m)
+            .iter()
+            .all(|(k, _)| *k != "Esc"),
+        "not while running"
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::StepFailed {
+            node: "k8s-master".into(),
+            step: StepId::Preflight,
+            failure: Failure {
+                exit_code: None,
+                error: "centos 7 cannot run Kubernetes 1.35".into(),
+                tail: vec![],
+                hint: None,
+            },
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary::default(),
+        }),
+    );
+    assert!(kubewiz::tui::update::keys(&m).contains(&("Esc", "settings")));
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Review);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Versions);
+    let before = m.version().version.clone();
+    press(&mut m, KeyCode::Down);
+    assert_ne!(m.version().version, before);
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    ch(&mut m, 'i');
+    let eff = ch(&mut m, 'y');
+    let [Effect::Save { config, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    assert_ne!(config.cluster.kubernetes_version, before);
+    let eff = update(
+        &mut m,
+        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
+    );
+    assert!(matches!(eff.as_slice(), [Effect::StartInstall { .. }]));
+    assert!(m.install.running());
+    assert!(
+        m.install.nodes[0]
+            .log
+            .visible(usize::MAX)
+            .any(|l| l.contains("cannot run Kubernetes 1.35")),
+        "the earlier run's lines stay"
+    );
 }

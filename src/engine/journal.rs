@@ -6,7 +6,7 @@
 //! re-checked (the step's own check) before it is applied again.
 //! Secrets are never stored here: join tokens and certificate keys are minted per run.
 
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, Problem};
 use crate::facts::Facts;
 use crate::plan::StepId;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,67 @@ pub struct ClusterStamp {
 }
 
 impl ClusterStamp {
+    /// What `cfg` changes of these choices, each a problem naming its field, why it cannot
+    /// change and what to do (the same for `apply`, `check` and the wizard's forms).
+    pub fn changes(&self, cfg: &ClusterConfig) -> Vec<Problem> {
+        let now = ClusterStamp::of(cfg);
+        let mut problems = Vec::new();
+        let mut diff = |field: &str, old: &str, new: &str, why: &str| {
+            if old != new {
+                problems.push(Problem::field(
+                    format!("cluster.{field}"),
+                    new,
+                    format!(
+                        "changed from {old:?} to {new:?}, but the cluster is already initialised with {old:?}"
+                    ),
+                    why,
+                ));
+            }
+        };
+        diff(
+            "pod_cidr",
+            &self.pod_cidr,
+            &now.pod_cidr,
+            "pod addresses are allocated from it; put the old value back, or `kubewiz reset --yes` and install anew",
+        );
+        diff(
+            "service_cidr",
+            &self.service_cidr,
+            &now.service_cidr,
+            "Service IPs and the apiserver certificate use it; put the old value back, or reset and install anew",
+        );
+        diff(
+            "cni",
+            &self.cni,
+            &now.cni,
+            "switching the pod network of a live cluster is not supported; put the old value back, or reset and install anew",
+        );
+        diff(
+            "kubernetes_version",
+            &self.kubernetes_version,
+            &now.kubernetes_version,
+            "kubewiz does not upgrade clusters (use `kubeadm upgrade`, one minor at a time); put the old value back",
+        );
+        if self.first_control_plane != now.first_control_plane {
+            problems.push(Problem::file(
+                format!(
+                    "the first control plane changed from {:?} to {:?}",
+                    self.first_control_plane, now.first_control_plane
+                ),
+                "it holds the cluster's CA and must stay first in the file",
+            ));
+        }
+        problems
+    }
+
+    /// One line, as `apply` has always said it.
+    fn describe(p: &Problem) -> String {
+        match &p.field {
+            Some(f) => format!("{f} {}: {}", p.message, p.fix.as_deref().unwrap_or("")),
+            None => format!("{}; {}", p.message, p.fix.as_deref().unwrap_or("")),
+        }
+    }
+
     pub fn of(cfg: &ClusterConfig) -> ClusterStamp {
         ClusterStamp {
             kubernetes_version: cfg.cluster.kubernetes_version.clone(),
@@ -262,52 +323,22 @@ impl Journal {
         if !self.initialized() {
             return Ok(());
         }
-        let now = ClusterStamp::of(cfg);
-        let was = &self.cluster;
-        let mut problems = Vec::new();
-        let mut diff = |field: &str, old: &str, new: &str, why: &str| {
-            if old != new {
-                problems.push(format!(
-                    "cluster.{field} changed from {old:?} to {new:?}, but the cluster is already \
-                     initialised with {old:?}: {why}"
-                ));
-            }
-        };
-        diff(
-            "pod_cidr",
-            &was.pod_cidr,
-            &now.pod_cidr,
-            "pod addresses are allocated from it; put the old value back, or `kubewiz reset --yes` and install anew",
-        );
-        diff(
-            "service_cidr",
-            &was.service_cidr,
-            &now.service_cidr,
-            "Service IPs and the apiserver certificate use it; put the old value back, or reset and install anew",
-        );
-        diff(
-            "cni",
-            &was.cni,
-            &now.cni,
-            "switching the pod network of a live cluster is not supported; put the old value back, or reset and install anew",
-        );
-        diff(
-            "kubernetes_version",
-            &was.kubernetes_version,
-            &now.kubernetes_version,
-            "kubewiz does not upgrade clusters (use `kubeadm upgrade`, one minor at a time); put the old value back",
-        );
-        if was.first_control_plane != now.first_control_plane {
-            problems.push(format!(
-                "the first control plane changed from {:?} to {:?}; it holds the cluster's CA and must stay first in the file",
-                was.first_control_plane, now.first_control_plane
-            ));
-        }
+        let problems = self.cluster.changes(cfg);
         if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(JournalError::Incompatible(problems.join("\n")))
+            return Ok(());
         }
+        Err(JournalError::Incompatible(
+            problems
+                .iter()
+                .map(ClusterStamp::describe)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ))
+    }
+
+    /// The choices fixed by `kubeadm init` (None before it ran).
+    pub fn initialised_with(&self) -> Option<&ClusterStamp> {
+        self.initialized().then_some(&self.cluster)
     }
 
     /// Forgets a node's records (after `kubewiz reset --node`).

@@ -7,6 +7,8 @@
 //! - [`transport`]: the traits the engine talks to nodes through (`OpenSsh`; a fake in tests).
 //! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs;
 //!   `journal_writer` saves it off the scheduler's path, coalescing bursts of changes.
+//! - [`checks`]: everything `kubewiz check` checks offline, as one list (the wizard's forms
+//!   show the same list, field by field).
 //! - [`preflight`]: the cross-node barrier over every node's facts (runs locally);
 //!   [`compat`]: the catalog × node facts rules it applies (also used by the wizard).
 //! - `connections`: one connection per host, reopened after a loss.
@@ -16,6 +18,7 @@
 //! - [`redact`], [`log`], [`hints`]: secrets out of every line, per-node log files, known
 //!   failure texts mapped to what to do.
 
+pub mod checks;
 pub mod compat;
 mod connections;
 pub mod event;

@@ -2,7 +2,7 @@
 //! background results and engine events into `Msg`s, runs `update`, performs the `Effect`s
 //! in background tasks and redraws. Nothing here blocks on the network.
 
-use super::model::{ChangedKey, Model, ResumeInfo};
+use super::model::{ChangedKey, JournalInfo, Model, ResumeInfo};
 use super::msg::{Effect, Msg, ProbeOutcome};
 use super::theme::Theme;
 use super::{save, update, view};
@@ -107,7 +107,8 @@ async fn main_loop(
         bg: bg_tx,
         engine: None,
     };
-    if path.exists() {
+    model.welcome.file_exists = path.exists();
+    if model.welcome.file_exists {
         rt.effect(&model, Effect::LoadConfig(path));
     }
     let started = Instant::now();
@@ -267,20 +268,39 @@ impl Runtime {
 }
 
 /// cluster.toml for editing: parsed (syntax and types checked) but not validated, so the
-/// wizard can show and fix what is wrong; plus what the journal says about an earlier run.
-fn load_for_wizard(path: &Path) -> Result<Box<(ClusterConfig, Option<ResumeInfo>)>, String> {
+/// wizard can show and fix what is wrong; plus what the journal says about earlier runs.
+fn load_for_wizard(path: &Path) -> Result<Box<(ClusterConfig, JournalInfo)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let cfg = crate::config::parse(&text, path).map_err(|e| e.to_string())?;
-    let resume = resume_info(path, &cfg);
-    Ok(Box::new((cfg, resume)))
+    let journal = journal_info(path, &cfg);
+    Ok(Box::new((cfg, journal)))
 }
 
-/// The Resume card: done / failed / interrupted / next, from the journal and the plan.
-pub fn resume_info(path: &Path, cfg: &ClusterConfig) -> Option<ResumeInfo> {
+/// The journal next to `path`, against the plan of `cfg`: the Resume card (unfinished),
+/// what init fixed, whether everything is installed, and the time spent installing.
+pub fn journal_info(path: &Path, cfg: &ClusterConfig) -> JournalInfo {
     use engine::journal::{Journal, StepState};
-    let journal = Journal::load(&engine::journal::state_dir(path)).ok()??;
-    let plan = plan::build(cfg, Catalog::builtin()).ok()?;
-    let mut info = ResumeInfo {
+    let Ok(Some(journal)) = Journal::load(&engine::journal::state_dir(path)) else {
+        return JournalInfo::default();
+    };
+    let mut info = JournalInfo {
+        initialised: journal.initialised_with().cloned(),
+        ..JournalInfo::default()
+    };
+    let mut spans: Vec<(i64, i64)> = Vec::new();
+    for rec in journal.nodes.values() {
+        for r in rec.steps.values() {
+            if let (Some(s), Some(f)) = (r.started_at, r.finished_at) {
+                spans.push((s, f.max(s)));
+                info.last_finished = info.last_finished.max(Some(f));
+            }
+        }
+    }
+    info.busy = Duration::from_secs(busy_secs(spans));
+    let Ok(plan) = plan::build(cfg, Catalog::builtin()) else {
+        return info;
+    };
+    let mut resume = ResumeInfo {
         total: plan.tasks.len(),
         ..ResumeInfo::default()
     };
@@ -288,7 +308,7 @@ pub fn resume_info(path: &Path, cfg: &ClusterConfig) -> Option<ResumeInfo> {
     for t in &plan.tasks {
         match journal.step(&t.node, t.step).map(|r| (r.state, r)) {
             Some((StepState::Done, _)) => {
-                info.done += 1;
+                resume.done += 1;
                 touched = true;
             }
             Some((StepState::Failed, r)) => {
@@ -299,13 +319,13 @@ pub fn resume_info(path: &Path, cfg: &ClusterConfig) -> Option<ResumeInfo> {
                     .and_then(|e| e.lines().next())
                     .unwrap_or("failed")
                     .to_string();
-                info.failed.push((t.node.clone(), t.step, first));
-                info.next.push((t.node.clone(), t.step));
+                resume.failed.push((t.node.clone(), t.step, first));
+                resume.next.push((t.node.clone(), t.step));
             }
             Some((StepState::Running | StepState::Interrupted, _)) => {
                 touched = true;
-                info.interrupted.push((t.node.clone(), t.step));
-                info.next.push((t.node.clone(), t.step));
+                resume.interrupted.push((t.node.clone(), t.step));
+                resume.next.push((t.node.clone(), t.step));
             }
             _ => {
                 let ready = t.after.iter().all(|&i| {
@@ -314,13 +334,38 @@ pub fn resume_info(path: &Path, cfg: &ClusterConfig) -> Option<ResumeInfo> {
                         .is_some_and(|d| journal.is_done(&d.node, d.step))
                 });
                 if ready {
-                    info.next.push((t.node.clone(), t.step));
+                    resume.next.push((t.node.clone(), t.step));
                 }
             }
         }
     }
-    info.next.truncate(6);
-    (touched && info.done < info.total).then_some(info)
+    resume.next.truncate(6);
+    info.done = resume.done;
+    info.total = resume.total;
+    info.installed = resume.done == resume.total;
+    info.resume = (touched && resume.done < resume.total).then_some(resume);
+    info
+}
+
+/// Seconds covered by the union of `[start, end]` spans (steps of several nodes overlap).
+pub fn busy_secs(mut spans: Vec<(i64, i64)>) -> u64 {
+    spans.sort_unstable();
+    let mut total = 0i64;
+    let mut cur: Option<(i64, i64)> = None;
+    for (s, e) in spans {
+        cur = match cur {
+            Some((cs, ce)) if s <= ce => Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                total += ce - cs;
+                Some((s, e))
+            }
+            None => Some((s, e)),
+        };
+    }
+    if let Some((cs, ce)) = cur {
+        total += ce - cs;
+    }
+    total.max(0) as u64
 }
 
 fn script_of(config: &ClusterConfig, node: &str, step: StepId) -> Result<String, String> {

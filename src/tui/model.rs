@@ -8,6 +8,7 @@ use super::theme::Theme;
 use crate::config::{
     ClusterConfig, ClusterSection, Cni, Mirror, NodeConfig, ProxyMode, Role, SshSection,
 };
+use crate::engine::journal::ClusterStamp;
 use crate::engine::{ClusterNodeState, Failure, Summary};
 use crate::facts::Facts;
 use crate::plan::StepId;
@@ -106,21 +107,74 @@ pub struct ResumeInfo {
     pub next: Vec<(String, StepId)>,
 }
 
+/// What the journal next to cluster.toml says, read with the file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalInfo {
+    /// An unfinished install (the Resume card).
+    pub resume: Option<ResumeInfo>,
+    /// What `kubeadm init` fixed (None before init): changing it is refused, with why.
+    pub initialised: Option<ClusterStamp>,
+    /// Every step of the plan is done.
+    pub installed: bool,
+    /// Steps recorded done, and in the plan.
+    pub done: usize,
+    pub total: usize,
+    /// When the last step finished (seconds since the epoch).
+    pub last_finished: Option<i64>,
+    /// Time spent installing over all runs (the union of the steps' run times).
+    pub busy: Duration,
+}
+
+/// What Welcome offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Continue an unfinished install.
+    Resume,
+    /// Change the settings of the cluster.toml that was read.
+    Edit,
+    New,
+    Open,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Welcome {
-    /// 0 = new cluster, 1 = open cluster.toml, 2 = resume (when `resume` is set).
+    /// Index into [`Welcome::choices`].
     pub selected: usize,
     /// The path prompt of "open cluster.toml".
     pub open: Option<Input>,
     pub resume: Option<ResumeInfo>,
+    /// The journal of the cluster.toml that was read.
+    pub journal: Option<JournalInfo>,
     pub error: Option<String>,
     /// The forms hold a cluster.toml that was read (New starts over from defaults).
     pub loaded: bool,
+    /// cluster.toml exists at `Model::config_path` (set by the runtime).
+    pub file_exists: bool,
 }
 
 impl Welcome {
-    pub fn choices(&self) -> usize {
-        if self.resume.is_some() { 3 } else { 2 }
+    /// Resume (when unfinished), Edit (when a file was read), New, Open.
+    pub fn choices(&self) -> Vec<Choice> {
+        let mut c = Vec::new();
+        if self.resume.is_some() {
+            c.push(Choice::Resume);
+        }
+        if self.loaded {
+            c.push(Choice::Edit);
+        }
+        c.extend([Choice::New, Choice::Open]);
+        c
+    }
+
+    pub fn chosen(&self) -> Choice {
+        let c = self.choices();
+        c[self.selected.min(c.len() - 1)]
+    }
+
+    pub fn select(&mut self, choice: Choice) {
+        if let Some(i) = self.choices().iter().position(|c| *c == choice) {
+            self.selected = i;
+        }
     }
 }
 
@@ -499,6 +553,10 @@ pub struct Model {
     pub exit: Option<ExitRequest>,
     /// Terminal size (columns, rows), from `Msg::Resize`.
     pub size: (u16, u16),
+    /// What `kubeadm init` fixed, from the journal (None before init): changing it is refused.
+    pub initialised: Option<ClusterStamp>,
+    /// The last config checked and `kubewiz check`'s problems with it (see `validate`).
+    pub checked: std::cell::RefCell<Option<(ClusterConfig, Vec<crate::config::Problem>)>>,
 }
 
 impl Model {
@@ -558,6 +616,8 @@ impl Model {
             status: None,
             exit: None,
             size: (80, 24),
+            initialised: None,
+            checked: Default::default(),
         };
         m.set_cluster(&base);
         m

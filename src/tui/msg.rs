@@ -1,6 +1,6 @@
 //! Messages into `update` and effects out of it.
 
-use super::model::{ChangedKey, ResumeInfo};
+use super::model::{ChangedKey, JournalInfo};
 use crate::config::{ClusterConfig, NodeConfig, SshSection};
 use crate::engine::Event;
 use crate::facts::Facts;
@@ -20,7 +20,7 @@ pub enum Msg {
     /// cluster.toml was read (with what the journal says about an earlier run).
     ConfigLoaded {
         path: PathBuf,
-        result: Result<Box<(ClusterConfig, Option<ResumeInfo>)>, String>,
+        result: Result<Box<(ClusterConfig, JournalInfo)>, String>,
     },
     /// A background connection test finished.
     Probe {

@@ -1,149 +1,146 @@
-//! Live validation for the forms: field rules from `crate::config::rules`, version checks
-//! from `crate::catalog`, and the network checks (with `ipnet`) phrased for the form:
-//! each message names the field, the value and the fix.
+//! Live validation for the screens. There is one list of problems, `kubewiz check`'s own
+//! ([`crate::engine::checks::problems`]: the config's rules, the local files, identity files,
+//! what an initialised cluster can no longer change); each screen shows a problem under the
+//! field it concerns (the field being edited when it concerns that one too, e.g. an overlap
+//! of the pod and service networks), and refuses to go on while its fields have problems.
+//! So a screen accepts exactly what `check` accepts (tests/tui_check_parity.rs). Besides:
+//! findings from the probed node facts (the engine's preflight rules), and notes about what
+//! is done for you.
 
+use super::model::Model;
 use crate::catalog::Catalog;
-use crate::config::{ClusterConfig, Cni, ProxyMode, Role};
+use crate::config::{ClusterConfig, Cni, Problem, ProxyMode, Role};
 use crate::engine::compat::{self, Severity};
 use crate::facts::Facts;
-use ipnet::IpNet;
-use std::net::IpAddr;
 
-fn rule(value: &str, r: crate::config::rules::RuleResult<impl Sized>) -> Option<String> {
-    r.err().map(|(what, fix)| {
-        if value.is_empty() {
-            format!("required: {fix}")
-        } else {
-            format!("`{value}`: {what}; {fix}")
-        }
-    })
-}
-
-/// A node name: an RFC 1123 hostname (config's rule).
-pub fn hostname_error(name: &str) -> Option<String> {
-    rule(name, crate::config::rules::hostname(name))
-}
-
-/// The cluster name: a DNS label (config's rule).
-pub fn cluster_name_error(name: &str) -> Option<String> {
-    rule(name, crate::config::rules::dns_label(name))
-}
-
-pub fn address_error(address: &str) -> Option<String> {
-    rule(address, crate::config::rules::node_address(address))
-}
-
-pub fn port_error(port: &str) -> Option<String> {
-    if port.is_empty() {
-        return None; // default from [ssh]
-    }
-    match port.parse::<u16>() {
-        Ok(0) | Err(_) => Some(format!("`{port}` is not a port (1-65535)")),
-        Ok(_) => None,
-    }
-}
-
-pub fn user_error(user: &str) -> Option<String> {
-    if user.is_empty() {
-        return None; // default from [ssh]
-    }
-    rule(user, crate::config::rules::unix_user(user))
-}
-
-/// The outcome of checking the network screen.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NetworkCheck {
-    pub pod_cidr: Option<String>,
-    pub service_cidr: Option<String>,
-    /// Things done for you (not errors).
-    pub notes: Vec<String>,
-}
-
-impl NetworkCheck {
-    pub fn is_ok(&self) -> bool {
-        self.pod_cidr.is_none() && self.service_cidr.is_none()
-    }
-}
-
-fn parse_cidr(field: &str, value: &str, example: &str) -> Result<IpNet, String> {
-    if value.is_empty() {
-        return Err(format!("{field} is required (e.g. {example})"));
-    }
-    let net: IpNet = value
-        .parse()
-        .map_err(|_| format!("{field} `{value}` is not a CIDR (e.g. {example})"))?;
-    if net.trunc() != net {
-        return Err(format!(
-            "{field} `{value}` has host bits set; did you mean {}?",
-            net.trunc()
-        ));
-    }
-    Ok(net)
-}
-
-fn overlaps(a: &IpNet, b: &IpNet) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
-}
-
-/// Pod CIDR, service CIDR and node addresses must not overlap; flannel needs /16 or larger.
-/// There is one pod CIDR for kubeadm and the CNI, so the seed's 10.224 vs 10.244 mismatch
-/// cannot be made.
-pub fn network(pod: &str, service: &str, cni: Cni, nodes: &[(String, String)]) -> NetworkCheck {
-    let mut check = NetworkCheck::default();
-    let pod_net = parse_cidr("pod CIDR", pod.trim(), "10.244.0.0/16");
-    let svc_net = parse_cidr("service CIDR", service.trim(), "10.96.0.0/12");
-    if let Err(e) = &pod_net {
-        check.pod_cidr = Some(e.clone());
-    }
-    if let Err(e) = &svc_net {
-        check.service_cidr = Some(e.clone());
-    }
-    if let (Ok(p), Ok(s)) = (&pod_net, &svc_net)
-        && overlaps(p, s)
+/// `kubewiz check`'s problems with the config the wizard describes now (cached per config).
+pub fn problems(m: &Model) -> Vec<Problem> {
+    let cfg = m.to_config();
+    if let Some((c, p)) = &*m.checked.borrow()
+        && *c == cfg
     {
-        check.pod_cidr = Some(format!(
-            "pod CIDR {p} overlaps the service CIDR {s}; pick ranges that do not intersect"
-        ));
+        return p.clone();
     }
-    for (name, addr) in nodes {
-        let Ok(ip) = addr.parse::<IpAddr>() else {
+    let p = problems_of(m, &cfg);
+    *m.checked.borrow_mut() = Some((cfg, p.clone()));
+    p
+}
+
+/// `kubewiz check`'s problems with `cfg` (e.g. with a node being edited in it).
+pub fn problems_of(m: &Model, cfg: &ClusterConfig) -> Vec<Problem> {
+    let mut problems = crate::engine::checks::problems(cfg, &m.config_path, m.initialised.as_ref());
+    let names: Vec<&str> = cfg.nodes.iter().map(|n| n.name.as_str()).collect();
+    for p in &mut problems {
+        p.message = name_nodes(&p.message, &names);
+    }
+    problems
+}
+
+/// "the same name as node[1]" → "the same name as node[1] (k8s-node01)": the form has no
+/// indexes. A reference already followed by a field or a name is left alone.
+fn name_nodes(text: &str, names: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("node[") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let Some(close) = tail.find(']') else {
+            out.push_str(tail);
+            return out;
+        };
+        out.push_str(&tail[..=close]);
+        let after = &tail[close + 1..];
+        if let Ok(i) = tail[5..close].parse::<usize>()
+            && let Some(name) = names.get(i)
+            && !after.starts_with('.')
+            && !after.starts_with(" (")
+        {
+            out.push_str(&format!(" ({name})"));
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `p` concerns `field`: it is about it, or names it (an overlap names both networks).
+pub fn concerns(p: &Problem, field: &str) -> bool {
+    p.field.as_deref() == Some(field)
+        || p.message.contains(field)
+        || p.fix.as_deref().is_some_and(|f| f.contains(field))
+}
+
+/// Which of a form's `rows` (field paths) each problem goes under: the focused row when the
+/// problem concerns it, else its own field's row, else the first row it concerns. Problems
+/// that concern no row are not this form's. Several under one row are joined; those with the
+/// same fix (three node addresses inside the service network) are said once, naming the
+/// other fields.
+pub fn place(problems: &[Problem], rows: &[&str], focused: Option<&str>) -> Vec<Option<String>> {
+    // Per row: (first problem, other fields with the same fix).
+    let mut under: Vec<Vec<(&Problem, Vec<&str>)>> = vec![Vec::new(); rows.len()];
+    for p in problems {
+        let related: Vec<usize> = (0..rows.len()).filter(|&i| concerns(p, rows[i])).collect();
+        let Some(&first) = related.first() else {
             continue;
         };
-        if let Ok(p) = &pod_net
-            && check.pod_cidr.is_none()
-            && p.contains(&ip)
+        let own = rows.iter().position(|r| p.field.as_deref() == Some(*r));
+        let at = focused
+            .and_then(|f| related.iter().copied().find(|&i| rows[i] == f))
+            .or(own)
+            .unwrap_or(first);
+        match under[at]
+            .iter_mut()
+            .find(|(q, _)| q.fix == p.fix && q.field != p.field && p.fix.is_some())
         {
-            check.pod_cidr = Some(format!(
-                "pod CIDR {p} contains node {name}'s address {ip}; pods would shadow the node network"
-            ));
-        }
-        if let Ok(s) = &svc_net
-            && check.service_cidr.is_none()
-            && s.contains(&ip)
-        {
-            check.service_cidr = Some(format!(
-                "service CIDR {s} contains node {name}'s address {ip}"
-            ));
+            Some((_, also)) => also.push(p.field.as_deref().unwrap_or("")),
+            None => under[at].push((p, Vec::new())),
         }
     }
-    if let Ok(p) = &pod_net
-        && check.pod_cidr.is_none()
-    {
-        match cni {
-            Cni::Flannel if p.prefix_len() > 16 => {
-                check.pod_cidr = Some(format!(
-                    "flannel needs a pod CIDR of /16 or larger (it gives each node a /24); {p} is too small"
-                ));
-            }
-            Cni::Flannel => check.notes.push(format!(
-                "flannel's net-conf.json Network (manifest default 10.244.0.0/16) will be set to {p}"
-            )),
-            Cni::Calico => check.notes.push(format!(
-                "kubeadm podSubnet and the Calico IP pool both use {p}"
-            )),
-        }
+    under
+        .into_iter()
+        .zip(rows)
+        .map(|(list, row)| {
+            let said: Vec<String> = list
+                .iter()
+                .map(|(p, also)| {
+                    let mut q = (*p).clone();
+                    if !also.is_empty() {
+                        q.message = format!("{} (also {})", q.message, also.join(", "));
+                    }
+                    say(&q, row)
+                })
+                .collect();
+            (!said.is_empty()).then(|| said.join(" · "))
+        })
+        .collect()
+}
+
+/// A problem as said under the row of `field`: what is wrong and the fix; the problem's own
+/// field first when it is another one.
+pub fn say(p: &Problem, field: &str) -> String {
+    let mut s = match p.field.as_deref() {
+        Some(own) if own != field => format!("{own}: "),
+        _ => String::new(),
+    };
+    s.push_str(&p.message);
+    if let Some(fix) = &p.fix {
+        s.push_str("; ");
+        s.push_str(fix);
     }
-    check
+    s
+}
+
+/// What is done for you with a valid pod network (shown under the network form).
+pub fn network_notes(pod: &str, cni: Cni) -> Vec<String> {
+    let Ok(p) = pod.trim().parse::<ipnet::IpNet>() else {
+        return Vec::new();
+    };
+    vec![match cni {
+        Cni::Flannel => format!(
+            "flannel's net-conf.json Network (manifest default 10.244.0.0/16) will be set to {p}"
+        ),
+        Cni::Calico => format!("kubeadm podSubnet and the Calico IP pool both use {p}"),
+    }]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -240,36 +237,72 @@ pub fn version_findings(
     out
 }
 
-/// Every problem `kubewiz check` would report for this config (the config module's rules).
-pub fn config_problems(cfg: &ClusterConfig) -> Vec<String> {
-    match crate::config::validate(cfg, Catalog::builtin()) {
-        Ok(_) => Vec::new(),
-        Err(problems) => problems.iter().map(|p| p.to_string()).collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn seed_mismatch_and_overlaps() {
-        let nodes = vec![("m".to_string(), "10.96.0.5".to_string())];
-        let c = network("10.244.0.0/16", "10.96.0.0/12", Cni::Calico, &nodes);
-        assert!(c.service_cidr.unwrap().contains("m's address"));
-        let c = network("10.96.0.0/16", "10.96.0.0/12", Cni::Calico, &[]);
-        assert!(c.pod_cidr.unwrap().contains("overlaps"));
-        let c = network("10.244.1.0/16", "10.96.0.0/12", Cni::Calico, &[]);
-        assert!(c.pod_cidr.unwrap().contains("did you mean 10.244.0.0/16"));
-        let c = network("10.244.0.0/24", "10.96.0.0/12", Cni::Flannel, &[]);
-        assert!(c.pod_cidr.unwrap().contains("/16 or larger"));
-        assert!(network("10.244.0.0/16", "10.96.0.0/12", Cni::Flannel, &[]).is_ok());
+    fn problem(field: &str, message: &str) -> Problem {
+        Problem::field(field, "x", message, "fix it")
     }
 
     #[test]
-    fn hostnames() {
-        assert!(hostname_error("k8s-node01").is_none());
-        assert!(hostname_error("Node;rm").is_some());
-        assert!(hostname_error("-a").is_some());
+    fn node_references_get_their_names() {
+        let names = ["k8s-master", "k8s-node01"];
+        assert_eq!(
+            name_nodes("the same name as node[1]", &names),
+            "the same name as node[1] (k8s-node01)"
+        );
+        assert_eq!(
+            name_nodes("the same address as node[0] (k8s-master)", &names),
+            "the same address as node[0] (k8s-master)"
+        );
+        assert_eq!(
+            name_nodes("node[0].address and node[7]", &names),
+            "node[0].address and node[7]"
+        );
+    }
+
+    #[test]
+    fn a_problem_goes_under_the_field_being_edited_when_it_concerns_it() {
+        let rows = ["cluster.name", "cluster.pod_cidr", "cluster.service_cidr"];
+        let overlap = problem(
+            "cluster.service_cidr",
+            "overlaps cluster.pod_cidr = \"10.96.0.0/16\"",
+        );
+        let at = |focused| place(std::slice::from_ref(&overlap), &rows, focused);
+        assert!(
+            at(Some("cluster.pod_cidr"))[1]
+                .as_deref()
+                .unwrap()
+                .starts_with("cluster.service_cidr: overlaps")
+        );
+        assert_eq!(
+            at(Some("cluster.service_cidr"))[2].as_deref(),
+            Some("overlaps cluster.pod_cidr = \"10.96.0.0/16\"; fix it")
+        );
+        // Focus elsewhere: under its own field.
+        assert!(at(Some("cluster.name"))[2].is_some());
+        // A node address inside the pod network concerns the pod row of this form; the same
+        // fix for three nodes is said once.
+        let nodes: Vec<Problem> = (0..3)
+            .map(|i| {
+                problem(
+                    &format!("node[{i}].address"),
+                    "lies inside cluster.pod_cidr = \"10.244.0.0/16\"",
+                )
+            })
+            .collect();
+        let out = place(&nodes, &rows, None);
+        let said = out[1].as_deref().unwrap();
+        assert!(said.starts_with("node[0].address: "), "{said}");
+        assert!(
+            said.contains("(also node[1].address, node[2].address)"),
+            "{said}"
+        );
+        // Not this form's.
+        assert_eq!(
+            place(&[problem("ssh.user", "bad")], &rows, None),
+            vec![None, None, None]
+        );
     }
 }

@@ -3,7 +3,7 @@
 use super::{FormRow, RowValue, draw_form};
 use crate::config::{Cni, ProxyMode};
 use crate::tui::model::*;
-use crate::tui::update::{cluster_name_error, network_check};
+use crate::tui::update::network_errors;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let n = &m.network;
-    let check = network_check(m);
+    let errors = network_errors(m);
     let block = Block::bordered().title(Span::styled(" Cluster network ", t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -24,7 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 placeholder: "e.g. demo",
             },
             focused: n.focus == N_NAME,
-            error: cluster_name_error(m),
+            error: errors[N_NAME].clone(),
         },
         FormRow {
             label: "Pod CIDR",
@@ -33,7 +33,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 placeholder: "e.g. 10.244.0.0/16",
             },
             focused: n.focus == N_POD,
-            error: check.pod_cidr.clone(),
+            error: errors[N_POD].clone(),
         },
         FormRow {
             label: "Service CIDR",
@@ -42,7 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 placeholder: "e.g. 10.96.0.0/12",
             },
             focused: n.focus == N_SERVICE,
-            error: check.service_cidr.clone(),
+            error: errors[N_SERVICE].clone(),
         },
         FormRow {
             label: "CNI",
@@ -51,7 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 chosen: if n.cni == Cni::Calico { 0 } else { 1 },
             },
             focused: n.focus == N_CNI,
-            error: None,
+            error: errors[N_CNI].clone(),
         },
         FormRow {
             label: "kube-proxy mode",
@@ -60,21 +60,21 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 chosen: if n.proxy == ProxyMode::Iptables { 0 } else { 1 },
             },
             focused: n.focus == N_PROXY,
-            error: None,
+            error: errors[N_PROXY].clone(),
         },
     ];
     let used = draw_form(f, inner, &rows, t) + 1;
     let [_, notes_area] =
         Layout::vertical([Constraint::Length(used), Constraint::Min(0)]).areas(inner);
     let mut lines = Vec::new();
-    if check.is_ok() {
+    if errors.iter().all(Option::is_none) {
         lines.push(Line::styled(
             "✓ no overlaps between pods, services and nodes",
             t.ok(),
         ));
-    }
-    for note in &check.notes {
-        lines.push(Line::styled(format!("• {note}"), t.dim()));
+        for note in crate::tui::validate::network_notes(n.pod_cidr.value(), n.cni) {
+            lines.push(Line::styled(format!("• {note}"), t.dim()));
+        }
     }
     lines.push(Line::styled(
         "• One pod CIDR feeds both kubeadm and the CNI, so they cannot disagree.",

@@ -113,7 +113,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             lines.push(Line::styled(part, t.warn()));
         }
     }
-    let problems = crate::tui::validate::config_problems(&cfg);
+    let problems: Vec<String> = crate::tui::validate::problems(m)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
     if !problems.is_empty() {
         lines.push(Line::raw(""));
         for p in &problems {

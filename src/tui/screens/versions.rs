@@ -5,7 +5,7 @@ use super::{FormRow, RowValue, draw_form};
 use crate::config::Mirror;
 use crate::tui::catalog::default_image_repository;
 use crate::tui::model::*;
-use crate::tui::update::version_findings;
+use crate::tui::update::{version_errors, version_findings};
 use crate::tui::validate::Level;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -54,8 +54,8 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     ));
     let inner = block.inner(right);
     f.render_widget(block, right);
-    let [form_area, findings_area] =
-        Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+    let form_area = inner;
+    let errors = version_errors(m);
     let cni_versions = m.version().cni_versions(m.network.cni).to_vec();
     let cni_label = format!("{} version", m.network.cni.as_str());
     let repo_ph = format!("default: {}", default_image_repository(v.mirror));
@@ -71,7 +71,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 }
             },
             focused: v.focus == V_CNI_VERSION,
-            error: None,
+            error: errors[V_CNI_VERSION].clone(),
         },
         FormRow {
             label: "CNI manifest",
@@ -80,7 +80,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 placeholder: "optional local copy",
             },
             focused: v.focus == V_CNI_MANIFEST,
-            error: None,
+            error: errors[V_CNI_MANIFEST].clone(),
         },
         FormRow {
             label: "Mirror",
@@ -89,7 +89,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 chosen: if v.mirror == Mirror::Upstream { 0 } else { 1 },
             },
             focused: v.focus == V_MIRROR,
-            error: None,
+            error: errors[V_MIRROR].clone(),
         },
         FormRow {
             label: "Image repository",
@@ -98,7 +98,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 placeholder: &repo_ph,
             },
             focused: v.focus == V_IMAGE_REPO,
-            error: None,
+            error: errors[V_IMAGE_REPO].clone(),
         },
         FormRow {
             label: "Dashboard",
@@ -107,7 +107,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 chosen: usize::from(v.dashboard),
             },
             focused: v.focus == V_DASHBOARD,
-            error: None,
+            error: errors[V_DASHBOARD].clone(),
         },
         FormRow {
             label: "Dashboard file",
@@ -116,13 +116,22 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                 placeholder: "optional local copy",
             },
             focused: v.focus == V_DASHBOARD_MANIFEST,
-            error: None,
+            error: errors[V_DASHBOARD_MANIFEST].clone(),
         },
     ];
-    draw_form(f, form_area, &rows, t);
+    // The checks go below the form, however many lines its errors took.
+    let used = (draw_form(f, form_area, &rows, t) + 1).min(inner.height);
+    let findings_area = Rect {
+        y: inner.y + used,
+        height: inner.height - used,
+        ..inner
+    };
 
     let findings = version_findings(m);
     let mut lines = Vec::new();
+    if let Some(e) = &errors[V_VERSION] {
+        lines.push(Line::styled(format!("✗ {e}"), t.err()));
+    }
     let probed = m.nodes.iter().filter(|n| n.facts.is_some()).count();
     if findings.is_empty() {
         lines.push(Line::styled(

@@ -1,7 +1,7 @@
 //! Welcome: new cluster, open cluster.toml, or resume a half-finished install.
 
 use super::{FormRow, RowValue, draw_form, truncate};
-use crate::tui::model::Model;
+use crate::tui::model::{Choice, JournalInfo, Model};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -29,22 +29,44 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     f.render_widget(Paragraph::new(intro_lines), intro);
 
     let path = m.config_path.display().to_string();
-    let mut items: Vec<(String, String)> = vec![
-        (
-            "New cluster".into(),
-            "nodes, network, versions, review, install".into(),
-        ),
-        (
-            "Open cluster.toml".into(),
-            format!("edit and install {path}"),
-        ),
-    ];
-    if m.welcome.resume.is_some() {
-        items.push((
-            "Resume".into(),
-            "continue where the last install stopped".into(),
-        ));
-    }
+    let w = &m.welcome;
+    let journal = w.journal.as_ref();
+    let items: Vec<(String, String)> = w
+        .choices()
+        .into_iter()
+        .map(|c| match c {
+            Choice::Resume => (
+                "Resume".into(),
+                "continue where the last install stopped".into(),
+            ),
+            Choice::Edit => (
+                "Edit settings".into(),
+                match journal {
+                    Some(j) if j.initialised.is_some() => {
+                        "add nodes (networks, CNI and version are fixed)".into()
+                    }
+                    _ => "change anything: kubeadm init has not run yet".into(),
+                },
+            ),
+            Choice::New => (
+                "New cluster".into(),
+                if w.loaded {
+                    "start over from defaults (saving replaces the file)".into()
+                } else {
+                    "nodes, network, versions, review, install".into()
+                },
+            ),
+            Choice::Open if w.loaded => ("Open another".into(), "another cluster.toml".into()),
+            Choice::Open if w.file_exists => (
+                "Open cluster.toml".into(),
+                format!("edit and install {path}"),
+            ),
+            Choice::Open => (
+                "Open a cluster.toml".into(),
+                format!("type its path ({path} does not exist yet)"),
+            ),
+        })
+        .collect();
     let mut lines = Vec::new();
     for (i, (title, what)) in items.iter().enumerate() {
         let sel = i == m.welcome.selected;
@@ -85,6 +107,11 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             row,
         );
         y = after;
+    }
+    if m.welcome.resume.is_none()
+        && let Some(j) = journal
+    {
+        installed_card(f, y, m, j);
     }
     if let Some(r) = &m.welcome.resume {
         let mut lines = vec![Line::from(vec![
@@ -147,4 +174,74 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             card,
         );
     }
+}
+
+/// What the journal says about the cluster.toml that was read, when nothing is unfinished:
+/// installed (nodes, version, when, what now) or what is fixed.
+fn installed_card(f: &mut Frame, area: Rect, m: &Model, j: &JournalInfo) {
+    let t = m.theme;
+    let cfg = m.to_config();
+    let mut lines = Vec::new();
+    let title = if j.installed {
+        let when = j
+            .last_finished
+            .map(|s| crate::engine::log::format_utc(s).replace('T', " "))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} nodes · Kubernetes {} · {}",
+                    cfg.nodes.len(),
+                    cfg.cluster.kubernetes_version,
+                    cfg.cluster.cni.as_str()
+                ),
+                t.ok(),
+            ),
+            Span::styled(
+                format!(
+                    " · finished {when} · {} spent installing",
+                    super::fmt_elapsed(j.busy)
+                ),
+                t.dim(),
+            ),
+        ]));
+        lines.push(Line::raw(format!(
+            "  export KUBECONFIG={}",
+            m.state_dir().join("kubeconfig").display()
+        )));
+        lines.push(Line::styled(
+            "Add a node: e (Edit settings) → Nodes → a, then install: only the new node is touched.",
+            t.dim(),
+        ));
+        " Installed "
+    } else if j.done > 0 {
+        lines.push(Line::raw(format!("{}/{} steps done", j.done, j.total)));
+        " Started before "
+    } else {
+        return;
+    };
+    if let Some(s) = &j.initialised {
+        lines.push(Line::styled(
+            format!(
+                "fixed by kubeadm init: pod CIDR {} · service CIDR {} · {} · {} (change = reset)",
+                s.pod_cidr, s.service_cidr, s.cni, s.kubernetes_version
+            ),
+            t.dim(),
+        ));
+    }
+    let width = area.width.saturating_sub(6);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let h = (text.line_count(width) as u16 + 2).min(area.height);
+    let card = Rect { height: h, ..area }.inner(ratatui::layout::Margin::new(2, 0));
+    f.render_widget(
+        text.block(
+            Block::bordered()
+                .title(Span::styled(
+                    format!("{title}· {} ", m.state_dir().display()),
+                    t.ok(),
+                ))
+                .border_style(t.ok()),
+        ),
+        card,
+    );
 }

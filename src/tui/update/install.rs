@@ -20,6 +20,7 @@ enum Action {
     Zoom,
     Unzoom,
     BackToReview,
+    Settings,
     Retry,
     Pause,
     RunAgain,
@@ -65,6 +66,10 @@ const KEYS: &[Binding<Action>] = {
         also(&[KeyCode::Esc], Unzoom).when(|m| m.install.zoom),
         // The engine never started: back to Review to fix what it said.
         also(&[KeyCode::Esc], BackToReview).when(|m| m.install.error.is_some()),
+        // The run ended on a failure: back to the settings to change what it said (a version
+        // the nodes cannot run...), then install again from Review.
+        bind(&[KeyCode::Esc], "Esc", "settings", Settings)
+            .when(|m| finished_failed(m) && !m.install.zoom),
         bind(&[KeyCode::Char('r')], "r", "retry node", Retry).when(selected_failed_while_running),
         bind(&[KeyCode::Char('p')], "p", "leave paused", Pause).when(selected_failed_while_running),
         also(&[KeyCode::Char('p')], Pause).when(|m| m.install.running() && !m.install.stopping),
@@ -100,6 +105,11 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         Some(BackToReview) => {
             m.install = InstallState::default();
             m.screen = Screen::Review;
+        }
+        Some(Settings) => {
+            m.screen = Screen::Review;
+            m.review.script = None;
+            m.status = None;
         }
         Some(Retry) => {
             let n = &mut m.install.nodes[sel];

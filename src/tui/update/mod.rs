@@ -17,9 +17,9 @@ mod versions;
 mod welcome;
 
 pub use install::pane_height;
-pub use network::{cluster_name_error, network_check};
+pub use network::{NETWORK_ROWS, network_errors};
 pub use nodes::{node_form_errors, nodes_error, pending_trust, visible_node_errors};
-pub use versions::version_findings;
+pub use versions::{VERSION_ROWS, version_errors, version_findings};
 
 use super::keys::Common;
 use super::model::*;

@@ -75,19 +75,13 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                 ProxyMode::Ipvs => ProxyMode::Iptables,
             };
         }
-        Some(Continue) => {
-            let check = network_check(m);
-            if cluster_name_error(m).is_some() {
-                m.network.focus = N_NAME;
-            } else if check.pod_cidr.is_some() {
-                m.network.focus = N_POD;
-            } else if check.service_cidr.is_some() {
-                m.network.focus = N_SERVICE;
-            } else {
+        Some(Continue) => match network_errors(m).iter().position(Option::is_some) {
+            Some(row) => m.network.focus = row,
+            None => {
                 m.screen = Screen::Versions;
                 super::versions::clamp_cni_version(m);
             }
-        }
+        },
         Some(Global(g)) => return global(m, g),
         None => {
             let input = match f.focus {
@@ -102,15 +96,21 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-pub fn network_check(m: &Model) -> validate::NetworkCheck {
-    validate::network(
-        m.network.pod_cidr.value(),
-        m.network.service_cidr.value(),
-        m.network.cni,
-        &m.node_addresses(),
-    )
-}
+/// The network form's rows, as `kubewiz check` names the fields, in focus order.
+pub const NETWORK_ROWS: [&str; NETWORK_FIELDS] = [
+    "cluster.name",
+    "cluster.pod_cidr",
+    "cluster.service_cidr",
+    "cluster.cni",
+    "cluster.proxy_mode",
+];
 
-pub fn cluster_name_error(m: &Model) -> Option<String> {
-    validate::cluster_name_error(m.network.name.value().trim())
+/// What is wrong under each row of the network form now (`kubewiz check`'s problems, the
+/// ones that concern these fields; under the focused row when they concern it).
+pub fn network_errors(m: &Model) -> Vec<Option<String>> {
+    validate::place(
+        &validate::problems(m),
+        &NETWORK_ROWS,
+        NETWORK_ROWS.get(m.network.focus).copied(),
+    )
 }

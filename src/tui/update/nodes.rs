@@ -325,18 +325,7 @@ fn form_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
 /// The form's node (already checked) into the list; a changed address, port, user or key
 /// means the connection must be tested again.
 fn save_node(m: &mut Model, f: &NodeForm) {
-    let opt = |s: &str| {
-        let s = s.trim();
-        (!s.is_empty()).then(|| s.to_string())
-    };
-    let node = NodeConfig {
-        name: f.name.value().trim().to_string(),
-        address: f.address.value().trim().to_string(),
-        role: f.role,
-        user: opt(f.user.value()),
-        port: opt(f.port.value()).and_then(|p| p.parse().ok()),
-        identity_file: opt(f.identity.value()).map(PathBuf::from),
-    };
+    let node = form_node(f);
     match f.editing {
         Some(i) if i < m.nodes.len() => {
             let entry = &mut m.nodes[i];
@@ -481,44 +470,54 @@ fn open_next_trust(m: &mut Model) {
     }
 }
 
-/// Errors of the node form by field, given the other nodes.
+/// The node the form describes.
+fn form_node(f: &NodeForm) -> NodeConfig {
+    let opt = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.to_string())
+    };
+    NodeConfig {
+        name: f.name.value().trim().to_string(),
+        address: f.address.value().trim().to_string(),
+        role: f.role,
+        user: opt(f.user.value()),
+        port: opt(f.port.value()).and_then(|p| p.parse().ok()),
+        identity_file: opt(f.identity.value()).map(PathBuf::from),
+    }
+}
+
+/// Errors of the node form by field: `kubewiz check`'s problems with the cluster as it would
+/// be with this node, the ones about this node (its name and address against the others and
+/// the cluster's networks too), plus the port as typed (text that is no number).
 pub fn node_form_errors(m: &Model, f: &NodeForm) -> Vec<(usize, String)> {
-    let mut errs = Vec::new();
-    let name = f.name.value().trim();
-    let addr = f.address.value().trim();
-    let others = m
-        .nodes
+    let i = f
+        .editing
+        .filter(|&i| i < m.nodes.len())
+        .unwrap_or(m.nodes.len());
+    let mut cfg = m.to_config();
+    if i < cfg.nodes.len() {
+        cfg.nodes[i] = form_node(f);
+    } else {
+        cfg.nodes.push(form_node(f));
+    }
+    let rows: Vec<String> = ["name", "address", "port", "user", "role", "identity_file"]
         .iter()
+        .map(|k| format!("node[{i}].{k}"))
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let mut problems = validate::problems_of(m, &cfg);
+    let port = f.port.value().trim();
+    if !port.is_empty()
+        && let Err(p) = crate::config::check_field(rows[F_PORT], port)
+        && !problems.contains(&p)
+    {
+        problems.push(p);
+    }
+    validate::place(&problems, &rows, rows.get(f.focus).copied())
+        .into_iter()
         .enumerate()
-        .filter(|(i, _)| Some(*i) != f.editing)
-        .map(|(_, n)| &n.config);
-    if let Some(e) = validate::hostname_error(name) {
-        errs.push((F_NAME, e));
-    } else if others.clone().any(|n| n.name == name) {
-        errs.push((F_NAME, format!("a node named `{name}` already exists")));
-    }
-    if let Some(e) = validate::address_error(addr) {
-        errs.push((F_ADDRESS, e));
-    } else if let Some(o) = others.clone().find(|n| n.address == addr) {
-        errs.push((
-            F_ADDRESS,
-            format!("{addr} is already node {}'s address", o.name),
-        ));
-    }
-    if let Some(e) = validate::port_error(f.port.value().trim()) {
-        errs.push((F_PORT, e));
-    }
-    if let Some(e) = validate::user_error(f.user.value().trim()) {
-        errs.push((F_USER, e));
-    }
-    let identity = f.identity.value().trim();
-    if !identity.is_empty() {
-        let path = crate::config::resolve_path(&m.config_path, std::path::Path::new(identity));
-        if let Err(e) = crate::ssh::identity::check(&path) {
-            errs.push((F_IDENTITY, e));
-        }
-    }
-    errs
+        .filter_map(|(field, e)| Some((field, e?)))
+        .collect()
 }
 
 /// Errors to show now: all after a submit, otherwise only for fields with text in them.

@@ -180,7 +180,7 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
             } else {
                 error(
                     m,
-                    "the install stopped on a failure: r runs it again (done steps are skipped), q leaves it paused"
+                    "the install stopped on a failure: r runs it again (done steps are skipped), Esc changes the settings, q leaves it paused"
                         .into(),
                 );
             }

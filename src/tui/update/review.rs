@@ -168,7 +168,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         }
         Some(Save) => return save(m),
         Some(Install) => {
-            let problems = validate::config_problems(&cfg);
+            let problems = validate::problems(m);
             if let Some(e) = super::nodes_error(m) {
                 error(m, e);
             } else if let Some(p) = problems.first() {

@@ -96,7 +96,10 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             _ => m.versions.dashboard = !m.versions.dashboard,
         },
         Some(Continue) => {
-            if version_findings(m)
+            if let Some(row) = version_errors(m).iter().position(Option::is_some) {
+                m.versions.focus = row;
+                error(m, "fix the problem shown under the field first".into());
+            } else if version_findings(m)
                 .iter()
                 .any(|f| f.level == validate::Level::Error)
             {
@@ -131,6 +134,26 @@ pub(super) fn clamp_cni_version(m: &mut Model) {
     if m.versions.cni_version >= n {
         m.versions.cni_version = 0;
     }
+}
+
+/// The versions form's rows, as `kubewiz check` names the fields, in focus order.
+pub const VERSION_ROWS: [&str; VERSION_FIELDS] = [
+    "cluster.kubernetes_version",
+    "cluster.cni_version",
+    "cluster.cni_manifest",
+    "cluster.mirror",
+    "cluster.image_repository",
+    "cluster.dashboard",
+    "cluster.dashboard_manifest",
+];
+
+/// What is wrong under each row of the versions form now (see `network_errors`).
+pub fn version_errors(m: &Model) -> Vec<Option<String>> {
+    validate::place(
+        &validate::problems(m),
+        &VERSION_ROWS,
+        VERSION_ROWS.get(m.versions.focus).copied(),
+    )
 }
 
 pub fn version_findings(m: &Model) -> Vec<validate::Finding> {

@@ -14,9 +14,7 @@ enum Action {
     Prev,
     Next,
     Go,
-    New,
-    Open,
-    Resume,
+    Pick(Choice),
     Global(Common),
 }
 use Action::*;
@@ -30,9 +28,11 @@ const CHOICES: &[Binding<Action>] = &[
     ),
     also(&[KeyCode::Down, KeyCode::Char('j'), KeyCode::Tab], Next),
     bind(&[KeyCode::Enter], "Enter", "go", Go),
-    bind(&[KeyCode::Char('n')], "n", "new", New),
-    bind(&[KeyCode::Char('o')], "o", "open", Open),
-    bind(&[KeyCode::Char('r')], "r", "resume", Resume).when(|m| m.welcome.resume.is_some()),
+    bind(&[KeyCode::Char('r')], "r", "resume", Pick(Choice::Resume))
+        .when(|m| m.welcome.resume.is_some()),
+    bind(&[KeyCode::Char('e')], "e", "edit", Pick(Choice::Edit)).when(|m| m.welcome.loaded),
+    bind(&[KeyCode::Char('n')], "n", "new", Pick(Choice::New)),
+    bind(&[KeyCode::Char('o')], "o", "open", Pick(Choice::Open)),
     bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)),
     bind(&[KeyCode::Char('q')], "q", "quit", Global(Common::Quit)),
 ];
@@ -61,21 +61,13 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
     if m.welcome.open.is_some() {
         return path_key(m, k);
     }
-    let n = m.welcome.choices();
+    let n = m.welcome.choices().len();
     match find(CHOICES, m, &k) {
         Some(Prev) => m.welcome.selected = (m.welcome.selected + n - 1) % n,
         Some(Next) => m.welcome.selected = (m.welcome.selected + 1) % n,
         Some(Go) => return go(m),
-        Some(New) => {
-            m.welcome.selected = 0;
-            return go(m);
-        }
-        Some(Open) => {
-            m.welcome.selected = 1;
-            return go(m);
-        }
-        Some(Resume) => {
-            m.welcome.selected = 2;
+        Some(Pick(c)) => {
+            m.welcome.select(c);
             return go(m);
         }
         Some(Global(g)) => return global(m, g),
@@ -116,14 +108,17 @@ fn path_key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
 
 /// Enter on the selected choice.
 fn go(m: &mut Model) -> Vec<Effect> {
-    match m.welcome.selected {
-        0 => {
+    match m.welcome.chosen() {
+        Choice::New => {
             if m.welcome.loaded {
                 // Start over from defaults; saving replaces the file that was read.
                 let mut fresh = Model::new(m.config_path.clone());
                 fresh.theme = m.theme;
                 fresh.size = m.size;
+                fresh.welcome.file_exists = m.welcome.file_exists;
                 fresh.welcome.resume = m.welcome.resume.take();
+                fresh.welcome.journal = m.welcome.journal.take();
+                fresh.initialised = m.initialised.take();
                 *m = fresh;
                 info(
                     m,
@@ -136,11 +131,20 @@ fn go(m: &mut Model) -> Vec<Effect> {
                 m.nodes_ui.form = Some(NodeForm::new(Role::ControlPlane));
             }
         }
-        1 => {
-            let default = m.config_path.display().to_string();
+        Choice::Edit => {
+            m.welcome.error = None;
+            m.status = None;
+            m.screen = Screen::Nodes;
+        }
+        Choice::Open => {
+            let default = if m.welcome.file_exists {
+                m.config_path.display().to_string()
+            } else {
+                String::new()
+            };
             m.welcome.open = Some(default.into());
         }
-        _ => {
+        Choice::Resume => {
             m.screen = Screen::Install;
             return super::install::start_install(m);
         }
@@ -152,23 +156,30 @@ fn go(m: &mut Model) -> Vec<Effect> {
 pub fn config_loaded(
     m: &mut Model,
     path: PathBuf,
-    result: Result<Box<(ClusterConfig, Option<ResumeInfo>)>, String>,
+    result: Result<Box<(ClusterConfig, JournalInfo)>, String>,
 ) -> Vec<Effect> {
     match result {
         Ok(loaded) => {
-            let (cfg, resume) = *loaded;
+            let (cfg, journal) = *loaded;
+            let opened = m.screen == Screen::Welcome && m.welcome.open.is_some();
             m.config_path = path;
             m.load(&cfg);
             m.review.saved = Some(m.to_config());
+            m.initialised = journal.initialised.clone();
             m.welcome.open = None;
             m.welcome.error = None;
-            m.welcome.resume = resume;
+            m.welcome.resume = journal.resume.clone();
+            m.welcome.journal = Some(journal);
             m.welcome.loaded = true;
+            m.welcome.file_exists = true;
             if m.welcome.resume.is_some() {
-                m.welcome.selected = 2;
+                m.welcome.select(Choice::Resume);
                 m.screen = Screen::Welcome;
-            } else if m.screen == Screen::Welcome && m.welcome.selected == 1 {
-                m.screen = Screen::Nodes;
+            } else {
+                m.welcome.select(Choice::Edit);
+                if opened {
+                    m.screen = Screen::Nodes;
+                }
             }
             info(m, format!("loaded {}", m.config_path.display()));
         }

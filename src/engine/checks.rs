@@ -1,0 +1,54 @@
+//! Everything `kubewiz check` checks without connecting, as one list of problems: the config's
+//! rules (`config::validate`), the local files it names (`config::check_files`), the identity
+//! files (`ssh::identity`), and what an initialised cluster can no longer change (the
+//! journal's stamp). The wizard's screens call the same function and show each problem under
+//! the field it names, so a screen accepts exactly what `check` accepts.
+
+use super::journal::{ClusterStamp, Journal, state_dir};
+use crate::catalog::Catalog;
+use crate::config::{self, ClusterConfig, Problem};
+use std::path::Path;
+
+/// The choices fixed by `kubeadm init`, from the journal next to `config_path` (None before
+/// init, without a journal, or when it cannot be read: `apply` says why then).
+pub fn initialised(config_path: &Path) -> Option<ClusterStamp> {
+    let j = Journal::load(&state_dir(config_path)).ok()??;
+    j.initialised_with().cloned()
+}
+
+/// Every problem with `cfg` (read from, or to be saved to, `config_path`), given what the
+/// cluster was initialised with. Empty: `check` accepts it.
+pub fn problems(
+    cfg: &ClusterConfig,
+    config_path: &Path,
+    initialised: Option<&ClusterStamp>,
+) -> Vec<Problem> {
+    let mut out = match config::validate(cfg, Catalog::builtin()) {
+        Ok(_) => Vec::new(),
+        Err(p) => p,
+    };
+    out.extend(config::check_files(cfg, config_path));
+    let identity = |field: String, p: &Path, out: &mut Vec<Problem>| {
+        let path = config::resolve_path(config_path, p);
+        if let Err(e) = crate::ssh::identity::check(&path) {
+            out.push(Problem::field(
+                field,
+                p.display().to_string(),
+                e,
+                "fix the file or the path (an empty identity_file uses ssh's own keys and agent)",
+            ));
+        }
+    };
+    if let Some(p) = &cfg.ssh.identity_file {
+        identity("ssh.identity_file".into(), p, &mut out);
+    }
+    for (i, n) in cfg.nodes.iter().enumerate() {
+        if let Some(p) = &n.identity_file {
+            identity(format!("node[{i}].identity_file"), p, &mut out);
+        }
+    }
+    if let Some(stamp) = initialised {
+        out.extend(stamp.changes(cfg));
+    }
+    out
+}
