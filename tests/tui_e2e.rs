@@ -210,9 +210,9 @@ fn seed_fleet_with_config(calico: &Path) -> (Fleet, tempfile::TempDir, PathBuf) 
 
 /// Welcome → open cluster.toml → through every screen unchanged → install.
 fn open_config_and_install(t: &Tmux) {
-    t.wait_for("Open cluster.toml", UI);
-    t.keys(&["o"]);
-    t.keys(&["Enter"]);
+    // cluster.toml was read at start: Welcome offers to edit it.
+    t.wait_for("Edit settings", UI);
+    t.keys(&["e"]);
     t.wait_for("Nodes (3)", UI);
     t.keys(&["n"]);
     t.wait_for("Cluster network", UI);
