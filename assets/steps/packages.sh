@@ -2,12 +2,15 @@
 # packages: the Kubernetes package repository of the minor version, and kubeadm, kubelet and
 # kubectl pinned to the exact version (the package revision is resolved on the node), held
 # (apt-mark hold / yum exclude=), kubelet enabled (kubeadm starts it).
-# Inputs: KW_K8S_VERSION (e.g. 1.25.3), KW_K8S_MINOR (1.25);
+# Upgrades reuse this step per hop (kubeadm-upgrade.md: "Changing the package repository", "Upgrade kubeadm",
+# "Upgrade kubelet and kubectl"): KW_PACKAGES names the packages of that step ("kubeadm", then "kubelet kubectl";
+# default all three) and KW_UPGRADE=1 lets an older installed version be replaced (never a newer one).
+# Inputs: KW_K8S_VERSION (e.g. 1.25.3), KW_K8S_MINOR (1.25); optional KW_PACKAGES, KW_UPGRADE;
 #   RHEL family: KW_REPO_RPM_URL, KW_REPO_RPM_KEY (space separated URLs);
 #   Debian family: KW_REPO_DEB_URL, KW_REPO_DEB_KEY, KW_REPO_DEB_SUITE ("/" for pkgs.k8s.io style
 #   repositories, e.g. "kubernetes-xenial main" for the legacy layout).
 
-K8S_PACKAGES="kubeadm kubelet kubectl"
+K8S_PACKAGES=${KW_PACKAGES:-kubeadm kubelet kubectl}
 RPM_REPO_FILE=/etc/yum.repos.d/kubernetes.repo
 DEB_LIST_FILE=/etc/apt/sources.list.d/kubernetes.list
 DEB_KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
@@ -51,6 +54,7 @@ held() {
 }
 
 inputs() {
+  [[ $K8S_PACKAGES =~ ^(kubeadm|kubelet|kubectl)( (kubeadm|kubelet|kubectl))*$ ]] || kw_die "input KW_PACKAGES has an unexpected value: $K8S_PACKAGES"
   kw_need_re KW_K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
   kw_need_re KW_K8S_MINOR '^[0-9]+\.[0-9]+$'
   case $(kw_os_family) in
@@ -144,8 +148,10 @@ apply() {
   family=$(kw_os_family)
   for p in $K8S_PACKAGES; do
     cur=$(installed_version "$p")
-    if [[ -n $cur && $cur != "$KW_K8S_VERSION" ]]; then
-      kw_hint "kubewiz installs, it does not upgrade: upgrade $p one minor version at a time with kubeadm upgrade, or reset the node"
+    if [[ -n $cur && $cur != "$KW_K8S_VERSION" && ${KW_UPGRADE:-0} == 1 ]] && kw_version_ge "$cur" "$KW_K8S_VERSION"; then
+      kw_die "$p $cur is installed, newer than $KW_K8S_VERSION: kubewiz does not downgrade packages"
+    elif [[ -n $cur && $cur != "$KW_K8S_VERSION" && ${KW_UPGRADE:-0} != 1 ]]; then
+      kw_hint "kubewiz apply installs, it does not upgrade: run kubewiz upgrade --to $cur's next minor, or reset the node"
       kw_die "$p $cur is installed, the cluster wants $KW_K8S_VERSION"
     fi
   done

@@ -3,8 +3,10 @@
 //!
 //! - [`path`]: from what the cluster runs to `--to`, hop by hop, with what changes and what is refused (pure).
 //! - [`certs`]: `kubeadm certs check-expiration` read into expiry dates, and the warnings (pure).
+//! - [`scripts`]: the upgrade's step scripts (`assets/steps/upgrade-lib.sh` + a step).
 
 pub mod certs;
 pub mod path;
+pub mod scripts;
 
 pub use path::{Hop, NodeSurvey, Path, Refusal, Survey};

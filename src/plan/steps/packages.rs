@@ -26,6 +26,9 @@ pub static STEP: Step = Step {
         // Both mirrors use the pkgs.k8s.io layout (suite "/"; the legacy layout had
         // "kubernetes-xenial main").
         env.optional("KW_REPO_DEB_SUITE", "/");
+        // An upgrade hop reuses this script for "kubeadm", then "kubelet kubectl", with KW_UPGRADE=1.
+        env.optional("KW_PACKAGES", "kubeadm kubelet kubectl");
+        env.optional("KW_UPGRADE", "0");
     },
     secrets: no_secrets,
     upload: None,

@@ -1,0 +1,56 @@
+//! The upgrade's scripts (`assets/steps/`): each is lib.sh, then `upgrade-lib.sh` (the upgrade's helpers),
+//! then the step file, then its entry. Steps reused from the install (packages.sh with `KW_PACKAGES` /
+//! `KW_UPGRADE`, containerd.sh, images.sh, ready.sh) are assembled as the install assembles them.
+
+use crate::plan::script;
+
+/// Helpers of every upgrade script.
+pub const LIB: &str = include_str!("../../assets/steps/upgrade-lib.sh");
+pub const SURVEY: &str = include_str!("../../assets/steps/upgrade-survey.sh");
+pub const ETCD_SNAPSHOT: &str = include_str!("../../assets/steps/etcd-snapshot.sh");
+pub const PLAN: &str = include_str!("../../assets/steps/upgrade-plan.sh");
+pub const APPLY: &str = include_str!("../../assets/steps/upgrade-apply.sh");
+pub const NODE: &str = include_str!("../../assets/steps/upgrade-node.sh");
+pub const DRAIN: &str = include_str!("../../assets/steps/drain.sh");
+pub const KUBELET_RESTART: &str = include_str!("../../assets/steps/kubelet-restart.sh");
+pub const UNCORDON: &str = include_str!("../../assets/steps/uncordon.sh");
+pub const CERTS_CHECK: &str = include_str!("../../assets/steps/certs-check.sh");
+pub const CERTS_RENEW: &str = include_str!("../../assets/steps/certs-renew.sh");
+
+/// Every upgrade asset with its file name and entry function (steps: `kw_main`).
+pub const ALL: [(&str, &str, &str); 10] = [
+    ("upgrade-survey.sh", SURVEY, "kw_survey"),
+    ("etcd-snapshot.sh", ETCD_SNAPSHOT, "kw_main"),
+    ("upgrade-plan.sh", PLAN, "kw_main"),
+    ("upgrade-apply.sh", APPLY, "kw_main"),
+    ("upgrade-node.sh", NODE, "kw_main"),
+    ("drain.sh", DRAIN, "kw_main"),
+    ("kubelet-restart.sh", KUBELET_RESTART, "kw_main"),
+    ("uncordon.sh", UNCORDON, "kw_main"),
+    ("certs-check.sh", CERTS_CHECK, "kw_certs_check"),
+    ("certs-renew.sh", CERTS_RENEW, "kw_certs_renew"),
+];
+
+/// The upgrade-lib helpers followed by `body` (what comes after lib.sh in an upgrade script).
+pub fn body(body: &str) -> String {
+    let mut s = String::with_capacity(LIB.len() + body.len() + 1);
+    s.push_str(script::part(LIB));
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s.push_str(script::part(body));
+    s
+}
+
+/// The full script: exports, lib.sh, upgrade-lib.sh, `step`, `entry`.
+pub fn assemble(env: &[(String, String)], step: &str, entry: &str) -> String {
+    script::standalone(env, &body(step), entry)
+}
+
+/// `KW_STEP` + the given variables, in order.
+pub fn env(step: &str, vars: &[(&str, &str)]) -> Vec<(String, String)> {
+    std::iter::once(("KW_STEP", step))
+        .chain(vars.iter().copied())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

@@ -1,0 +1,266 @@
+//! The upgrade's scripts on their own: shellcheck-clean as assembled, and their tricky parts run with bash
+//! against fake tools (the fleet tests run them for real on simulated nodes): a drain a PodDisruptionBudget
+//! blocks names the pod and uncordons the node; the etcd snapshot lands in the backup directory with a
+//! retention; the upgrade-node step of a worker is done once its kubelet runs the hop's version.
+
+mod skip;
+
+use kubewiz::upgrade::scripts;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let s = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fs::create_dir_all(s.bin()).unwrap();
+        s
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn bin(&self) -> PathBuf {
+        self.path().join("bin")
+    }
+    fn tool(&self, name: &str, body: &str) {
+        let p = self.bin().join(name);
+        fs::write(&p, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap_or_default()
+    }
+    /// The assembled script with the paths redirected into the sandbox just before the entry call.
+    fn run(&self, env: &[(&str, &str)], step: &str, entry: &str, extra: &str) -> Output {
+        let d = self.path().display();
+        let text = scripts::assemble(&scripts::env("test", env), step, "");
+        let text = format!(
+            "{text}KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_UPGRADE_MARKS={d}/state/upgrade\n\
+             KW_ADMIN_CONF={d}/admin.conf\nKW_K8S_DIR={d}/k8s\n{extra}\n{entry}\n"
+        );
+        let path = format!(
+            "{}:{}",
+            self.bin().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut child = Command::new("bash")
+            .args(["-c", kubewiz::ssh::READ_AND_RUN])
+            .env("PATH", path)
+            .current_dir(self.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_upgrade_script_passes_shellcheck() {
+    let bin = ["/usr/bin/shellcheck", "/usr/local/bin/shellcheck"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    let Some(bin) = bin else {
+        return skip::because("shellcheck is not installed (apt-get install shellcheck)");
+    };
+    let mut failures = Vec::new();
+    for (name, body, entry) in scripts::ALL {
+        let text = scripts::assemble(&scripts::env(name, &[]), body, entry);
+        let mut child = Command::new(&bin)
+            .args(["-s", "bash", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        if !o.status.success() {
+            failures.push(format!("{name}:\n{}", String::from_utf8_lossy(&o.stdout)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// kubectl as seen by drain.sh: the node still runs the old kubelet; `drain` is `$DRAIN`.
+fn kubectl(sb: &Sandbox, drain: &str) {
+    sb.tool(
+        "kubectl",
+        &format!(
+            r#"echo "$*" >> "{d}/kubectl.log"
+case "$*" in
+  *"get node"*kubeletVersion*) echo -n v1.25.3 ;;
+  *"get node"*unschedulable*) [[ -f "{d}/cordoned" ]] && echo -n true ;;
+  *" drain "*) touch "{d}/cordoned"; {drain} ;;
+  *" uncordon "*) rm -f "{d}/cordoned"; echo "node/w1 uncordoned" ;;
+esac"#,
+            d = sb.path().display()
+        ),
+    );
+}
+
+const DRAIN_ENV: [(&str, &str); 4] = [
+    ("KW_TARGET_NODE", "w1"),
+    ("KW_K8S_VERSION", "1.26.15"),
+    ("KW_DRAIN_TIMEOUT", "30"),
+    ("KW_UNCORDON_ON_FAILURE", "1"),
+];
+
+#[test]
+fn a_drain_blocked_by_a_budget_names_the_pod_and_uncordons() {
+    let sb = Sandbox::new();
+    // What kubectl prints (kubectl pkg/drain/drain.go, pkg/cmd/drain/drain.go) when a budget never allows it.
+    kubectl(
+        &sb,
+        r#"echo "node/w1 cordoned"; echo "evicting pod default/web-7d9c6b8f5-0"
+echo 'error when evicting pods/"web-7d9c6b8f5-0" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod'"'"'s disruption budget.' >&2
+echo 'error: unable to drain node "w1" due to error: error when evicting pods/"web-7d9c6b8f5-0" -n "default": global timeout reached: 30s, continuing command...' >&2
+echo 'There are pending nodes to be drained:' >&2; echo ' w1' >&2
+exit 1"#,
+    );
+    let o = sb.run(&DRAIN_ENV, scripts::DRAIN, "kw_main", "");
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("::kw::fact drain_blocked=default/web-7d9c6b8f5-0 (PodDisruptionBudget)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("::kw::hint the drain of w1 was blocked by: default/web-7d9c6b8f5-0"),
+        "{text}"
+    );
+    let log = sb.read("kubectl.log");
+    assert!(
+        log.contains("drain w1 --ignore-daemonsets --delete-emptydir-data --timeout=30s"),
+        "{log}"
+    );
+    assert!(log.contains("uncordon w1"), "{log}");
+    assert!(!sb.path().join("cordoned").exists(), "left cordoned");
+}
+
+#[test]
+fn a_drain_that_finishes_leaves_the_node_cordoned() {
+    let sb = Sandbox::new();
+    kubectl(&sb, r#"echo "node/w1 cordoned"; echo "node/w1 drained""#);
+    let o = sb.run(&DRAIN_ENV, scripts::DRAIN, "kw_main", "");
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("::kw::result applied"), "{text}");
+    assert!(sb.path().join("cordoned").exists());
+    assert!(!sb.read("kubectl.log").contains("uncordon"));
+}
+
+#[test]
+fn the_etcd_snapshot_is_kept_with_a_retention() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    fs::create_dir_all(sb.path().join("etcd")).unwrap();
+    fs::create_dir_all(sb.path().join("backups")).unwrap();
+    // Six older snapshots (oldest first).
+    for i in 0..6 {
+        let p = sb.path().join(format!("backups/etcd-before-1.2{i}.0-x.db"));
+        fs::write(&p, "old").unwrap();
+        let t = format!("2020010{}0000", i + 1);
+        assert!(
+            Command::new("touch")
+                .args(["-t", &t])
+                .arg(&p)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    // crictl: one etcd container; exec runs etcdctl, which writes the snapshot where it is told.
+    sb.tool(
+        "crictl",
+        r#"case "$*" in
+  *" ps "*|ps*) echo 0123456789abc ;;
+  *exec*) for a; do last=$a; done; echo snapshot > "$last"; echo "Snapshot saved at $last" ;;
+esac"#,
+    );
+    let env = [
+        ("KW_BACKUP_DIR", &*format!("{d}/backups")),
+        ("KW_SNAPSHOT_NAME", "etcd-before-1.26.15"),
+        ("KW_BACKUP_KEEP", "5"),
+    ];
+    let extra = format!("ETCD_DATA={d}/etcd");
+    let o = sb.run(&env, scripts::ETCD_SNAPSHOT, "kw_main", &extra);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    let kept: Vec<String> = fs::read_dir(sb.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(kept.len(), 5, "{kept:?}");
+    let new: Vec<&String> = kept
+        .iter()
+        .filter(|n| n.starts_with("etcd-before-1.26.15-"))
+        .collect();
+    assert_eq!(new.len(), 1, "{kept:?}");
+    assert!(
+        !kept.iter().any(|n| n.contains("1.20.0")),
+        "the oldest went: {kept:?}"
+    );
+    assert!(!kept.iter().any(|n| n.contains("1.21.0")), "{kept:?}");
+    assert!(
+        text.contains(&format!("::kw::fact snapshot={d}/backups/{}", new[0])),
+        "{text}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(sb.path().join("backups").join(new[0]))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Run again: the hop's snapshot exists, nothing is taken.
+    let o = sb.run(&env, scripts::ETCD_SNAPSHOT, "kw_main", &extra);
+    assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
+}
+
+#[test]
+fn upgrade_node_on_a_worker_is_done_once_marked_or_running_the_version() {
+    let sb = Sandbox::new();
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "echo \"$*\" >> {}/kubeadm.log; echo '[upgrade] The configuration for this node was successfully updated!'",
+            sb.path().display()
+        ),
+    );
+    sb.tool("kubectl", "echo -n v1.25.3");
+    let env = [("KW_K8S_VERSION", "1.26.15"), ("KW_NODE_NAME", "w1")];
+    let o = sb.run(&env, scripts::NODE, "kw_main", "");
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("::kw::result applied"));
+    let o = sb.run(&env, scripts::NODE, "kw_main", "");
+    assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
+    assert_eq!(sb.read("kubeadm.log").lines().count(), 1);
+}
