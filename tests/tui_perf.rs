@@ -3,6 +3,11 @@
 //! this thread's CPU time, so a loaded machine (other processes on the cores) cannot fail it;
 //! the figures themselves are the benches' job (`cargo bench --bench ui`).
 
+/// The benches' clock: this thread's CPU time.
+#[path = "../benches/common/clock.rs"]
+#[allow(dead_code)]
+mod clock;
+
 use kubewiz::config::{ClusterConfig, NodeConfig, Role};
 use kubewiz::engine::{Event, NodeSummary, Stream};
 use kubewiz::plan::StepId;
@@ -58,23 +63,10 @@ fn fifty() -> Model {
     m
 }
 
-/// CPU time of this thread: what the work costs, not how long the (shared, loaded) machine
-/// took to give it a core.
-fn cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec we own.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 fn frame(term: &mut Terminal<TestBackend>, m: &Model) -> Duration {
-    let t = cpu_now();
+    let t = clock::thread_cpu();
     term.draw(|f| view(f, m)).unwrap();
-    cpu_now() - t
+    clock::thread_cpu() - t
 }
 
 #[test]
@@ -84,7 +76,7 @@ fn fifty_nodes_streaming_stay_responsive() {
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let first = frame(&mut term, &m);
 
-    let start = cpu_now();
+    let start = clock::thread_cpu();
     let mut worst = Duration::ZERO;
     let mut line = 0u64;
     // 200 frames, 500 lines between frames: 100 000 lines over 50 nodes (2000 each).
@@ -104,7 +96,7 @@ fn fifty_nodes_streaming_stay_responsive() {
         }
         worst = worst.max(frame(&mut term, &m));
     }
-    let total = cpu_now() - start;
+    let total = clock::thread_cpu() - start;
     // Scrollback is bounded and drawing cost does not grow with it.
     for n in &m.install.nodes {
         assert!(n.log.len() <= kubewiz::tui::logbuf::LOG_CAPACITY);
