@@ -990,3 +990,71 @@ fn ready_gives_up_at_its_deadline_naming_the_node_its_state_and_where_to_look() 
         stderr(&o)
     );
 }
+
+/// containerd too old for the Kubernetes chosen: the hint never tells the user to do what
+/// kubewiz just did (install containerd.io from the docker-ce repository) (issue 12 item 2).
+#[test]
+fn containerd_too_old_hint_follows_what_was_done() {
+    // Installed by kubewiz in this run: the repositories have nothing newer.
+    let sb = Sandbox::new();
+    sb.write(
+        "os-release",
+        &CENTOS7.replace(
+            "VERSION_ID",
+            "PRETTY_NAME=\"CentOS Linux 7 (Core)\"\nVERSION_ID",
+        ),
+    );
+    let fake = format!(
+        "printf '#!/usr/bin/env bash\\necho containerd containerd.io 1.6.33 abc\\n' > {}/containerd; chmod +x {}/containerd",
+        sb.bin().display(),
+        sb.bin().display()
+    );
+    let o = sb.run_step(
+        Some(StepId::Containerd),
+        &format!("KW_CONTAINERD_MIN=2.0\ninstall_containerd() {{ {fake}; }}\napply"),
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    let hint = out
+        .lines()
+        .find(|l| l.starts_with("::kw::hint "))
+        .unwrap_or_else(|| panic!("a hint: {out}"));
+    assert!(
+        hint.contains("kubewiz just installed containerd 1.6.33")
+            && hint.contains("CentOS Linux 7 (Core)")
+            && hint.contains("choose an older Kubernetes"),
+        "{hint}"
+    );
+    assert!(!hint.contains("docker-ce"), "{hint}");
+    assert!(
+        stderr(&o).contains("containerd 1.6.33 is older than 2.0"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Found installed and nothing newer in the repositories: say that, not "just installed".
+    let sb = Sandbox::new();
+    sb.write("os-release", CENTOS7);
+    sb.tool(
+        "containerd",
+        "echo containerd github.com/containerd/containerd 1.4.13 abc",
+    );
+    let o = sb.run_step(
+        Some(StepId::Containerd),
+        "KW_CONTAINERD_MIN=2.0\ninstall_containerd() { :; }\napply",
+    );
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    let hint = out
+        .lines()
+        .find(|l| l.starts_with("::kw::hint "))
+        .unwrap_or("");
+    assert!(
+        hint.contains("containerd 1.4.13 is installed and the repositories offer nothing newer"),
+        "{hint}"
+    );
+    assert!(
+        !hint.contains("just installed") && !hint.contains("docker-ce"),
+        "{hint}"
+    );
+}

@@ -365,6 +365,11 @@ fn versions_centos7_warnings() {
     // The newest supported version: refused on CentOS 7.
     m.versions.version = 0;
     snap("versions_centos7_refused", &m);
+    // At 80x24 the checks do not fit: PgDn scrolls them (issue 12 item 16).
+    update(&mut m, Msg::Resize(80, 24));
+    press(&mut m, KeyCode::PageDown);
+    assert!(m.versions.checks_scroll > 0);
+    insta::assert_snapshot!("versions_checks_scrolled_80x24", render(&m, 80, 24));
 }
 
 // ------------------------------------------------------------------ Review
@@ -617,6 +622,28 @@ fn done() {
     );
     assert_eq!(m.screen, Screen::Done);
     snap("done", &m);
+}
+
+/// Done after a Resume: the whole install time, this run's part, and what `apply` warns
+/// about (1.25 is out of upstream support) (issue 12 item 15).
+#[test]
+fn done_after_resume() {
+    let mut m = joined(3, true);
+    update(&mut m, Msg::InstallTime(Duration::from_secs(700)));
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                ok: true,
+                wall: Duration::from_secs(1),
+                ..Summary::default()
+            },
+        }),
+    );
+    let text = render(&m, 120, 40);
+    assert!(text.contains("installed in 11m41s (1s this run)"), "{text}");
+    assert!(text.contains("out of upstream support"), "{text}");
+    snap("done_after_resume", &m);
 }
 
 // ------------------------------------------------------------------ Overlays

@@ -322,17 +322,26 @@ apply() {
   if [[ $(kw_os_family) == rhel && -f $DOCKER_RPM_REPO ]]; then
     point_docker_repo
   fi
+  local before
+  before=$(containerd_version)
   if ! command -v containerd >/dev/null 2>&1; then
     install_containerd
-  elif [[ -n $(containerd_version) ]] && ! version_ok; then
-    kw_log "containerd $(containerd_version) is older than $KW_CONTAINERD_MIN: installing a newer one"
+  elif [[ -n $before ]] && ! version_ok; then
+    kw_log "containerd $before is older than $KW_CONTAINERD_MIN: installing a newer one"
     install_containerd
   fi
   version_ok || {
-    local v
+    local v what
     v=$(containerd_version)
     [[ -n $v ]] || kw_die "cannot read the containerd version: 'containerd --version' failed"
-    kw_hint "Kubernetes of this version needs containerd >= $KW_CONTAINERD_MIN; install a newer containerd (e.g. containerd.io from the docker-ce repository) and run apply again"
+    # Say what just happened: telling the user to install containerd.io from the docker-ce
+    # repository right after kubewiz did exactly that would contradict the log above.
+    if [[ $v != "$before" ]]; then
+      what="kubewiz just installed containerd $v, the newest the repositories offer for $(kw_os_field PRETTY_NAME)"
+    else
+      what="containerd $v is installed and the repositories offer nothing newer for $(kw_os_field PRETTY_NAME)"
+    fi
+    kw_hint "$what; Kubernetes of this version needs containerd >= $KW_CONTAINERD_MIN: choose an older Kubernetes (the wizard's Versions screen shows the newest these nodes can run) or a newer system"
     kw_die "containerd $v is older than $KW_CONTAINERD_MIN"
   }
   write_hosts

@@ -347,6 +347,19 @@ pub fn journal_info(path: &Path, cfg: &ClusterConfig) -> JournalInfo {
     info
 }
 
+/// Time spent installing according to the journal in `state_dir`.
+fn journal_busy(state_dir: &Path) -> Option<Duration> {
+    let j = engine::journal::Journal::load(state_dir).ok()??;
+    let spans = j
+        .nodes
+        .values()
+        .flat_map(|n| n.steps.values())
+        .filter_map(|r| Some((r.started_at?, r.finished_at?)))
+        .map(|(s, f)| (s, f.max(s)))
+        .collect();
+    Some(Duration::from_secs(busy_secs(spans)))
+}
+
 /// Seconds covered by the union of `[start, end]` spans (steps of several nodes overlap).
 pub fn busy_secs(mut spans: Vec<(i64, i64)>) -> u64 {
     spans.sort_unstable();
@@ -493,6 +506,10 @@ fn start_engine(
     tx: UnboundedSender<Msg>,
 ) -> Result<UnboundedSender<engine::Command>, String> {
     let cfg = crate::config::load_validated(path).map_err(|e| e.to_string())?;
+    // Earlier runs' time, so that Done can say how long the whole install took.
+    if let Some(before) = journal_busy(&engine::journal::state_dir(path)) {
+        let _ = tx.send(Msg::InstallTime(before));
+    }
     let run = engine::start(path, cfg, engine::Options::default()).map_err(|e| e.to_string())?;
     let engine::Run {
         mut events,

@@ -376,6 +376,8 @@ pub struct VersionsForm {
     pub cni_manifest: Input,
     pub dashboard_manifest: Input,
     pub focus: usize,
+    /// Rows the Checks box is scrolled down by (PgDn/PgUp).
+    pub checks_scroll: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -518,6 +520,10 @@ pub struct InstallState {
     pub error: Option<String>,
     /// The pod network's pods, as the control plane last reported them.
     pub cni_pods: Option<crate::engine::CniPods>,
+    /// Time earlier runs of this install spent (from the journal as this run started).
+    pub earlier_time: Option<Duration>,
+    /// Rows the Done screen's Next box is scrolled down by.
+    pub done_scroll: usize,
 }
 
 impl InstallState {
@@ -609,6 +615,7 @@ impl Model {
                 cni_manifest: Input::default(),
                 dashboard_manifest: Input::default(),
                 focus: 0,
+                checks_scroll: 0,
             },
             review: ReviewUi::default(),
             install: InstallState::default(),

@@ -45,6 +45,8 @@ pub enum Msg {
     },
     /// The engine could not be started.
     InstallFailed(String),
+    /// Time earlier runs spent installing, from the journal (sent as a run starts).
+    InstallTime(Duration),
 }
 
 #[derive(Debug, Clone, PartialEq)]

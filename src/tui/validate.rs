@@ -234,6 +234,8 @@ pub fn version_findings(
         };
         out.push(finding(level, format!("{who}: {msg}")));
     }
+    // What refuses first, then warnings, then notes.
+    out.sort_by_key(|f| std::cmp::Reverse(f.level));
     out
 }
 

@@ -6,7 +6,7 @@ use crate::tui::model::*;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Row, Table};
 
 /// The service account the dashboard step creates for logging in.
 pub const DASHBOARD_ACCOUNT: &str = "admin-user";
@@ -53,8 +53,18 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         )
         .header(Row::new(["Node", "Address", "Role", "State"]).style(t.title()))
         .block(Block::bordered().title(Span::styled(
-            match m.install.summary.as_ref().map(|s| s.wall) {
-                Some(w) if !w.is_zero() => format!(
+            match (
+                m.install.summary.as_ref().map(|s| s.wall),
+                m.install.earlier_time.filter(|e| !e.is_zero()),
+            ) {
+                // Resumed: the whole install, with this run's part.
+                (Some(w), Some(earlier)) => format!(
+                    " Cluster ready: {ready}/{} nodes · installed in {} ({} this run) ",
+                    m.install.nodes.len(),
+                    super::fmt_elapsed(earlier + w),
+                    super::fmt_elapsed(w)
+                ),
+                (Some(w), None) if !w.is_zero() => format!(
                     " Cluster ready: {ready}/{} nodes · installed in {} ",
                     m.install.nodes.len(),
                     super::fmt_elapsed(w)
@@ -79,7 +89,18 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         .find(|n| n.role == Role::ControlPlane)
         .map(|n| n.address.clone())
         .unwrap_or_else(|| "<control-plane>".into());
-    let mut lines = vec![
+    let mut lines = Vec::new();
+    // What `kubewiz apply` warns about (an out-of-support minor, deprecated IPVS...).
+    let cfg = m.to_config();
+    if let Ok(v) = crate::config::validate(&cfg, crate::catalog::Catalog::builtin()) {
+        for w in v.warnings {
+            lines.push(Line::styled(format!("! {w}"), t.warn()));
+        }
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+    }
+    lines.extend([
         Line::from(vec![
             Span::styled("kubeconfig  ", t.dim()),
             Span::raw(kubeconfig.display().to_string()),
@@ -90,7 +111,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         ),
         Line::styled("  kubectl get nodes -o wide", t.title()),
         Line::raw(""),
-    ];
+    ]);
     if m.to_config().cluster.dashboard {
         lines.extend([
             Line::from(vec![
@@ -108,16 +129,19 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     lines.extend([
         Line::styled("add a node later", t.dim()),
         Line::raw(format!(
-            "  add a [[node]] to {} and run `kubewiz apply -c {}` (or kubewiz → Open):",
+            "  add a [[node]] to {} and run `kubewiz apply -c {}` (or kubewiz → Edit settings):",
             m.config_path.display(),
             m.config_path.display()
         )),
         Line::raw("  only the new node is touched, plus a fresh join token on the control plane."),
     ]);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(Span::styled(" Next ", t.title()))),
+    super::scrolled_box(
+        f,
         bottom,
+        Line::from(Span::styled(" Next ", t.title())),
+        lines,
+        m.install.done_scroll,
+        "PgDn/PgUp",
+        t,
     );
 }

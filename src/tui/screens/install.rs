@@ -1,7 +1,7 @@
 //! Install: per-node progress and live log panes (a grid for up to 4 nodes, otherwise the
 //! selected node's pane large beside the list). Only visible lines are drawn.
 
-use super::{fmt_elapsed, truncate};
+use super::{fmt_elapsed, hard_wrap, truncate};
 use crate::tui::model::*;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -197,20 +197,6 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
         .highlight_symbol("›");
     let mut state = TableState::default().with_selected(Some(ins.selected));
     f.render_stateful_widget(table, area, &mut state);
-}
-
-/// Cuts `line` into rows of `width` characters; continuation rows are indented by two.
-pub fn hard_wrap(line: &str, width: usize) -> Vec<String> {
-    let width = width.max(3);
-    let chars: Vec<char> = line.chars().collect();
-    if chars.len() <= width {
-        return vec![line.to_string()];
-    }
-    let mut rows = vec![chars[..width].iter().collect::<String>()];
-    for chunk in chars[width..].chunks(width - 2) {
-        rows.push(format!("  {}", chunk.iter().collect::<String>()));
-    }
-    rows
 }
 
 /// What stays in view at the bottom of a node's pane, most important first: the error, its

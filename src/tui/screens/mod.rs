@@ -126,6 +126,59 @@ pub fn draw_form(f: &mut Frame, area: Rect, rows: &[FormRow<'_>], t: Theme) -> u
     n
 }
 
+/// Draws wrapped `lines` in a bordered box titled `title`, scrolled down by `scroll` rows
+/// (clamped). When they do not fit, the last row says how many rows are below and the key
+/// that shows them, so nothing is cut off unseen at 80x24.
+pub fn scrolled_box(
+    f: &mut Frame,
+    area: Rect,
+    title: Line<'_>,
+    lines: Vec<Line<'_>>,
+    scroll: usize,
+    key: &str,
+    t: Theme,
+) {
+    let block = ratatui::widgets::Block::bordered().title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let text = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+    let total = text.line_count(inner.width);
+    let height = inner.height as usize;
+    if total <= height {
+        f.render_widget(text, inner);
+        return;
+    }
+    let view = height.saturating_sub(1);
+    let top = scroll.min(total - view);
+    let below = total - view - top;
+    let [body, more] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(view as u16),
+        ratatui::layout::Constraint::Length(1),
+    ])
+    .areas(inner);
+    f.render_widget(text.scroll((top as u16, 0)), body);
+    let note = if below > 0 {
+        format!("↓ {below} more line(s): {key}")
+    } else {
+        format!("↑ {top} line(s) above: {key}")
+    };
+    f.render_widget(Paragraph::new(Span::styled(note, t.warn())), more);
+}
+
+/// Cuts `line` into rows of `width` characters; continuation rows are indented by two.
+pub fn hard_wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(3);
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= width {
+        return vec![line.to_string()];
+    }
+    let mut rows = vec![chars[..width].iter().collect::<String>()];
+    for chunk in chars[width..].chunks(width - 2) {
+        rows.push(format!("  {}", chunk.iter().collect::<String>()));
+    }
+    rows
+}
+
 /// Word-wraps `s` into lines of at most `width` characters (continuation lines get 2 less,
 /// for the caller's indent).
 pub fn wrap(s: &str, width: usize) -> Vec<String> {

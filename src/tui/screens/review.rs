@@ -141,8 +141,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     );
 
     let mut steps_lines = Vec::new();
+    let title_room = right.width.saturating_sub(19) as usize;
+    let mut cut_title = None;
     if let Some(n) = cfg.nodes.get(m.review.node) {
         for (i, s) in plan_steps(&cfg, n).iter().enumerate() {
+            if i == m.review.step && s.title().chars().count() > title_room {
+                cut_title = Some(format!("{}: {}", s.name(), s.title()));
+            }
             let sel = i == m.review.step;
             steps_lines.push(Line::from(vec![
                 Span::styled(if sel { "›" } else { " " }, t.focus()),
@@ -164,6 +169,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         Some(n) => format!(" Plan for {} ", n.name),
         None => " Plan ".to_string(),
     };
+    // A title cut to fit is shown whole for the selected step, under the list.
+    if let Some(full) = cut_title {
+        steps_lines.push(Line::raw(""));
+        for part in super::wrap(&full, right.width.saturating_sub(2) as usize) {
+            steps_lines.push(Line::styled(part, t.dim()));
+        }
+    }
     f.render_widget(
         Paragraph::new(steps_lines).block(Block::bordered().title(Span::styled(title, t.title()))),
         right,
@@ -204,14 +216,20 @@ fn draw_script(f: &mut Frame, area: Rect, m: &Model, s: &ScriptView) {
         Ok(text) => (text.as_str(), ratatui::style::Style::default()),
         Err(e) => (e.as_str(), t.err()),
     };
-    let total = text.lines().count();
+    // Long lines wrap (nothing is cut off); scrolling counts wrapped rows.
+    let width = area.width.saturating_sub(2) as usize;
+    let rows: Vec<String> = text
+        .lines()
+        .flat_map(|l| super::hard_wrap(&l.replace('\t', "    "), width))
+        .collect();
+    let total = rows.len();
     let height = area.height.saturating_sub(2) as usize;
     let scroll = s.scroll.min(total.saturating_sub(height));
-    let lines: Vec<Line> = text
-        .lines()
+    let lines: Vec<Line> = rows
+        .into_iter()
         .skip(scroll)
-        .take(area.height as usize)
-        .map(|l| Line::styled(l.replace('\t', "    "), style))
+        .take(height)
+        .map(|l| Line::styled(l, style))
         .collect();
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),

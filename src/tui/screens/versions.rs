@@ -10,7 +10,7 @@ use crate::tui::validate::Level;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, List, ListItem, ListState};
 
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
@@ -157,10 +157,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             t.dim(),
         ));
     }
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(Span::styled(" Checks ", t.title()))),
+    super::scrolled_box(
+        f,
         findings_area,
+        Line::from(Span::styled(" Checks ", t.title())),
+        lines,
+        v.checks_scroll,
+        "PgDn/PgUp",
+        t,
     );
 }

@@ -1,7 +1,7 @@
 //! Done: leave (with the kubeconfig printed) or look at the logs again.
 
 use super::{Common, global, quit};
-use crate::tui::keys::{Binding, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, find, key as bind, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -9,6 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 #[derive(Debug, Clone, Copy)]
 enum Action {
     Leave,
+    Down,
+    Up,
     Logs,
     Global(Common),
 }
@@ -20,6 +22,14 @@ const KEYS: &[Binding<Action>] = &[
         "l",
         "logs",
         Action::Logs,
+    ),
+    also(
+        &[KeyCode::PageDown, KeyCode::Down, KeyCode::Char('j')],
+        Action::Down,
+    ),
+    also(
+        &[KeyCode::PageUp, KeyCode::Up, KeyCode::Char('k')],
+        Action::Up,
     ),
     bind(
         &[KeyCode::Char('?')],
@@ -42,6 +52,14 @@ pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
 pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
     match find(KEYS, m, &k) {
         Some(Action::Leave) => quit(m),
+        Some(Action::Down) => {
+            m.install.done_scroll = (m.install.done_scroll + 5).min(100);
+            vec![]
+        }
+        Some(Action::Up) => {
+            m.install.done_scroll = m.install.done_scroll.saturating_sub(5);
+            vec![]
+        }
         Some(Action::Logs) => {
             m.screen = Screen::Install;
             vec![]

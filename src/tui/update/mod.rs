@@ -46,6 +46,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Saved(r) => review::saved(m, r),
         Msg::Script { node, step, text } => review::script(m, node, step, text),
         Msg::InstallFailed(e) => install::install_failed(m, e),
+        Msg::InstallTime(d) => {
+            m.install.earlier_time = Some(d);
+            vec![]
+        }
     }
 }
 

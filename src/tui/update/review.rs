@@ -198,11 +198,18 @@ fn script_key(m: &mut Model, k: KeyEvent) {
         Some(Top) => s.scroll = 0,
         Some(StepCode) => {
             // Jump past the exports and the prelude to the step's own code.
+            // Rows as the viewer wraps them at this width.
             let head = format!("# {}: ", s.step.name());
+            let width = (m.size.0 as usize).saturating_sub(2);
             if let Ok(text) = &s.text
                 && let Some(i) = text.lines().position(|l| l.starts_with(&head))
             {
-                s.scroll = i.saturating_sub(1);
+                let rows: usize = text
+                    .lines()
+                    .take(i)
+                    .map(|l| crate::tui::screens::hard_wrap(&l.replace('\t', "    "), width).len())
+                    .sum();
+                s.scroll = rows.saturating_sub(1);
             }
         }
         None => {}

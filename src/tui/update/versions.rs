@@ -18,6 +18,8 @@ enum Action {
     Newer,
     ChoosePrev,
     ChooseNext,
+    ChecksDown,
+    ChecksUp,
     Continue,
     Global(Common),
 }
@@ -57,6 +59,8 @@ const KEYS: &[Binding<Action>] = &[
     also(&[KeyCode::Down], Next),
     also(&[KeyCode::Up], Prev),
     bind(&[KeyCode::Enter], "Enter", "continue", Continue),
+    also(&[KeyCode::PageDown], ChecksDown),
+    also(&[KeyCode::PageUp], ChecksUp),
     bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
     bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)).when(|m| !on_text(m)),
     // In a text field `?` and `q` are letters.
@@ -76,10 +80,12 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         Some(Newer) => {
             m.versions.version = m.versions.version.saturating_sub(1);
             m.versions.cni_version = 0;
+            m.versions.checks_scroll = 0;
         }
         Some(Older) => {
             m.versions.version = (m.versions.version + 1).min(m.catalog.len() - 1);
             m.versions.cni_version = 0;
+            m.versions.checks_scroll = 0;
         }
         Some(a @ (ChoosePrev | ChooseNext)) => match focus {
             V_CNI_VERSION => {
@@ -95,6 +101,8 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             }
             _ => m.versions.dashboard = !m.versions.dashboard,
         },
+        Some(ChecksDown) => m.versions.checks_scroll = (m.versions.checks_scroll + 5).min(500),
+        Some(ChecksUp) => m.versions.checks_scroll = m.versions.checks_scroll.saturating_sub(5),
         Some(Continue) => {
             if let Some(row) = version_errors(m).iter().position(Option::is_some) {
                 m.versions.focus = row;
