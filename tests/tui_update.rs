@@ -619,39 +619,55 @@ fn password_bootstrap_prompt() {
 
 #[test]
 fn versions_refused_for_centos7_then_fixed() {
+    use kubewiz::tui::update::{newest_runnable, version_findings};
+    use kubewiz::tui::validate::Level;
+    let refused = |m: &Model| version_findings(m).iter().any(|x| x.level == Level::Error);
     let mut m = with_nodes();
     for n in &mut m.nodes {
         n.facts = Some(centos7());
         n.probe = ProbeState::Ok;
     }
+    let default = m.version().version.clone();
     ch(&mut m, 'n');
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Versions);
-    // The default is a supported (1.35+) version: CentOS 7 cannot run it.
-    let f = kubewiz::tui::update::version_findings(&m);
-    assert!(
-        f.iter()
-            .any(|x| x.level == kubewiz::tui::validate::Level::Error && x.text.contains("cgroup")),
-        "{f:?}"
-    );
+    // The default (the newest supported) cannot run on CentOS 7: never left as the default.
+    // The newest the nodes can run is chosen instead, and the status line says so (item 2).
+    assert_ne!(m.version().version, default);
+    let runnable = newest_runnable(&m).unwrap();
+    assert_eq!(m.versions.version, runnable);
+    assert!(!refused(&m), "{:?}", version_findings(&m));
+    let v = m.version().version.clone();
+    assert!(kubewiz::tui::catalog::minor_of(&v) < (1, 35), "{v}");
+    // Every newer one in the list is refused on these nodes.
+    for i in 0..runnable {
+        m.versions.version = i;
+        assert!(refused(&m), "{}", m.catalog[i].version);
+    }
+    m.versions.version = runnable;
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(status.contains(&default) && status.contains(&v), "{status}");
+
+    // A version the user picks is kept, refused, and the newest runnable one is offered.
+    press(&mut m, KeyCode::Up);
+    assert!(refused(&m));
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Versions);
     assert_eq!(m.status.as_ref().unwrap().kind, StatusKind::Error);
-    // Move down the list until no error remains (an older version).
-    for _ in 0..20 {
-        if !kubewiz::tui::update::version_findings(&m)
-            .iter()
-            .any(|x| x.level == kubewiz::tui::validate::Level::Error)
-        {
-            break;
-        }
-        ch(&mut m, 'j');
-    }
-    let v = m.version().version.clone();
-    assert!(kubewiz::tui::catalog::minor_of(&v) < (1, 35), "{v}");
+    assert!(kubewiz::tui::update::keys(&m).contains(&("n", "newest runnable")));
+    ch(&mut m, 'n');
+    assert_eq!(m.version().version, v);
+    assert!(!kubewiz::tui::update::keys(&m).contains(&("n", "newest runnable")));
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Review);
     assert_eq!(m.to_config().cluster.kubernetes_version, v);
+
+    // Without facts nothing is changed (the checks run once the nodes are probed).
+    let mut m = with_nodes();
+    ch(&mut m, 'n');
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.version().version, default);
+    assert_eq!(newest_runnable(&m), None);
 }
 
 #[test]

@@ -378,6 +378,9 @@ pub struct VersionsForm {
     pub focus: usize,
     /// Rows the Checks box is scrolled down by (PgDn/PgUp).
     pub checks_scroll: usize,
+    /// The version was chosen (in the list, or by the file that was read), not defaulted: it
+    /// is never changed behind the user's back.
+    pub chosen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -616,6 +619,7 @@ impl Model {
                 dashboard_manifest: Input::default(),
                 focus: 0,
                 checks_scroll: 0,
+                chosen: false,
             },
             review: ReviewUi::default(),
             install: InstallState::default(),
@@ -633,6 +637,7 @@ impl Model {
     /// Fills the forms from a loaded cluster.toml.
     pub fn load(&mut self, cfg: &ClusterConfig) {
         self.set_cluster(&cfg.cluster);
+        self.versions.chosen = true;
         self.ssh = cfg.ssh.clone();
         self.nodes = cfg.nodes.iter().cloned().map(NodeEntry::new).collect();
         self.nodes_ui = NodesUi::default();

@@ -5,7 +5,7 @@ use super::{FormRow, RowValue, draw_form};
 use crate::config::Mirror;
 use crate::tui::catalog::default_image_repository;
 use crate::tui::model::*;
-use crate::tui::update::{version_errors, version_findings};
+use crate::tui::update::{better_version, version_errors, version_findings};
 use crate::tui::validate::Level;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -131,6 +131,15 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let mut lines = Vec::new();
     if let Some(e) = &errors[V_VERSION] {
         lines.push(Line::styled(format!("✗ {e}"), t.err()));
+    }
+    if let Some(i) = better_version(m) {
+        lines.push(Line::styled(
+            format!(
+                "→ the newest version every probed node can run: {} (n chooses it)",
+                m.catalog[i].version
+            ),
+            t.accent(),
+        ));
     }
     let probed = m.nodes.iter().filter(|n| n.facts.is_some()).count();
     if findings.is_empty() {

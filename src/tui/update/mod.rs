@@ -19,7 +19,9 @@ mod welcome;
 pub use install::pane_height;
 pub use network::{NETWORK_ROWS, network_errors};
 pub use nodes::{node_form_errors, nodes_error, pending_trust, visible_node_errors};
-pub use versions::{VERSION_ROWS, version_errors, version_findings};
+pub use versions::{
+    VERSION_ROWS, better_version, newest_runnable, version_errors, version_findings,
+};
 
 use super::keys::Common;
 use super::model::*;

@@ -80,6 +80,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             None => {
                 m.screen = Screen::Versions;
                 super::versions::clamp_cni_version(m);
+                super::versions::default_to_runnable(m);
             }
         },
         Some(Global(g)) => return global(m, g),

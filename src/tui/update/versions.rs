@@ -18,6 +18,7 @@ enum Action {
     Newer,
     ChoosePrev,
     ChooseNext,
+    Runnable,
     ChecksDown,
     ChecksUp,
     Continue,
@@ -58,6 +59,8 @@ const KEYS: &[Binding<Action>] = &[
     .when(on_choice),
     also(&[KeyCode::Down], Next),
     also(&[KeyCode::Up], Prev),
+    bind(&[KeyCode::Char('n')], "n", "newest runnable", Runnable)
+        .when(|m| !on_text(m) && better_version(m).is_some()),
     bind(&[KeyCode::Enter], "Enter", "continue", Continue),
     also(&[KeyCode::PageDown], ChecksDown),
     also(&[KeyCode::PageUp], ChecksUp),
@@ -77,12 +80,21 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
     match find(KEYS, m, &k) {
         Some(Next) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, true),
         Some(Prev) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, false),
+        Some(Runnable) => {
+            if let Some(i) = better_version(m) {
+                choose(m, i);
+                m.versions.chosen = true;
+                m.status = None;
+            }
+        }
         Some(Newer) => {
+            m.versions.chosen = true;
             m.versions.version = m.versions.version.saturating_sub(1);
             m.versions.cni_version = 0;
             m.versions.checks_scroll = 0;
         }
         Some(Older) => {
+            m.versions.chosen = true;
             m.versions.version = (m.versions.version + 1).min(m.catalog.len() - 1);
             m.versions.cni_version = 0;
             m.versions.checks_scroll = 0;
@@ -162,6 +174,62 @@ pub fn version_errors(m: &Model) -> Vec<Option<String>> {
         &VERSION_ROWS,
         VERSION_ROWS.get(m.versions.focus).copied(),
     )
+}
+
+/// Index of the newest version in the list that every probed node can run (the engine's
+/// preflight rules on the facts the Nodes screen read); None before any node was probed.
+pub fn newest_runnable(m: &Model) -> Option<usize> {
+    let nodes: Vec<_> = m
+        .nodes
+        .iter()
+        .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
+        .collect();
+    if nodes.iter().all(|(_, _, f)| f.is_none()) {
+        return None;
+    }
+    let mut cfg = m.to_config();
+    cfg.cluster.cni_version = None;
+    (0..m.catalog.len()).find(|&i| {
+        cfg.cluster.kubernetes_version = m.catalog[i].version.clone();
+        !validate::version_findings(&cfg, &nodes)
+            .iter()
+            .any(|f| f.level == validate::Level::Error)
+    })
+}
+
+/// The newest runnable version, when the chosen one cannot run on the probed nodes.
+pub fn better_version(m: &Model) -> Option<usize> {
+    let refused = version_findings(m)
+        .iter()
+        .any(|f| f.level == validate::Level::Error);
+    newest_runnable(m).filter(|&i| refused && i != m.versions.version)
+}
+
+fn choose(m: &mut Model, i: usize) {
+    m.versions.version = i;
+    m.versions.cni_version = 0;
+    m.versions.checks_scroll = 0;
+}
+
+/// On the way to the Versions screen: a default version the probed nodes cannot run is
+/// replaced by the newest they can run, and the status line says so. A version the user
+/// chose (or the file said) is kept, and the screen offers the newest runnable one instead.
+pub(super) fn default_to_runnable(m: &mut Model) {
+    if m.versions.chosen {
+        return;
+    }
+    let Some(i) = better_version(m) else {
+        return;
+    };
+    let was = m.version().version.clone();
+    choose(m, i);
+    super::info(
+        m,
+        format!(
+            "{was} cannot run on the probed nodes: {} chosen, the newest they can run",
+            m.version().version
+        ),
+    );
 }
 
 pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
