@@ -5,6 +5,8 @@
 //! it reaches the install confirmation, `check` when it exits 0. They must agree, and a
 //! config the wizard accepts must also pass `check` once the wizard has saved it.
 
+mod skip;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubewiz::config::ClusterConfig;
 use kubewiz::engine::journal::{Journal, StepState};
@@ -396,4 +398,110 @@ fn the_cases_the_issue_names() {
     ] {
         assert!(!case(&i).unwrap(), "refused by both: {i:?}");
     }
+}
+
+/// The real flannel v0.22.0 manifest (fixtures), or a visible skip.
+fn flannel_0_22() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/cni/kube-flannel-v0.22.0.yml");
+    if p.exists() {
+        return Some(std::fs::canonicalize(p).unwrap());
+    }
+    skip::because(&format!("the fixture {} is missing", p.display()));
+    None
+}
+
+fn two_nodes(version: &str, extra: &str) -> String {
+    format!(
+        "[cluster]\nname = \"demo\"\nkubernetes_version = \"{version}\"\ncni = \"flannel\"\n{extra}\n\
+         [[node]]\nname = \"k8s-master\"\naddress = \"192.0.2.10\"\nrole = \"control-plane\"\n\n\
+         [[node]]\nname = \"k8s-node01\"\naddress = \"192.0.2.11\"\nrole = \"worker\"\n"
+    )
+}
+
+/// A local flannel 0.22.0 manifest while flannel 0.28.9 is selected: `kubewiz check` says
+/// which release the file is and what to set; the wizard adopts the file's release when the
+/// Kubernetes version allows it, saying so, and refuses it otherwise (issue 12 item 7).
+#[test]
+fn a_local_manifest_of_another_release_is_adopted_or_refused_saying_which() {
+    let Some(manifest) = flannel_0_22() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let path = dir.path().join("cluster.toml");
+    let m_line = format!("cni_manifest = {}", q(&manifest.display().to_string()));
+    // 1.28 allows 0.22.0: check names the file's release and the fix.
+    std::fs::write(
+        &path,
+        two_nodes("1.28.15", &format!("cni_version = \"0.28.9\"\n{m_line}")),
+    )
+    .unwrap();
+    let e = check(&path, &home).unwrap_err();
+    assert!(
+        e.contains("this is the flannel 0.22.0 manifest, but the cluster installs flannel 0.28.9 (cluster.cni_version)"),
+        "{e}"
+    );
+    assert!(e.contains("set cni_version = \"0.22.0\""), "{e}");
+    // 1.29 does not allow it.
+    std::fs::write(&path, two_nodes("1.29.15", &m_line)).unwrap();
+    let e = check(&path, &home).unwrap_err();
+    assert!(
+        e.contains("flannel 0.22.0 is not allowed with Kubernetes 1.29 (allowed: 0.25.7, 0.28.9)"),
+        "{e}"
+    );
+    // The file's own release: accepted.
+    std::fs::write(&path, two_nodes("1.28.15", &m_line)).unwrap();
+    assert_eq!(check(&path, &home), Ok(()));
+
+    // The wizard, 1.28 with flannel 0.28.9 chosen: the file's 0.22.0 is adopted, and said.
+    std::fs::write(&path, two_nodes("1.28.15", "cni_version = \"0.28.9\"")).unwrap();
+    let mut m = Model::new(path.clone());
+    m.load(&parsed(&path));
+    m.screen = Screen::Versions;
+    assert_eq!(m.cni_version().as_deref(), Some("0.28.9"));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Tab); // CNI manifest
+    typ(&mut m, &manifest.display().to_string());
+    let e = kubewiz::tui::update::version_errors(&m);
+    assert!(
+        e[2].as_deref().unwrap().contains("flannel 0.22.0 manifest"),
+        "{e:?}"
+    );
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.cni_version().as_deref(), Some("0.22.0"));
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(
+        status.contains("flannel 0.22.0 manifest: flannel version set to 0.22.0"),
+        "{status}"
+    );
+    assert!(
+        kubewiz::tui::update::version_errors(&m)
+            .iter()
+            .all(Option::is_none)
+    );
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    let saved = dir.path().join("saved.toml");
+    kubewiz::tui::save::save(&saved, &m.to_config()).unwrap();
+    assert_eq!(check(&saved, &home), Ok(()));
+
+    // 1.29: nothing to adopt; the field says why and the screen stays.
+    std::fs::write(&path, two_nodes("1.29.15", "")).unwrap();
+    let mut m = Model::new(path.clone());
+    m.load(&parsed(&path));
+    m.screen = Screen::Versions;
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Tab);
+    typ(&mut m, &manifest.display().to_string());
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    let e = kubewiz::tui::update::version_errors(&m);
+    assert!(
+        e[2].as_deref()
+            .unwrap()
+            .contains("not allowed with Kubernetes 1.29"),
+        "{e:?}"
+    );
 }

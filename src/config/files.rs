@@ -3,6 +3,7 @@
 
 use super::error::Problem;
 use super::model::{ClusterConfig, Cni};
+use crate::catalog::{Catalog, CniRelease};
 use ipnet::IpNet;
 use std::path::{Path, PathBuf};
 
@@ -144,6 +145,94 @@ pub fn manifest_cidr_conflict(cni: Cni, text: &str, pod_cidr: &str) -> Option<(S
     ))
 }
 
+/// The images a manifest pulls (uncommented `image:` lines), in order, without duplicates.
+pub fn manifest_images(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in text.lines() {
+        let t = l.trim_start().trim_start_matches("- ");
+        if let Some(rest) = t.strip_prefix("image:") {
+            let img = rest.trim().trim_matches(['"', '\'']).to_string();
+            if !img.is_empty() && !out.contains(&img) {
+                out.push(img);
+            }
+        }
+    }
+    out
+}
+
+/// Which of the catalog's releases of `cni` a manifest is: the one whose sha256 it has (an
+/// unmodified upstream file), else the one whose images it pulls (an edited copy).
+pub fn manifest_release<'c>(catalog: &'c Catalog, cni: Cni, text: &str) -> Option<&'c CniRelease> {
+    let releases = catalog.cni_releases().iter().filter(|r| r.cni == cni);
+    let sha = crate::catalog::sha256_hex(text.as_bytes());
+    if let Some(r) = releases.clone().find(|r| r.sha256 == sha) {
+        return Some(r);
+    }
+    let images = manifest_images(text);
+    releases
+        .filter(|r| !r.images.is_empty())
+        .find(|r| r.images.iter().all(|i| images.contains(i)))
+}
+
+/// A local CNI manifest of another release than the one the cluster would install (the
+/// images kubewiz pre-pulls and checks are that release's): which release it is, and what to
+/// set to use it. A manifest whose release cannot be told (no images) passes.
+pub fn manifest_release_conflict(config: &ClusterConfig, text: &str) -> Option<(String, String)> {
+    let c = &config.cluster;
+    let catalog = Catalog::builtin();
+    let minor = catalog.minor_for(&c.kubernetes_version).ok()?;
+    let wanted = config.cni_version(minor);
+    let cni = c.cni.as_str();
+    let why = if c.cni_version.is_some() {
+        "cluster.cni_version".to_string()
+    } else {
+        format!("the default for Kubernetes {}", minor.version)
+    };
+    match manifest_release(catalog, c.cni, text) {
+        Some(r) if r.version == wanted => None,
+        Some(r) => {
+            let allowed = &minor.cni(c.cni).allowed;
+            let fix = if allowed.contains(&r.version) {
+                format!(
+                    "set cni_version = \"{}\" to use this file, or give the {cni} {wanted} manifest",
+                    r.version
+                )
+            } else {
+                format!(
+                    "{cni} {} is not allowed with Kubernetes {} (allowed: {}): give the {cni} {wanted} manifest",
+                    r.version,
+                    minor.version,
+                    allowed.join(", ")
+                )
+            };
+            Some((
+                format!(
+                    "this is the {cni} {} manifest, but the cluster installs {cni} {wanted} ({why})",
+                    r.version
+                ),
+                fix,
+            ))
+        }
+        None => {
+            let images = manifest_images(text);
+            let main = images.iter().find(|i| {
+                let name = i.rsplit_once(':').map_or(i.as_str(), |(n, _)| n);
+                match c.cni {
+                    Cni::Flannel => name.ends_with("/flannel"),
+                    Cni::Calico => name.ends_with("calico/node"),
+                }
+            })?;
+            Some((
+                format!("it pulls {main}, which is no {cni} release kubewiz knows"),
+                format!(
+                    "give the manifest of {cni} {wanted} ({why}), or of another release kubewiz knows for Kubernetes {}",
+                    minor.version
+                ),
+            ))
+        }
+    }
+}
+
 /// Checks the local files a config names (paths as resolved by [`resolve_path`]):
 /// manifests exist, are readable, are the right CNI and agree with pod_cidr.
 /// SSH key files are not required to exist here (an agent may hold the key).
@@ -164,6 +253,8 @@ pub fn check_files(config: &ClusterConfig, config_path: &Path) -> Vec<Problem> {
                         format!("point it at the {} manifest or change cluster.cni", c.cni.as_str()),
                     ));
                 } else if let Some((msg, fix)) = manifest_cidr_conflict(c.cni, &text, &c.pod_cidr) {
+                    p.push(Problem::field(field, &shown, msg, fix));
+                } else if let Some((msg, fix)) = manifest_release_conflict(config, &text) {
                     p.push(Problem::field(field, &shown, msg, fix));
                 }
             }

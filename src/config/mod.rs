@@ -28,8 +28,8 @@ mod validate;
 
 pub use error::{ConfigError, Problem};
 pub use files::{
-    check_files, expand_home, manifest_cidr_conflict, manifest_pod_cidr, resolve_path,
-    resolve_paths,
+    check_files, expand_home, manifest_cidr_conflict, manifest_images, manifest_pod_cidr,
+    manifest_release, manifest_release_conflict, resolve_path, resolve_paths,
 };
 pub use model::*;
 pub use parse::{MAX_CONFIG_BYTES, line_col, parse, suggest};

@@ -77,7 +77,16 @@ pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
 
 pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
     let focus = m.versions.focus;
-    match find(KEYS, m, &k) {
+    let action = find(KEYS, m, &k);
+    if focus == V_CNI_MANIFEST
+        && matches!(action, Some(Next | Prev | Continue))
+        && adopt_manifest_release(m)
+        && matches!(action, Some(Continue))
+    {
+        // Stay: the changed CNI version is shown before going on.
+        return vec![];
+    }
+    match action {
         Some(Next) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, true),
         Some(Prev) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, false),
         Some(Runnable) => {
@@ -203,6 +212,48 @@ pub fn better_version(m: &Model) -> Option<usize> {
         .iter()
         .any(|f| f.level == validate::Level::Error);
     newest_runnable(m).filter(|&i| refused && i != m.versions.version)
+}
+
+/// Leaving the CNI manifest field: a local manifest of another release than the chosen one,
+/// and one the Kubernetes version allows, sets the CNI version to the file's (the user gave
+/// that file); the status says so. Otherwise its problem shows under the field.
+fn adopt_manifest_release(m: &mut Model) -> bool {
+    let typed = m.versions.cni_manifest.value().trim().to_string();
+    if typed.is_empty() {
+        return false;
+    }
+    let path = crate::config::resolve_path(&m.config_path, std::path::Path::new(&typed));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return false;
+    };
+    let cni = m.network.cni;
+    let Some(r) = crate::config::manifest_release(crate::catalog::Catalog::builtin(), cni, &text)
+    else {
+        return false;
+    };
+    let Some(i) = m
+        .version()
+        .cni_versions(cni)
+        .iter()
+        .position(|v| *v == r.version)
+    else {
+        return false;
+    };
+    if m.cni_version().as_deref() == Some(r.version.as_str()) {
+        return false;
+    }
+    m.versions.cni_version = i;
+    super::info(
+        m,
+        format!(
+            "{typed} is the {} {} manifest: {} version set to {} (the file's)",
+            cni.as_str(),
+            r.version,
+            cni.as_str(),
+            r.version
+        ),
+    );
+    true
 }
 
 fn choose(m: &mut Model, i: usize) {
