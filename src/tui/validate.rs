@@ -63,6 +63,10 @@ fn name_nodes(text: &str, names: &[&str]) -> String {
     out
 }
 
+/// The cluster-wide network fields (the Network screen's): problems that name them are shown
+/// there.
+pub const NETWORK_FIELDS: [&str; 2] = ["cluster.pod_cidr", "cluster.service_cidr"];
+
 /// Whether `p` concerns `field`: it is about it, or names it (an overlap names both networks).
 pub fn concerns(p: &Problem, field: &str) -> bool {
     p.field.as_deref() == Some(field)

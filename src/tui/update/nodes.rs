@@ -505,7 +505,17 @@ pub fn node_form_errors(m: &Model, f: &NodeForm) -> Vec<(usize, String)> {
         .map(|k| format!("node[{i}].{k}"))
         .collect();
     let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-    let mut problems = validate::problems_of(m, &cfg);
+    // A node against the cluster's networks is the Network screen's to show (the pod CIDR
+    // is often changed after the nodes are entered): not this form's, or a node would be
+    // refused for a network the user has not chosen yet.
+    let mut problems: Vec<_> = validate::problems_of(m, &cfg)
+        .into_iter()
+        .filter(|p| {
+            !validate::NETWORK_FIELDS
+                .iter()
+                .any(|f| validate::concerns(p, f))
+        })
+        .collect();
     let port = f.port.value().trim();
     if !port.is_empty()
         && let Err(p) = crate::config::check_field(rows[F_PORT], port)
