@@ -9,6 +9,10 @@
 //!    journal recorded done is applied again.
 //! 3. A node that only accepts a root password: the one-time key bootstrap works and the
 //!    password is in no file kubewiz wrote.
+//! 4. `q` during an install pauses scheduling; `n` resumes it; `y` stops with no step started
+//!    after `q` (the journal's start times); `apply` resumes.
+//! 5. An install that fails (a version the nodes cannot run) → Esc → change the version →
+//!    install → Done, no file edited by hand.
 //!
 //! Needs root (the fleet) and tmux; skipped with a message otherwise, failing when CI=true.
 
@@ -394,6 +398,63 @@ fn kill_mid_install_then_resume_to_done() {
     support::assert_no_done_step_reapplied(&fleet, &done, &before);
 }
 
+/// An install that fails because the nodes cannot run the version (Kubernetes 1.35 on
+/// CentOS 7: cgroup v1): Esc goes back to the settings, the Versions screen now knows the
+/// nodes and says why, the version is changed there, and the install reaches Done. No file
+/// is edited by hand (issue 12 items 1, 2).
+#[test]
+fn failed_install_then_esc_change_the_version_and_install_to_done() {
+    if !can_run() {
+        return;
+    }
+    let f = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    // The CNI manifests of both versions are built into kubewiz: no local copy needed.
+    let opts = fleet::config::ConfigOpts {
+        kubernetes_version: "1.35.6".into(),
+        ..Default::default()
+    };
+    let cfg = f.write_config(&dir, &opts);
+
+    let t = wizard("version", &dir, &home);
+    open_config_and_install(&t);
+    let s = t.wait("the install stopped on a failure", 300 * SECOND, |s| {
+        s.contains("stopped on a failure")
+    });
+    eprintln!("failed install:\n{s}");
+    assert!(s.contains("Esc settings"), "{s}");
+
+    t.keys(&["Escape"]);
+    t.wait_for("Plan for", UI);
+    t.keys(&["Escape"]);
+    // The facts the run read are known now: the version is refused here, saying why, and
+    // the newest one the nodes can run is offered.
+    let s = t.wait("the Versions screen refusing 1.35.6", UI, |s| {
+        s.contains("┌ 1.35.6 ") && s.contains("cgroup") && s.contains("n chooses it")
+    });
+    eprintln!("versions after the failure:\n{s}");
+    for _ in 0..20 {
+        t.keys(&["j"]);
+    }
+    t.wait_for("┌ 1.25.3 ", UI);
+    t.keys(&["Enter"]);
+    t.wait_for("Plan for", UI);
+    t.keys(&["i"]);
+    t.wait_for("now?", UI);
+    t.keys(&["y"]);
+    let s = wait_done(&t);
+    eprintln!("done:\n{s}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(UI), 0);
+    // The wizard saved the new version (nothing edited by hand).
+    let saved = kubewiz::config::load(&cfg).expect("cluster.toml loads");
+    assert_eq!(saved.cluster.kubernetes_version, "1.25.3");
+}
+
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
@@ -508,8 +569,39 @@ fn password_only_node_gets_the_wizards_key() {
     assert_eq!(leftovers, 0, "askpass helper left behind");
 }
 
+/// (node, step, started_at) of every step the journal records as started at or after `t`
+/// (seconds since the epoch).
+fn started_since(dir: &Path, t: i64) -> Vec<(String, String, i64)> {
+    let Ok(text) = std::fs::read_to_string(dir.join(".kubewiz/state.json")) else {
+        return Vec::new();
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    for (node, rec) in v["nodes"].as_object().into_iter().flatten() {
+        for (step, st) in rec["steps"].as_object().into_iter().flatten() {
+            if let Some(at) = st["started_at"].as_i64()
+                && at >= t
+            {
+                out.push((node.clone(), step.clone(), at));
+            }
+        }
+    }
+    out
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// `q` during an install pauses scheduling while "Stop the install?" is open: `n` goes on
+/// (steps start again), `y` stops where it was (no step started after `q`, from the journal's
+/// start times); running steps finish, nothing is left running, `apply` resumes (issue 12
+/// item 3).
 #[test]
-fn q_during_install_stops_gracefully_then_apply_resumes() {
+fn q_pauses_scheduling_n_resumes_y_stops_then_apply_resumes() {
     if !can_run() {
         return;
     }
@@ -522,13 +614,45 @@ fn q_during_install_stops_gracefully_then_apply_resumes() {
     let t = wizard("quit", &dir, &home);
     open_config_and_install(&t);
     wait_install_under_way(&t, &dir);
+
+    // q: the question is open and nothing new starts while it is (steps become ready all the
+    // time here: packages, images, init...). The journal's times are whole seconds: a step
+    // the engine started in the second the question appeared is not counted against it.
     t.keys(&["q"]);
     t.wait_for("Stop the install?", UI);
+    let asked = now_secs() + 1;
+    std::thread::sleep(6 * SECOND);
+    let started = started_since(&dir, asked);
+    assert!(started.is_empty(), "started while paused: {started:?}");
+
+    // n: scheduling resumes (a step starts again, or the run ends).
+    t.keys(&["n"]);
+    t.wait("the question closed", UI, |s| {
+        !s.contains("Stop the install?")
+    });
+    let resumed = now_secs();
+    let t0 = Instant::now();
+    while started_since(&dir, resumed).is_empty() && !t.screen().contains("Cluster ready:") {
+        assert!(
+            t0.elapsed() < 600 * SECOND,
+            "nothing started after n; screen:\n{}",
+            t.grid()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // q, then y: stopped where it was when q was pressed.
+    t.keys(&["q"]);
+    t.wait_for("Stop the install?", UI);
+    let asked = now_secs() + 1;
+    std::thread::sleep(3 * SECOND);
     t.keys(&["y"]);
     // Running steps finish, the journal is saved, the terminal is restored, and it says how
     // to resume.
     t.wait_exit(300 * SECOND);
     t.wait_for("kubewiz apply", UI);
+    let started = started_since(&dir, asked);
+    assert!(started.is_empty(), "started after q: {started:?}");
 
     let journal: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join(".kubewiz/state.json")).unwrap())

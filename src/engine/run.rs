@@ -583,7 +583,9 @@ impl Scheduler {
                     exit_code: None,
                     error: problems[0].clone(),
                     tail: problems.clone(),
-                    hint: Some("fix the node and run `kubewiz apply` again; nothing was changed on any node".into()),
+                    // The refusal says what to change (the node, or the version in cluster.toml):
+                    // not "fix the node" when the node is fine and the version is not.
+                    hint: Some("change what it says (the node, or cluster.toml: `kubewiz` → Edit settings) and run again; nothing was changed on any node".into()),
                 };
                 self.journal
                     .record(&t.node, &addr, t.step, StepState::Failed)
