@@ -393,9 +393,12 @@ fn review_script() {
         Msg::Script {
             node: "k8s-master".into(),
             step: StepId::Swap,
-            text: Ok("#!/usr/bin/env bash\nset -euo pipefail\nexport KW_STEP='swap'\n# (prelude)\ncheck() {\n  ! swapon --show --noheadings | grep -q .\n}\napply() {\n  swapoff -a\n  sed -ri 's/^([^#].*\\sswap\\s.*)$/#\\1/' /etc/fstab\n}\nkw_main\n".into()),
+            text: Ok("#!/usr/bin/env bash\nset -euo pipefail\nexport KW_STEP='swap'\n# (prelude)\ncheck() {\n  ! swapon --show --noheadings | grep -q .\n}\napply() {\n  swapoff -a\n  kw_log \"commenting out the swap entries of /etc/fstab (a copy stays in /etc/fstab.kubewiz-bak) so that swap stays off after a reboot\"\n  sed -ri 's/^([^#].*\\sswap\\s.*)$/#\\1/' /etc/fstab\n}\nkw_main\n".into()),
         },
     );
+    // Long lines wrap: nothing is cut off at 80x24 (issue 12 item 16).
+    let text = render(&m, 80, 24);
+    assert!(text.contains("reboot"), "{text}");
     snap("review_script", &m);
 }
 
@@ -726,4 +729,72 @@ fn popups_keep_their_keys_in_view_at_80x24() {
     let text = render(&m, 80, 24);
     assert!(text.contains("a trust all 8 shown"), "{text}");
     assert!(text.contains("n/Esc do not trust"), "{text}");
+}
+
+/// Everything is reachable at 80x24 (issue 12 item 16): on every screen, every key of its
+/// table is in the footer or, when the footer is full, the footer says "F1 all keys" and the
+/// help lists every one of them.
+#[test]
+fn every_key_is_reachable_at_80x24() {
+    let mut states: Vec<(&str, Model)> = vec![("welcome", model())];
+    let mut m = seed();
+    m.screen = Screen::Nodes;
+    states.push(("nodes", m.clone()));
+    press(&mut m, KeyCode::Char('a'));
+    states.push(("node form", m.clone()));
+    let mut m = seed();
+    m.screen = Screen::Network;
+    for focus in 0..NETWORK_FIELDS {
+        m.network.focus = focus;
+        states.push(("network", m.clone()));
+    }
+    let mut m = seed();
+    m.screen = Screen::Versions;
+    for focus in 0..VERSION_FIELDS {
+        m.versions.focus = focus;
+        states.push(("versions", m.clone()));
+    }
+    let mut m = seed();
+    m.screen = Screen::Review;
+    states.push(("review", m.clone()));
+    let mut m = run(3);
+    states.push(("install", m.clone()));
+    m.install.selected = 1; // the failed node: retry, pause
+    states.push(("install, failed node", m.clone()));
+    states.push(("join", joined(4, false)));
+    let mut m = joined(3, true);
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                ok: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    states.push(("done", m));
+    for (what, mut m) in states {
+        update(&mut m, Msg::Resize(80, 24));
+        let keys = kubewiz::tui::update::keys(&m);
+        let screen = render(&m, 80, 24);
+        let footer = screen.lines().nth(23).unwrap_or_default().to_string();
+        let all_in_footer = keys
+            .iter()
+            .all(|(k, w)| footer.contains(&format!("{k} {w}")));
+        if all_in_footer {
+            continue;
+        }
+        assert!(footer.contains("F1 all keys"), "{what}: {footer}");
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+        );
+        let help = render(&m, 80, 24);
+        for (k, w) in &keys {
+            assert!(
+                help.lines().any(|l| l.contains(k) && l.contains(w)),
+                "{what}: {k} {w} not in the help:\n{help}"
+            );
+        }
+    }
 }

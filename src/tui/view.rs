@@ -93,13 +93,25 @@ pub fn screen_keys(m: &Model) -> Vec<(&'static str, &'static str)> {
     super::update::keys(m)
 }
 
+/// The footer: the screen's keys as they fit; when some do not, it ends with "F1 all keys"
+/// (F1 opens the help from anywhere, text fields included), so no key is out of reach.
 fn keys_line(f: &mut Frame, area: Rect, m: &Model, keys: &[(&str, &str)]) {
     let t = m.theme;
+    let cost = |k: &str, what: &str| k.chars().count() + what.chars().count() + 3;
+    let total: usize = keys.iter().map(|(k, w)| cost(k, w)).sum();
+    let more = ("F1", "all keys");
+    let room = if total > area.width as usize {
+        (area.width as usize).saturating_sub(cost(more.0, more.1))
+    } else {
+        area.width as usize
+    };
     let mut spans = Vec::new();
     let mut width = 0usize;
     for (k, what) in keys {
-        let w = k.chars().count() + what.chars().count() + 3;
-        if width + w > area.width as usize {
+        let w = cost(k, what);
+        if width + w > room {
+            spans.push(Span::styled(format!(" {}", more.0), t.accent()));
+            spans.push(Span::raw(format!(" {} ", more.1)));
             break;
         }
         width += w;
@@ -157,33 +169,65 @@ pub fn popup(f: &mut Frame, area: Rect, title: &str, mut lines: Vec<Line<'_>>, m
     r
 }
 
+/// Every key of the screen (its key table) and the keys that work everywhere; in two
+/// columns when one does not fit the terminal's height.
 fn help(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
-    let mut lines = vec![Line::styled(
-        format!("{} — keys", m.screen.title()),
-        t.title(),
-    )];
-    for (k, what) in screen_keys(m) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<12}"), t.accent()),
-            Span::raw(what),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Everywhere", t.title()));
-    for (k, what) in [
+    let entry = |k: &str, what: &str| format!("  {k:<12}{what}");
+    let mine: Vec<String> = screen_keys(m)
+        .into_iter()
+        .map(|(k, w)| entry(k, w))
+        .collect();
+    let everywhere: Vec<String> = [
         ("Tab/S-Tab", "next / previous field"),
-        ("↑↓ / j k", "move (arrows inside text fields)"),
+        ("↑↓ / j k", "move (arrows in fields)"),
         ("←→ / h l", "change a choice"),
         ("Enter", "confirm"),
         ("Esc", "back / close"),
-        ("? / F1", "this help (F1 inside text fields)"),
+        ("? / F1", "this help (F1 in fields)"),
         ("q / Ctrl-C", "quit (asks first)"),
-    ] {
+    ]
+    .into_iter()
+    .map(|(k, w)| entry(k, w))
+    .collect();
+    let title = format!("{} — keys", m.screen.title());
+    let mut lines = Vec::new();
+    let accent = |s: &str| {
+        let (k, w) = s.split_at(s.char_indices().nth(14).map_or(s.len(), |(i, _)| i));
+        vec![
+            Span::styled(k.to_string(), t.accent()),
+            Span::raw(w.to_string()),
+        ]
+    };
+    let one_column = mine.len() + everywhere.len() + 6 <= area.height.saturating_sub(2) as usize;
+    if one_column {
+        lines.push(Line::styled(title, t.title()));
+        lines.extend(mine.iter().map(|s| Line::from(accent(s))));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Everywhere", t.title()));
+        lines.extend(everywhere.iter().map(|s| Line::from(accent(s))));
+    } else {
+        let w = mine
+            .iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(title.len())
+            + 2;
         lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<12}"), t.accent()),
-            Span::raw(what),
+            Span::styled(format!("{title:<w$}"), t.title()),
+            Span::styled("Everywhere", t.title()),
         ]));
+        for i in 0..mine.len().max(everywhere.len()) {
+            let mut spans = match mine.get(i) {
+                Some(s) => accent(&format!("{s:<w$}")),
+                None => vec![Span::raw(" ".repeat(w))],
+            };
+            if let Some(s) = everywhere.get(i) {
+                spans.extend(accent(s));
+            }
+            lines.push(Line::from(spans));
+        }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("any key closes this help", t.dim()));
