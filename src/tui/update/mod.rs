@@ -3,13 +3,15 @@
 //!
 //! One module per screen, as `screens/` is split: each owns its key table (which both its
 //! key handler and the footer/help read, see [`crate::tui::keys`]) and the messages that
-//! concern it. This file routes messages and keys and handles what every screen shares
+//! concern it (the Nodes screen's form is `node_form`, engine events are `progress`). This
+//! file routes messages and keys and handles what every screen shares
 //! (overlays, quitting, going back).
 
 mod done;
 mod install;
 mod join;
 mod network;
+mod node_form;
 mod nodes;
 mod progress;
 mod review;
@@ -18,7 +20,8 @@ mod welcome;
 
 pub use install::pane_height;
 pub use network::{NETWORK_ROWS, network_errors};
-pub use nodes::{node_form_errors, nodes_error, pending_trust, visible_node_errors};
+pub use node_form::{node_form_errors, visible_node_errors};
+pub use nodes::{nodes_error, pending_trust};
 pub use versions::{
     VERSION_ROWS, better_version, newest_runnable, version_errors, version_findings,
 };
