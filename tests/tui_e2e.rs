@@ -196,14 +196,21 @@ fn fill_rest_and_install(t: &Tmux, calico: &Path) {
     t.wait_for("Install", UI);
 }
 
+/// A temp dir with `cluster/` (the wizard's cwd) and `home/` (its HOME), both empty.
+fn work_dirs() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("cluster");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    (work, dir, home)
+}
+
 /// The seed fleet and a cluster.toml for it (the fleet's key and known_hosts) in
 /// `<work>/cluster`, with an empty `<work>/home` for the wizard.
 fn seed_fleet_with_config(calico: &Path) -> (Fleet, tempfile::TempDir, PathBuf) {
     let f = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("cluster");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(work.path().join("home")).unwrap();
+    let (work, dir, _) = work_dirs();
     let opts = fleet::config::ConfigOpts {
         cni_manifest: Some(calico.to_path_buf()),
         ..Default::default()
@@ -286,11 +293,7 @@ fn wizard_from_an_empty_directory_to_done() {
         return;
     };
     let f = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("cluster");
-    let home = work.path().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
+    let (_work, dir, home) = work_dirs();
     let t = wizard("fresh", &dir, &home);
     t.wait_for("New cluster", UI);
 
@@ -408,11 +411,7 @@ fn failed_install_then_esc_change_the_version_and_install_to_done() {
         return;
     }
     let f = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("cluster");
-    let home = work.path().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
+    let (_work, dir, home) = work_dirs();
     // The CNI manifests of both versions are built into kubewiz: no local copy needed.
     let opts = fleet::config::ConfigOpts {
         kubernetes_version: "1.35.6".into(),
@@ -480,11 +479,7 @@ fn password_only_node_gets_the_wizards_key() {
         HostSpec::new("k8s-master", Flavour::Rocky9),
         HostSpec::new("k8s-node01", Flavour::Rocky9).root_password(PW),
     ]);
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("cluster");
-    let home = work.path().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
+    let (work, dir, home) = work_dirs();
     let t = wizard("password", &dir, &home);
     t.wait_for("New cluster", UI);
     t.keys(&["Enter"]);

@@ -998,28 +998,33 @@ fn test_all_asks_about_each_unknown_key_in_turn() {
     assert!(m.nodes_ui.prompt.is_none());
 }
 
-#[test]
-fn run_again_after_a_failed_run_keeps_the_logs() {
-    let mut m = installing();
+/// `step` of `node` fails, then the run ends (failed).
+fn fail_run(m: &mut Model, node: &str, step: StepId, error: &str) {
     update(
-        &mut m,
+        m,
         Msg::Engine(Event::StepFailed {
-            node: "k8s-node01".into(),
-            step: StepId::Packages,
+            node: node.into(),
+            step,
             failure: Failure {
-                exit_code: Some(1),
-                error: "exit code 1".into(),
+                exit_code: None,
+                error: error.into(),
                 tail: vec![],
                 hint: None,
             },
         }),
     );
     update(
-        &mut m,
+        m,
         Msg::Engine(Event::RunFinished {
             summary: Summary::default(),
         }),
     );
+}
+
+#[test]
+fn run_again_after_a_failed_run_keeps_the_logs() {
+    let mut m = installing();
+    fail_run(&mut m, "k8s-node01", StepId::Packages, "exit code 1");
     assert!(!m.install.running());
     let eff = ch(&mut m, 'r');
     assert!(matches!(&eff[..], [Effect::StartInstall { .. }]), "{eff:?}");
@@ -1389,24 +1394,11 @@ fn esc_from_a_failed_install_goes_back_to_the_settings() {
             .all(|(k, _)| *k != "Esc"),
         "not while running"
     );
-    update(
+    fail_run(
         &mut m,
-        Msg::Engine(Event::StepFailed {
-            node: "k8s-master".into(),
-            step: StepId::Preflight,
-            failure: Failure {
-                exit_code: None,
-                error: "centos 7 cannot run Kubernetes 1.35".into(),
-                tail: vec![],
-                hint: None,
-            },
-        }),
-    );
-    update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary::default(),
-        }),
+        "k8s-master",
+        StepId::Preflight,
+        "centos 7 cannot run Kubernetes 1.35",
     );
     assert!(kubewiz::tui::update::keys(&m).contains(&("Esc", "settings")));
     press(&mut m, KeyCode::Esc);

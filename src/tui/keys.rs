@@ -46,7 +46,32 @@ pub const fn also<A>(keys: &'static [KeyCode], action: A) -> Binding<A> {
     }
 }
 
+/// `?`: the help (where `?` is not a letter being typed).
+pub const fn help<A>(action: A) -> Binding<A> {
+    key(&[KeyCode::Char('?')], "?", "help", action)
+}
+
+/// `q`: quit (asks first).
+pub const fn quit<A>(action: A) -> Binding<A> {
+    key(&[KeyCode::Char('q')], "q", "quit", action)
+}
+
+/// `Esc`: the previous screen.
+pub const fn back<A>(action: A) -> Binding<A> {
+    key(&[KeyCode::Esc], "Esc", "back", action)
+}
+
+/// `Tab`: the next field of a form.
+pub const fn next_field<A>(action: A) -> Binding<A> {
+    key(&[KeyCode::Tab], "Tab", "next field", action)
+}
+
 impl<A: Copy> Binding<A> {
+    /// The same binding, not listed (the footer has no room for what everybody knows).
+    pub const fn unlisted(self) -> Binding<A> {
+        Binding { help: None, ..self }
+    }
+
     /// The same binding, applying only when `when` holds.
     pub const fn when(self, when: fn(&Model) -> bool) -> Binding<A> {
         Binding { when, ..self }

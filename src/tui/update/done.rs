@@ -1,7 +1,7 @@
 //! Done: leave (with the kubeconfig printed) or look at the logs again.
 
-use super::{Common, global, quit};
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use super::{Common, global};
+use crate::tui::keys::{Binding, also, find, help, key as bind, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -31,18 +31,8 @@ const KEYS: &[Binding<Action>] = &[
         &[KeyCode::PageUp, KeyCode::Up, KeyCode::Char('k')],
         Action::Up,
     ),
-    bind(
-        &[KeyCode::Char('?')],
-        "?",
-        "help",
-        Action::Global(Common::Help),
-    ),
-    bind(
-        &[KeyCode::Char('q')],
-        "q",
-        "quit",
-        Action::Global(Common::Quit),
-    ),
+    help(Action::Global(Common::Help)),
+    quit(Action::Global(Common::Quit)),
 ];
 
 pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
@@ -51,7 +41,7 @@ pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
 
 pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
     match find(KEYS, m, &k) {
-        Some(Action::Leave) => quit(m),
+        Some(Action::Leave) => super::quit(m),
         Some(Action::Down) => {
             m.install.done_scroll = (m.install.done_scroll + 5).min(100);
             vec![]

@@ -2,7 +2,7 @@
 //! again, pause.
 
 use super::{Common, error, global, info};
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, find, help, key as bind, quit, shown};
 use crate::tui::logbuf::LogPane;
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
@@ -76,8 +76,8 @@ const KEYS: &[Binding<Action>] = {
         bind(&[KeyCode::Char('r')], "r", "run again", RunAgain).when(finished_failed),
         bind(&[KeyCode::Tab, KeyCode::Char('J')], "Tab", "join", Join),
         bind(&[KeyCode::Char('d')], "d", "done", Done).when(finished_ok),
-        bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)),
-        bind(&[KeyCode::Char('q')], "q", "quit", Global(Common::Quit)),
+        help(Global(Common::Help)),
+        quit(Global(Common::Quit)),
     ]
 };
 

@@ -1,7 +1,7 @@
 //! Join progress: back to the install logs, on to Done.
 
 use super::{Common, global};
-use crate::tui::keys::{Binding, find, key as bind, shown};
+use crate::tui::keys::{Binding, find, help, key as bind, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -22,18 +22,8 @@ const KEYS: &[Binding<Action>] = &[
     ),
     bind(&[KeyCode::Enter], "Enter", "done", Action::Done)
         .when(|m| m.install.summary.as_ref().is_some_and(|s| s.ok)),
-    bind(
-        &[KeyCode::Char('?')],
-        "?",
-        "help",
-        Action::Global(Common::Help),
-    ),
-    bind(
-        &[KeyCode::Char('q')],
-        "q",
-        "quit",
-        Action::Global(Common::Quit),
-    ),
+    help(Action::Global(Common::Help)),
+    quit(Action::Global(Common::Quit)),
 ];
 
 pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {

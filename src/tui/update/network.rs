@@ -3,7 +3,7 @@
 use super::{Common, global};
 use crate::config::{Cni, ProxyMode};
 use crate::tui::form;
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, back, find, help, key as bind, next_field, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crate::tui::validate;
@@ -28,7 +28,7 @@ fn on_text(m: &Model) -> bool {
 
 /// Other keys edit the focused text field.
 const KEYS: &[Binding<Action>] = &[
-    bind(&[KeyCode::Tab], "Tab", "next field", Next),
+    next_field(Next),
     also(&[KeyCode::Down], Next),
     also(&[KeyCode::BackTab, KeyCode::Up], Prev),
     bind(
@@ -45,11 +45,11 @@ const KEYS: &[Binding<Action>] = &[
     )
     .when(on_choice),
     bind(&[KeyCode::Enter], "Enter", "continue", Continue),
-    bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
-    bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)).when(on_choice),
+    back(Global(Common::Back)),
+    help(Global(Common::Help)).when(on_choice),
     // In a text field `?` and `q` are letters.
     bind(&[KeyCode::F(1)], "F1", "help", Global(Common::Help)).when(on_text),
-    also(&[KeyCode::Char('q')], Global(Common::Quit)).when(on_choice),
+    quit(Global(Common::Quit)).unlisted().when(on_choice),
 ];
 
 pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {

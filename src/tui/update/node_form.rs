@@ -3,7 +3,7 @@
 
 use crate::config::{NodeConfig, Role};
 use crate::tui::form;
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, find, key as bind, next_field, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crate::tui::validate;
@@ -29,7 +29,7 @@ fn on_role(m: &Model) -> bool {
 const FORM: &[Binding<FormAction>] = {
     use FormAction::*;
     &[
-        bind(&[KeyCode::Tab], "Tab", "next field", Next),
+        next_field(Next),
         also(&[KeyCode::Down], Next),
         also(&[KeyCode::BackTab, KeyCode::Up], Prev),
         bind(

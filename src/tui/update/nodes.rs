@@ -4,7 +4,7 @@
 use super::{Common, global, ok};
 use crate::config::Role;
 use crate::tui::form::{self, SecretInput};
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, back, find, help, key as bind, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::{Effect, Password, ProbeOutcome};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -64,9 +64,9 @@ const LIST: &[Binding<ListAction>] = {
             )
         }),
         bind(&[KeyCode::Char('n'), KeyCode::Char('N')], "n", "next", Next),
-        bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
-        bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)),
-        also(&[KeyCode::Char('q')], Global(Common::Quit)),
+        back(Global(Common::Back)),
+        help(Global(Common::Help)),
+        quit(Global(Common::Quit)).unlisted(),
     ]
 };
 

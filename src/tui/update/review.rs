@@ -3,7 +3,7 @@
 
 use super::{Common, error, global, ok};
 use crate::plan::StepId;
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, back, find, help, key as bind, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crate::tui::validate;
@@ -45,9 +45,9 @@ const MAIN: &[Binding<Action>] = {
         ),
         bind(&[KeyCode::Char('s')], "s", "save", Save),
         bind(&[KeyCode::Char('i')], "i", "save + install", Install),
-        bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
-        bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)),
-        also(&[KeyCode::Char('q')], Global(Common::Quit)),
+        back(Global(Common::Back)),
+        help(Global(Common::Help)),
+        quit(Global(Common::Quit)).unlisted(),
     ]
 };
 

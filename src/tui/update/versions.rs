@@ -4,7 +4,7 @@
 use super::{Common, error, global};
 use crate::config::Mirror;
 use crate::tui::form;
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, back, find, help, key as bind, next_field, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crate::tui::validate;
@@ -41,7 +41,7 @@ fn on_text(m: &Model) -> bool {
 
 /// Other keys edit the focused text field.
 const KEYS: &[Binding<Action>] = &[
-    bind(&[KeyCode::Tab], "Tab", "next field", Next),
+    next_field(Next),
     also(&[KeyCode::BackTab], Prev),
     bind(&[KeyCode::Up, KeyCode::Char('k')], "↑↓", "version", Newer).when(on_list),
     also(&[KeyCode::Down, KeyCode::Char('j')], Older).when(on_list),
@@ -64,11 +64,11 @@ const KEYS: &[Binding<Action>] = &[
     bind(&[KeyCode::Enter], "Enter", "continue", Continue),
     also(&[KeyCode::PageDown], ChecksDown),
     also(&[KeyCode::PageUp], ChecksUp),
-    bind(&[KeyCode::Esc], "Esc", "back", Global(Common::Back)),
-    bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)).when(|m| !on_text(m)),
+    back(Global(Common::Back)),
+    help(Global(Common::Help)).when(|m| !on_text(m)),
     // In a text field `?` and `q` are letters.
     bind(&[KeyCode::F(1)], "F1", "help", Global(Common::Help)).when(on_text),
-    also(&[KeyCode::Char('q')], Global(Common::Quit)).when(|m| !on_text(m)),
+    quit(Global(Common::Quit)).unlisted().when(|m| !on_text(m)),
 ];
 
 pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {

@@ -3,7 +3,7 @@
 use super::{Common, global, info};
 use crate::config::{ClusterConfig, Role};
 use crate::tui::form;
-use crate::tui::keys::{Binding, also, find, key as bind, shown};
+use crate::tui::keys::{Binding, also, find, help, key as bind, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -33,8 +33,8 @@ const CHOICES: &[Binding<Action>] = &[
     bind(&[KeyCode::Char('e')], "e", "edit", Pick(Choice::Edit)).when(|m| m.welcome.loaded),
     bind(&[KeyCode::Char('n')], "n", "new", Pick(Choice::New)),
     bind(&[KeyCode::Char('o')], "o", "open", Pick(Choice::Open)),
-    bind(&[KeyCode::Char('?')], "?", "help", Global(Common::Help)),
-    bind(&[KeyCode::Char('q')], "q", "quit", Global(Common::Quit)),
+    help(Global(Common::Help)),
+    quit(Global(Common::Quit)),
 ];
 
 #[derive(Debug, Clone, Copy)]
