@@ -217,6 +217,7 @@ fn run_kubewiz(
             Options {
                 parallel: nodes.len().max(16),
                 only_node: None,
+                ..Default::default()
             },
         )
         .expect("start the engine");

@@ -157,6 +157,7 @@ fn install(
             Options {
                 parallel,
                 only_node: None,
+                ..Default::default()
             },
         )
         .expect("start the engine");

@@ -1,4 +1,5 @@
-//! Command line: `kubewiz [apply|plan|status|reset|check]`.
+//! Command line: `kubewiz [apply|plan|status|reset|check|upgrade|certs]` (`upgrade` and `certs` are in
+//! `crate::upgrade::cli`).
 //! Exit codes: 0 done, 1 the install (or a node operation) failed, 2 bad config or usage:
 //! every command returns `Result<(), CliError>` and [`CliError::exit_code`] says which.
 
@@ -64,6 +65,11 @@ pub enum CliError {
     /// `status`: not every step is done yet (not an error to print).
     #[error("not every step is done")]
     NotDone,
+    #[error(transparent)]
+    Upgrade(Box<crate::upgrade::run::UpgradeError>),
+    /// `upgrade` without --yes and without a terminal to ask on (it said so).
+    #[error("not confirmed")]
+    UpgradeNotConfirmed,
 }
 
 impl CliError {
@@ -75,16 +81,25 @@ impl CliError {
             | CliError::Plan(_)
             | CliError::UnknownNode { .. }
             | CliError::ResetNotConfirmed
+            | CliError::UpgradeNotConfirmed
             | CliError::Engine(engine::EngineError::Journal(
                 journal::JournalError::Incompatible(_),
             )) => EXIT_USAGE,
+            CliError::Upgrade(e) => match **e {
+                crate::upgrade::run::UpgradeError::Refused(_)
+                | crate::upgrade::run::UpgradeError::NotInstalled(_) => EXIT_USAGE,
+                _ => EXIT_FAILED,
+            },
             _ => EXIT_FAILED,
         }
     }
 
     /// Whether `main` prints it (the others were reported as they happened).
     fn needs_printing(&self) -> bool {
-        !matches!(self, CliError::Reported | CliError::NotDone)
+        !matches!(
+            self,
+            CliError::Reported | CliError::NotDone | CliError::UpgradeNotConfirmed
+        )
     }
 }
 
@@ -118,6 +133,8 @@ impl Cmd {
             Cmd::Status { .. } => "status",
             Cmd::Reset { .. } => "reset",
             Cmd::Check { .. } => "check",
+            Cmd::Upgrade { .. } => "upgrade",
+            Cmd::Certs { .. } => "certs",
         }
     }
 
@@ -128,7 +145,9 @@ impl Cmd {
             | Cmd::Plan { config, .. }
             | Cmd::Status { config }
             | Cmd::Reset { config, .. }
-            | Cmd::Check { config, .. } => config,
+            | Cmd::Check { config, .. }
+            | Cmd::Upgrade { config, .. }
+            | Cmd::Certs { config, .. } => config,
         }
     }
 }
@@ -192,6 +211,46 @@ pub enum Cmd {
         #[arg(long)]
         connect: bool,
     },
+    /// Upgrade the installed cluster to a version, one minor at a time in kubeadm's order (shows the
+    /// path first; resumes where an earlier attempt stopped).
+    Upgrade {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
+        #[arg(short, long, default_value = "cluster.toml")]
+        config: PathBuf,
+        /// The exact version to reach, e.g. 1.28.15.
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+        /// Do not ask before changing the cluster (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Workers upgraded at once (drained, upgraded, uncordoned); control planes always go one at a time.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        parallel: u16,
+        /// How long a node's drain may take, in seconds (kubectl drain --timeout); a drain that does not
+        /// finish uncordons the node and names the pods that blocked it.
+        #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        drain_timeout: u64,
+        /// etcd snapshots kept under /var/lib/kubewiz/backups on the first control plane.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        keep_snapshots: u32,
+    },
+    /// The control planes' certificate expiry (kubeadm certs check-expiration); warns under 30 days
+    /// (exit 1). `certs renew` renews them and restarts the control plane's static pods.
+    Certs {
+        /// The cluster file (see config.sample.toml); state lives in .kubewiz/ beside it.
+        #[arg(short, long, default_value = "cluster.toml", global = true)]
+        config: PathBuf,
+        #[command(subcommand)]
+        action: Option<CertsAction>,
+    },
+}
+
+/// `kubewiz certs` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum CertsAction {
+    /// `kubeadm certs renew all` on every control plane (one after the other), then a restart of its
+    /// static pods so that they load the new certificates; the admin kubeconfig comes back to .kubewiz/.
+    Renew,
 }
 
 /// A step by its journal name; the error lists the names.
@@ -263,6 +322,30 @@ async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
         Cmd::Status { config } => status(&config),
         Cmd::Reset { config, yes, node } => reset(&config, yes, node.as_deref()).await,
         Cmd::Check { config, connect } => check(&config, connect).await,
+        Cmd::Upgrade {
+            config,
+            to,
+            yes,
+            parallel,
+            drain_timeout,
+            keep_snapshots,
+        } => {
+            let args = crate::upgrade::cli::UpgradeArgs {
+                to,
+                yes,
+                settings: crate::upgrade::plan::Settings {
+                    workers_at_once: parallel as usize,
+                    drain_timeout,
+                    keep_snapshots,
+                    found_cordoned: Vec::new(),
+                },
+            };
+            crate::upgrade::cli::upgrade(&config, args).await
+        }
+        Cmd::Certs { config, action } => match action {
+            None => crate::upgrade::cli::certs_show(&config).await,
+            Some(CertsAction::Renew) => crate::upgrade::cli::certs_renew(&config).await,
+        },
     }
 }
 
@@ -307,6 +390,7 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
     let opts = engine::Options {
         parallel,
         only_node: node,
+        ..Default::default()
     };
     let mut run = engine::start(path, v, opts)?;
     let mut printer = engine::printer::Printer::new();
@@ -368,6 +452,9 @@ fn status(path: &Path) -> Result<(), CliError> {
     );
     let plan = build_plan(&v)?;
     out_raw!("{}", render_status(cfg, &plan, j.as_ref()));
+    for l in crate::upgrade::cli::status_lines(&dir, cfg, &format!(" -c {}", path.display())) {
+        out!("{l}");
+    }
     let all_done = cfg.nodes.iter().all(|n| {
         plan.tasks
             .iter()

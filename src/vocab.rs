@@ -52,6 +52,19 @@ step_ids! {
     Ready = "ready",
     Dashboard = "dashboard",
     Kubeconfig = "kubeconfig",
+    // One hop of an upgrade (`kubewiz upgrade`, plan::steps::hop).
+    EtcdSnapshot = "etcd-snapshot",
+    UpgradeKubeadm = "upgrade-kubeadm",
+    UpgradePlan = "upgrade-plan",
+    UpgradeApply = "upgrade-apply",
+    UpgradeNode = "upgrade-node",
+    Drain = "drain",
+    UpgradeContainerd = "upgrade-containerd",
+    UpgradeKubelet = "upgrade-kubelet",
+    KubeletRestart = "kubelet-restart",
+    UpgradeReady = "upgrade-ready",
+    Uncordon = "uncordon",
+    UpgradeKubeconfig = "upgrade-kubeconfig",
 }
 
 impl StepId {

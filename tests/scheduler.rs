@@ -41,6 +41,7 @@ fn started_order(fleet: &Fleet, plan: Plan, parallel: usize) -> Vec<(String, Ste
             Options {
                 parallel,
                 only_node: None,
+                ..Default::default()
             },
         )
         .unwrap();

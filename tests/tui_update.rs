@@ -1372,7 +1372,7 @@ fn edit_settings_of_an_initialised_cluster() {
         e[V_VERSION]
             .as_deref()
             .unwrap()
-            .contains("does not upgrade"),
+            .contains("kubewiz upgrade --to"),
         "{e:?}"
     );
     press(&mut m, KeyCode::Enter);

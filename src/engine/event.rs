@@ -60,6 +60,14 @@ pub enum Event {
     },
     /// The CNI's pods as the control plane sees them (polled with kubectl), when they change.
     CniPods(CniPods),
+    /// A fact a step other than `facts` reported (`::kw::fact key=value`): an upgrade's etcd
+    /// snapshot path, the kubelet version a node runs after its restart.
+    Fact {
+        node: String,
+        step: StepId,
+        key: String,
+        value: String,
+    },
     /// A warning that does not stop the run (e.g. IPVS deprecated on 1.35+).
     Warning {
         node: Option<String>,

@@ -118,7 +118,7 @@ impl ClusterStamp {
             "kubernetes_version",
             &self.kubernetes_version,
             &now.kubernetes_version,
-            "kubewiz does not upgrade clusters (use `kubeadm upgrade`, one minor at a time); put the old value back",
+            "upgrade with `kubewiz upgrade --to <version>` (one minor at a time; it sets this value when done); put the old value back",
         );
         if self.first_control_plane != now.first_control_plane {
             problems.push(Problem::file(
@@ -198,20 +198,34 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The install's journal file in the state directory (an upgrade keeps one per hop:
+/// `upgrade-<version>.json`, same format).
+pub const INSTALL_FILE: &str = "state.json";
+
 impl Journal {
     pub fn new(state_dir: &Path, cfg: &ClusterConfig) -> Journal {
+        Journal::new_in(state_dir, INSTALL_FILE, cfg)
+    }
+
+    /// A new journal kept in `state_dir/file`.
+    pub fn new_in(state_dir: &Path, file: &str, cfg: &ClusterConfig) -> Journal {
         Journal {
             version: FORMAT_VERSION,
             cluster: ClusterStamp::of(cfg),
             nodes: BTreeMap::new(),
-            path: state_dir.join("state.json"),
+            path: state_dir.join(file),
         }
     }
 
     /// Loads `state.json`; `Ok(None)` when there is none yet. A garbage or truncated file is
     /// moved aside (`state.json.corrupt-<time>`) and reported, never silently replaced.
     pub fn load(state_dir: &Path) -> Result<Option<Journal>, JournalError> {
-        let path = state_dir.join("state.json");
+        Journal::load_from(state_dir, INSTALL_FILE)
+    }
+
+    /// Like [`Journal::load`], for the journal in `state_dir/file`.
+    pub fn load_from(state_dir: &Path, file: &str) -> Result<Option<Journal>, JournalError> {
+        let path = state_dir.join(file);
         let text = match fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -228,7 +242,7 @@ impl Journal {
                 j.version
             ))),
             Err(e) => {
-                let kept = state_dir.join(format!("state.json.corrupt-{}", now()));
+                let kept = state_dir.join(format!("{file}.corrupt-{}", now()));
                 let _ = fs::rename(&path, &kept);
                 Err(JournalError::Corrupt {
                     path,

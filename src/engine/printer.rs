@@ -97,6 +97,12 @@ impl Printer {
                     .map(|x| format!(" ({x})"))
                     .unwrap_or_default()
             )],
+            Event::Fact {
+                node,
+                step,
+                key,
+                value,
+            } => vec![format!("[{node}] {step}: {key} = {value}")],
             Event::Warning { node, text } => match node {
                 Some(n) => vec![format!("[{n}] warning: {text}")],
                 None => vec![format!("warning: {text}")],

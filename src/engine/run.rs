@@ -35,6 +35,10 @@ pub struct Options {
     pub parallel: usize,
     /// Only this node's tasks (what they wait for must already be done).
     pub only_node: Option<String>,
+    /// The journal file in the state directory: `None` is the install's (`state.json`); an
+    /// upgrade hop runs with its own (`upgrade-<version>.json`), which is not the install's
+    /// record of the cluster and is not checked against the config.
+    pub journal: Option<String>,
 }
 
 impl Default for Options {
@@ -42,6 +46,7 @@ impl Default for Options {
         Options {
             parallel: 16,
             only_node: None,
+            journal: None,
         }
     }
 }
@@ -156,16 +161,25 @@ fn launch(
         source,
     })?;
     let lock = RunLock::acquire(&state_dir)?;
-    let journal = match Journal::load(&state_dir)? {
-        Some(mut j) => {
-            j.check_compatible(&config)?;
-            j.mark_running_interrupted();
-            if !j.initialized() {
-                j.cluster = super::journal::ClusterStamp::of(&config);
+    let journal = match &options.journal {
+        None => match Journal::load(&state_dir)? {
+            Some(mut j) => {
+                j.check_compatible(&config)?;
+                j.mark_running_interrupted();
+                if !j.initialized() {
+                    j.cluster = super::journal::ClusterStamp::of(&config);
+                }
+                j
             }
-            j
-        }
-        None => Journal::new(&state_dir, &config),
+            None => Journal::new(&state_dir, &config),
+        },
+        Some(file) => match Journal::load_from(&state_dir, file)? {
+            Some(mut j) => {
+                j.mark_running_interrupted();
+                j
+            }
+            None => Journal::new_in(&state_dir, file, &config),
+        },
     };
     journal.save()?;
 
@@ -671,6 +685,16 @@ impl Scheduler {
                 facts,
                 duration,
             } => {
+                if t.step != StepId::Facts {
+                    for (key, value) in &facts {
+                        self.emit(Event::Fact {
+                            node: t.node.clone(),
+                            step: t.step,
+                            key: key.clone(),
+                            value: value.clone(),
+                        });
+                    }
+                }
                 if t.step == StepId::Facts {
                     let mut f =
                         Facts::from_pairs(facts.iter().map(|(k, v)| (k.as_str(), v.as_str())));

@@ -659,6 +659,7 @@ async fn only_node_runs_that_node_and_is_judged_on_it() {
     let opts = Options {
         parallel: 16,
         only_node: Some("w1".into()),
+        ..Default::default()
     };
     let (summary, _) = run_with(&c, p.clone(), opts.clone(), |_, _| {}).await;
     assert!(!summary.ok);
@@ -692,6 +693,7 @@ async fn parallel_caps_work_but_not_waits() {
     let opts = Options {
         parallel: 1,
         only_node: None,
+        ..Default::default()
     };
     let t0 = tokio::time::Instant::now();
     let (summary, events) = run_with(&c, plan(tasks), opts, |_, _| {}).await;

@@ -29,6 +29,19 @@ pub struct Context<'a> {
     pub hosts: String,
     /// The registries the cluster pulls from or has mirrors for (containerd hosts.toml, probes).
     pub registries: Vec<super::registries::RegistryUse>,
+    /// The steps of an upgrade hop (`plan::steps::hop`) read this; `None` for the install.
+    pub hop: Option<HopInputs>,
+}
+
+/// What a hop's steps get besides the config (whose `kubernetes_version` is the hop's target).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HopInputs {
+    /// How long a drain may take, seconds (kubectl drain --timeout).
+    pub drain_timeout: u64,
+    /// etcd snapshots kept in /var/lib/kubewiz/backups on the first control plane.
+    pub keep_snapshots: u32,
+    /// Nodes that were cordoned before the upgrade began: left cordoned.
+    pub found_cordoned: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -78,6 +91,7 @@ impl<'a> Context<'a> {
             endpoint,
             hosts,
             registries: super::registries::registries(config, catalog),
+            hop: None,
         })
     }
 

@@ -30,7 +30,7 @@ pub use build::{
     build, build_pipeline, build_validated, delete_node_script, facts_script, mint_script,
     reset_script,
 };
-pub use context::{Context, control_plane_endpoint, timeout};
+pub use context::{Context, HopInputs, control_plane_endpoint, timeout};
 pub use script::shell_quote;
 pub use steps::{
     CNI_MANIFEST_REMOTE_PATH, DASHBOARD_MANIFEST_REMOTE_PATH, Manifest, Step, steps_for,

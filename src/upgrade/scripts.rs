@@ -1,11 +1,9 @@
-//! The upgrade's scripts (`assets/steps/`): each is lib.sh, then `upgrade-lib.sh` (the upgrade's helpers),
-//! then the step file, then its entry. Steps reused from the install (packages.sh with `KW_PACKAGES` /
-//! `KW_UPGRADE`, containerd.sh, images.sh, ready.sh) are assembled as the install assembles them.
+//! The upgrade's scripts (`assets/steps/`) that are not steps of a pipeline (the steps are in
+//! `plan::steps::hop`): lib.sh (whose "upgrades" section has their helpers), the script, its entry. The list
+//! [`ALL`] also names the hop steps' own scripts, for the script tests.
 
 use crate::plan::script;
 
-/// Helpers of every upgrade script.
-pub const LIB: &str = include_str!("../../assets/steps/upgrade-lib.sh");
 pub const SURVEY: &str = include_str!("../../assets/steps/upgrade-survey.sh");
 pub const ETCD_SNAPSHOT: &str = include_str!("../../assets/steps/etcd-snapshot.sh");
 pub const PLAN: &str = include_str!("../../assets/steps/upgrade-plan.sh");
@@ -31,20 +29,9 @@ pub const ALL: [(&str, &str, &str); 10] = [
     ("certs-renew.sh", CERTS_RENEW, "kw_certs_renew"),
 ];
 
-/// The upgrade-lib helpers followed by `body` (what comes after lib.sh in an upgrade script).
-pub fn body(body: &str) -> String {
-    let mut s = String::with_capacity(LIB.len() + body.len() + 1);
-    s.push_str(script::part(LIB));
-    if !s.ends_with('\n') {
-        s.push('\n');
-    }
-    s.push_str(script::part(body));
-    s
-}
-
-/// The full script: exports, lib.sh, upgrade-lib.sh, `step`, `entry`.
+/// The full script: exports, lib.sh, `step`, `entry`.
 pub fn assemble(env: &[(String, String)], step: &str, entry: &str) -> String {
-    script::standalone(env, &body(step), entry)
+    script::standalone(env, step, entry)
 }
 
 /// `KW_STEP` + the given variables, in order.

@@ -22,6 +22,7 @@ mod containerd;
 mod dashboard;
 mod facts;
 mod firewall;
+pub mod hop;
 mod hostname;
 mod images;
 mod init;
@@ -36,7 +37,7 @@ mod swap;
 mod sysctl;
 mod time;
 
-pub use super::context::Context;
+pub use super::context::{Context, HopInputs};
 
 /// Where the engine uploads the patched CNI manifest (on the first control plane).
 pub const CNI_MANIFEST_REMOTE_PATH: &str = cni::UPLOAD.path;
@@ -89,6 +90,7 @@ pub fn def(id: StepId) -> &'static Step {
         StepId::Ready => &ready::STEP,
         StepId::Dashboard => &dashboard::STEP,
         StepId::Kubeconfig => &kubeconfig::STEP,
+        other => hop::def(other).expect("every step id has a definition (install or hop)"),
     }
 }
 
@@ -195,7 +197,7 @@ macro_rules! script {
     ($f:literal) => {
         Some($crate::plan::steps::Asset {
             file: $f,
-            text: include_str!(concat!("../../../assets/steps/", $f)),
+            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/steps/", $f)),
         })
     };
 }

@@ -35,44 +35,73 @@ role = "worker"
     .unwrap()
 }
 
+/// Every pipeline: the install and an upgrade hop.
+const PIPELINES: [&Pipeline; 2] = [&INSTALL, &hop::HOP];
+
+/// The context the tests build plans with: the full config, with hop inputs (install steps ignore them).
+fn context(config: &ClusterConfig) -> Context<'_> {
+    let mut cx = Context::new(config, Catalog::builtin()).unwrap();
+    cx.hop = Some(HopInputs {
+        drain_timeout: 300,
+        keep_snapshots: 5,
+        found_cordoned: vec!["w1".into()],
+    });
+    cx
+}
+
+/// Every step of every pipeline, once.
+fn all_steps() -> Vec<&'static Step> {
+    let mut out: Vec<&'static Step> = Vec::new();
+    for p in PIPELINES {
+        for s in p.steps {
+            if !out.iter().any(|o| std::ptr::eq(*o, *s)) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn every_id_has_its_definition_and_every_pipeline_step_is_listed_once() {
     for id in StepId::ALL {
         assert_eq!(def(id).id, id, "def({id}) is another step's definition");
     }
-    let ids: Vec<StepId> = INSTALL.steps.iter().map(|s| s.id).collect();
-    let unique: BTreeSet<StepId> = ids.iter().copied().collect();
-    assert_eq!(unique.len(), ids.len(), "a step twice in {}", INSTALL.name);
-    for s in INSTALL.steps {
-        assert!(
-            std::ptr::eq(*s, def(s.id)),
-            "{} is not its own definition",
-            s.id
-        );
-        for need in s.needs {
-            let (Need::Own(n)
-            | Need::AllNodes(n)
-            | Need::FirstControlPlane(n)
-            | Need::Previous(_, n)) = *need;
+    for pipeline in PIPELINES {
+        let ids: Vec<StepId> = pipeline.steps.iter().map(|s| s.id).collect();
+        let unique: BTreeSet<StepId> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "a step twice in {}", pipeline.name);
+        for s in pipeline.steps {
             assert!(
-                unique.contains(&n),
-                "{} needs {n}, which is not in the pipeline",
+                std::ptr::eq(*s, def(s.id)),
+                "{} is not its own definition",
+                s.id
+            );
+            for need in s.needs {
+                let (Need::Own(n)
+                | Need::AllNodes(n)
+                | Need::FirstControlPlane(n)
+                | Need::Previous(_, n)) = *need;
+                assert!(
+                    unique.contains(&n),
+                    "{} needs {n}, which is not in the pipeline",
+                    s.id
+                );
+            }
+            if let Some(up) = s.upload {
+                assert!(
+                    s.script.is_some(),
+                    "{}: an upload needs a script to read it",
+                    s.id
+                );
+                assert!(up.path.starts_with("/var/lib/kubewiz/"), "{}", up.path);
+            }
+            assert!(
+                !s.timeout.is_zero() && s.timeout.as_secs() <= 86_400,
+                "{}",
                 s.id
             );
         }
-        if let Some(up) = s.upload {
-            assert!(
-                s.script.is_some(),
-                "{}: an upload needs a script to read it",
-                s.id
-            );
-            assert!(up.path.starts_with("/var/lib/kubewiz/"), "{}", up.path);
-        }
-        assert!(
-            !s.timeout.is_zero() && s.timeout.as_secs() <= 86_400,
-            "{}",
-            s.id
-        );
     }
 }
 
@@ -142,7 +171,7 @@ fn assigned(script: &str) -> BTreeSet<String> {
 #[test]
 fn each_script_requires_exactly_what_its_definition_provides() {
     let config = full_config();
-    let cx = Context::new(&config, Catalog::builtin()).unwrap();
+    let cx = context(&config);
     let internal: BTreeSet<String> = assigned(LIB);
     // kw_main `kw_need`s KW_STEP (the log helpers read it with a default before that).
     let lib_required = needed(LIB);
@@ -151,7 +180,7 @@ fn each_script_requires_exactly_what_its_definition_provides() {
         "lib.sh's kw_main needs KW_STEP"
     );
     let mut problems = Vec::new();
-    for step in INSTALL.steps {
+    for step in all_steps() {
         let Some(asset) = step.script else { continue };
         // What the definition provides, over every kind of node (a secret is required).
         let mut provided: BTreeMap<String, bool> = BTreeMap::new();
@@ -242,7 +271,7 @@ fn steps_for_agrees_with_the_plan() {
 /// The table of steps in `assets/steps/README.md`, generated from the definitions.
 fn steps_table() -> String {
     let config = full_config();
-    let cx = Context::new(&config, Catalog::builtin()).unwrap();
+    let cx = context(&config);
     let code = |v: Vec<String>| {
         if v.is_empty() {
             "–".to_string()
@@ -257,7 +286,7 @@ fn steps_table() -> String {
         "| step | script | nodes | needs | required inputs | optional inputs | secrets | timeout |\n\
          | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
-    for step in INSTALL.steps {
+    for step in all_steps() {
         let mut required: Vec<String> = Vec::new();
         let mut optional: Vec<String> = Vec::new();
         let mut secrets: Vec<String> = Vec::new();

@@ -143,6 +143,8 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                 m.screen = Screen::Join;
             }
         }
+        // Upgrade facts (etcd snapshot, kubelet version): the upgrade view reads them.
+        Event::Fact { .. } => {}
         Event::Warning { node, text } => {
             let status = match &node {
                 Some(n) => format!("warning ({n}): {text}"),

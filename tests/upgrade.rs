@@ -1,0 +1,287 @@
+//! `kubewiz upgrade` end to end on the fleet (real sshd, the simulator's kubeadm-upgrade physics): the seed's
+//! cluster 1.25.3 → 1.28.15 in three hops headless; a drain blocked by a PodDisruptionBudget, then finished once
+//! the budget is lifted; certificates aged close to expiry and past it.
+
+mod fleet;
+mod support;
+
+use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
+use std::path::Path;
+use std::process::Output;
+use support::*;
+
+const KC: &str = "kubectl --kubeconfig /etc/kubernetes/admin.conf";
+
+fn upgrade(cfg: &Path, args: &[&str]) -> Output {
+    kubewiz()
+        .arg("upgrade")
+        .arg("-c")
+        .arg(cfg)
+        .args(args)
+        .output()
+        .expect("run kubewiz upgrade")
+}
+
+/// `kwsim-ctl upgrade-log` on the first control plane: applies, drains, evictions.
+fn upgrade_log(fleet: &Fleet, cp: &str) -> serde_json::Value {
+    serde_json::from_str(&fleet.host(cp).exec_ok("kwsim-ctl upgrade-log")).unwrap()
+}
+
+/// (name, version) of every node as the cluster reports it.
+fn versions(fleet: &Fleet, cp: &str) -> Vec<(String, String)> {
+    fleet
+        .host(cp)
+        .exec_ok(&format!("{KC} get nodes --no-headers"))
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w[0].to_string(), w[4].to_string())
+        })
+        .collect()
+}
+
+fn seed_fleet() -> Fleet {
+    Fleet::start(vec![
+        HostSpec::new("k8s-master", Flavour::Centos7),
+        HostSpec::new("k8s-node01", Flavour::Centos7),
+        HostSpec::new("k8s-node02", Flavour::Centos7),
+    ])
+}
+
+#[test]
+fn seed_cluster_upgrades_1_25_to_1_28_in_three_hops() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
+        return;
+    };
+    let fleet = seed_fleet();
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            cni_manifest: Some(calico),
+            ..ConfigOpts::default()
+        },
+    );
+    let out = apply(&cfg);
+    assert!(out.status.success(), "install failed:\n{}", text(&out));
+
+    // Without --yes and without a terminal: the path, then nothing (exit 2).
+    let o = upgrade(&cfg, &["--to", "1.28.15"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("1.25.3 → 1.28.15: 3 hops"), "{t}");
+    assert!(t.contains("run again with --yes"), "{t}");
+    assert!(
+        upgrade_log(&fleet, "k8s-master")["applies"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let o = upgrade(&cfg, &["--to", "1.28.15", "--yes"]);
+    let t = text(&o);
+    assert!(o.status.success(), "upgrade failed:\n{t}");
+    for (n, v) in versions(&fleet, "k8s-master") {
+        assert_eq!(v, "v1.28.15", "{n}: {t}");
+    }
+    assert_all_ready(
+        &fleet,
+        "k8s-master",
+        &["k8s-master", "k8s-node01", "k8s-node02"],
+    );
+    let pods = fleet
+        .host("k8s-master")
+        .exec_ok(&format!("{KC} get pods -n kube-system --no-headers"));
+    assert!(
+        pods.lines().all(|l| l.contains(" Running ")),
+        "kube-system pods not all Running:\n{pods}"
+    );
+    // kubeadm upgrade apply once per hop, every node drained once per hop.
+    let log = upgrade_log(&fleet, "k8s-master");
+    let applies: Vec<&str> = log["applies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(applies, ["v1.26.15", "v1.27.16", "v1.28.15"], "{log}");
+    let drains = log["drains"].as_array().unwrap();
+    assert_eq!(drains.len(), 9, "{log}");
+    // Three etcd snapshots, named in the summary and kept on the first control plane.
+    let snaps = fleet
+        .host("k8s-master")
+        .exec_ok("ls /var/lib/kubewiz/backups");
+    assert_eq!(snaps.lines().count(), 3, "{snaps}");
+    assert!(
+        t.contains("etcd snapshot before 1.26.15: /var/lib/kubewiz/backups/etcd-before-v1.26.15-"),
+        "{t}"
+    );
+    // cluster.toml follows the cluster; `apply` and a second `upgrade` have nothing to do.
+    let toml = std::fs::read_to_string(&cfg).unwrap();
+    assert!(toml.contains("kubernetes_version = \"1.28.15\""), "{toml}");
+    let again = upgrade(&cfg, &["--to", "1.28.15", "--yes"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("nothing to upgrade"),
+        "{}",
+        text(&again)
+    );
+    let conv = apply(&cfg);
+    assert!(
+        conv.status.success(),
+        "apply after the upgrade:\n{}",
+        text(&conv)
+    );
+}
+
+const WEB: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: registry.k8s.io/pause:3.9
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+  namespace: default
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: web
+";
+
+fn certs(cfg: &Path, args: &[&str]) -> Output {
+    kubewiz()
+        .arg("certs")
+        .args(args)
+        .arg("-c")
+        .arg(cfg)
+        .output()
+        .expect("run kubewiz certs")
+}
+
+fn status(cfg: &Path) -> Output {
+    kubewiz()
+        .args(["status", "-c"])
+        .arg(cfg)
+        .output()
+        .expect("run kubewiz status")
+}
+
+/// A PodDisruptionBudget blocks a worker's drain: the node is uncordoned again, the summary names the pod;
+/// lifting the budget and running `upgrade` again finishes. Then the certificates: aged to 10 days before
+/// expiry `certs` and `status` warn; aged past it the API stops, `upgrade` says why, `certs renew` brings it
+/// back.
+#[test]
+fn a_blocked_drain_then_certificates_near_and_past_expiry() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(opts) = current_opts() else { return };
+    let fleet = Fleet::start(vec![
+        HostSpec::new("cp", Flavour::Rocky9).profile("node_grace", 5.0),
+        HostSpec::new("w1", Flavour::Ubuntu2204),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(work.path(), &opts);
+    let out = apply(&cfg);
+    assert!(out.status.success(), "install failed:\n{}", text(&out));
+    let cp = fleet.host("cp");
+    cp.exec_stdin(&format!("{KC} apply -f -"), Some(WEB.as_bytes()));
+
+    let o = upgrade(&cfg, &["--to", "1.28.15", "--yes", "--drain-timeout", "8"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("FAILED: node w1, step drain"), "{t}");
+    assert!(
+        t.contains("blocked by: default/web-7d9c6b8f5-0 (PodDisruptionBudget)"),
+        "{t}"
+    );
+    let nodes = cp.exec_ok(&format!("{KC} get nodes --no-headers"));
+    assert!(
+        !nodes.contains("SchedulingDisabled"),
+        "w1 left cordoned:\n{nodes}"
+    );
+    // The control plane went on to the new version; the worker did not.
+    let v = versions(&fleet, "cp");
+    assert_eq!(
+        v,
+        [
+            ("cp".into(), "v1.28.15".into()),
+            ("w1".into(), "v1.27.6".into())
+        ]
+    );
+
+    cp.exec_ok(&format!("{KC} -n default delete pdb web"));
+    let o = upgrade(&cfg, &["--to", "1.28.15", "--yes", "--drain-timeout", "8"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for (n, v) in versions(&fleet, "cp") {
+        assert_eq!(v, "v1.28.15", "{n}");
+    }
+    let log = upgrade_log(&fleet, "cp");
+    assert_eq!(log["applies"].as_array().unwrap().len(), 1, "{log}");
+
+    // The upgrade renewed the certificates (kubeadm upgrade apply does).
+    let c = certs(&cfg, &[]);
+    let t = text(&c);
+    assert!(c.status.success(), "{t}");
+    assert!(t.contains("apiserver") && t.contains("364 days"), "{t}");
+
+    // 10 days before expiry: certs and status warn.
+    cp.exec_ok(&format!("kwsim-ctl age-certs {}", 355 * 86400));
+    let c = certs(&cfg, &[]);
+    let t = text(&c);
+    assert_eq!(c.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("warning: cp: certificate") && t.contains("expires in 9 days"),
+        "{t}"
+    );
+    let s = status(&cfg);
+    assert!(text(&s).contains("expires in 9 days"), "{}", text(&s));
+
+    // Past expiry: the API server stops; upgrade says why; certs renew brings it back.
+    cp.exec_ok(&format!("kwsim-ctl age-certs {}", 11 * 86400));
+    let (rc, _, e) = {
+        let o = cp.exec(&format!("{KC} get nodes"));
+        (
+            o.status.code(),
+            (),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    assert_eq!(rc, Some(1), "{e}");
+    let o = upgrade(&cfg, &["--to", "1.28.15", "--yes"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("expired on") && t.contains("kubewiz certs renew"),
+        "{t}"
+    );
+    let c = certs(&cfg, &[]);
+    assert!(text(&c).contains("EXPIRED"), "{}", text(&c));
+    let r = certs(&cfg, &["renew"]);
+    assert!(r.status.success(), "{}", text(&r));
+    assert!(text(&r).contains("admin kubeconfig saved"), "{}", text(&r));
+    assert!(cp.exec(&format!("{KC} get nodes")).status.success());
+    let c = certs(&cfg, &[]);
+    assert!(c.status.success(), "{}", text(&c));
+    assert!(text(&c).contains("364 days"), "{}", text(&c));
+}
