@@ -2,7 +2,7 @@
 //! running step ([`super::task`]). Every transition goes to the journal (through its writer);
 //! progress leaves only as events; front ends steer it with [`Command`]s.
 //!
-//! What is particular to the install pipeline sits in small hooks here: the facts step's
+//! What is particular to the install pipeline sits in `run/hooks.rs`: the facts step's
 //! facts go to the journal, `preflight` is a barrier evaluated on the workstation over every
 //! node's facts, the join watch starts once `init` is done.
 
@@ -10,22 +10,22 @@ use super::connections::Connections;
 use super::journal::{Journal, RunLock, StepState};
 use super::log::NodeLogs;
 use super::redact::Redactor;
-use super::schedule::{Caps, Class, Node, Schedule, Status};
+use super::schedule::{Caps, Class, Node, Schedule};
 use super::secrets::JoinSecrets;
 use super::task::Outcome;
 use super::transport::{OpenSsh, Transport};
-use super::{Event, Failure, NodeSummary, Summary};
+use super::{Event, Failure, Summary};
 use crate::catalog::Minor;
 use crate::config::{ClusterConfig, Validated};
-use crate::facts::Facts;
-use crate::plan::{Plan, StepId, Task, TaskKind};
-use std::collections::{HashMap, HashSet};
+use crate::plan::{Plan, Task, TaskKind};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+
+mod hooks;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -312,40 +312,6 @@ impl Scheduler {
         }
     }
 
-    /// What keeps a manifest that a remaining step uploads from being at hand on this
-    /// workstation (built in, the user's file, a verified download). Checked once, before the
-    /// preflight barrier: a workstation that cannot reach GitHub learns it before any change,
-    /// not after kubeadm init. Nothing to check once the first control plane passed preflight.
-    async fn manifests_at_hand(&self) -> Vec<String> {
-        let sh = &self.shared;
-        let cp = &sh.plan.first_control_plane;
-        if self.journal.is_done(cp, StepId::Preflight) {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for t in &sh.plan.tasks {
-            let Some(upload) = t.step.def().upload else {
-                continue;
-            };
-            if self.journal.is_done(&t.node, t.step) {
-                continue;
-            }
-            if let Err(e) = super::manifests::raw(&sh.cfg, &sh.state_dir, upload.manifest).await {
-                let fix = match upload.manifest {
-                    super::manifests::Which::Cni => {
-                        "give cluster.cni_manifest = \"path\" (a copy fetched where GitHub answers), or a \
-                         cni_version built into kubewiz (`kubewiz plan` says which manifests are)"
-                    }
-                    super::manifests::Which::Dashboard => {
-                        "give cluster.dashboard_manifest = \"path\" (a copy fetched where GitHub answers)"
-                    }
-                };
-                out.push(format!("step {} needs a manifest: {e}; {fix}", t.step));
-            }
-        }
-        out
-    }
-
     fn emit(&self, e: Event) {
         let _ = self.shared.events.send(e);
     }
@@ -365,50 +331,8 @@ impl Scheduler {
             sh.plan.tasks.len(),
             self.only_node
         );
-        self.emit(Event::RunStarted {
-            nodes: sh
-                .cfg
-                .nodes
-                .iter()
-                .map(|n| NodeSummary {
-                    name: n.name.clone(),
-                    address: n.address.clone(),
-                    role: n.role,
-                    steps: sh
-                        .plan
-                        .tasks
-                        .iter()
-                        .filter(|t| t.node == n.name)
-                        .map(|t| t.step)
-                        .collect(),
-                })
-                .collect(),
-        });
-        // Done in an earlier run: skipped without touching the node. The facts of a node whose
-        // preflight has not passed are read again: the node (or its mirrors) may have been fixed.
-        for (i, t) in sh.plan.tasks.iter().enumerate() {
-            let stale_facts =
-                t.step == StepId::Facts && !self.journal.is_done(&t.node, StepId::Preflight);
-            if self.journal.is_done(&t.node, t.step) && !stale_facts {
-                self.schedule.set(i, Status::Done);
-                if t.step == StepId::Facts
-                    && let Some(f) = self.journal.facts(&t.node)
-                {
-                    self.emit(Event::NodeConnected {
-                        node: t.node.clone(),
-                        facts: Box::new(f.clone()),
-                    });
-                }
-                self.emit(Event::StepSkipped {
-                    node: t.node.clone(),
-                    step: t.step,
-                    journal: true,
-                });
-            } else if self.only_node.as_deref().is_some_and(|n| n != t.node) {
-                // Another node's unfinished task: not ours to run in a --node run.
-                self.schedule.set(i, Status::Excluded);
-            }
-        }
+        self.announce();
+        self.take_journal();
         self.block_dependents();
         self.manifest_problems = self.manifests_at_hand().await;
 
@@ -500,15 +424,6 @@ impl Scheduler {
         self.summary
     }
 
-    fn init_done(&self) -> bool {
-        self.shared
-            .plan
-            .tasks
-            .iter()
-            .enumerate()
-            .any(|(i, t)| t.step == StepId::Init && self.schedule.status(i) == Status::Done)
-    }
-
     /// Blocks what can no longer run this time and says so.
     fn block_dependents(&mut self) {
         let sh = self.shared.clone();
@@ -527,103 +442,6 @@ impl Scheduler {
                 by: format!("{} on {}", dt.step, dt.node),
             });
         }
-    }
-
-    /// Preflight is a barrier over every node's facts, evaluated here on the workstation. If
-    /// any node is refused, no node goes on: nothing is changed anywhere.
-    fn run_preflight_if_ready(&mut self) {
-        let sh = self.shared.clone();
-        let ready = self.schedule.ready_local();
-        if ready.is_empty() {
-            return;
-        }
-        let facts: HashMap<String, Facts> = sh
-            .cfg
-            .nodes
-            .iter()
-            .filter_map(|n| {
-                self.journal
-                    .facts(&n.name)
-                    .map(|f| (n.name.clone(), f.clone()))
-            })
-            .collect();
-        let mut findings = super::preflight::evaluate(&sh.cfg, sh.minor, &facts);
-        if !self.manifest_problems.is_empty() {
-            findings
-                .refusals
-                .entry(sh.plan.first_control_plane.clone())
-                .or_default()
-                .extend(self.manifest_problems.iter().cloned());
-        }
-        tracing::info!(
-            "preflight of {} tasks: refusals {:?}, warnings {:?}",
-            ready.len(),
-            findings.refusals,
-            findings.warnings
-        );
-        for (node, warnings) in &findings.warnings {
-            for w in warnings {
-                self.emit(Event::Warning {
-                    node: Some(node.clone()),
-                    text: w.clone(),
-                });
-            }
-        }
-        // Only the nodes whose preflight runs now can be refused: nodes installed by an
-        // earlier run keep their recorded facts and are not re-judged.
-        let ready_nodes: HashSet<&str> = ready
-            .iter()
-            .map(|&i| sh.plan.tasks[i].node.as_str())
-            .collect();
-        let refused: Vec<String> = findings
-            .refusals
-            .iter()
-            .filter(|(k, v)| !v.is_empty() && ready_nodes.contains(k.as_str()))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for &i in &ready {
-            let t = &sh.plan.tasks[i];
-            let addr = self.address(&t.node);
-            self.emit(Event::StepStarted {
-                node: t.node.clone(),
-                step: t.step,
-                attempt: 1,
-            });
-            if let Some(problems) = findings.refusals.get(&t.node).filter(|p| !p.is_empty()) {
-                for p in problems {
-                    sh.logs.write(&t.node, t.step, p);
-                }
-                let failure = Failure {
-                    exit_code: None,
-                    error: problems[0].clone(),
-                    tail: problems.clone(),
-                    // The refusal says what to change (the node, or the version in cluster.toml):
-                    // not "fix the node" when the node is fine and the version is not.
-                    hint: Some("change what it says (the node, or cluster.toml: `kubewiz` → Edit settings) and run again; nothing was changed on any node".into()),
-                };
-                self.journal
-                    .record(&t.node, &addr, t.step, StepState::Failed)
-                    .error = Some(failure.error.clone());
-                self.fail(i, failure);
-            } else if !refused.is_empty() {
-                self.schedule.set(i, Status::Blocked);
-                self.emit(Event::StepBlocked {
-                    node: t.node.clone(),
-                    step: t.step,
-                    by: format!("preflight of {}", refused.join(", ")),
-                });
-            } else {
-                self.journal.record(&t.node, &addr, t.step, StepState::Done);
-                self.schedule.finish(i, true);
-                self.emit(Event::StepFinished {
-                    node: t.node.clone(),
-                    step: t.step,
-                    duration: Duration::ZERO,
-                });
-            }
-        }
-        self.save();
-        self.block_dependents();
     }
 
     fn address(&self, node: &str) -> String {
@@ -659,12 +477,7 @@ impl Scheduler {
                 step: t.step,
                 attempt,
             });
-            if t.step == StepId::Join {
-                self.emit(Event::NodeState {
-                    node: t.node.clone(),
-                    state: super::ClusterNodeState::Joining,
-                });
-            }
+            self.on_started(i);
             let sh2 = sh.clone();
             running.spawn(async move {
                 let outcome = super::task::execute(&sh2, i).await;
@@ -685,26 +498,7 @@ impl Scheduler {
                 facts,
                 duration,
             } => {
-                if t.step != StepId::Facts {
-                    for (key, value) in &facts {
-                        self.emit(Event::Fact {
-                            node: t.node.clone(),
-                            step: t.step,
-                            key: key.clone(),
-                            value: value.clone(),
-                        });
-                    }
-                }
-                if t.step == StepId::Facts {
-                    let mut f =
-                        Facts::from_pairs(facts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                    f.clock_skew_secs = super::journal::now() - f.epoch;
-                    self.journal.set_facts(&t.node, &addr, f.clone());
-                    self.emit(Event::NodeConnected {
-                        node: t.node.clone(),
-                        facts: Box::new(f),
-                    });
-                }
+                self.on_done(i, &facts);
                 tracing::info!(
                     "{} {}: done in {duration:.1?}{}",
                     t.node,
