@@ -466,7 +466,7 @@ async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
         return Ok(());
     }
     let plan = build_plan(&v)?;
-    let results = futures_join(cfg.nodes.iter().map(|n| {
+    let results = futures_util::future::join_all(cfg.nodes.iter().map(|n| {
         let script = plan
             .tasks
             .iter()
@@ -521,33 +521,4 @@ async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
     } else {
         Err(CliError::Reported)
     }
-}
-
-/// Awaits futures concurrently on this task, keeping their order (join_all without the
-/// futures crate).
-async fn futures_join<F, T>(futs: impl IntoIterator<Item = F>) -> Vec<T>
-where
-    F: std::future::Future<Output = T>,
-{
-    let mut pinned: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<T>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none()
-                && let std::task::Poll::Ready(v) = f.as_mut().poll(cx)
-            {
-                results[i] = Some(v);
-            }
-        }
-        if results.iter().all(Option::is_some) {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    results
-        .into_iter()
-        .map(|r| r.expect("every future finished"))
-        .collect()
 }

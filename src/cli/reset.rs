@@ -1,7 +1,7 @@
 //! `kubewiz reset`: `kubeadm reset -f` plus the cleanup kubeadm leaves behind, on every node or
 //! one; the journal forgets the nodes reset.
 
-use super::{CliError, build_plan, check_node_arg, futures_join, load_config};
+use super::{CliError, build_plan, check_node_arg, load_config};
 use crate::config::ClusterConfig;
 use crate::engine::{
     self,
@@ -30,7 +30,7 @@ pub(super) async fn reset(path: &Path, yes: bool, node: Option<&str>) -> Result<
         .collect();
     let redactor = engine::redact::Redactor::new();
     let script = plan.reset_script();
-    let results = futures_join(
+    let results = futures_util::future::join_all(
         nodes
             .iter()
             .map(|n| run_on(n, cfg, &script, "reset", &redactor)),

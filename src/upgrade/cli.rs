@@ -203,7 +203,8 @@ pub async fn certs_show(path: &Path) -> Result<(), CliError> {
     let v = load_config(path)?;
     let cfg = &v.config;
     let cps = control_planes(cfg);
-    let results = run::join_all(cps.iter().map(|n| run::check_certs(cfg, n))).await;
+    let results =
+        futures_util::future::join_all(cps.iter().map(|n| run::check_certs(cfg, n))).await;
     let now = journal::now();
     let mut checked = Vec::new();
     let mut warned = false;

@@ -231,7 +231,7 @@ async fn survey_all(config: &ClusterConfig) -> Result<BTreeMap<String, NodeRepor
         }
     });
     let mut out = BTreeMap::new();
-    for (name, r) in join_all(jobs).await {
+    for (name, r) in futures_util::future::join_all(jobs).await {
         match r {
             Ok(rep) => {
                 out.insert(name, rep);
@@ -566,7 +566,8 @@ async fn finish(p: &Prepared) -> Vec<String> {
         .iter()
         .filter(|n| n.role == Role::ControlPlane)
         .collect();
-    let checks = join_all(cps.iter().map(|n| check_certs(&p.config, n))).await;
+    let checks =
+        futures_util::future::join_all(cps.iter().map(|n| check_certs(&p.config, n))).await;
     let ok: Vec<NodeCerts> = checks.into_iter().filter_map(Result::ok).collect();
     if let Some(soonest) = ok.iter().filter_map(|c| c.soonest()).map(|(_, t)| t).min() {
         notes.push(format!(
@@ -628,33 +629,5 @@ async fn left_cordoned(p: &Prepared) -> Vec<String> {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|n| !p.settings.found_cordoned.iter().any(|f| f == n))
         .map(str::to_string)
-        .collect()
-}
-
-/// Awaits futures concurrently on this task, keeping their order.
-pub async fn join_all<F, T>(futs: impl IntoIterator<Item = F>) -> Vec<T>
-where
-    F: std::future::Future<Output = T>,
-{
-    let mut pinned: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<T>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none()
-                && let std::task::Poll::Ready(v) = f.as_mut().poll(cx)
-            {
-                results[i] = Some(v);
-            }
-        }
-        if results.iter().all(Option::is_some) {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    results
-        .into_iter()
-        .map(|r| r.expect("every future finished"))
         .collect()
 }
