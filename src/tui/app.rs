@@ -536,3 +536,14 @@ fn start_engine(
     });
     Ok(commands)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn busy_time_is_the_union_of_the_steps_spans() {
+        // Three nodes' steps overlapping in 10..40, a gap (the user quit for the night), 100..110.
+        let spans = vec![(10, 20), (15, 40), (12, 13), (100, 110), (100, 105)];
+        assert_eq!(super::busy_secs(spans), 30 + 10);
+        assert_eq!(super::busy_secs(vec![]), 0);
+    }
+}
