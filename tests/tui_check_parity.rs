@@ -1,6 +1,7 @@
 //! The wizard's screens and `kubewiz check` accept and refuse exactly the same configs
 //! (issue 12 item 5). Generated inputs (cluster name, networks, CNI, proxy mode, version,
-//! nodes, a local CNI manifest, an initialised journal) are typed into the wizard, key by key,
+//! nodes, a local CNI manifest, `[registry_mirrors]`, an initialised journal) are typed into
+//! the wizard, key by key,
 //! and written as cluster.toml for `kubewiz check` (the real binary); the wizard accepts when
 //! it reaches the install confirmation, `check` when it exits 0. They must agree, and a
 //! config the wizard accepts must also pass `check` once the wizard has saved it.
@@ -45,6 +46,24 @@ const ADDRESSES: &[&str] = &[
     "192.0.2.300",
 ];
 
+/// Registries and mirror URLs for `[registry_mirrors]`: mostly good, some refused.
+const REGISTRIES: &[&str] = &[
+    "docker.io",
+    "quay.io",
+    "harbor.example.cn:5000",
+    "https://ghcr.io",
+    "docker",
+    "quay.io/calico",
+];
+const MIRRORS: &[&str] = &[
+    "https://docker.m.daocloud.io",
+    "https://m.example.cn/v2-proxy",
+    "http://192.0.2.50:5000",
+    "m.example.cn",
+    "https://user:pw@m.example.cn",
+    "ftp://m.example.cn",
+];
+
 /// A local CNI manifest: none, or a file of this text (None: a path that does not exist).
 #[derive(Debug, Clone)]
 enum Manifest {
@@ -70,6 +89,8 @@ struct Input {
     manifest: Manifest,
     /// `kubeadm init` done with the defaults and this version index.
     initialised: Option<usize>,
+    /// `[registry_mirrors]` (None: no table).
+    mirrors: Option<Vec<(&'static str, Vec<&'static str>)>>,
 }
 
 /// Mostly good values (so that both outcomes are common), sometimes a wrong one.
@@ -105,18 +126,29 @@ fn input() -> impl Strategy<Value = Input> {
         ],
         // Initialised: with the version chosen now, or with another one.
         prop::option::weighted(0.25, (any::<bool>(), 0..versions)),
+        prop::option::weighted(
+            0.3,
+            prop::collection::btree_map(
+                pick("docker.io", REGISTRIES),
+                prop::collection::vec(pick("https://docker.m.daocloud.io", MIRRORS), 0..3),
+                1..3,
+            ),
+        ),
     )
         .prop_map(
-            |((name, pod, service, flannel, ipvs), version, nodes, manifest, init)| Input {
-                name,
-                pod,
-                service,
-                flannel,
-                ipvs,
-                version,
-                nodes,
-                manifest,
-                initialised: init.map(|(same, other)| if same { version } else { other }),
+            |((name, pod, service, flannel, ipvs), version, nodes, manifest, init, mirrors)| {
+                Input {
+                    mirrors: mirrors.map(|t| t.into_iter().collect()),
+                    name,
+                    pod,
+                    service,
+                    flannel,
+                    ipvs,
+                    version,
+                    nodes,
+                    manifest,
+                    initialised: init.map(|(same, other)| if same { version } else { other }),
+                }
             },
         )
 }
@@ -139,6 +171,13 @@ fn toml_of(i: &Input, manifest: Option<&Path>) -> String {
     );
     if let Some(p) = manifest {
         t.push_str(&format!("cni_manifest = {}\n", q(&p.display().to_string())));
+    }
+    if let Some(table) = &i.mirrors {
+        t.push_str("\n[registry_mirrors]\n");
+        for (registry, urls) in table {
+            let urls: Vec<String> = urls.iter().map(|u| q(u)).collect();
+            t.push_str(&format!("{} = [{}]\n", q(registry), urls.join(", ")));
+        }
     }
     for (k, (name, address)) in i.nodes.iter().enumerate() {
         t.push_str(&format!(
@@ -224,6 +263,25 @@ fn wizard(i: &Input, path: &Path, manifest: Option<&Path>) -> (Result<(), String
         key(&mut m, KeyCode::Tab);
         key(&mut m, KeyCode::Tab); // CNI manifest
         typ(&mut m, &p.display().to_string());
+    }
+    if let Some(table) = &i.mirrors {
+        // The registry panel: each registry added with its mirrors, refused as it is typed.
+        while m.versions.focus != kubewiz::tui::model::V_REGISTRY_MIRRORS {
+            key(&mut m, KeyCode::Tab);
+        }
+        key(&mut m, KeyCode::Enter);
+        for (registry, urls) in table {
+            key(&mut m, KeyCode::Char('a'));
+            typ(&mut m, registry);
+            key(&mut m, KeyCode::Tab);
+            typ(&mut m, &urls.join(" "));
+            key(&mut m, KeyCode::Enter);
+            if m.mirrors.edit.is_some() {
+                return (Err(format!("registry mirrors: {registry} {urls:?}")), m);
+            }
+        }
+        key(&mut m, KeyCode::Esc);
+        key(&mut m, KeyCode::Tab);
     }
     key(&mut m, KeyCode::Enter);
     if m.screen == Screen::Versions {
@@ -375,8 +433,17 @@ fn the_cases_the_issue_names() {
         nodes: vec![("k8s-master", "192.0.2.10"), ("k8s-node01", "192.0.2.11")],
         manifest: Manifest::None,
         initialised: None,
+        mirrors: None,
     };
     assert!(case(&base).unwrap(), "the base case is fine");
+    let mirrored = Input {
+        mirrors: Some(vec![
+            ("docker.io", vec!["https://docker.m.daocloud.io"]),
+            ("quay.io", vec![]),
+        ]),
+        ..base.clone()
+    };
+    assert!(case(&mirrored).unwrap(), "a good table: accepted by both");
     // Found by the property test: a node inside the default pod network, which the user
     // moves on the Network screen afterwards, is not refused by the node form.
     let moved = Input {
@@ -401,6 +468,18 @@ fn the_cases_the_issue_names() {
             pod: "10.224.0.0/16",
             flannel: true,
             manifest: Manifest::Text(FLANNEL_EDITED),
+            ..base.clone()
+        },
+        // A mirror that is not a URL, a registry with a scheme.
+        Input {
+            mirrors: Some(vec![("docker.io", vec!["m.example.cn"])]),
+            ..base.clone()
+        },
+        Input {
+            mirrors: Some(vec![(
+                "https://ghcr.io",
+                vec!["https://ghcr.m.daocloud.io"],
+            )]),
             ..base.clone()
         },
     ] {

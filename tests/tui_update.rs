@@ -679,6 +679,7 @@ fn versions_form_choices() {
     typ(&mut m, "/srv/manifests/calico.yaml");
     tab(&mut m); // mirror
     ch(&mut m, 'l');
+    tab(&mut m); // registry mirrors (Enter opens the panel: tests/tui_mirrors.rs)
     tab(&mut m); // image repo
     typ(&mut m, "harbor.local/k8s");
     tab(&mut m); // dashboard

@@ -115,7 +115,7 @@ pub fn evaluate(
 
 /// What a registry probe that failed on a node means (a fact
 /// "<registry> <mirror|registry> <url> <why>" of the facts step), with what to do.
-fn registry_refusal(cfg: &ClusterConfig, cat: &crate::catalog::Catalog, line: &str) -> String {
+pub fn registry_refusal(cfg: &ClusterConfig, cat: &crate::catalog::Catalog, line: &str) -> String {
     let mut it = line.splitn(4, ' ');
     let (registry, kind, url) = (
         it.next().unwrap_or_default(),

@@ -236,11 +236,20 @@ pub fn delete_node_script(node: &str) -> String {
 /// The facts script on its own (for `check --connect` / probing before a plan exists):
 /// `peers` are "ADDR:PORT" of the other nodes.
 pub fn facts_script(node: &str, peers: &[String]) -> String {
+    facts_script_probing(node, peers, "")
+}
+
+/// [`facts_script`] that also probes registries and mirrors: `probes` is the facts step's
+/// `KW_REGISTRY_PROBES` ([`super::registries::probes_env`]); the wizard's connection test.
+pub fn facts_script_probing(node: &str, peers: &[String], probes: &str) -> String {
     let body = StepId::Facts.def().script.expect("facts has a script").text;
-    let env = vec![
+    let mut env = vec![
         ("KW_STEP".to_string(), "facts".to_string()),
         ("KW_NODE".to_string(), node.to_string()),
         ("KW_PEERS".to_string(), peers.join(" ")),
     ];
+    if !probes.is_empty() {
+        env.push(("KW_REGISTRY_PROBES".to_string(), probes.to_string()));
+    }
     script::assemble(&env, &[], Secrets::Redacted, body, "kw_main")
 }

@@ -27,8 +27,8 @@ pub mod steps;
 
 pub use crate::vocab::StepId;
 pub use build::{
-    build, build_pipeline, build_validated, delete_node_script, facts_script, mint_script,
-    reset_script,
+    build, build_pipeline, build_validated, delete_node_script, facts_script, facts_script_probing,
+    mint_script, reset_script,
 };
 pub use context::{Context, HopInputs, control_plane_endpoint, timeout};
 pub use script::shell_quote;

@@ -166,11 +166,11 @@ impl Runtime {
                     let _ = tx.send(Msg::ConfigLoaded { path, result });
                 });
             }
-            Effect::Probe { node, ssh } => {
+            Effect::Probe { node, ssh, probes } => {
                 let (node, ssh) = resolved(&model.config_path, node, ssh);
                 tokio::spawn(async move {
                     let name = node.name.clone();
-                    let outcome = probe(&node, &ssh).await;
+                    let outcome = probe(&node, &ssh, &probes).await;
                     let _ = tx.send(Msg::Probe {
                         node: name,
                         outcome,
@@ -412,8 +412,9 @@ fn resolved(
 }
 
 /// The identity file first (a wrong one otherwise shows as "Permission denied"), then the
-/// host key (ask the user about unknown keys), then connect and read facts.
-async fn probe(node: &NodeConfig, ssh_cfg: &SshSection) -> ProbeOutcome {
+/// host key (ask the user about unknown keys), then connect and read facts, probing from the
+/// node the registries and mirrors in `probes` (the facts step's own probes).
+async fn probe(node: &NodeConfig, ssh_cfg: &SshSection, probes: &str) -> ProbeOutcome {
     let target = ssh::Target::new(node, ssh_cfg);
     if let Some(key) = &target.identity_file
         && let Err(e) = ssh::identity::check(key)
@@ -451,7 +452,7 @@ async fn probe(node: &NodeConfig, ssh_cfg: &SshSection) -> ProbeOutcome {
         }
         Err(e) => return ProbeOutcome::Failed(e.to_string()),
     }
-    let script = plan::facts_script(&node.name, &[]);
+    let script = plan::facts_script_probing(&node.name, &[], probes);
     match ssh::probe(node, ssh_cfg, &script).await {
         Ok(f) => ProbeOutcome::Facts(Box::new(f)),
         Err(e @ SshError::Auth { .. }) => ProbeOutcome::AuthFailed(e.to_string()),

@@ -95,6 +95,9 @@ pub enum Effect {
     Probe {
         node: NodeConfig,
         ssh: SshSection,
+        /// The registries and mirrors to probe from the node (`KW_REGISTRY_PROBES` of the
+        /// facts step, `plan::registries::probes_env`).
+        probes: String,
     },
     /// Append these known_hosts lines (the user trusted the fingerprint), then probe again.
     TrustHostKey {

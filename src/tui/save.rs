@@ -2,6 +2,7 @@
 //! comments, key order and formatting; only changed values are rewritten.
 
 use crate::config::{ClusterConfig, NodeConfig};
+use std::collections::BTreeMap;
 use std::path::Path;
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
 
@@ -58,7 +59,44 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::String(x), Value::String(y)) => x.value() == y.value(),
         (Value::Integer(x), Value::Integer(y)) => x.value() == y.value(),
         (Value::Boolean(x), Value::Boolean(y)) => x.value() == y.value(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same(a, b))
+        }
         _ => false,
+    }
+}
+
+/// `[registry_mirrors]` as the wizard has it: removed when None (the mirror's defaults),
+/// else exactly these keys (unchanged ones keep their comments).
+fn registry_mirrors(doc: &mut DocumentMut, table: &Option<BTreeMap<String, Vec<String>>>) {
+    let Some(map) = table else {
+        doc.remove("registry_mirrors");
+        return;
+    };
+    let t = self::table(doc, "registry_mirrors");
+    let gone: Vec<String> = t
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| !map.contains_key(k))
+        .collect();
+    for k in gone {
+        t.remove(&k);
+    }
+    for (registry, mirrors) in map {
+        let list: toml_edit::Array = mirrors.iter().map(String::as_str).collect();
+        set(t, registry, Some(Value::Array(list)));
+    }
+}
+
+/// `[timeouts]`: the wizard does not edit them, so the file's own stay; the ones it read are
+/// written (a new file gets them too).
+fn timeouts(doc: &mut DocumentMut, timeouts: &BTreeMap<String, u64>) {
+    if timeouts.is_empty() {
+        return;
+    }
+    let t = table(doc, "timeouts");
+    for (step, secs) in timeouts {
+        set(t, step, Some(Value::from(*secs as i64)));
     }
 }
 
@@ -137,6 +175,8 @@ fn update_doc(doc: &mut DocumentMut, cfg: &ClusterConfig) {
     } else {
         doc.insert("node", Item::ArrayOfTables(arr));
     }
+    timeouts(doc, &cfg.timeouts);
+    registry_mirrors(doc, &cfg.registry_mirrors);
 }
 
 fn node_table(t: &mut Table, n: &NodeConfig) {
@@ -210,5 +250,33 @@ role = "worker"
         assert!(out.starts_with("# cluster.toml"));
         let back: ClusterConfig = toml::from_str(&out).unwrap();
         assert_eq!(back, cfg);
+    }
+
+    #[test]
+    fn registry_mirrors_and_timeouts_are_written_and_kept() {
+        let file = format!(
+            "{SAMPLE}\n[timeouts]\nimages = 3600 # slow mirror\n\n[registry_mirrors]\n# ours\n\"docker.io\" = [\"https://a.example\"] # first\n\"quay.io\" = []\n"
+        );
+        let mut cfg: ClusterConfig = toml::from_str(&file).unwrap();
+        // Unchanged: the text is left as written.
+        assert_eq!(render(Some(&file), &cfg), file);
+        // A mirror added to one registry, another registry dropped: the rest keeps its comments.
+        let table = cfg.registry_mirrors.as_mut().unwrap();
+        table.remove("quay.io");
+        table.insert("ghcr.io".into(), vec!["https://g.example".into()]);
+        let out = render(Some(&file), &cfg);
+        assert!(
+            out.contains("# ours\n\"docker.io\" = [\"https://a.example\"] # first"),
+            "{out}"
+        );
+        assert!(out.contains("images = 3600 # slow mirror"), "{out}");
+        assert!(!out.contains("quay.io"), "{out}");
+        let back: ClusterConfig = toml::from_str(&out).unwrap();
+        assert_eq!(back, cfg);
+        // Back to the mirror's defaults: no table.
+        cfg.registry_mirrors = None;
+        let out = render(Some(&file), &cfg);
+        assert!(!out.contains("registry_mirrors"), "{out}");
+        assert_eq!(toml::from_str::<ClusterConfig>(&out).unwrap(), cfg);
     }
 }

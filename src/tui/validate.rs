@@ -68,9 +68,13 @@ fn name_nodes(text: &str, names: &[&str]) -> String {
 pub const NETWORK_FIELDS: [&str; 2] = ["cluster.pod_cidr", "cluster.service_cidr"];
 
 /// Whether `p` concerns `field`: it is about it, or names it (an overlap names both networks).
+/// A row may be a table (`registry_mirrors`): its keys' problems are its.
 pub fn concerns(p: &Problem, field: &str) -> bool {
-    p.field.as_deref() == Some(field)
-        || p.message.contains(field)
+    p.field.as_deref().is_some_and(|f| {
+        f == field
+            || f.strip_prefix(field)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    }) || p.message.contains(field)
         || p.fix.as_deref().is_some_and(|f| f.contains(field))
 }
 

@@ -117,6 +117,9 @@ pub struct Model {
     pub nodes_ui: NodesUi,
     pub network: NetworkForm,
     pub versions: VersionsForm,
+    pub mirrors: MirrorsUi,
+    /// `[timeouts]` as read (not edited here; carried to the saved file and the install).
+    pub timeouts: std::collections::BTreeMap<String, u64>,
     pub review: ReviewUi,
     pub install: InstallState,
     pub overlay: Option<Overlay>,
@@ -184,6 +187,8 @@ impl Model {
                 checks_scroll: 0,
                 chosen: false,
             },
+            mirrors: MirrorsUi::default(),
+            timeouts: Default::default(),
             review: ReviewUi::default(),
             install: InstallState::default(),
             overlay: None,
@@ -204,6 +209,11 @@ impl Model {
         self.ssh = cfg.ssh.clone();
         self.nodes = cfg.nodes.iter().cloned().map(NodeEntry::new).collect();
         self.nodes_ui = NodesUi::default();
+        self.mirrors = MirrorsUi {
+            table: cfg.registry_mirrors.clone(),
+            ..MirrorsUi::default()
+        };
+        self.timeouts = cfg.timeouts.clone();
     }
 
     fn set_cluster(&mut self, c: &ClusterSection) {
@@ -304,11 +314,10 @@ impl Model {
             cluster: c,
             ssh: self.ssh.clone(),
             nodes: self.nodes.iter().map(|n| n.config.clone()).collect(),
-            // The wizard does not edit [timeouts]; saving keeps the file's own (toml_edit).
-            timeouts: Default::default(),
-            // Not edited in the wizard yet (issue 10: the Versions & mirrors screen shows it);
-            // saving keeps the file's own [registry_mirrors] (toml_edit).
-            registry_mirrors: None,
+            // Not edited in the wizard: the file's own, for the checks, the plan and the save.
+            timeouts: self.timeouts.clone(),
+            // Edited in the Versions screen's registry panel; None = the mirror's defaults.
+            registry_mirrors: self.mirrors.table.clone(),
         }
     }
 

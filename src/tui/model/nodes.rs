@@ -45,6 +45,11 @@ pub struct NodeEntry {
     pub config: NodeConfig,
     pub probe: ProbeState,
     pub facts: Option<Facts>,
+    /// The registry probes ("<registry> <mirror|registry> <url>") the test that read `facts`
+    /// asked for: a probe not among them was not tried from this node.
+    pub probed: Vec<String>,
+    /// The registry probes of the test running now.
+    pub probing: Vec<String>,
 }
 
 impl NodeEntry {
@@ -53,6 +58,8 @@ impl NodeEntry {
             config,
             probe: ProbeState::Untested,
             facts: None,
+            probed: Vec::new(),
+            probing: Vec::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::config::{ClusterConfig, Cni, Mirror, ProxyMode};
 use crate::plan::StepId;
+use std::collections::BTreeMap;
 use tui_input::Input;
 
 pub const N_NAME: usize = 0;
@@ -25,10 +26,11 @@ pub const V_VERSION: usize = 0;
 pub const V_CNI_VERSION: usize = 1;
 pub const V_CNI_MANIFEST: usize = 2;
 pub const V_MIRROR: usize = 3;
-pub const V_IMAGE_REPO: usize = 4;
-pub const V_DASHBOARD: usize = 5;
-pub const V_DASHBOARD_MANIFEST: usize = 6;
-pub const VERSION_FIELDS: usize = 7;
+pub const V_REGISTRY_MIRRORS: usize = 4;
+pub const V_IMAGE_REPO: usize = 5;
+pub const V_DASHBOARD: usize = 6;
+pub const V_DASHBOARD_MANIFEST: usize = 7;
+pub const VERSION_FIELDS: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct VersionsForm {
@@ -66,6 +68,8 @@ pub struct ReviewUi {
     /// Selected step of that node.
     pub step: usize,
     pub script: Option<ScriptView>,
+    /// Rows the settings box is scrolled down by (PgDn/PgUp).
+    pub scroll: usize,
     /// `i` pressed: save, then start the install.
     pub install_after_save: bool,
     /// "Save and install?" asked.
@@ -84,4 +88,47 @@ pub enum SaveState {
     Saved,
     /// Changed since it was read or saved.
     Changed,
+}
+
+/// The registry panel of the Versions screen: `[registry_mirrors]` as it will be saved, and
+/// the panel's state.
+#[derive(Debug, Clone, Default)]
+pub struct MirrorsUi {
+    /// `[registry_mirrors]`: None = no table in cluster.toml (the `mirror`'s defaults apply);
+    /// Some (even empty) = exactly this table.
+    pub table: Option<BTreeMap<String, Vec<String>>>,
+    /// The panel is shown (Enter on the Versions screen's "Registry mirrors" row).
+    pub open: bool,
+    /// Index of the selected registry in the panel's list (`update::mirrors::rows`).
+    pub selected: usize,
+    /// A registry's mirrors being edited (or a new registry being added).
+    pub edit: Option<MirrorEdit>,
+}
+
+pub const M_REGISTRY: usize = 0;
+pub const M_MIRRORS: usize = 1;
+
+#[derive(Debug, Clone, Default)]
+pub struct MirrorEdit {
+    /// Adding a registry (its name is typed); else the registry's name is fixed.
+    pub new: bool,
+    pub registry: Input,
+    /// Mirror URLs separated by spaces or commas, tried in this order.
+    pub mirrors: Input,
+    pub focus: usize,
+}
+
+impl MirrorEdit {
+    /// The typed mirror URLs, in order.
+    pub fn urls(&self) -> Vec<String> {
+        split_urls(self.mirrors.value())
+    }
+}
+
+/// "https://a, https://b" → ["https://a", "https://b"].
+pub fn split_urls(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect()
 }

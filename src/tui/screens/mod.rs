@@ -3,6 +3,7 @@
 pub mod done;
 pub mod install;
 pub mod join;
+pub mod mirrors;
 pub mod network;
 pub mod nodes;
 pub mod review;

@@ -27,6 +27,20 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             Span::raw(truncate(&v, w)),
         ])
     };
+    // Said whole (the box wraps and scrolls): where images and manifests come from.
+    let kv_whole = |k: &str, v: String| -> Vec<Line<'static>> {
+        super::wrap(&v, w.max(10))
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let k = if i == 0 { k } else { "" };
+                Line::from(vec![
+                    Span::styled(format!("{k:<15}"), t.dim()),
+                    Span::raw(part),
+                ])
+            })
+            .collect()
+    };
     let mut lines = vec![
         kv("cluster", c.name.clone()),
         kv("kubernetes", c.kubernetes_version.clone()),
@@ -53,13 +67,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             ),
         ),
         kv(
-            "CNI manifest",
-            c.cni_manifest
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "downloaded on this machine".into()),
-        ),
-        kv(
             "dashboard",
             if c.dashboard {
                 "on, NodePort 30001"
@@ -68,17 +75,20 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             }
             .to_string(),
         ),
-        kv("ssh", format!("{}, port {}", cfg.ssh.user, cfg.ssh.port)),
         kv(
-            "host keys",
-            match cfg.ssh.host_key_policy {
-                crate::config::HostKeyPolicy::Strict => "strict",
-                crate::config::HostKeyPolicy::AcceptNew => "accept-new",
-            }
-            .to_string(),
+            "ssh",
+            format!(
+                "{}, port {}, host keys {}",
+                cfg.ssh.user,
+                cfg.ssh.port,
+                match cfg.ssh.host_key_policy {
+                    crate::config::HostKeyPolicy::Strict => "strict",
+                    crate::config::HostKeyPolicy::AcceptNew => "accept-new",
+                }
+            ),
         ),
-        Line::raw(""),
     ];
+    lines.push(Line::raw(""));
     for (i, n) in cfg.nodes.iter().enumerate() {
         let sel = i == m.review.node;
         let probe = m.nodes.get(i).map(|e| &e.probe);
@@ -129,15 +139,46 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             }
         }
     }
+    // Where the images and manifests come from (the Versions screen's registry panel).
+    let mut sources: Vec<Line> = vec![Line::raw("")];
+    for (i, text) in super::mirrors::manifests(m).into_iter().enumerate() {
+        sources.extend(kv_whole(if i == 0 { "manifests" } else { "" }, text));
+    }
+    let used = crate::tui::update::mirrors::rows(m);
+    let (used, others): (Vec<_>, Vec<_>) = used.into_iter().partition(|r| !r.images.is_empty());
+    for (i, r) in used.iter().enumerate() {
+        let via = if r.mirrors.is_empty() {
+            "direct".to_string()
+        } else {
+            format!("→ {}", r.mirrors.join(", "))
+        };
+        sources.extend(kv_whole(
+            if i == 0 { "registries" } else { "" },
+            format!("{} {via}", r.registry),
+        ));
+    }
+    let mirrored = others.iter().filter(|r| !r.mirrors.is_empty()).count();
+    if mirrored > 0 {
+        sources.extend(kv_whole(
+            "",
+            format!("+ {mirrored} more registries with mirrors (Versions)"),
+        ));
+    }
+    lines.extend(sources);
     let mut title = format!(" {} ", m.config_path.display());
     title.push_str(match m.save_state() {
         SaveState::Saved => "· saved ",
         SaveState::Changed => "· changed, not saved (s saves) ",
         SaveState::New => "· not saved yet ",
     });
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title()))),
+    super::scrolled_box(
+        f,
         left,
+        Line::from(Span::styled(title, t.title())),
+        lines,
+        m.review.scroll,
+        "PgDn/PgUp",
+        t,
     );
 
     let mut steps_lines = Vec::new();

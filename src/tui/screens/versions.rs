@@ -1,7 +1,7 @@
 //! Versions & mirrors: Kubernetes version from the catalog, CNI version, mirror, image
 //! repository, dashboard; warnings from the probed facts.
 
-use super::{FormRow, RowValue, draw_form};
+use super::{FormRow, LABEL_WIDTH, RowValue, draw_form, truncate};
 use crate::config::Mirror;
 use crate::tui::catalog::default_image_repository;
 use crate::tui::model::*;
@@ -13,6 +13,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState};
 
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    if m.mirrors.open {
+        super::mirrors::draw(f, area, m);
+        return;
+    }
     let t = m.theme;
     let v = &m.versions;
     let [left, right] =
@@ -90,6 +94,15 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             },
             focused: v.focus == V_MIRROR,
             error: errors[V_MIRROR].clone(),
+        },
+        FormRow {
+            label: "Registry mirrors",
+            value: RowValue::Plain(truncate(
+                &registry_summary(m),
+                (inner.width as usize).saturating_sub(LABEL_WIDTH + 2),
+            )),
+            focused: v.focus == V_REGISTRY_MIRRORS,
+            error: errors[V_REGISTRY_MIRRORS].clone(),
         },
         FormRow {
             label: "Image repository",
@@ -175,4 +188,26 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         "PgDn/PgUp",
         t,
     );
+}
+
+/// The registry mirrors row: whose table, and how this cluster's registries are reached.
+fn registry_summary(m: &Model) -> String {
+    let whose = if m.mirrors.table.is_some() {
+        "cluster.toml"
+    } else {
+        m.versions.mirror.as_str()
+    };
+    let used: Vec<String> = crate::tui::update::mirrors::rows(m)
+        .iter()
+        .filter(|r| !r.images.is_empty())
+        .map(|r| {
+            let how = if r.mirrors.is_empty() {
+                "direct"
+            } else {
+                "via mirror"
+            };
+            format!("{} {how}", r.registry)
+        })
+        .collect();
+    format!("{whose}: {}", used.join(", "))
 }

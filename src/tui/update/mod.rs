@@ -10,6 +10,7 @@
 mod done;
 mod install;
 mod join;
+pub mod mirrors;
 mod network;
 mod node_form;
 mod nodes;

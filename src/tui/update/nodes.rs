@@ -337,15 +337,28 @@ fn prompt_key(m: &mut Model, k: KeyEvent, answer: Option<Answer>) -> Vec<Effect>
     }
 }
 
-fn probe_effect(m: &mut Model, i: usize) -> Option<Effect> {
-    let n = m.nodes.get_mut(i)?;
+pub(super) fn probe_effect(m: &mut Model, i: usize) -> Option<Effect> {
+    let n = m.nodes.get(i)?;
     if matches!(n.probe, ProbeState::Testing | ProbeState::Bootstrapping) {
         return None;
     }
+    test_again(m, i)
+}
+
+/// Tests node `i` now: connect, read its facts, and probe from it the registries and mirrors
+/// the settings on screen pull through (what the install's facts step probes).
+fn test_again(m: &mut Model, i: usize) -> Option<Effect> {
+    let probes = crate::plan::registries::probes_env(&crate::plan::registries::registries(
+        &m.to_config(),
+        crate::catalog::Catalog::builtin(),
+    ));
+    let n = m.nodes.get_mut(i)?;
     n.probe = ProbeState::Testing;
+    n.probing = probes.lines().map(str::to_string).collect();
     Some(Effect::Probe {
         node: n.config.clone(),
         ssh: m.ssh.clone(),
+        probes,
     })
 }
 
@@ -385,6 +398,7 @@ pub fn probed(m: &mut Model, node: String, outcome: ProbeOutcome) -> Vec<Effect>
     n.probe = match outcome {
         ProbeOutcome::Facts(f) => {
             n.facts = Some(*f);
+            n.probed = std::mem::take(&mut n.probing);
             ProbeState::Ok
         }
         ProbeOutcome::UnknownHostKey {
@@ -418,19 +432,13 @@ pub fn probed(m: &mut Model, node: String, outcome: ProbeOutcome) -> Vec<Effect>
 
 /// The trusted host key was written to known_hosts (or could not be).
 pub fn host_key_trusted(m: &mut Model, node: String, result: Result<(), String>) -> Vec<Effect> {
-    let Some(n) = m.nodes.iter_mut().find(|n| n.config.name == node) else {
+    let Some(i) = m.nodes.iter().position(|n| n.config.name == node) else {
         return vec![];
     };
     match result {
-        Ok(()) => {
-            n.probe = ProbeState::Testing;
-            vec![Effect::Probe {
-                node: n.config.clone(),
-                ssh: m.ssh.clone(),
-            }]
-        }
+        Ok(()) => test_again(m, i).into_iter().collect(),
         Err(e) => {
-            n.probe = ProbeState::Failed(format!("could not record the host key: {e}"));
+            m.nodes[i].probe = ProbeState::Failed(format!("could not record the host key: {e}"));
             vec![]
         }
     }
@@ -442,9 +450,10 @@ pub fn bootstrapped(
     node: String,
     result: Result<Option<PathBuf>, String>,
 ) -> Vec<Effect> {
-    let Some(n) = m.nodes.iter_mut().find(|n| n.config.name == node) else {
+    let Some(i) = m.nodes.iter().position(|n| n.config.name == node) else {
         return vec![];
     };
+    let n = &mut m.nodes[i];
     match result {
         Ok(identity) => {
             if let Some(p) = identity
@@ -453,16 +462,12 @@ pub fn bootstrapped(
             {
                 n.config.identity_file = Some(p);
             }
-            n.probe = ProbeState::Testing;
-            let eff = Effect::Probe {
-                node: n.config.clone(),
-                ssh: m.ssh.clone(),
-            };
+            let eff = test_again(m, i);
             ok(
                 m,
                 format!("{node}: key installed; testing the connection again"),
             );
-            vec![eff]
+            eff.into_iter().collect()
         }
         Err(e) => {
             n.probe = ProbeState::AuthFailed(format!("key bootstrap failed: {e}"));

@@ -19,6 +19,8 @@ enum Action {
     View,
     Save,
     Install,
+    SettingsDown,
+    SettingsUp,
     Global(Common),
 }
 
@@ -45,6 +47,9 @@ const MAIN: &[Binding<Action>] = {
         ),
         bind(&[KeyCode::Char('s')], "s", "save", Save),
         bind(&[KeyCode::Char('i')], "i", "save + install", Install),
+        // The settings box says "PgDn/PgUp" when it does not fit.
+        also(&[KeyCode::PageDown], SettingsDown),
+        also(&[KeyCode::PageUp], SettingsUp),
         back(Global(Common::Back)),
         help(Global(Common::Help)),
         quit(Global(Common::Quit)).unlisted(),
@@ -167,6 +172,8 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             }];
         }
         Some(Save) => return save(m),
+        Some(SettingsDown) => m.review.scroll = (m.review.scroll + 5).min(500),
+        Some(SettingsUp) => m.review.scroll = m.review.scroll.saturating_sub(5),
         Some(Install) => {
             let problems = validate::problems(m);
             if let Some(e) = super::nodes_error(m) {

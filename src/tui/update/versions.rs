@@ -21,6 +21,7 @@ enum Action {
     Runnable,
     ChecksDown,
     ChecksUp,
+    Registries,
     Continue,
     Global(Common),
 }
@@ -61,6 +62,13 @@ const KEYS: &[Binding<Action>] = &[
     also(&[KeyCode::Up], Prev),
     bind(&[KeyCode::Char('n')], "n", "newest runnable", Runnable)
         .when(|m| !on_text(m) && better_version(m).is_some()),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        "registries & manifests",
+        Registries,
+    )
+    .when(|m| m.versions.focus == V_REGISTRY_MIRRORS),
     bind(&[KeyCode::Enter], "Enter", "continue", Continue),
     also(&[KeyCode::PageDown], ChecksDown),
     also(&[KeyCode::PageUp], ChecksUp),
@@ -72,10 +80,16 @@ const KEYS: &[Binding<Action>] = &[
 ];
 
 pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    if m.mirrors.open {
+        return super::mirrors::keys(m);
+    }
     shown(KEYS, m)
 }
 
 pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
+    if m.mirrors.open {
+        return super::mirrors::key(m, k);
+    }
     let focus = m.versions.focus;
     let action = find(KEYS, m, &k);
     if focus == V_CNI_MANIFEST
@@ -124,6 +138,10 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         },
         Some(ChecksDown) => m.versions.checks_scroll = (m.versions.checks_scroll + 5).min(500),
         Some(ChecksUp) => m.versions.checks_scroll = m.versions.checks_scroll.saturating_sub(5),
+        Some(Registries) => {
+            m.mirrors.open = true;
+            m.mirrors.selected = 0;
+        }
         Some(Continue) => {
             if let Some(row) = version_errors(m).iter().position(Option::is_some) {
                 m.versions.focus = row;
@@ -171,6 +189,7 @@ pub const VERSION_ROWS: [&str; VERSION_FIELDS] = [
     "cluster.cni_version",
     "cluster.cni_manifest",
     "cluster.mirror",
+    "registry_mirrors",
     "cluster.image_repository",
     "cluster.dashboard",
     "cluster.dashboard_manifest",
@@ -289,5 +308,14 @@ pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
         .iter()
         .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
         .collect();
-    validate::version_findings(&m.to_config(), &nodes)
+    let mut out = validate::version_findings(&m.to_config(), &nodes);
+    // What the nodes' connection tests found about the registries and mirrors of these
+    // settings, as preflight would refuse it.
+    for (node, text) in super::mirrors::unreachable(m) {
+        out.push(validate::Finding {
+            level: validate::Level::Error,
+            text: format!("{node}: {text}"),
+        });
+    }
+    out
 }

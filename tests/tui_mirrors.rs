@@ -1,0 +1,393 @@
+//! The wizard and `[registry_mirrors]` (issue 10's "a field in the wizard, shown in Review and
+//! in plan"): a file's table survives the wizard (validation, Review, the script viewer,
+//! saving, the install); the Versions screen's registry panel shows which registry goes to
+//! which mirror and which manifests are built in, edits the table through `kubewiz check`'s
+//! own rules, and shows what the nodes' connection tests found. Pure `update`, no terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubewiz::catalog::Catalog;
+use kubewiz::facts::Facts;
+use kubewiz::plan::StepId;
+use kubewiz::tui::model::*;
+use kubewiz::tui::msg::ProbeOutcome;
+use kubewiz::tui::view;
+use kubewiz::tui::{Effect, Model, Msg, Screen, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+fn ch(m: &mut Model, c: char) -> Vec<Effect> {
+    press(m, KeyCode::Char(c))
+}
+
+/// The seed's cluster with its own `[registry_mirrors]` and `[timeouts]`.
+const WITH_TABLE: &str = concat!(
+    include_str!("tui_seed.toml"),
+    "\n[timeouts]\nimages = 3600\n\n[registry_mirrors]\n\"docker.io\" = [\"https://hub.example.cn\"]\n\"quay.io\" = []\n"
+);
+
+fn table() -> BTreeMap<String, Vec<String>> {
+    [
+        (
+            "docker.io".to_string(),
+            vec!["https://hub.example.cn".to_string()],
+        ),
+        ("quay.io".to_string(), vec![]),
+    ]
+    .into()
+}
+
+fn loaded(text: &str) -> Model {
+    let path = PathBuf::from("/tmp/kw-test/cluster.toml");
+    let cfg = kubewiz::config::parse(text, &path).unwrap();
+    let mut m = Model::new(path.clone());
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path,
+            result: Ok(Box::new((cfg, JournalInfo::default()))),
+        },
+    );
+    m
+}
+
+/// A file's `[registry_mirrors]` (and `[timeouts]`) is what the wizard describes, saves and
+/// installs: it was dropped by `to_config()`, so Review's scripts, the checks and a saved copy
+/// went without the user's mirrors.
+#[test]
+fn a_files_registry_mirrors_reach_the_save_the_script_and_the_install() {
+    let mut m = loaded(WITH_TABLE);
+    let cfg = m.to_config();
+    assert_eq!(cfg.registry_mirrors, Some(table()));
+    assert_eq!(cfg.timeouts.get("images"), Some(&3600));
+    assert_eq!(
+        m.save_state(),
+        SaveState::Saved,
+        "nothing changed since the read"
+    );
+
+    // The plan built from what the wizard describes sends the table to the containerd step.
+    let plan = kubewiz::plan::build(&cfg, Catalog::builtin()).unwrap();
+    let i = plan.task_index("k8s-master", StepId::Containerd).unwrap();
+    let script = plan.render(&plan.tasks[i]);
+    assert!(
+        script.contains("docker.io https://hub.example.cn"),
+        "{script}"
+    );
+    assert!(
+        !script.contains("daocloud"),
+        "the table wins over aliyun's defaults"
+    );
+
+    // Review: the script viewer gets that config.
+    m.screen = Screen::Review;
+    let steps = plan_steps(&cfg, &cfg.nodes[0]);
+    m.review.step = steps.iter().position(|s| *s == StepId::Containerd).unwrap();
+    match ch(&mut m, 'v').as_slice() {
+        [Effect::LoadScript { config, .. }] => assert_eq!(config.registry_mirrors, Some(table())),
+        other => panic!("{other:?}"),
+    }
+
+    // Saved to a new file (no text to keep): the table and the timeouts are written.
+    let text = kubewiz::tui::save::render(None, &m.to_config());
+    let back = kubewiz::config::parse(&text, std::path::Path::new("x.toml")).unwrap();
+    assert_eq!(back.registry_mirrors, Some(table()), "{text}");
+    assert_eq!(back.timeouts, cfg.timeouts, "{text}");
+
+    // Review says where the images and manifests come from (PgDn at 80x24).
+    let screen = render(&m, 120, 40);
+    assert!(
+        screen.contains("registries     docker.io → https://hub.example.cn"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("manifests      calico 3.24.6: built into kubewiz"),
+        "{screen}"
+    );
+    update(&mut m, Msg::Resize(80, 24));
+    press(&mut m, KeyCode::PageDown);
+    press(&mut m, KeyCode::PageDown);
+    insta::assert_snapshot!("review_registries_80x24", render(&m, 80, 24));
+
+    // Install: the effect carries the table.
+    m.review.confirm_install = true;
+    let eff = ch(&mut m, 'y');
+    let Some(Effect::Save { config, .. }) = eff.first() else {
+        panic!("{eff:?}")
+    };
+    assert_eq!(config.registry_mirrors, Some(table()));
+    let path = m.config_path.clone();
+    update(&mut m, Msg::Saved(Ok(path)));
+    assert_eq!(m.screen, Screen::Install);
+
+    // No table in the file: none is written (aliyun's defaults stay defaults).
+    let m = loaded(include_str!("tui_seed.toml"));
+    assert_eq!(m.to_config().registry_mirrors, None);
+    let text = kubewiz::tui::save::render(None, &m.to_config());
+    assert!(!text.contains("registry_mirrors"), "{text}");
+}
+
+/// An invalid table in the file is refused on the Versions screen, under its row, by the same
+/// rule `kubewiz check` uses, instead of being carried silently to the install.
+#[test]
+fn a_bad_table_is_refused_on_the_versions_screen() {
+    let text = WITH_TABLE.replace("https://hub.example.cn", "hub.example.cn");
+    let mut m = loaded(&text);
+    m.screen = Screen::Versions;
+    let errors = kubewiz::tui::update::version_errors(&m);
+    let row = kubewiz::tui::update::VERSION_ROWS
+        .iter()
+        .position(|r| *r == "registry_mirrors")
+        .unwrap();
+    let e = errors[row].as_deref().unwrap_or_default();
+    assert!(
+        e.contains("registry_mirrors.\"docker.io\"[0]") && e.contains("not an https://"),
+        "{errors:?}"
+    );
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    assert_eq!(m.versions.focus, row);
+}
+
+fn render(m: &Model, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view(f, m)).unwrap();
+    term.backend().to_string()
+}
+
+fn snap(name: &str, m: &Model) {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut m = m.clone();
+        update(&mut m, Msg::Resize(w, h));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&m, w, h));
+    }
+}
+
+fn typ(m: &mut Model, s: &str) {
+    for c in s.chars() {
+        ch(m, c);
+    }
+}
+
+fn centos7(host: &str, unreachable: &[&str]) -> Facts {
+    Facts {
+        os_id: "centos".into(),
+        os_version: "7".into(),
+        os_family: "rhel".into(),
+        kernel: "3.10.0-1160.el7.x86_64".into(),
+        cgroup_version: 1,
+        cpus: 2,
+        memory_mb: 3770,
+        hostname: host.into(),
+        can_sudo: true,
+        registry_unreachable: unreachable.iter().map(|s| s.to_string()).collect(),
+        ..Facts::default()
+    }
+}
+
+/// The seed (aliyun, calico, dashboard, no table) on the Versions screen's registry panel.
+fn seed_panel() -> Model {
+    let mut m = loaded(include_str!("tui_seed.toml"));
+    m.screen = Screen::Versions;
+    m.versions.focus = V_REGISTRY_MIRRORS;
+    assert!(press(&mut m, KeyCode::Enter).is_empty());
+    assert!(m.mirrors.open);
+    m
+}
+
+/// `t` on the panel tests every node; each test probes what the install's facts step will
+/// probe for these settings. Docker Hub's mirror does not answer from k8s-node01.
+fn tested(m: &mut Model) -> Vec<String> {
+    let eff = ch(m, 't');
+    assert_eq!(eff.len(), 3, "{eff:?}");
+    let mut asked = Vec::new();
+    for e in eff {
+        let Effect::Probe { node, probes, .. } = e else {
+            panic!("{e:?}")
+        };
+        let unreachable: &[&str] = if node.name == "k8s-node01" {
+            &["docker.io mirror https://docker.m.daocloud.io timed out after 10 s"]
+        } else {
+            &[]
+        };
+        asked.push(probes);
+        update(
+            m,
+            Msg::Probe {
+                node: node.name.clone(),
+                outcome: ProbeOutcome::Facts(Box::new(centos7(&node.name, unreachable))),
+            },
+        );
+    }
+    asked
+}
+
+/// Test connection probes, from each node, every mirror and every registry without one that
+/// these settings pull from (the facts step's own probes), and the panel and the Versions
+/// checks say which registry would fail from which node, as preflight would refuse it
+/// (issue 10: "says which registry would fail before anything is installed").
+#[test]
+fn test_connection_probes_the_registries_and_says_what_fails_from_which_node() {
+    let mut m = seed_panel();
+    let asked = tested(&mut m);
+    let expected = kubewiz::plan::registries::probes_env(&kubewiz::plan::registries::registries(
+        &m.to_config(),
+        Catalog::builtin(),
+    ));
+    assert!(asked.iter().all(|a| *a == expected), "{asked:?}");
+    assert!(
+        expected.contains("docker.io mirror https://docker.m.daocloud.io"),
+        "{expected}"
+    );
+    assert!(
+        expected.contains("registry.aliyuncs.com registry https://registry.aliyuncs.com"),
+        "{expected}"
+    );
+    let reach = kubewiz::tui::update::mirrors::reach(
+        &m,
+        "docker.io",
+        kubewiz::plan::registries::ProbeKind::Mirror,
+        "https://docker.m.daocloud.io",
+    );
+    use kubewiz::tui::update::mirrors::Reach;
+    assert_eq!(reach[0], ("k8s-master".into(), Reach::Answers));
+    assert_eq!(
+        reach[1],
+        (
+            "k8s-node01".into(),
+            Reach::Fails("timed out after 10 s".into())
+        )
+    );
+    let screen = render(&m, 120, 40);
+    assert!(
+        screen.contains(
+            "https://docker.m.daocloud.io · no answer from k8s-node01: timed out after 10 s"
+        ),
+        "{screen}"
+    );
+    // The Versions checks say it as preflight will, and the screen does not go on.
+    press(&mut m, KeyCode::Esc);
+    assert!(!m.mirrors.open);
+    let findings = kubewiz::tui::update::version_findings(&m);
+    assert!(
+        findings.iter().any(|f| f.text.starts_with("k8s-node01: registry docker.io: mirror https://docker.m.daocloud.io does not answer from this node (timed out after 10 s)")),
+        "{findings:?}"
+    );
+    // Another mirror for Docker Hub: the old finding no longer applies, the new one is untested.
+    press(&mut m, KeyCode::Enter);
+    press(&mut m, KeyCode::Enter); // edit docker.io (the first registry)
+    assert!(m.mirrors.edit.is_some());
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut m, "https://hub.example.cn");
+    press(&mut m, KeyCode::Enter);
+    assert!(m.mirrors.edit.is_none());
+    assert!(kubewiz::tui::update::mirrors::unreachable(&m).is_empty());
+    let screen = render(&m, 120, 40);
+    assert!(
+        screen.contains("https://hub.example.cn · not tested (t)"),
+        "{screen}"
+    );
+}
+
+/// The panel edits `[registry_mirrors]`: a registry's mirrors, a new registry, a registry
+/// without mirror, back to the mirror's defaults; every value through `kubewiz check`'s rules,
+/// live, under the field being typed, and refused until fixed.
+#[test]
+fn the_panel_edits_the_table_through_the_check_rules() {
+    let mut m = seed_panel();
+    assert_eq!(m.mirrors.table, None);
+    let rows = kubewiz::tui::update::mirrors::rows(&m);
+    assert_eq!(rows[m.mirrors.selected].registry, "docker.io");
+    // A bad URL: said under the field as it is typed, and Enter keeps the form open.
+    press(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut m, "hub.example.cn");
+    let e = kubewiz::tui::update::mirrors::edit_errors(&m);
+    assert!(
+        e[M_MIRRORS]
+            .as_deref()
+            .unwrap_or_default()
+            .contains("registry_mirrors.\"docker.io\"[0]: not an https:// (or http://) URL"),
+        "{e:?}"
+    );
+    snap("mirrors_edit_error", &m);
+    press(&mut m, KeyCode::Enter);
+    assert!(m.mirrors.edit.is_some(), "refused");
+    assert_eq!(m.mirrors.table, None, "nothing kept");
+    // Fixed: kept; the defaults are now an explicit table with this change.
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(
+        &mut m,
+        "https://hub.example.cn, https://docker.m.daocloud.io",
+    );
+    press(&mut m, KeyCode::Enter);
+    let table = m.mirrors.table.clone().unwrap();
+    assert_eq!(
+        table["docker.io"],
+        vec!["https://hub.example.cn", "https://docker.m.daocloud.io"]
+    );
+    assert!(
+        table.contains_key("quay.io"),
+        "the other defaults stay: {table:?}"
+    );
+    assert_eq!(m.save_state(), SaveState::Changed);
+    // A new registry: its name is checked too.
+    ch(&mut m, 'a');
+    typ(&mut m, "https://harbor.example.cn");
+    let e = kubewiz::tui::update::mirrors::edit_errors(&m);
+    assert!(
+        e[M_REGISTRY]
+            .as_deref()
+            .unwrap_or_default()
+            .contains("contains a URL scheme"),
+        "{e:?}"
+    );
+    press(&mut m, KeyCode::Enter);
+    assert!(m.mirrors.edit.is_some());
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut m, "harbor.example.cn:5000");
+    press(&mut m, KeyCode::Tab);
+    typ(&mut m, "https://m.example.cn/harbor");
+    press(&mut m, KeyCode::Enter);
+    assert!(m.mirrors.edit.is_none());
+    let rows = kubewiz::tui::update::mirrors::rows(&m);
+    assert_eq!(rows[m.mirrors.selected].registry, "harbor.example.cn:5000");
+    // d: no mirror for it (it has no image of this cluster: it leaves the list).
+    ch(&mut m, 'd');
+    assert!(
+        !m.mirrors
+            .table
+            .as_ref()
+            .unwrap()
+            .contains_key("harbor.example.cn:5000")
+    );
+    // What the wizard saves is what `kubewiz check` reads, with no problem.
+    let cfg = m.to_config();
+    let text = kubewiz::tui::save::render(None, &cfg);
+    let back = kubewiz::config::parse_and_validate(&text, std::path::Path::new("x.toml")).unwrap();
+    assert_eq!(back.registry_mirrors, cfg.registry_mirrors);
+    // r: back to aliyun's defaults (no table).
+    ch(&mut m, 'r');
+    assert_eq!(m.mirrors.table, None);
+    assert_eq!(m.save_state(), SaveState::Saved);
+    for _ in 0..20 {
+        press(&mut m, KeyCode::Up);
+    }
+    snap("mirrors_panel", &m);
+}
