@@ -13,6 +13,8 @@
 //!    after `q` (the journal's start times); `apply` resumes.
 //! 5. An install that fails (a version the nodes cannot run) → Esc → change the version →
 //!    install → Done, no file edited by hand.
+//! 6. Test connection on a node in the China network names the registry mirror that does not
+//!    answer (Nodes, Versions, the registry panel); another mirror typed in the panel answers.
 //!
 //! Needs root (the fleet) and tmux; skipped with a message otherwise, failing when CI=true.
 
@@ -678,4 +680,71 @@ fn q_pauses_scheduling_n_resumes_y_stops_then_apply_resumes() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Test connection probes, from the node, the registries and mirrors of the settings (the
+/// facts step's own probes, over real SSH) before anything is installed (issue 10): a Docker
+/// Hub mirror that does not answer from a node in the China network is named on the Nodes
+/// screen, in the Versions checks and in the registry panel; another mirror typed in the
+/// panel is tested again with `t` and answers. Nothing is installed.
+#[test]
+fn test_connection_names_the_registry_mirror_that_does_not_answer() {
+    if !can_run() {
+        return;
+    }
+    let f = Fleet::start(vec![HostSpec::new("k8s-master", Flavour::Centos7).china()]);
+    let (_work, dir, home) = work_dirs();
+    let wrong = "https://hub.mirror.example.org";
+    let opts = fleet::config::ConfigOpts {
+        registry_mirrors: Some(vec![("docker.io".into(), vec![wrong.into()])]),
+        ..Default::default()
+    };
+    f.write_config(&dir, &opts);
+
+    let t = wizard("mirrors", &dir, &home);
+    t.wait_for("Edit settings", UI);
+    t.keys(&["e"]);
+    t.wait_for("Nodes (1)", UI);
+    t.keys(&["t"]);
+    trust_and_probe(&t, 1, None);
+    let s = t.wait_for(
+        &format!("✗ docker.io: mirror {wrong} does not answer from this node"),
+        UI,
+    );
+    assert!(
+        s.contains("✓ the other image registry and mirror of these settings answers"),
+        "{s}"
+    );
+    t.keys(&["n"]);
+    t.wait_for("Cluster network", UI);
+    t.keys(&["Enter"]);
+    t.wait_for(
+        &format!("k8s-master: registry docker.io: mirror {wrong} does not answer"),
+        UI,
+    );
+    // The registry panel (Tab to "Registry mirrors", Enter).
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Enter"]);
+    t.wait_for(&format!("{wrong} · no answer from k8s-master"), UI);
+    t.keys(&["Enter"]); // docker.io, the first registry this cluster pulls from
+    t.wait_for("Mirrors, tried in order", UI);
+    t.keys(&["C-u"]);
+    t.text("https://docker.m.daocloud.io");
+    t.keys(&["Enter"]);
+    t.wait_for("https://docker.m.daocloud.io · not tested (t)", UI);
+    t.keys(&["t"]);
+    t.wait_for(
+        "https://docker.m.daocloud.io · answers from all 1 node(s)",
+        120 * SECOND,
+    );
+    assert!(
+        f.hosts[0].step_applies().is_empty(),
+        "nothing is installed by a test: {:?}",
+        f.hosts[0].step_applies()
+    );
+    let net = f.hosts[0].net_log().join("\n");
+    assert!(net.contains(&format!("{wrong}/v2/ timeout")), "{net}");
+    t.keys(&["Escape", "q"]);
+    t.wait_for("Quit", UI);
+    t.keys(&["y"]);
+    t.wait_exit(UI);
 }

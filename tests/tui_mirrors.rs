@@ -269,6 +269,23 @@ fn test_connection_probes_the_registries_and_says_what_fails_from_which_node() {
         ),
         "{screen}"
     );
+    // The Nodes screen, where the test ran, says it under the node.
+    let mut nodes = m.clone();
+    nodes.screen = Screen::Nodes;
+    nodes.nodes_ui.selected = 1;
+    let screen = render(&nodes, 120, 40);
+    assert!(
+        screen.contains("✗ docker.io: mirror https://docker.m.daocloud.io does not answer from this node (timed out after 10 s)"),
+        "{screen}"
+    );
+    nodes.nodes_ui.selected = 0;
+    let screen = render(&nodes, 120, 40);
+    assert!(
+        screen.contains(
+            "✓ every image registry and mirror of these settings answers (10 registries)"
+        ),
+        "{screen}"
+    );
     // The Versions checks say it as preflight will, and the screen does not go on.
     press(&mut m, KeyCode::Esc);
     assert!(!m.mirrors.open);
@@ -390,4 +407,27 @@ fn the_panel_edits_the_table_through_the_check_rules() {
         press(&mut m, KeyCode::Up);
     }
     snap("mirrors_panel", &m);
+}
+
+/// The install's facts step probes the same registries: after a run (e.g. one that failed),
+/// its facts say what answered, and Esc back to the settings shows it without a new test.
+#[test]
+fn the_installs_facts_count_as_a_test_of_the_registries() {
+    let mut m = loaded(include_str!("tui_seed.toml"));
+    let unreachable =
+        ["registry.aliyuncs.com registry https://registry.aliyuncs.com timed out after 10 s"];
+    update(
+        &mut m,
+        Msg::Engine(kubewiz::engine::Event::NodeConnected {
+            node: "k8s-node02".into(),
+            facts: Box::new(centos7("k8s-node02", &unreachable)),
+        }),
+    );
+    let found = kubewiz::tui::update::mirrors::unreachable(&m);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "k8s-node02");
+    assert!(
+        found[0].1.contains("registry registry.aliyuncs.com does not answer from this node at https://registry.aliyuncs.com (timed out after 10 s) and has no mirror"),
+        "{found:?}"
+    );
 }

@@ -754,6 +754,13 @@ fn every_key_is_reachable_at_80x24() {
         m.versions.focus = focus;
         states.push(("versions", m.clone()));
     }
+    // The registry panel, and its edit form.
+    m.versions.focus = V_REGISTRY_MIRRORS;
+    press(&mut m, KeyCode::Enter);
+    assert!(m.mirrors.open);
+    states.push(("registry panel", m.clone()));
+    press(&mut m, KeyCode::Char('a'));
+    states.push(("registry panel, adding", m.clone()));
     let mut m = seed();
     m.screen = Screen::Review;
     states.push(("review", m.clone()));

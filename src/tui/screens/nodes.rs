@@ -373,6 +373,7 @@ fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
                         t.dim(),
                     ));
                 }
+                registry_lines(&mut lines, m);
             }
             ProbeState::UnknownHostKey { fingerprints, .. } => {
                 lines.push(Line::styled(
@@ -418,4 +419,50 @@ fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
             .block(Block::bordered().title(Span::styled(" Connection ", t.title()))),
         area,
     );
+}
+
+/// What the selected node's test found about the registries and mirrors the settings pull
+/// through (the install's facts step probes the same; preflight refuses what fails).
+fn registry_lines(lines: &mut Vec<Line<'static>>, m: &Model) {
+    use crate::plan::registries::ProbeKind;
+    use crate::tui::update::mirrors::{Reach, node_reach};
+    let t = m.theme;
+    let found = node_reach(m, m.nodes_ui.selected);
+    let mut answered = Vec::new();
+    let mut untested = 0;
+    for (registry, kind, url, r) in &found {
+        let what = match kind {
+            ProbeKind::Mirror => format!("{registry}: mirror {url}"),
+            ProbeKind::Registry => format!("{registry} (no mirror) at {url}"),
+        };
+        match r {
+            Reach::Fails(why) => lines.push(Line::styled(
+                format!("✗ {what} does not answer from this node ({why}): change it on Versions → Registry mirrors"),
+                t.err(),
+            )),
+            Reach::Answers => answered.push(registry.clone()),
+            Reach::Untested => untested += 1,
+        }
+    }
+    if !answered.is_empty() {
+        answered.dedup();
+        let all = if answered.len() + untested == found.len() {
+            "every"
+        } else {
+            "the other"
+        };
+        lines.push(Line::styled(
+            format!(
+                "✓ {all} image registry and mirror of these settings answers ({} registries)",
+                answered.len()
+            ),
+            t.ok(),
+        ));
+    }
+    if untested > 0 {
+        lines.push(Line::styled(
+            format!("· {untested} registry/mirror(s) of the current settings not probed yet: t tests again"),
+            t.dim(),
+        ));
+    }
 }

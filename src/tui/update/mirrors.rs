@@ -326,3 +326,22 @@ pub fn unreachable(m: &Model) -> Vec<(String, String)> {
     }
     out
 }
+
+/// What node `i`'s last connection test found for each probe of the settings on screen:
+/// (registry, kind, url, what it found).
+pub fn node_reach(m: &Model, i: usize) -> Vec<(String, ProbeKind, String, Reach)> {
+    let cfg = m.to_config();
+    registries::probes(&registries::registries(&cfg, Catalog::builtin()))
+        .into_iter()
+        .filter_map(|(registry, kind, url)| {
+            let r = reach(m, &registry, kind, &url).into_iter().nth(i)?.1;
+            Some((registry, kind, url, r))
+        })
+        .collect()
+}
+
+/// `KW_REGISTRY_PROBES` of the settings on screen: what a connection test (and the install's
+/// facts step) probes from each node.
+pub fn probes_env(m: &Model) -> String {
+    registries::probes_env(&registries::registries(&m.to_config(), Catalog::builtin()))
+}

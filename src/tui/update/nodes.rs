@@ -348,10 +348,7 @@ pub(super) fn probe_effect(m: &mut Model, i: usize) -> Option<Effect> {
 /// Tests node `i` now: connect, read its facts, and probe from it the registries and mirrors
 /// the settings on screen pull through (what the install's facts step probes).
 fn test_again(m: &mut Model, i: usize) -> Option<Effect> {
-    let probes = crate::plan::registries::probes_env(&crate::plan::registries::registries(
-        &m.to_config(),
-        crate::catalog::Catalog::builtin(),
-    ));
+    let probes = super::mirrors::probes_env(m);
     let n = m.nodes.get_mut(i)?;
     n.probe = ProbeState::Testing;
     n.probing = probes.lines().map(str::to_string).collect();

@@ -31,8 +31,11 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                     facts.os_id, facts.os_version, facts.kernel, facts.cpus, facts.memory_mb
                 ));
             }
+            // The install's facts step probed the registries of the settings it runs with.
+            let probed = super::mirrors::probes_env(m);
             if let Some(entry) = m.nodes.iter_mut().find(|n| n.config.name == node) {
                 entry.facts = Some(*facts);
+                entry.probed = probed.lines().map(str::to_string).collect();
             }
         }
         Event::StepStarted {
