@@ -148,6 +148,15 @@ fn a_bad_table_is_refused_on_the_versions_screen() {
         e.contains("registry_mirrors.\"docker.io\"[0]") && e.contains("not an https://"),
         "{errors:?}"
     );
+    m.versions.focus = row;
+    // On this row Enter opens the registry panel (and the footer says only that).
+    let keys = kubewiz::tui::update::keys(&m);
+    assert!(
+        keys.contains(&("Enter", "registries & manifests")),
+        "{keys:?}"
+    );
+    assert!(!keys.iter().any(|(_, w)| *w == "continue"), "{keys:?}");
+    m.versions.focus = 0;
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Versions);
     assert_eq!(m.versions.focus, row);

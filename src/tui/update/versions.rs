@@ -69,7 +69,8 @@ const KEYS: &[Binding<Action>] = &[
         Registries,
     )
     .when(|m| m.versions.focus == V_REGISTRY_MIRRORS),
-    bind(&[KeyCode::Enter], "Enter", "continue", Continue),
+    bind(&[KeyCode::Enter], "Enter", "continue", Continue)
+        .when(|m| m.versions.focus != V_REGISTRY_MIRRORS),
     also(&[KeyCode::PageDown], ChecksDown),
     also(&[KeyCode::PageUp], ChecksUp),
     back(Global(Common::Back)),
