@@ -283,7 +283,8 @@ async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
 
 /// Loads and validates cluster.toml, printing its warnings (a failure is exit 2).
 pub fn load_config(path: &Path) -> Result<Validated<'static>, CliError> {
-    let v = crate::config::load_validated(path)?;
+    let installed = crate::engine::checks::initialised(path).is_some();
+    let v = crate::config::load_validated_with(path, installed)?;
     tracing::debug!(
         "{}: {} nodes, Kubernetes {}, {} warnings",
         path.display(),

@@ -94,6 +94,37 @@ fn every_catalog_version_and_allowed_cni_validates() {
     println!("{n} version combinations validated");
 }
 
+/// After `kubewiz upgrade` the cluster still runs the CNI release it was installed with, and
+/// cluster.toml pins it: refused for an install (the release does not support the minor), a
+/// warning saying what to do for a cluster that is installed.
+#[test]
+fn an_installed_cluster_keeps_its_cni_release_past_its_range_with_a_warning() {
+    let text = config_text("1.28.15", "calico", "cni_version = \"3.24.6\"");
+    let cfg = config::parse(&text, Path::new("t.toml")).unwrap();
+    let problems = config::validate(&cfg, Catalog::builtin()).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.to_string().contains("cluster.cni_version")
+                && p.to_string().contains("does not support Kubernetes 1.28")),
+        "{problems:?}"
+    );
+    let v =
+        config::validate_installed(&cfg, Catalog::builtin()).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!(v.cni_version, "3.24.6");
+    assert!(
+        v.warnings.iter().any(|w| w
+            .contains("calico 3.24.6 (what the cluster runs) does not support Kubernetes 1.28")
+            && w.contains("upgrade the CNI")),
+        "{:?}",
+        v.warnings
+    );
+    // A release the catalog does not know stays refused.
+    let text = config_text("1.28.15", "calico", "cni_version = \"3.1.0\"");
+    let cfg = config::parse(&text, Path::new("t.toml")).unwrap();
+    assert!(config::validate_installed(&cfg, Catalog::builtin()).is_err());
+}
+
 /// ../shared/fixtures: skip outside CI when absent, fail under CI=true.
 fn fixture(rel: &str) -> Option<PathBuf> {
     let p = root().join("../shared/fixtures").join(rel);

@@ -119,9 +119,11 @@ fn seed_cluster_upgrades_1_25_to_1_28_in_three_hops() {
         t.contains("etcd snapshot before 1.26.15: /var/lib/kubewiz/backups/etcd-before-v1.26.15-"),
         "{t}"
     );
-    // cluster.toml follows the cluster; `apply` and a second `upgrade` have nothing to do.
+    // cluster.toml follows the cluster (the CNI it runs is pinned: 1.28's default is another release,
+    // and 3.24.6 is past its range, a warning); `apply` and a second `upgrade` have nothing to do.
     let toml = std::fs::read_to_string(&cfg).unwrap();
     assert!(toml.contains("kubernetes_version = \"1.28.15\""), "{toml}");
+    assert!(toml.contains("cni_version = \"3.24.6\""), "{toml}");
     let again = upgrade(&cfg, &["--to", "1.28.15", "--yes"]);
     assert!(again.status.success(), "{}", text(&again));
     assert!(

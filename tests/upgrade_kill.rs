@@ -50,8 +50,41 @@ fn steps() -> Vec<(&'static str, &'static str)> {
     v
 }
 
-/// FLEETS × HOPS markers: a step, killed as it starts or right after it ends.
-fn points() -> Vec<Vec<String>> {
+/// Where a run is killed: as `step` of `node` starts, or right after it ends.
+#[derive(Debug, Clone)]
+struct Point {
+    node: &'static str,
+    step: &'static str,
+    at_start: bool,
+}
+
+impl Point {
+    /// The line of the run's output that reaches this point. A step starts with `==> step:`, or, when
+    /// its check finds it done already, with `ok  step: already in the desired state` (no `==>`): both
+    /// are its first line, printed in every run that gets there.
+    fn reached(&self, line: &str) -> bool {
+        let (node, step) = (self.node, self.step);
+        if self.at_start {
+            line.starts_with(&format!("[{node}] ==> {step}:"))
+                || line.starts_with(&format!("[{node}] ok  {step}: already"))
+        } else {
+            line.starts_with(&format!("[{node}] ok  {step}"))
+        }
+    }
+}
+
+impl std::fmt::Display for Point {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.at_start { "start" } else { "end" };
+        write!(f, "{} {} ({at})", self.node, self.step)
+    }
+}
+
+/// FLEETS × HOPS points, a (node, step) of the hop's pipeline chosen by the seed, killed as it starts
+/// or right after it ends. Every step of the list runs in every hop (none is conditional), so every
+/// point is reached whatever the timing; the last step's end is left out (after it the run only
+/// writes its summary: the kill could come after the end).
+fn points() -> Vec<Vec<Point>> {
     let mut rng = SEED;
     let mut next = || {
         rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -65,11 +98,13 @@ fn points() -> Vec<Vec<String>> {
         .map(|_| {
             HOPS.iter()
                 .map(|_| {
-                    let (node, step) = all[(next() % all.len() as u64) as usize];
-                    if next() % 2 == 0 {
-                        format!("[{node}] ==> {step}:")
-                    } else {
-                        format!("[{node}] ok  {step}")
+                    let i = (next() % all.len() as u64) as usize;
+                    let (node, step) = all[i];
+                    let at_start = i == all.len() - 1 || next() % 2 == 0;
+                    Point {
+                        node,
+                        step,
+                        at_start,
                     }
                 })
                 .collect()
@@ -90,30 +125,46 @@ fn spawn_upgrade(cfg: &Path, to: &str) -> std::process::Child {
         ])
         .arg(cfg)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(cfg.with_extension("stderr")).unwrap())
         .spawn()
         .expect("spawn kubewiz upgrade")
 }
 
-/// Runs `upgrade --to` and kills it -9 when `marker` is printed; the output seen.
-fn upgrade_and_kill_at(cfg: &Path, to: &str, marker: &str) -> String {
+/// Runs `upgrade --to` and kills it -9 when `point` is reached: Ok(output seen) once the run was
+/// killed there (it was still running: ended by SIGKILL), else why not.
+fn upgrade_and_kill_at(cfg: &Path, to: &str, point: &Point) -> Result<String, String> {
     use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
     let mut child = spawn_upgrade(cfg, to);
     let mut seen = String::new();
+    let mut reached = false;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let Ok(line) = line else { break };
         seen.push_str(&line);
         seen.push('\n');
-        if line.contains(marker) {
+        if point.reached(&line) {
+            reached = true;
             break;
         }
     }
     let _ = child.kill();
-    let _ = child.wait();
-    seen
+    let status = child.wait().expect("wait for kubewiz upgrade");
+    let err = || std::fs::read_to_string(cfg.with_extension("stderr")).unwrap_or_default();
+    if !reached {
+        return Err(format!(
+            "{to} {point}: never reached ({status}):\n{seen}\nstderr:\n{}",
+            err()
+        ));
+    }
+    if status.signal() != Some(9) {
+        return Err(format!(
+            "{to} {point}: the run was not killed there, it ended by itself ({status}):\n{seen}"
+        ));
+    }
+    Ok(seen)
 }
 
-fn one_fleet(markers: &[String]) -> Result<(), String> {
+fn one_fleet(points: &[Point]) -> Result<(), String> {
     let opts = current_opts().ok_or("no fixture")?;
     let fleet = Fleet::start(vec![
         HostSpec::new("cp", Flavour::Rocky9),
@@ -125,11 +176,8 @@ fn one_fleet(markers: &[String]) -> Result<(), String> {
     if !out.status.success() {
         return Err(format!("install failed:\n{}", text(&out)));
     }
-    for (to, marker) in HOPS.iter().zip(markers) {
-        let seen = upgrade_and_kill_at(&cfg, to, marker);
-        if !seen.contains(marker) {
-            return Err(format!("{to} {marker}: never printed:\n{seen}"));
-        }
+    for (to, point) in HOPS.iter().zip(points) {
+        upgrade_and_kill_at(&cfg, to, point)?;
         let o = kubewiz()
             .args([
                 "upgrade",
@@ -144,14 +192,14 @@ fn one_fleet(markers: &[String]) -> Result<(), String> {
             .output()
             .unwrap();
         if !o.status.success() {
-            return Err(format!("{to} {marker}: resume failed:\n{}", text(&o)));
+            return Err(format!("{to} {point}: resume failed:\n{}", text(&o)));
         }
         let nodes = fleet
             .host("cp")
             .exec_ok("kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes --no-headers");
         for l in nodes.lines() {
             if !l.contains(" Ready ") || !l.contains(&format!("v{to}")) {
-                return Err(format!("{to} {marker}: {l}"));
+                return Err(format!("{to} {point}: {l}"));
             }
         }
         let log: serde_json::Value =
@@ -165,7 +213,7 @@ fn one_fleet(markers: &[String]) -> Result<(), String> {
             .count();
         if applies != 1 {
             return Err(format!(
-                "{to} {marker}: kubeadm upgrade apply ran {applies} times: {log}"
+                "{to} {point}: kubeadm upgrade apply ran {applies} times: {log}"
             ));
         }
         for node in ["cp", "w1"] {
@@ -177,12 +225,12 @@ fn one_fleet(markers: &[String]) -> Result<(), String> {
                 .count();
             if drains != 1 {
                 return Err(format!(
-                    "{to} {marker}: {node} drained {drains} times: {log}"
+                    "{to} {point}: {node} drained {drains} times: {log}"
                 ));
             }
         }
         if nodes.contains("SchedulingDisabled") {
-            return Err(format!("{to} {marker}: a node left cordoned:\n{nodes}"));
+            return Err(format!("{to} {point}: a node left cordoned:\n{nodes}"));
         }
     }
     Ok(())
@@ -199,10 +247,10 @@ fn kill_9_across_hops_then_upgrade_finishes_without_repeating() {
     let points = points();
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for markers in &points {
+        for fleet_points in &points {
             let failures = &failures;
             s.spawn(move || {
-                let r = std::panic::catch_unwind(|| one_fleet(markers))
+                let r = std::panic::catch_unwind(|| one_fleet(fleet_points))
                     .unwrap_or_else(|e| Err(format!("panicked: {:?}", e.downcast_ref::<String>())));
                 if let Err(e) = r {
                     failures.lock().unwrap().push(e);
@@ -211,8 +259,12 @@ fn kill_9_across_hops_then_upgrade_finishes_without_repeating() {
         }
     });
     let failures = failures.into_inner().unwrap();
+    let shown: Vec<Vec<String>> = points
+        .iter()
+        .map(|f| f.iter().map(Point::to_string).collect())
+        .collect();
     eprintln!(
-        "upgrade kill -9 matrix: {} points, {} fleets: {points:?}",
+        "upgrade kill -9 matrix: {} points, {} fleets: {shown:?}",
         FLEETS * HOPS.len(),
         FLEETS
     );

@@ -33,7 +33,9 @@ pub use files::{
 };
 pub use model::*;
 pub use parse::{MAX_CONFIG_BYTES, line_col, parse, suggest};
-pub use validate::{MAX_NODES, Validated, check_field, nets_overlap, rules, validate};
+pub use validate::{
+    MAX_NODES, Validated, check_field, nets_overlap, rules, validate, validate_installed,
+};
 
 use crate::catalog::Catalog;
 use std::io::Read;
@@ -42,10 +44,22 @@ use std::path::Path;
 /// Reads, parses and validates cluster.toml against the built-in catalog and checks the local
 /// files it names (see the module docs).
 pub fn load_validated(path: &Path) -> Result<Validated<'static>, ConfigError> {
+    load_validated_with(path, false)
+}
+
+/// [`load_validated`]; `installed`: the cluster is already installed (see [`validate_installed`]).
+pub fn load_validated_with(
+    path: &Path,
+    installed: bool,
+) -> Result<Validated<'static>, ConfigError> {
     let text = read_text(path)?;
     let config = parse(&text, path)?;
-    let mut validated = validate(&config, Catalog::builtin())
-        .map_err(|problems| ConfigError::new(path, problems))?;
+    let validated = if installed {
+        validate_installed(&config, Catalog::builtin())
+    } else {
+        validate(&config, Catalog::builtin())
+    };
+    let mut validated = validated.map_err(|problems| ConfigError::new(path, problems))?;
     let problems = check_files(&config, path);
     if !problems.is_empty() {
         return Err(ConfigError::new(path, problems));

@@ -23,7 +23,12 @@ pub fn problems(
     config_path: &Path,
     initialised: Option<&ClusterStamp>,
 ) -> Vec<Problem> {
-    let mut out = match config::validate(cfg, Catalog::builtin()) {
+    let validated = if initialised.is_some() {
+        config::validate_installed(cfg, Catalog::builtin())
+    } else {
+        config::validate(cfg, Catalog::builtin())
+    };
+    let mut out = match validated {
         Ok(_) => Vec::new(),
         Err(p) => p,
     };

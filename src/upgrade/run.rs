@@ -540,7 +540,7 @@ async fn finish(p: &Prepared) -> Vec<String> {
     let old = p.config.cluster.kubernetes_version.clone();
     let state_dir = journal::state_dir(&p.config_path);
     if old != new {
-        match set_version(&p.config_path, &new) {
+        match set_version(&p.config_path, &p.config, &new) {
             Ok(()) => notes.push(format!(
                 "{}: kubernetes_version = \"{new}\" (was \"{old}\")",
                 p.config_path.display()
@@ -580,17 +580,29 @@ async fn finish(p: &Prepared) -> Vec<String> {
 }
 
 /// Sets `cluster.kubernetes_version` in cluster.toml (comments and layout kept), if the result is a
-/// valid config.
-fn set_version(path: &Path, version: &str) -> Result<(), String> {
+/// valid config. The CNI stays what the cluster runs (the upgrade does not touch it): when the new
+/// minor's default release is another one, `cni_version` is pinned to the running release, so that the
+/// file keeps describing the cluster (and a later `apply` does not swap the CNI).
+fn set_version(path: &Path, before: &ClusterConfig, version: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     let Some(cluster) = doc.get_mut("cluster").and_then(|c| c.as_table_like_mut()) else {
         return Err("it has no [cluster] table".into());
     };
     cluster.insert("kubernetes_version", toml_edit::value(version));
+    let catalog = Catalog::builtin();
+    if let (Ok(old), Ok(new)) = (
+        catalog.minor_for(&before.cluster.kubernetes_version),
+        catalog.minor_for(version),
+    ) {
+        let running = before.cni_version(old);
+        if before.cluster.cni_version.is_none() && new.cni(before.cluster.cni).default != running {
+            cluster.insert("cni_version", toml_edit::value(running));
+        }
+    }
     let new = doc.to_string();
     let cfg = crate::config::parse(&new, path).map_err(|e| e.to_string())?;
-    if let Err(problems) = crate::config::validate(&cfg, Catalog::builtin()) {
+    if let Err(problems) = crate::config::validate_installed(&cfg, catalog) {
         return Err(format!(
             "with {version} the config would not be valid: {}",
             problems

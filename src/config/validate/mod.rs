@@ -72,12 +72,31 @@ pub fn validate<'c>(
     config: &ClusterConfig,
     catalog: &'c Catalog,
 ) -> Result<Validated<'c>, Vec<Problem>> {
+    validate_with(config, catalog, false)
+}
+
+/// [`validate`] for a cluster that is already installed (its journal says `kubeadm init` ran): what it
+/// already runs is not chosen again. A `cni_version` outside the minor's allowed releases is a warning
+/// (upgrade the CNI), not a refusal: after `kubewiz upgrade` the cluster keeps the CNI release it was
+/// installed with, and cluster.toml says so.
+pub fn validate_installed<'c>(
+    config: &ClusterConfig,
+    catalog: &'c Catalog,
+) -> Result<Validated<'c>, Vec<Problem>> {
+    validate_with(config, catalog, true)
+}
+
+fn validate_with<'c>(
+    config: &ClusterConfig,
+    catalog: &'c Catalog,
+    installed: bool,
+) -> Result<Validated<'c>, Vec<Problem>> {
     let mut ck = Check::default();
     let c = &config.cluster;
     if let Err((m, f)) = rules::dns_label(&c.name) {
         ck.problem(Problem::field("cluster.name", &c.name, m, f));
     }
-    let versions = versions::check(config, catalog, &mut ck);
+    let versions = versions::check(config, catalog, installed, &mut ck);
     let nets = network::check(config, &mut ck);
     fields::cluster_options(config, nets, &mut ck);
     fields::ssh(config, &mut ck);

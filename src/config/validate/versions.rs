@@ -17,6 +17,7 @@ pub(super) struct Versions<'c> {
 pub(super) fn check<'c>(
     config: &ClusterConfig,
     catalog: &'c Catalog,
+    installed: bool,
     ck: &mut Check,
 ) -> Option<Versions<'c>> {
     let c = &config.cluster;
@@ -41,7 +42,7 @@ pub(super) fn check<'c>(
     let m = minor;
     let cni_version = m.cni_version(c.cni, c.cni_version.as_deref()).to_string();
     if let Some(v) = &c.cni_version {
-        cni_allowed(catalog, m, c.cni, v, ck);
+        cni_allowed(catalog, m, c.cni, v, installed, ck);
     }
     if let Some(rel) = catalog.cni_release(c.cni, &cni_version)
         && !rel.tested_with(m)
@@ -113,8 +114,10 @@ pub(super) fn explain(e: CatalogError) -> (String, String) {
     }
 }
 
-/// A `cni_version` the user chose: a release, allowed for the minor.
-fn cni_allowed(catalog: &Catalog, m: &Minor, cni: Cni, v: &str, ck: &mut Check) {
+/// A `cni_version` the user chose: a release, allowed for the minor. On an `installed` cluster a
+/// known release outside the minor's range is what runs (kubewiz upgrade leaves the CNI as it is): a
+/// warning.
+fn cni_allowed(catalog: &Catalog, m: &Minor, cni: Cni, v: &str, installed: bool, ck: &mut Check) {
     let versions = m.cni(cni);
     let field = "cluster.cni_version";
     if let Err((msg, fix)) = rules::release_version(v) {
@@ -130,6 +133,18 @@ fn cni_allowed(catalog: &Catalog, m: &Minor, cni: Cni, v: &str, ck: &mut Check) 
         versions.default,
         versions.allowed.join(", ")
     );
+    if installed && let Some(rel) = catalog.cni_release(cni, v) {
+        ck.warn(format!(
+            "{} {v} (what the cluster runs) does not support Kubernetes {} (it supports {}..{}): upgrade \
+             the CNI to one of {} (kubectl apply its manifest), then set cni_version",
+            cni.as_str(),
+            m.version,
+            rel.tested_from,
+            rel.allowed_to.as_deref().unwrap_or(&rel.tested_to),
+            versions.allowed.join(", ")
+        ));
+        return;
+    }
     let msg = match catalog.cni_release(cni, v) {
         Some(rel) => format!(
             "{} {v} does not support Kubernetes {} (it supports {}..{})",

@@ -22,6 +22,8 @@ pub static STEP: Step = Step {
         env.need("KW_TARGET_NODE", &node.name);
         let deadline = cx.ready_deadline().as_secs();
         env.optional("KW_READY_DEADLINE", deadline.to_string());
+        // The install waits for Ready only: its pods come up while the rest of the install goes on.
+        env.optional("KW_READY_PODS", "0");
     },
     secrets: no_secrets,
     upload: None,

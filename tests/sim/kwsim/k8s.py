@@ -1184,8 +1184,7 @@ def kubelet_daemon():
                 "name": node["name"], "address": node["address"], "version": "v" + kv,
                 "os": pretty.split("=", 1)[1].strip('"'), "kernel": common.kernel(),
                 "runtime": "containerd://%s" % (eff or {}).get("version"), "problems": probs,
-                "control_plane": node.get("control_plane", False), "pulled": pods.pulled,
-                "pull_errors": pods.errors}, timeout=3)
+                "control_plane": node.get("control_plane", False), **pods.report()}, timeout=3)
             if res and eff and not cri_err:
                 pods.pull(res.get("pull") or [], eff)
             # The CNI's pods write its config into /etc/cni/net.d: not before their images are pulled.
@@ -1205,6 +1204,7 @@ class PodImages:
         self.errors = {}
         self.cni_missing = []
         self.tried = {}
+        self.looked = False
 
     def pull(self, need, eff):
         have = {registry.normalize(i) for i in images()}
@@ -1229,6 +1229,16 @@ class PodImages:
             elif item.get("cni"):
                 cni_missing.append(img)
         self.pulled, self.errors, self.cni_missing = pulled, errors, cni_missing
+        self.looked = True
+
+    def report(self):
+        """The pull state for the heartbeat. A kubelet that just (re)started has not looked at its pods' images
+        yet: it reports nothing, so the pods it found running stay so (a kubelet restart does not stop the
+        containers containerd runs; an empty list here turned every pod of the node ContainerCreating for
+        a heartbeat)."""
+        if self.looked:
+            return {"pulled": self.pulled, "pull_errors": self.errors}
+        return {}
 
     def problems(self):
         if not self.cni_missing:
@@ -1508,7 +1518,7 @@ def kubectl(argv):
         [a.split("=", 1)[1] for a in argv if a.startswith("--filename=")]
     skip_next = {"-n", "--namespace", "-o", "--output", "-f", "--filename", "--kubeconfig", "-l", "--selector", "-p",
                  "--patch", "--type", "--for", "--timeout", "--clusterrole", "--serviceaccount", "--duration",
-                 "--request-timeout", "--context"}
+                 "--request-timeout", "--context", "--field-selector"}
     pos = []
     i = 0
     while i < len(argv):
@@ -1550,7 +1560,7 @@ def kubectl(argv):
               "kube-system/services/kube-dns:dns/proxy" % (server, server))
         return 0
     if cmd == "get":
-        return kubectl_get(st, pos[1:], ns, all_ns, output, "--no-headers" in argv)
+        return kubectl_get(st, pos[1:], ns, all_ns, output, "--no-headers" in argv, opt(argv, "--field-selector"))
     if cmd == "describe":
         return kubectl_describe(st, pos[1:])
     if cmd == "wait":
@@ -1630,7 +1640,26 @@ def object_list(st, kind, ns, all_ns):
     return out
 
 
-def kubectl_get(st, args, ns, all_ns, output, no_headers=False):
+# Field selectors of pods: kubernetes pkg/registry/core/pod/strategy.go PodToSelectableFields (the ones kept
+# here; status.phase is not: this simulator shows the STATUS column, not the phase); any other field is refused
+# like the apiserver does ("field label not supported").
+POD_FIELDS = {"metadata.name": 1, "metadata.namespace": 0, "spec.nodeName": 3}
+
+
+def field_filter(kind, selector, items_of_pods):
+    """Pods (ns, name, phase, node) matching a `--field-selector` of k=v / k!=v terms, comma-separated."""
+    out = items_of_pods
+    for term in [t for t in (selector or "").split(",") if t]:
+        m = re.match(r"^([A-Za-z.]+)(==|!=|=)(.*)$", term)
+        if kind != "Pod" or not m or m.group(1) not in POD_FIELDS:
+            die('Error from server (BadRequest): Unable to find {"" "v1" "%ss"} that match label selector "", field '
+                'selector "%s": field label not supported: %s' % (kind.lower(), selector, m.group(1) if m else term), 1)
+        i, neg, want = POD_FIELDS[m.group(1)], m.group(2) == "!=", m.group(3)
+        out = [p for p in out if (p[i] == want) != neg]
+    return out
+
+
+def kubectl_get(st, args, ns, all_ns, output, no_headers=False, selector=None):
     if not args:
         die("You must specify the type of resource to get.", 1)
     what = args[0]
@@ -1644,7 +1673,9 @@ def kubectl_get(st, args, ns, all_ns, output, no_headers=False):
         items = st.get("node_objects", [])
     elif kind == "Pod":
         items = [{"kind": "Pod", "metadata": {"name": p[1], "namespace": p[0]}, "status": {"phase": p[2]}, "spec": {"nodeName": p[3]}}
-                 for p in pods_of(st) if all_ns or p[0] == (ns or "default")]
+                 for p in field_filter(kind, selector, pods_of(st)) if all_ns or p[0] == (ns or "default")]
+    elif selector:
+        field_filter(kind, selector, [])
     elif kind == "Namespace":
         names = {"default", "kube-system", "kube-public", "kube-node-lease"} | {
             o.get("namespace") for o in st.get("objects", {}).values() if o.get("namespace")}

@@ -1,4 +1,6 @@
-//! upgrade-ready: on the first control plane, watches until the node is Ready again (ready.sh).
+//! upgrade-ready: on the first control plane, watches until the node is Ready again and every kube-system
+//! pod on it runs (ready.sh with KW_READY_PODS=1): the node is uncordoned, and the next one drained, only
+//! once its kube-proxy (the hop's new image) and CNI pods are back.
 
 use super::*;
 
@@ -13,7 +15,14 @@ pub static STEP: Step = Step {
     kind: Kind::Wait,
     timeout: secs(900),
     typical_secs: 10,
-    env: |cx, node, env| (super::super::ready::STEP.env)(cx, node, env),
+    env: |cx, node, env| {
+        env.need("KW_TARGET_NODE", &node.name);
+        env.optional(
+            "KW_READY_DEADLINE",
+            cx.ready_deadline().as_secs().to_string(),
+        );
+        env.optional("KW_READY_PODS", "1");
+    },
     secrets: no_secrets,
     upload: None,
 };
