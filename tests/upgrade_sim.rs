@@ -292,16 +292,11 @@ fn kubeadm_upgrade_drain_and_certificate_physics() {
         cp.exec_ok("crictl ps -q").trim().is_empty()
     });
     cp.exec_ok("mv /etc/kubernetes/kw-tmp/*.yaml /etc/kubernetes/manifests/");
-    let mut last = String::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let back = loop {
+    let (back, last) = loop {
         let (rc, _, e) = run(cp, &format!("{KC} get nodes"));
-        last = e;
-        if rc == 0 {
-            break true;
-        }
-        if std::time::Instant::now() > deadline {
-            break false;
+        if rc == 0 || std::time::Instant::now() > deadline {
+            break (rc == 0, e);
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
