@@ -4,18 +4,18 @@
 //! which mirror and which manifests are built in, edits the table through `kubewiz check`'s
 //! own rules, and shows what the nodes' connection tests found. Pure `update`, no terminal.
 
+mod tui_common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubewiz::catalog::Catalog;
 use kubewiz::facts::Facts;
 use kubewiz::plan::StepId;
 use kubewiz::tui::model::*;
 use kubewiz::tui::msg::ProbeOutcome;
-use kubewiz::tui::view;
 use kubewiz::tui::{Effect, Model, Msg, Screen, update};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use tui_common::render;
 
 fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
@@ -162,18 +162,8 @@ fn a_bad_table_is_refused_on_the_versions_screen() {
     assert_eq!(m.versions.focus, row);
 }
 
-fn render(m: &Model, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view(f, m)).unwrap();
-    term.backend().to_string()
-}
-
 fn snap(name: &str, m: &Model) {
-    for (w, h) in [(80u16, 24u16), (120, 40)] {
-        let mut m = m.clone();
-        update(&mut m, Msg::Resize(w, h));
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&m, w, h));
-    }
+    snap!(name, m);
 }
 
 fn typ(m: &mut Model, s: &str) {
@@ -184,17 +174,8 @@ fn typ(m: &mut Model, s: &str) {
 
 fn centos7(host: &str, unreachable: &[&str]) -> Facts {
     Facts {
-        os_id: "centos".into(),
-        os_version: "7".into(),
-        os_family: "rhel".into(),
-        kernel: "3.10.0-1160.el7.x86_64".into(),
-        cgroup_version: 1,
-        cpus: 2,
-        memory_mb: 3770,
-        hostname: host.into(),
-        can_sudo: true,
         registry_unreachable: unreachable.iter().map(|s| s.to_string()).collect(),
-        ..Facts::default()
+        ..tui_common::centos7(host)
     }
 }
 

@@ -2,10 +2,11 @@
 //! with insta snapshots (tests/snapshots/). Update with `INSTA_UPDATE=always cargo test --test
 //! tui_snapshots`, then review the .snap files.
 
+mod tui_common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubewiz::config::{ClusterConfig, Role};
 use kubewiz::engine::{ClusterNodeState, Event, Failure, NodeSummary, Stream, Summary};
-use kubewiz::facts::Facts;
 use kubewiz::plan::StepId;
 use kubewiz::tui::model::*;
 use kubewiz::tui::msg::ProbeOutcome;
@@ -14,19 +15,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 use std::time::Duration;
-
-fn render(m: &Model, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view(f, m)).unwrap();
-    term.backend().to_string()
-}
+use tui_common::{centos7, render};
 
 fn snap(name: &str, m: &Model) {
-    for (w, h) in [(80u16, 24u16), (120, 40)] {
-        let mut m = m.clone();
-        update(&mut m, Msg::Resize(w, h));
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&m, w, h));
-    }
+    snap!(name, m);
 }
 
 fn press(m: &mut Model, code: KeyCode) {
@@ -50,22 +42,6 @@ fn seed() -> Model {
     let cfg: ClusterConfig = toml::from_str(SEED).unwrap();
     m.load(&cfg);
     m
-}
-
-fn centos7(host: &str) -> Facts {
-    Facts {
-        os_id: "centos".into(),
-        os_version: "7".into(),
-        os_family: "rhel".into(),
-        kernel: "3.10.0-1160.el7.x86_64".into(),
-        cgroup_version: 1,
-        cpus: 2,
-        memory_mb: 3770,
-        swap_mb: 2047,
-        hostname: host.into(),
-        can_sudo: true,
-        ..Facts::default()
-    }
 }
 
 fn cluster(n: usize) -> Model {

@@ -1,5 +1,7 @@
 //! The wizard's `update` driven by key events and background results, without a terminal.
 
+mod tui_common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubewiz::config::{ClusterConfig, Cni, Role};
 use kubewiz::engine::{Event, Failure, NodeSummary, Summary};
@@ -77,18 +79,7 @@ fn private_key(name: &str) -> PathBuf {
 }
 
 fn centos7() -> Facts {
-    Facts {
-        os_id: "centos".into(),
-        os_version: "7".into(),
-        os_family: "rhel".into(),
-        kernel: "3.10.0-1160.el7.x86_64".into(),
-        cgroup_version: 1,
-        cpus: 2,
-        memory_mb: 3770,
-        hostname: "k8s-master".into(),
-        can_sudo: true,
-        ..Facts::default()
-    }
+    tui_common::centos7("k8s-master")
 }
 
 #[test]
