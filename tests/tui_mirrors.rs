@@ -296,6 +296,13 @@ fn test_connection_probes_the_registries_and_says_what_fails_from_which_node() {
     press(&mut m, KeyCode::Enter);
     assert!(m.mirrors.edit.is_none());
     assert!(kubewiz::tui::update::mirrors::unreachable(&m).is_empty());
+    let findings = kubewiz::tui::update::version_findings(&m);
+    assert!(
+        findings.iter().any(|f| f
+            .text
+            .starts_with("1 registry/mirror(s) of these settings not tried from the nodes yet")),
+        "{findings:?}"
+    );
     let screen = render(&m, 120, 40);
     assert!(
         screen.contains("https://hub.example.cn · not tested (t)"),
@@ -419,5 +426,41 @@ fn the_installs_facts_count_as_a_test_of_the_registries() {
     assert!(
         found[0].1.contains("registry registry.aliyuncs.com does not answer from this node at https://registry.aliyuncs.com (timed out after 10 s) and has no mirror"),
         "{found:?}"
+    );
+}
+
+/// A password in a mirror URL (refused by the rules: cluster.toml is no place for secrets) is
+/// never shown: not under the field, not in the panel or its edit form, not on Review.
+#[test]
+fn a_password_in_a_mirror_url_is_never_on_screen() {
+    let text = WITH_TABLE.replace("https://hub.example.cn", "https://me:s3cret@hub.example.cn");
+    let mut m = loaded(&text);
+    m.screen = Screen::Versions;
+    m.versions.focus = V_REGISTRY_MIRRORS;
+    let e = kubewiz::tui::update::version_errors(&m)[V_REGISTRY_MIRRORS].clone();
+    assert!(
+        e.as_deref()
+            .unwrap_or_default()
+            .contains("contains credentials"),
+        "{e:?}"
+    );
+    let mut screens = vec![render(&m, 120, 40)];
+    press(&mut m, KeyCode::Enter);
+    screens.push(render(&m, 120, 40));
+    press(&mut m, KeyCode::Enter); // edit docker.io
+    screens.push(render(&m, 120, 40));
+    press(&mut m, KeyCode::Esc);
+    press(&mut m, KeyCode::Esc);
+    m.screen = Screen::Review;
+    screens.push(render(&m, 120, 40));
+    ch(&mut m, 'i');
+    screens.push(render(&m, 120, 40));
+    for s in &screens {
+        assert!(!s.contains("s3cret"), "{s}");
+    }
+    assert!(
+        screens[1].contains("https://<credentials>@hub.example.cn"),
+        "{}",
+        screens[1]
     );
 }

@@ -35,7 +35,12 @@ pub(super) fn check(table: &BTreeMap<String, Vec<String>>, ck: &mut Check) {
         }
         for (i, url) in mirrors.iter().enumerate() {
             if let Err((m, f)) = rules::mirror_url(url) {
-                ck.problem(Problem::field(format!("{field}[{i}]"), url, m, f));
+                ck.problem(Problem::field(
+                    format!("{field}[{i}]"),
+                    rules::without_credentials(url),
+                    m,
+                    f,
+                ));
             } else if mirrors[..i].contains(url) {
                 ck.problem(Problem::field(
                     format!("{field}[{i}]"),
@@ -45,5 +50,36 @@ pub(super) fn check(table: &BTreeMap<String, Vec<String>>, ck: &mut Check) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_a_mirror_url_is_not_shown() {
+        let mut table = BTreeMap::new();
+        table.insert(
+            "docker.io".to_string(),
+            vec!["https://me:s3cret@m.example.cn/v2".to_string()],
+        );
+        let mut ck = Check::default();
+        check(&table, &mut ck);
+        let said: Vec<String> = ck.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(!said[0].contains("s3cret"), "{said:?}");
+        assert!(
+            said[0].contains("https://<credentials>@m.example.cn/v2"),
+            "{said:?}"
+        );
+        assert_eq!(
+            rules::without_credentials("https://m.example.cn"),
+            "https://m.example.cn"
+        );
+        assert_eq!(
+            rules::without_credentials("u:p@m.example.cn"),
+            "<credentials>@m.example.cn"
+        );
     }
 }

@@ -229,6 +229,18 @@ pub fn registry_host(s: &str) -> RuleResult {
     }
 }
 
+/// A URL as it may be shown: a password in it is never printed (`kubewiz check`, the
+/// wizard's screens), e.g. "https://user:pw@m.example" -> "https://<credentials>@m.example".
+pub fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find('/').unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) if scheme.is_empty() => format!("<credentials>{}", &rest[at..]),
+        Some(at) => format!("{scheme}://<credentials>{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 /// A registry mirror: `https://host[:port][/path]` (or `http://` for a local mirror). No
 /// query, fragment, credentials, spaces or quotes: the URL goes into hosts.toml as a key.
 pub fn mirror_url(s: &str) -> RuleResult {

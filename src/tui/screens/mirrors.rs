@@ -4,6 +4,7 @@
 
 use super::{FormRow, RowValue, draw_form, wrap};
 use crate::catalog::{Catalog, ManifestSource};
+use crate::config::rules::without_credentials;
 use crate::plan::registries::{ProbeKind, registry_server};
 use crate::tui::model::*;
 use crate::tui::update::mirrors::{Reach, edit_errors, reach, rows};
@@ -141,7 +142,7 @@ fn list_lines(m: &Model, width: usize) -> (Vec<Line<'static>>, usize) {
                 ("✓", format!("answers from all {answered} node(s)"), t.ok())
             };
             let what = if *kind == ProbeKind::Mirror {
-                url.clone()
+                without_credentials(url)
             } else {
                 format!("the registry at {url}")
             };

@@ -359,7 +359,16 @@ fn draw_detail(f: &mut Frame, area: Rect, m: &Model) {
                 "t tests the SSH connection and reads the node's facts (OS, kernel, CPU, memory, swap, cgroup).",
                 t.dim(),
             )),
-            ProbeState::Testing => lines.push(Line::styled("connecting…", t.running())),
+            ProbeState::Testing if n.probing.is_empty() => {
+                lines.push(Line::styled("connecting…", t.running()))
+            }
+            ProbeState::Testing => lines.push(Line::styled(
+                format!(
+                    "connecting, then trying {} image registry/mirror URL(s) from the node (up to 10 s)…",
+                    n.probing.len()
+                ),
+                t.running(),
+            )),
             ProbeState::Ok => {
                 if let Some(fx) = &n.facts {
                     lines.push(Line::styled(format!("✓ {}", facts_summary(fx)), t.ok()));

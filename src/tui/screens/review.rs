@@ -150,7 +150,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         let via = if r.mirrors.is_empty() {
             "direct".to_string()
         } else {
-            format!("→ {}", r.mirrors.join(", "))
+            let shown: Vec<String> = r
+                .mirrors
+                .iter()
+                .map(|u| crate::config::rules::without_credentials(u))
+                .collect();
+            format!("→ {}", shown.join(", "))
         };
         sources.extend(kv_whole(
             if i == 0 { "registries" } else { "" },

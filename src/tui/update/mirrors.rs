@@ -105,7 +105,14 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                 m.mirrors.edit = Some(MirrorEdit {
                     new: false,
                     registry: r.registry.clone().into(),
-                    mirrors: r.mirrors.join(" ").into(),
+                    // A password in a URL is never shown (the rules refuse it anyway).
+                    mirrors: r
+                        .mirrors
+                        .iter()
+                        .map(|u| crate::config::rules::without_credentials(u))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .into(),
                     focus: M_MIRRORS,
                 });
             }

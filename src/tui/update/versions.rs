@@ -318,5 +318,24 @@ pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
             text: format!("{node}: {text}"),
         });
     }
+    let untested: usize = (0..m.nodes.len())
+        .filter(|&i| m.nodes[i].facts.is_some())
+        .map(|i| {
+            super::mirrors::node_reach(m, i)
+                .iter()
+                .filter(|r| r.3 == super::mirrors::Reach::Untested)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    if untested > 0 {
+        out.push(validate::Finding {
+            level: validate::Level::Info,
+            text: format!(
+                "{untested} registry/mirror(s) of these settings not tried from the nodes yet: \
+                 Registry mirrors → t tries them (preflight will)"
+            ),
+        });
+    }
     out
 }
