@@ -1328,9 +1328,10 @@ fn edit_settings_of_an_initialised_cluster() {
         },
     );
     assert_eq!(m.screen, Screen::Welcome);
+    // Installed: Upgrade too (tests/tui_upgrade.rs).
     assert_eq!(
         m.welcome.choices(),
-        [Choice::Edit, Choice::New, Choice::Open]
+        [Choice::Edit, Choice::Upgrade, Choice::New, Choice::Open]
     );
     ch(&mut m, 'e');
     assert_eq!(m.screen, Screen::Nodes);

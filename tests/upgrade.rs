@@ -1,6 +1,8 @@
 //! `kubewiz upgrade` end to end on the fleet (real sshd, the simulator's kubeadm-upgrade physics): the seed's
 //! cluster 1.25.3 → 1.28.15 in three hops headless; a drain blocked by a PodDisruptionBudget, then finished once
-//! the budget is lifted; certificates aged close to expiry and past it.
+//! the budget is lifted; certificates aged close to expiry (`certs`, `status` and the wizard's Welcome warn) and
+//! past it; then, on the same cluster, an upgrade through the wizard in tmux (tests/support/tmux.rs), stopped
+//! with `q` in its first hop and resumed to the end.
 
 mod fleet;
 mod support;
@@ -8,7 +10,11 @@ mod support;
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
+use support::tmux::{Tmux, UI};
 use support::*;
+
+const SECOND: Duration = Duration::from_secs(1);
 
 const KC: &str = "kubectl --kubeconfig /etc/kubernetes/admin.conf";
 
@@ -190,10 +196,11 @@ fn status(cfg: &Path) -> Output {
 
 /// A PodDisruptionBudget blocks a worker's drain: the node is uncordoned again, the summary names the pod;
 /// lifting the budget and running `upgrade` again finishes. Then the certificates: aged to 10 days before
-/// expiry `certs` and `status` warn; aged past it the API stops, `upgrade` says why, `certs renew` brings it
-/// back.
+/// expiry `certs`, `status` and the wizard's Welcome warn; aged past it the API stops, `upgrade` says why,
+/// `certs renew` brings it back. Then the wizard upgrades the same cluster (its fleet shared: one install
+/// for both), stopped once with `q` and resumed.
 #[test]
-fn a_blocked_drain_then_certificates_near_and_past_expiry() {
+fn a_blocked_drain_certificates_near_and_past_expiry_then_the_wizard() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
@@ -258,6 +265,7 @@ fn a_blocked_drain_then_certificates_near_and_past_expiry() {
     );
     let s = status(&cfg);
     assert!(text(&s).contains("expires in 9 days"), "{}", text(&s));
+    welcome_warns(&cfg, "expires in 9 days");
 
     // Past expiry: the API server stops; upgrade says why; certs renew brings it back.
     cp.exec_ok(&format!("kwsim-ctl age-certs {}", 11 * 86400));
@@ -286,4 +294,198 @@ fn a_blocked_drain_then_certificates_near_and_past_expiry() {
     let c = certs(&cfg, &[]);
     assert!(c.status.success(), "{}", text(&c));
     assert!(text(&c).contains("364 days"), "{}", text(&c));
+
+    wizard_upgrade_stopped_with_q_then_resumed(&fleet, &cfg);
+}
+
+/// The wizard's Welcome on this cluster says `warning` (the certificates' last check); q, y quits.
+fn welcome_warns(cfg: &Path, warning: &str) {
+    if !have_tmux() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let t = wizard("welcome", cfg, home.path());
+    let s = t.wait("Welcome with the certificates' warning", UI, |s| {
+        s.contains(warning) && s.contains("Upgrade")
+    });
+    eprintln!("welcome with certificates near expiry:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("Quit kubewiz?", UI);
+    t.keys(&["y"]);
+    assert_eq!(t.wait_exit(UI), 0);
+}
+
+/// Whether tmux is here (else the wizard parts are skipped, visibly; under CI=true that fails).
+fn have_tmux() -> bool {
+    if Path::new("/usr/bin/tmux").exists() {
+        return true;
+    }
+    fleet::skip::because("tmux is missing (apt-get install tmux)");
+    false
+}
+
+/// The wizard on this cluster: `kubewiz` in tmux (120x40) in the directory of `cfg`, HOME `home`.
+fn wizard(tag: &str, cfg: &Path, home: &Path) -> Tmux {
+    let home = home.display().to_string();
+    Tmux::start(
+        tag,
+        Path::new(env!("CARGO_BIN_EXE_kubewiz")),
+        cfg.parent().unwrap(),
+        &[("HOME", &home), ("TERM", "xterm-256color")],
+        (120, 40),
+    )
+}
+
+/// A gate in front of `kubeadm` on `host`: every call waits while /run/kw-test-gate exists, then runs
+/// the real one. Deterministic "mid-hop" for the wizard test: the upgrade stands still at the
+/// node's first kubeadm call for as long as the test needs, whatever the machine's speed.
+fn gate_kubeadm(host: &fleet::Host) {
+    host.exec_ok("touch /run/kw-test-gate");
+    host.write_file(
+        "/usr/local/sbin/kubeadm",
+        "#!/bin/sh\n# kubewiz test gate\nwhile [ -e /run/kw-test-gate ]; do sleep 0.2; done\n\
+         PATH=/usr/sbin:/usr/bin:/sbin:/bin exec kubeadm \"$@\"\n",
+    );
+    host.exec_ok("chmod 755 /usr/local/sbin/kubeadm");
+}
+
+/// Whether a kubeadm call waits at the gate on `host`.
+fn waiting_at_gate(host: &fleet::Host) -> bool {
+    host.exec_ok("ps -eo args")
+        .lines()
+        .any(|l| l.contains("/usr/local/sbin/kubeadm"))
+}
+
+/// Through the wizard, on the cluster of `a_blocked_drain...` (cp + w1 at 1.28.15): Welcome warns about
+/// the certificates (aged to 10 days before expiry) and offers Upgrade; the path is shown before anything
+/// runs (a downgrade refused with the reason, then 1.28.15 → 1.30.14: 2 hops); Enter runs it with a log pane
+/// per node; q during the first hop pauses and asks, y stops it where it was (w1 held at the gate, cp done);
+/// kubewiz again: Welcome says the upgrade is unfinished, Upgrade → the path from where it stopped → Done,
+/// every node at 1.30.14, `kubeadm upgrade apply` once per hop, each node drained once per hop.
+fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
+    if !have_tmux() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let (cp, w1) = (fleet.host("cp"), fleet.host("w1"));
+    let t = wizard("upgrade", cfg, home.path());
+    let s = t.wait("Welcome offering Upgrade", UI, |s| {
+        s.contains("Upgrade") && s.contains("one minor at a time")
+    });
+    eprintln!("welcome:\n{s}");
+    t.keys(&["u"]);
+    t.wait_for("upgrade to", UI);
+    // A version older than the cluster's: refused, with the reason, nothing changed.
+    t.keys(&["BSpace"; 12]);
+    t.text("1.27.6");
+    t.keys(&["Enter"]);
+    t.wait_for("does not downgrade", 300 * SECOND);
+    t.keys(&["BSpace"; 12]);
+    t.text("1.30.14");
+    t.keys(&["Enter"]);
+    let s = t.wait("the path", 300 * SECOND, |s| {
+        s.contains("Enter upgrades to 1.30.14")
+    });
+    eprintln!("path:\n{s}");
+    assert!(s.contains("1.28.15 → 1.30.14: 2 hops"), "{s}");
+    assert!(
+        s.contains("1. 1.28.15 → 1.29.15") && s.contains("2. 1.29.15 → 1.30.14"),
+        "{s}"
+    );
+    let log = upgrade_log(fleet, "cp");
+    assert_eq!(
+        log["applies"].as_array().unwrap().len(),
+        1,
+        "ran before Enter: {log}"
+    );
+
+    // Run it; w1 stands at the gate in the first hop.
+    gate_kubeadm(w1);
+    t.keys(&["Enter"]);
+    let t0 = std::time::Instant::now();
+    while !waiting_at_gate(w1) {
+        assert!(
+            t0.elapsed() < 600 * SECOND,
+            "w1 never reached kubeadm; screen:\n{}",
+            t.grid()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let s = t.wait("the run with a pane per node", UI, |s| {
+        s.contains("hop 1/2") && s.contains(" cp · ") && s.contains(" w1 · ")
+    });
+    eprintln!("under way:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("Stop the upgrade?", UI);
+    t.keys(&["y"]);
+    t.wait_for("stopping", UI);
+    // The step at the gate finishes; nothing new starts; kubewiz ends saying how to resume.
+    w1.exec_ok("rm -f /run/kw-test-gate");
+    t.wait_exit(300 * SECOND);
+    let s = t.wait_for("kubewiz upgrade", UI);
+    assert!(s.contains("upgrade paused"), "{s}");
+    // Stopped in the first hop: its apply done, w1 not upgraded, the upgrade recorded as unfinished.
+    let v = versions(fleet, "cp");
+    assert!(v.contains(&("w1".into(), "v1.28.15".into())), "{v:?}");
+    let log = upgrade_log(fleet, "cp");
+    let applies: Vec<&str> = log["applies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(applies, ["v1.28.15", "v1.29.15"], "{log}");
+    assert!(cfg.parent().unwrap().join(".kubewiz/upgrade.json").exists());
+    w1.restore_tool("kubeadm");
+
+    // Again: Welcome offers to finish it; the path starts where it stopped.
+    t.respawn();
+    let s = t.wait("Welcome offering to finish the upgrade", UI, |s| {
+        s.contains("finish the upgrade to 1.30.14")
+    });
+    eprintln!("welcome after the stop:\n{s}");
+    t.keys(&["u"]);
+    t.wait_for("upgrade to", UI);
+    t.keys(&["Enter"]);
+    let s = t.wait("the path", 300 * SECOND, |s| {
+        s.contains("Enter upgrades to 1.30.14")
+    });
+    eprintln!("path after the stop:\n{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait("Done", 900 * SECOND, |s| {
+        assert!(
+            !s.contains("Upgrade incomplete"),
+            "the upgrade failed:\n{s}"
+        );
+        s.contains("Upgraded") && s.contains("cluster upgraded: every node runs 1.30.14")
+    });
+    eprintln!("done:\n{s}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(UI), 0);
+    for (n, v) in versions(fleet, "cp") {
+        assert_eq!(v, "v1.30.14", "{n}");
+    }
+    let log = upgrade_log(fleet, "cp");
+    for to in ["v1.29.15", "v1.30.14"] {
+        let applies = log["applies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["to"] == to)
+            .count();
+        assert_eq!(applies, 1, "{to}: {log}");
+        for node in ["cp", "w1"] {
+            let drains = log["drains"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["node"] == node && d["version"] == to)
+                .count();
+            assert_eq!(drains, 1, "{node} at {to}: {log}");
+        }
+    }
+    let nodes = cp.exec_ok(&format!("{KC} get nodes --no-headers"));
+    assert!(!nodes.contains("SchedulingDisabled"), "{nodes}");
+    let toml = std::fs::read_to_string(cfg).unwrap();
+    assert!(toml.contains("kubernetes_version = \"1.30.14\""), "{toml}");
 }

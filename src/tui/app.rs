@@ -237,6 +237,15 @@ impl Runtime {
                 Ok(commands) => self.engine = Some(commands),
                 Err(e) => self.send(Msg::InstallFailed(e)),
             },
+            Effect::PrepareUpgrade { path, target } => {
+                tokio::spawn(async move {
+                    let r = super::upgrading::prepare(&path, &target).await;
+                    let _ = tx.send(Msg::UpgradePrepared(r));
+                });
+            }
+            Effect::StartUpgrade(prepared) => {
+                self.engine = Some(super::upgrading::start(*prepared, tx));
+            }
             Effect::Stop => {
                 if let Some(c) = &self.engine {
                     let _ = c.send(engine::Command::Stop);
@@ -297,6 +306,9 @@ pub fn journal_info(path: &Path, cfg: &ClusterConfig) -> JournalInfo {
         }
     }
     info.busy = Duration::from_secs(busy_secs(spans));
+    let state_dir = engine::journal::state_dir(path);
+    info.upgrade_unfinished = crate::upgrade::run::unfinished(&state_dir);
+    info.certs = crate::upgrade::cli::status_lines(&state_dir, cfg, "");
     let Ok(plan) = plan::build(cfg, Catalog::builtin()) else {
         return info;
     };

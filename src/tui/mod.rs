@@ -6,7 +6,8 @@
 //! - [`update`]: `update(&mut Model, Msg) -> Vec<Effect>`, pure, no terminal or network; one
 //!   module per screen, each with its key table ([`keys`]) that the footer and help also read.
 //! - [`view`] + [`screens`]: drawing, one file per screen.
-//! - [`app`]: the runtime: terminal, channels, background tasks, the engine.
+//! - [`app`]: the runtime: terminal, channels, background tasks, the engine; [`upgrading`]: the
+//!   Upgrade flow's background work (survey and path, the hops' events as messages).
 
 pub mod app;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod save;
 pub mod screens;
 pub mod theme;
 pub mod update;
+pub mod upgrading;
 pub mod validate;
 pub mod view;
 

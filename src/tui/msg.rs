@@ -47,6 +47,16 @@ pub enum Msg {
     InstallFailed(String),
     /// Time earlier runs spent installing, from the journal (sent as a run starts).
     InstallTime(Duration),
+    /// The upgrade's survey and path (or why not).
+    UpgradePrepared(Result<Box<crate::upgrade::run::Prepared>, String>),
+    /// A hop of the upgrade begins: (1-based index, count, its title).
+    UpgradeHop {
+        index: usize,
+        total: usize,
+        title: String,
+    },
+    /// The upgrade ended: its outcome and the summary in lines.
+    UpgradeDone(Box<crate::upgrade::run::Outcome>, Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +141,13 @@ pub enum Effect {
         path: PathBuf,
         config: ClusterConfig,
     },
+    /// Survey the cluster of the saved cluster.toml and compute the path to `target` (read-only).
+    PrepareUpgrade {
+        path: PathBuf,
+        target: String,
+    },
+    /// Run the prepared upgrade (its commands then go where the engine's go).
+    StartUpgrade(Box<crate::upgrade::run::Prepared>),
     /// Engine `Command::Stop`.
     Stop,
     /// Engine `Command::Abort`: kill running steps, record them as interrupted.

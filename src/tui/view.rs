@@ -46,6 +46,7 @@ pub fn view(f: &mut Frame, m: &Model) {
         Screen::Install => screens::install::draw(f, body, m),
         Screen::Join => screens::join::draw(f, body, m),
         Screen::Done => screens::done::draw(f, body, m),
+        Screen::Upgrade => screens::upgrade::draw(f, body, m),
     }
     if let Some(s) = &m.status {
         let style = match s.kind {
@@ -79,7 +80,19 @@ fn title_bar(f: &mut Frame, area: Rect, m: &Model) {
             }
         }
     } else {
-        spans.push(Span::styled(m.screen.title(), t.title()));
+        let upgrading =
+            m.upgrade.active && matches!(m.screen, Screen::Install | Screen::Join | Screen::Done);
+        spans.push(Span::styled(
+            if upgrading {
+                "Upgrade"
+            } else {
+                m.screen.title()
+            },
+            t.title(),
+        ));
+        if upgrading && let Some((i, n, title)) = &m.upgrade.hop {
+            spans.push(Span::styled(format!("  hop {i}/{n}: {title}"), t.running()));
+        }
         let name = m.network.name.value();
         if !name.is_empty() {
             spans.push(Span::styled(format!("  cluster {name}"), t.dim()));
@@ -248,7 +261,12 @@ fn confirm_quit(f: &mut Frame, area: Rect, m: &Model) {
             t.dim(),
         ));
     } else if m.install.running() {
-        lines.push(Line::raw("Stop the install?"));
+        let (what, resume) = if m.upgrade.active {
+            ("upgrade", "kubewiz (Upgrade) or `kubewiz upgrade`")
+        } else {
+            ("install", "kubewiz (Resume) or `kubewiz apply`")
+        };
+        lines.push(Line::raw(format!("Stop the {what}?")));
         lines.push(Line::styled(
             "Paused while you decide: no new steps start; running ones go on.",
             t.dim(),
@@ -258,7 +276,7 @@ fn confirm_quit(f: &mut Frame, area: Rect, m: &Model) {
             t.dim(),
         ));
         lines.push(Line::styled(
-            "resume later with kubewiz (Resume) or `kubewiz apply`. no: go on.",
+            format!("resume later with {resume}. no: go on."),
             t.dim(),
         ));
     } else {

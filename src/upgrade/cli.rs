@@ -94,23 +94,30 @@ fn hop_title(h: &Hop) -> String {
 }
 
 fn print_prepared(p: &Prepared) {
-    out("nodes:");
+    for l in prepared_lines(p) {
+        out(&l);
+    }
+}
+
+/// What the survey found and the path, in lines (the CLI prints them, the wizard shows them).
+pub fn prepared_lines(p: &Prepared) -> Vec<String> {
+    let mut v = vec!["nodes:".to_string()];
     for (name, ready, cordoned) in &p.nodes {
         let s = p.survey.nodes.iter().find(|n| &n.name == name);
         let kubelet = s
             .and_then(|n| n.kubelet)
             .map(|k| k.to_string())
             .unwrap_or_else(|| "-".into());
-        out(&format!(
+        v.push(format!(
             "  {name:<20} kubelet {kubelet:<9} {ready}{}",
             if *cordoned { ", cordoned" } else { "" }
         ));
     }
-    out(&format!("control plane: {}", p.survey.apiserver));
-    out(&p.path.to_string());
+    v.push(format!("control plane: {}", p.survey.apiserver));
+    v.extend(p.path.to_string().lines().map(str::to_string));
     if !p.path.hops.is_empty() {
         let workers = p.settings.workers_at_once;
-        out(&format!(
+        v.push(format!(
             "each hop: an etcd snapshot (/var/lib/kubewiz/backups on {}), kubeadm upgrade apply there, the other \
              control planes one by one, then the workers ({workers} at a time): kubeadm upgrade node, drain \
              (at most {} s), kubelet, Ready, uncordon",
@@ -121,12 +128,13 @@ fn print_prepared(p: &Prepared) {
             p.settings.drain_timeout
         ));
         if !p.settings.found_cordoned.is_empty() {
-            out(&format!(
+            v.push(format!(
                 "cordoned before the upgrade (left so): {}",
                 p.settings.found_cordoned.join(", ")
             ));
         }
     }
+    v
 }
 
 /// Asks on a terminal; without one, the upgrade needs --yes.

@@ -73,7 +73,7 @@ impl NodeReport {
 }
 
 /// An upgrade ready to run: what the cluster runs, the path, the settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub config_path: PathBuf,
     pub config: ClusterConfig,
@@ -194,6 +194,11 @@ pub async fn prepare(
 /// "v1.26.15" / "1.26.15" → the version; anything else → None.
 fn version(s: &str) -> Option<KubeVersion> {
     KubeVersion::parse(s.trim().trim_start_matches('v')).ok()
+}
+
+/// The version an unfinished upgrade was last asked for (`.kubewiz/upgrade.json`), if one is unfinished.
+pub fn unfinished(state_dir: &Path) -> Option<String> {
+    load_record(state_dir).and_then(|r| r.targets.last().cloned())
 }
 
 fn load_record(state_dir: &Path) -> Option<Record> {

@@ -16,11 +16,13 @@ use tui_input::Input;
 mod install;
 mod nodes;
 mod settings;
+mod upgrade;
 mod welcome;
 
 pub use install::*;
 pub use nodes::*;
 pub use settings::*;
+pub use upgrade::*;
 pub use welcome::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub enum Screen {
     Install,
     Join,
     Done,
+    /// Day 2: the version to reach and the path (from Welcome, for an installed cluster).
+    Upgrade,
 }
 
 impl Screen {
@@ -46,6 +50,7 @@ impl Screen {
             Screen::Install => "Install",
             Screen::Join => "Join progress",
             Screen::Done => "Done",
+            Screen::Upgrade => "Upgrade",
         }
     }
 
@@ -59,6 +64,7 @@ impl Screen {
             Screen::Review => Some(Screen::Versions),
             Screen::Install | Screen::Done => None,
             Screen::Join => Some(Screen::Install),
+            Screen::Upgrade => Some(Screen::Welcome),
         }
     }
 
@@ -122,6 +128,7 @@ pub struct Model {
     pub timeouts: std::collections::BTreeMap<String, u64>,
     pub review: ReviewUi,
     pub install: InstallState,
+    pub upgrade: UpgradeUi,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     /// Set when the wizard should end; the runtime restores the terminal and prints it.
@@ -191,6 +198,7 @@ impl Model {
             timeouts: Default::default(),
             review: ReviewUi::default(),
             install: InstallState::default(),
+            upgrade: UpgradeUi::default(),
             overlay: None,
             status: None,
             exit: None,

@@ -33,6 +33,10 @@ pub struct JournalInfo {
     pub last_finished: Option<i64>,
     /// Time spent installing over all runs (the union of the steps' run times).
     pub busy: Duration,
+    /// An upgrade an earlier attempt left unfinished: the version it was asked for.
+    pub upgrade_unfinished: Option<String>,
+    /// The control planes' certificates (warnings under 30 days), as `kubewiz status` says them.
+    pub certs: Vec<String>,
 }
 
 /// What Welcome offers.
@@ -42,6 +46,8 @@ pub enum Choice {
     Resume,
     /// Change the settings of the cluster.toml that was read.
     Edit,
+    /// Upgrade the installed cluster (day 2).
+    Upgrade,
     New,
     Open,
 }
@@ -63,7 +69,7 @@ pub struct Welcome {
 }
 
 impl Welcome {
-    /// Resume (when unfinished), Edit (when a file was read), New, Open.
+    /// Resume (when unfinished), Edit (when a file was read), Upgrade (when installed), New, Open.
     pub fn choices(&self) -> Vec<Choice> {
         let mut c = Vec::new();
         if self.resume.is_some() {
@@ -71,6 +77,13 @@ impl Welcome {
         }
         if self.loaded {
             c.push(Choice::Edit);
+        }
+        if self
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.installed || j.upgrade_unfinished.is_some())
+        {
+            c.push(Choice::Upgrade);
         }
         c.extend([Choice::New, Choice::Open]);
         c

@@ -27,11 +27,17 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             } else {
                 t.warn()
             };
+            let mut state = st.label().to_string();
+            if m.upgrade.active
+                && let Some(v) = m.upgrade.versions.get(&n.name)
+            {
+                state = format!("{state} · {v}");
+            }
             Row::new(vec![
                 Span::raw(n.name.clone()),
                 Span::raw(n.address.clone()),
                 Span::raw(n.role.as_str()),
-                Span::styled(st.label(), style),
+                Span::styled(state, style),
             ])
         })
         .collect();
@@ -65,8 +71,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                     super::fmt_elapsed(w)
                 ),
                 (Some(w), None) if !w.is_zero() => format!(
-                    " Cluster ready: {ready}/{} nodes · installed in {} ",
+                    " Cluster ready: {ready}/{} nodes · {} in {} ",
                     m.install.nodes.len(),
+                    if m.upgrade.active {
+                        "upgraded"
+                    } else {
+                        "installed"
+                    },
                     super::fmt_elapsed(w)
                 ),
                 _ => format!(" Cluster ready: {ready}/{} nodes ", m.install.nodes.len()),
@@ -76,6 +87,41 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         top,
     );
 
+    if m.upgrade.active && !m.upgrade.summary.is_empty() {
+        let ok = m.upgrade.outcome.as_ref().is_some_and(|o| o.ok);
+        let lines: Vec<Line> = m
+            .upgrade
+            .summary
+            .iter()
+            .filter(|l| !l.is_empty() && !l.starts_with("=="))
+            .map(|l| {
+                if l.starts_with("FAILED") || l.contains(" still cordoned") {
+                    Line::styled(l.clone(), t.err())
+                } else if l.starts_with("  what to do") {
+                    Line::styled(l.clone(), t.warn())
+                } else {
+                    Line::raw(l.clone())
+                }
+            })
+            .collect();
+        super::scrolled_box(
+            f,
+            bottom,
+            Line::from(Span::styled(
+                if ok {
+                    " Upgraded "
+                } else {
+                    " Upgrade incomplete "
+                },
+                if ok { t.ok() } else { t.err() },
+            )),
+            lines,
+            m.install.done_scroll,
+            "PgDn/PgUp",
+            t,
+        );
+        return;
+    }
     let kubeconfig = m
         .install
         .summary

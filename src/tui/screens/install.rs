@@ -137,7 +137,16 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
                         Span::styled(format!("{} failed: {}", s.name(), fl.error), t.err())
                     }
                     (None, Some(b)) => Span::styled(b, t.warn()),
-                    _ => Span::styled(n.log.last().unwrap_or("").to_string(), t.dim()),
+                    _ => match m.upgrade.versions.get(&n.name).filter(|_| m.upgrade.active) {
+                        Some(v) => Span::styled(
+                            match n.log.last() {
+                                Some(l) => format!("kubelet {v} · {l}"),
+                                None => format!("kubelet {v}"),
+                            },
+                            t.dim(),
+                        ),
+                        None => Span::styled(n.log.last().unwrap_or("").to_string(), t.dim()),
+                    },
                 };
                 cells.push(Line::from(extra));
             }

@@ -7,6 +7,7 @@ pub mod mirrors;
 pub mod network;
 pub mod nodes;
 pub mod review;
+pub mod upgrade;
 pub mod versions;
 pub mod welcome;
 

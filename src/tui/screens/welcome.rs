@@ -11,7 +11,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
     let [intro, choices, rest] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Length(8),
+        Constraint::Length((m.welcome.choices().len() as u16 * 2).max(8)),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -46,6 +46,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
                         "add nodes (networks, CNI and version are fixed)".into()
                     }
                     _ => "change anything: kubeadm init has not run yet".into(),
+                },
+            ),
+            Choice::Upgrade => (
+                "Upgrade".into(),
+                match journal.and_then(|j| j.upgrade_unfinished.as_ref()) {
+                    Some(v) => format!("finish the upgrade to {v} where it stopped"),
+                    None => "to a newer Kubernetes, one minor at a time".into(),
                 },
             ),
             Choice::New => (
@@ -220,6 +227,13 @@ fn installed_card(f: &mut Frame, area: Rect, m: &Model, j: &JournalInfo) {
     } else {
         return;
     };
+    for c in &j.certs {
+        let warn = c.starts_with("warning");
+        lines.push(Line::styled(
+            c.clone(),
+            if warn { t.warn() } else { t.dim() },
+        ));
+    }
     if let Some(s) = &j.initialised {
         lines.push(Line::styled(
             format!(

@@ -16,6 +16,7 @@ mod node_form;
 mod nodes;
 mod progress;
 mod review;
+mod upgrade;
 mod versions;
 mod welcome;
 
@@ -44,7 +45,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.install.clock = t;
             vec![]
         }
-        Msg::Engine(e) => progress::engine_event(m, e),
+        Msg::Engine(e) => match upgrade::engine_event(m, &e) {
+            Some(effects) => effects,
+            None => progress::engine_event(m, e),
+        },
         Msg::ConfigLoaded { path, result } => welcome::config_loaded(m, path, result),
         Msg::Probe { node, outcome } => nodes::probed(m, node, outcome),
         Msg::HostKeyTrusted { node, result } => nodes::host_key_trusted(m, node, result),
@@ -56,6 +60,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.install.earlier_time = Some(d);
             vec![]
         }
+        Msg::UpgradePrepared(r) => upgrade::prepared(m, r),
+        Msg::UpgradeHop {
+            index,
+            total,
+            title,
+        } => upgrade::hop(m, index, total, title),
+        Msg::UpgradeDone(o, lines) => upgrade::done(m, o, lines),
     }
 }
 
@@ -70,6 +81,7 @@ pub fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         Screen::Install => install::keys(m),
         Screen::Join => join::keys(m),
         Screen::Done => done::keys(m),
+        Screen::Upgrade => upgrade::keys(m),
     }
 }
 
@@ -137,6 +149,7 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         Screen::Install => install::key(m, k),
         Screen::Join => join::key(m, k),
         Screen::Done => done::key(m, k),
+        Screen::Upgrade => upgrade::key(m, k),
     }
 }
 
@@ -222,6 +235,9 @@ pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
 }
 
 pub(super) fn resume_hint(m: &Model) -> String {
+    if m.upgrade.active {
+        return upgrade::resume_hint(m);
+    }
     format!(
         "kubewiz: install paused; the journal is in {}.\nResume with `kubewiz` (choose Resume) or `kubewiz apply -c {}`.",
         m.state_dir().display(),

@@ -31,6 +31,8 @@ const CHOICES: &[Binding<Action>] = &[
     bind(&[KeyCode::Char('r')], "r", "resume", Pick(Choice::Resume))
         .when(|m| m.welcome.resume.is_some()),
     bind(&[KeyCode::Char('e')], "e", "edit", Pick(Choice::Edit)).when(|m| m.welcome.loaded),
+    bind(&[KeyCode::Char('u')], "u", "upgrade", Pick(Choice::Upgrade))
+        .when(|m| m.welcome.choices().contains(&Choice::Upgrade)),
     bind(&[KeyCode::Char('n')], "n", "new", Pick(Choice::New)),
     bind(&[KeyCode::Char('o')], "o", "open", Pick(Choice::Open)),
     help(Global(Common::Help)),
@@ -148,6 +150,7 @@ fn go(m: &mut Model) -> Vec<Effect> {
             m.screen = Screen::Install;
             return super::install::start_install(m);
         }
+        Choice::Upgrade => return super::upgrade::open(m),
     }
     vec![]
 }

@@ -1,0 +1,322 @@
+//! The wizard's Upgrade flow through the pure `update` (no terminal, no network): Welcome offers it for an
+//! installed cluster and shows the certificates' warning; the Upgrade screen asks for the path (read-only)
+//! before anything runs and shows a refusal; the run goes to the install's screen, hop by hop, with each
+//! node's kubelet version; `q` pauses and `y` stops it with how to resume; a finished upgrade ends on Done.
+//! The same flow on a real fleet in tmux: tests/upgrade.rs.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubewiz::catalog::KubeVersion;
+use kubewiz::config::ClusterConfig;
+use kubewiz::engine::{Event, NodeSummary, Summary};
+use kubewiz::plan::{StepId, steps_for};
+use kubewiz::tui::model::*;
+use kubewiz::tui::{Effect, Model, Msg, Screen, update};
+use kubewiz::upgrade::plan::Settings;
+use kubewiz::upgrade::run::{Outcome, Prepared};
+use kubewiz::upgrade::{Hop, NodeSurvey, Path as UpgradePath, Survey};
+use std::path::PathBuf;
+
+mod tui_common;
+
+const SAMPLE: &str = include_str!("tui_seed.toml");
+const WARNING: &str = "warning: k8s-master: certificate apiserver expires in 9 days (Dec 13, 2026 14:00 UTC); \
+                       run `kubewiz certs renew`";
+
+fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(m: &mut Model, c: char) -> Vec<Effect> {
+    press(m, KeyCode::Char(c))
+}
+
+fn path() -> PathBuf {
+    PathBuf::from("/tmp/kw-test/cluster.toml")
+}
+
+fn cfg() -> ClusterConfig {
+    toml::from_str(SAMPLE).unwrap()
+}
+
+/// The seed's cluster, installed (1.25.3), as Welcome reads it.
+fn installed(journal: JournalInfo) -> Model {
+    let mut m = Model::new(path());
+    update(
+        &mut m,
+        Msg::ConfigLoaded {
+            path: path(),
+            result: Ok(Box::new((cfg(), journal))),
+        },
+    );
+    m
+}
+
+fn v(s: &str) -> KubeVersion {
+    KubeVersion::parse(s).unwrap()
+}
+
+/// What the survey would find: every node at 1.25.3; the path to `to` in one hop.
+fn prepared(to: &str) -> Prepared {
+    let cfg = cfg();
+    let survey = Survey {
+        apiserver: v("1.25.3"),
+        nodes: cfg
+            .nodes
+            .iter()
+            .map(|n| NodeSurvey {
+                name: n.name.clone(),
+                role: n.role,
+                kubelet: Some(v("1.25.3")),
+                apiserver: None,
+                facts: Default::default(),
+            })
+            .collect(),
+    };
+    Prepared {
+        config_path: path(),
+        nodes: cfg
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), "Ready".to_string(), false))
+            .collect(),
+        config: cfg,
+        survey,
+        path: UpgradePath {
+            from: v("1.25.3"),
+            to: v(to),
+            hops: vec![Hop {
+                from: v("1.25.3"),
+                to: v(to),
+                catch_up: false,
+                changes: vec!["packages from the Kubernetes 1.26 repository".into()],
+            }],
+            warnings: vec![],
+        },
+        settings: Settings::default(),
+    }
+}
+
+/// Welcome → u → Enter (the survey asked for) → its answer → Enter: the upgrade starts.
+fn upgrading() -> Model {
+    let mut m = installed(JournalInfo {
+        installed: true,
+        ..JournalInfo::default()
+    });
+    ch(&mut m, 'u');
+    press(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::UpgradePrepared(Ok(Box::new(prepared("1.26.15")))),
+    );
+    let eff = press(&mut m, KeyCode::Enter);
+    assert!(matches!(&eff[..], [Effect::StartUpgrade(_)]), "{eff:?}");
+    update(
+        &mut m,
+        Msg::UpgradeHop {
+            index: 1,
+            total: 1,
+            title: "1.25.3 → 1.26.15".into(),
+        },
+    );
+    let c = cfg();
+    let nodes = c
+        .nodes
+        .iter()
+        .map(|n| NodeSummary {
+            name: n.name.clone(),
+            address: n.address.clone(),
+            role: n.role,
+            steps: steps_for(&c, n),
+        })
+        .collect();
+    update(&mut m, Msg::Engine(Event::RunStarted { nodes }));
+    m
+}
+
+#[test]
+fn welcome_offers_upgrade_for_an_installed_cluster_and_warns_about_certificates() {
+    let m = installed(JournalInfo::default());
+    assert!(
+        !m.welcome.choices().contains(&Choice::Upgrade),
+        "nothing installed yet"
+    );
+
+    let mut m = installed(JournalInfo {
+        installed: true,
+        certs: vec![WARNING.into()],
+        ..JournalInfo::default()
+    });
+    assert!(m.welcome.choices().contains(&Choice::Upgrade));
+    let screen = render(&m);
+    assert!(screen.contains("expires in 9 days"), "{screen}");
+    assert!(screen.contains("u upgrade"), "{screen}");
+
+    // u: the Upgrade screen, the next minor's newest patch proposed; nothing runs yet.
+    assert!(ch(&mut m, 'u').is_empty());
+    assert_eq!(m.screen, Screen::Upgrade);
+    assert_eq!(m.upgrade.target.value(), "1.26.15");
+    // Esc goes back.
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Welcome);
+
+    // An unfinished upgrade: Welcome says so, the version it was asked for comes back.
+    let mut m = installed(JournalInfo {
+        installed: true,
+        upgrade_unfinished: Some("1.28.15".into()),
+        ..JournalInfo::default()
+    });
+    assert!(render(&m).contains("finish the upgrade to 1.28.15 where it stopped"));
+    ch(&mut m, 'u');
+    assert_eq!(m.upgrade.target.value(), "1.28.15");
+}
+
+#[test]
+fn the_path_is_asked_for_and_shown_before_anything_runs() {
+    let mut m = installed(JournalInfo {
+        installed: true,
+        ..JournalInfo::default()
+    });
+    ch(&mut m, 'u');
+    for _ in 0..10 {
+        press(&mut m, KeyCode::Backspace);
+    }
+    for c in "1.24.0".chars() {
+        ch(&mut m, c);
+    }
+    let eff = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        eff,
+        vec![Effect::PrepareUpgrade {
+            path: path(),
+            target: "1.24.0".into()
+        }]
+    );
+    assert!(m.upgrade.preparing);
+    assert!(
+        press(&mut m, KeyCode::Enter).is_empty(),
+        "one survey at a time"
+    );
+    // Refused: the reason is shown, nothing ran.
+    let why = "the cluster runs 1.25.3; 1.24.0 is older: kubeadm does not downgrade";
+    update(&mut m, Msg::UpgradePrepared(Err(why.into())));
+    assert!(render(&m).contains("kubeadm does not downgrade"));
+    assert!(!m.upgrade.active);
+    // Another version: the error goes; the path comes; Enter on it starts it.
+    for _ in 0..10 {
+        press(&mut m, KeyCode::Backspace);
+    }
+    for c in "1.26.15".chars() {
+        ch(&mut m, c);
+    }
+    assert!(m.upgrade.error.is_none());
+    press(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::UpgradePrepared(Ok(Box::new(prepared("1.26.15")))),
+    );
+    let screen = render(&m);
+    assert!(screen.contains("1.25.3 → 1.26.15: 1 hop"), "{screen}");
+    assert!(screen.contains("Enter upgrades to 1.26.15"), "{screen}");
+    assert!(!m.upgrade.active);
+    snap!("upgrade_path", m);
+    let eff = press(&mut m, KeyCode::Enter);
+    assert!(matches!(&eff[..], [Effect::StartUpgrade(p)] if p.path.to == v("1.26.15")));
+    assert_eq!(m.screen, Screen::Install);
+    assert!(m.upgrade.active);
+    assert_eq!(m.upgrade.versions["k8s-master"], "1.25.3");
+}
+
+#[test]
+fn hops_run_on_the_install_screen_q_pauses_y_stops_with_how_to_resume() {
+    let mut m = upgrading();
+    let screen = render(&m);
+    assert!(screen.contains("hop 1/1: 1.25.3 → 1.26.15"), "{screen}");
+    snap!("upgrade_hop", m);
+    // A node's kubelet after its restart.
+    update(
+        &mut m,
+        Msg::Engine(Event::Fact {
+            node: "k8s-node01".into(),
+            step: StepId::KubeletRestart,
+            key: "kubelet_version".into(),
+            value: "v1.26.15".into(),
+        }),
+    );
+    assert_eq!(m.upgrade.versions["k8s-node01"], "1.26.15");
+    assert!(render(&m).contains("kubelet 1.26.15"));
+    // q: paused while asked; y: stop (running steps finish).
+    assert_eq!(ch(&mut m, 'q'), vec![Effect::Pause]);
+    assert!(render(&m).contains("Stop the upgrade?"));
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
+    // The hop's run ends (stopped), then the upgrade: kubewiz ends saying how to resume.
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                interrupted: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert!(m.exit.is_none(), "the upgrade's end decides, not a hop's");
+    let eff = update(
+        &mut m,
+        Msg::UpgradeDone(
+            Box::new(Outcome {
+                interrupted: true,
+                ..Outcome::default()
+            }),
+            vec!["stopped: the journal is saved".into()],
+        ),
+    );
+    assert_eq!(eff, vec![Effect::Quit]);
+    let exit = m.exit.as_ref().unwrap();
+    assert_eq!(exit.code, 1);
+    let hint = exit.message.as_deref().unwrap();
+    assert!(hint.contains("upgrade paused"), "{hint}");
+    assert!(
+        hint.contains("kubewiz upgrade -c /tmp/kw-test/cluster.toml --to 1.26.15"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn a_finished_upgrade_ends_on_done_with_its_summary() {
+    let mut m = upgrading();
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                ok: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert_eq!(
+        m.screen,
+        Screen::Install,
+        "a hop's end is not the upgrade's"
+    );
+    update(
+        &mut m,
+        Msg::UpgradeDone(
+            Box::new(Outcome {
+                ok: true,
+                reached: Some(v("1.26.15")),
+                ..Outcome::default()
+            }),
+            vec!["cluster upgraded: every node runs 1.26.15.".into()],
+        ),
+    );
+    assert_eq!(m.screen, Screen::Done);
+    let screen = render(&m);
+    assert!(screen.contains("Upgraded"), "{screen}");
+    assert!(
+        screen.contains("cluster upgraded: every node runs 1.26.15."),
+        "{screen}"
+    );
+}
+
+fn render(m: &Model) -> String {
+    tui_common::render(m, 120, 40)
+}
