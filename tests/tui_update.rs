@@ -4,7 +4,7 @@ mod tui_common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubewiz::config::{ClusterConfig, Cni, Role};
-use kubewiz::engine::{Event, Failure, NodeSummary, Summary};
+use kubewiz::engine::{Event, Failure, Summary};
 use kubewiz::facts::Facts;
 use kubewiz::plan::StepId;
 use kubewiz::tui::model::*;
@@ -776,17 +776,7 @@ fn installing() -> Model {
         Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
     );
     let cfg = m.to_config();
-    let nodes = cfg
-        .nodes
-        .iter()
-        .map(|n| NodeSummary {
-            name: n.name.clone(),
-            address: n.address.clone(),
-            role: n.role,
-            steps: steps_for(&cfg, n),
-        })
-        .collect();
-    update(&mut m, Msg::Engine(Event::RunStarted { nodes }));
+    update(&mut m, Msg::Engine(tui_common::run_started(&cfg)));
     m
 }
 

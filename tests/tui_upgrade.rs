@@ -7,8 +7,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubewiz::catalog::KubeVersion;
 use kubewiz::config::ClusterConfig;
-use kubewiz::engine::{Event, NodeSummary, Summary};
-use kubewiz::plan::{StepId, steps_for};
+use kubewiz::engine::{Event, Summary};
+use kubewiz::plan::StepId;
 use kubewiz::tui::model::*;
 use kubewiz::tui::{Effect, Model, Msg, Screen, update};
 use kubewiz::upgrade::plan::Settings;
@@ -118,18 +118,7 @@ fn upgrading() -> Model {
             title: "1.25.3 → 1.26.15".into(),
         },
     );
-    let c = cfg();
-    let nodes = c
-        .nodes
-        .iter()
-        .map(|n| NodeSummary {
-            name: n.name.clone(),
-            address: n.address.clone(),
-            role: n.role,
-            steps: steps_for(&c, n),
-        })
-        .collect();
-    update(&mut m, Msg::Engine(Event::RunStarted { nodes }));
+    update(&mut m, Msg::Engine(tui_common::run_started(&cfg())));
     m
 }
 

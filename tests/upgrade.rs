@@ -33,6 +33,26 @@ fn upgrade_log(fleet: &Fleet, cp: &str) -> serde_json::Value {
     serde_json::from_str(&fleet.host(cp).exec_ok("kwsim-ctl upgrade-log")).unwrap()
 }
 
+/// The versions `kubeadm upgrade apply` was run for, in order.
+fn applies(log: &serde_json::Value) -> Vec<String> {
+    log["applies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["to"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// How many times `node` was drained in the hop to `version` ("v1.29.15").
+fn drains(log: &serde_json::Value, node: &str, version: &str) -> usize {
+    log["drains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["node"] == node && d["version"] == version)
+        .count()
+}
+
 /// (name, version) of every node as the cluster reports it.
 fn versions(fleet: &Fleet, cp: &str) -> Vec<(String, String)> {
     fleet
@@ -107,13 +127,7 @@ fn seed_cluster_upgrades_1_25_to_1_28_in_three_hops() {
     );
     // kubeadm upgrade apply once per hop, every node drained once per hop.
     let log = upgrade_log(&fleet, "k8s-master");
-    let applies: Vec<&str> = log["applies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["to"].as_str().unwrap())
-        .collect();
-    assert_eq!(applies, ["v1.26.15", "v1.27.16", "v1.28.15"], "{log}");
+    assert_eq!(applies(&log), ["v1.26.15", "v1.27.16", "v1.28.15"], "{log}");
     let drains = log["drains"].as_array().unwrap();
     assert_eq!(drains.len(), 9, "{log}");
     // Three etcd snapshots, named in the summary and kept on the first control plane.
@@ -428,13 +442,7 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
     let v = versions(fleet, "cp");
     assert!(v.contains(&("w1".into(), "v1.28.15".into())), "{v:?}");
     let log = upgrade_log(fleet, "cp");
-    let applies: Vec<&str> = log["applies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["to"].as_str().unwrap())
-        .collect();
-    assert_eq!(applies, ["v1.28.15", "v1.29.15"], "{log}");
+    assert_eq!(applies(&log), ["v1.28.15", "v1.29.15"], "{log}");
     assert!(cfg.parent().unwrap().join(".kubewiz/upgrade.json").exists());
     w1.restore_tool("kubeadm");
 
@@ -466,22 +474,11 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
         assert_eq!(v, "v1.30.14", "{n}");
     }
     let log = upgrade_log(fleet, "cp");
+    // Every hop's apply once (1.28.15 was the headless upgrade's), each node drained once per hop.
+    assert_eq!(applies(&log), ["v1.28.15", "v1.29.15", "v1.30.14"], "{log}");
     for to in ["v1.29.15", "v1.30.14"] {
-        let applies = log["applies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["to"] == to)
-            .count();
-        assert_eq!(applies, 1, "{to}: {log}");
         for node in ["cp", "w1"] {
-            let drains = log["drains"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|d| d["node"] == node && d["version"] == to)
-                .count();
-            assert_eq!(drains, 1, "{node} at {to}: {log}");
+            assert_eq!(drains(&log, node, to), 1, "{node} at {to}: {log}");
         }
     }
     let nodes = cp.exec_ok(&format!("{KC} get nodes --no-headers"));

@@ -2,6 +2,8 @@
 //! text, snapshots at 80x24 and 120x40, a probed CentOS 7 node.
 #![allow(dead_code)]
 
+use kubewiz::config::ClusterConfig;
+use kubewiz::engine::{Event, NodeSummary};
 use kubewiz::facts::Facts;
 use kubewiz::tui::{Model, view};
 use ratatui::Terminal;
@@ -45,4 +47,19 @@ pub fn centos7(host: &str) -> Facts {
         can_sudo: true,
         ..Facts::default()
     }
+}
+
+/// The engine's first event of a run of `cfg`'s install plan: every node with its steps.
+pub fn run_started(cfg: &ClusterConfig) -> Event {
+    let nodes = cfg
+        .nodes
+        .iter()
+        .map(|n| NodeSummary {
+            name: n.name.clone(),
+            address: n.address.clone(),
+            role: n.role,
+            steps: kubewiz::plan::steps_for(cfg, n),
+        })
+        .collect();
+    Event::RunStarted { nodes }
 }
