@@ -233,6 +233,19 @@ fn hops_run_on_the_install_screen_q_pauses_y_stops_with_how_to_resume() {
     );
     assert_eq!(m.upgrade.versions["k8s-node01"], "1.26.15");
     assert!(render(&m).contains("kubelet 1.26.15"));
+    // Tab: every node's version moving along the path.
+    press(&mut m, KeyCode::Tab);
+    assert_eq!(m.screen, Screen::Join);
+    let screen = render(&m);
+    assert!(
+        screen.contains("Versions: 1/3 nodes at 1.26.15"),
+        "{screen}"
+    );
+    assert!(screen.contains("■■ 1.25.3 → 1.26.15"), "{screen}");
+    assert!(screen.contains("■□ 1.25.3 → 1.25.3"), "{screen}");
+    snap!("upgrade_versions", m);
+    press(&mut m, KeyCode::Tab);
+    assert_eq!(m.screen, Screen::Install);
     // q: paused while asked; y: stop (running steps finish).
     assert_eq!(ch(&mut m, 'q'), vec![Effect::Pause]);
     assert!(render(&m).contains("Stop the upgrade?"));

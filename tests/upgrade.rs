@@ -429,6 +429,16 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
         s.contains("hop 1/2") && s.contains(" cp · ") && s.contains(" w1 · ")
     });
     eprintln!("under way:\n{s}");
+    // Tab: each node's kubelet version along the path (cp restarted on 1.29.15, w1 not yet).
+    t.keys(&["Tab"]);
+    let s = t.wait("the versions panel", UI, |s| {
+        s.contains("Versions: 0/2 nodes at 1.30.14")
+            && s.contains("■■□ 1.28.15 → 1.29.15")
+            && s.contains("■□□ 1.28.15 → 1.28.15")
+    });
+    eprintln!("versions:\n{s}");
+    t.keys(&["Tab"]);
+    t.wait_for("f follow", UI);
     t.keys(&["q"]);
     t.wait_for("Stop the upgrade?", UI);
     t.keys(&["y"]);

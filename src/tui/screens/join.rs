@@ -1,4 +1,5 @@
-//! Join progress: every node's state as the control plane sees it, from `Event::NodeState`.
+//! Join progress: every node's state as the control plane sees it, from `Event::NodeState`. During an
+//! upgrade: every node's kubelet version moving along the path, one mark per version.
 
 use crate::engine::ClusterNodeState;
 use crate::plan::StepId;
@@ -16,6 +17,9 @@ const STAGES: [ClusterNodeState; 4] = [
 ];
 
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    if m.upgrade.active {
+        return draw_upgrade(f, area, m);
+    }
     let t = m.theme;
     let [table_area, cni_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);
@@ -141,5 +145,78 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         Paragraph::new(lines)
             .block(Block::bordered().title(Span::styled(" Pod network ", t.title()))),
         cni_area,
+    );
+}
+
+/// During an upgrade: per node, the version it started from, the one its kubelet reports now (after each
+/// restart), the target; a mark per version of the path reached.
+fn draw_upgrade(f: &mut Frame, area: Rect, m: &Model) {
+    let t = m.theme;
+    let Some(p) = &m.upgrade.prepared else {
+        return;
+    };
+    let mut path = vec![p.path.from.to_string()];
+    path.extend(p.path.hops.iter().map(|h| h.to.to_string()));
+    let target = p.path.to.to_string();
+    let mut at_target = 0;
+    let rows: Vec<Row> = m
+        .install
+        .nodes
+        .iter()
+        .map(|n| {
+            let from = p
+                .survey
+                .nodes
+                .iter()
+                .find(|s| s.name == n.name)
+                .and_then(|s| s.kubelet)
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "?".into());
+            let now = m
+                .upgrade
+                .versions
+                .get(&n.name)
+                .cloned()
+                .unwrap_or(from.clone());
+            let reached = path.iter().position(|v| *v == now).unwrap_or(0);
+            let marks: String = (0..path.len())
+                .map(|i| if i <= reached { '■' } else { '□' })
+                .collect();
+            let style = if now == target {
+                at_target += 1;
+                t.ok()
+            } else if n.state == RunState::Failed {
+                t.err()
+            } else if now != from {
+                t.running()
+            } else {
+                t.dim()
+            };
+            Row::new(vec![
+                Line::from(Span::styled(n.name.clone(), t.title())),
+                Line::raw(n.role.as_str()),
+                Line::from(Span::styled(format!("{marks} {from} → {now}"), style)),
+            ])
+        })
+        .collect();
+    let title = format!(
+        " Versions: {at_target}/{} nodes at {target} ",
+        m.install.nodes.len()
+    );
+    f.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(16),
+                Constraint::Length(14),
+                Constraint::Min(20),
+            ],
+        )
+        .header(
+            Row::new(["Node", "Role", "kubelet from → now (■ per version reached)"])
+                .style(t.title()),
+        )
+        .block(Block::bordered().title(Span::styled(title, t.title()))),
+        area,
     );
 }
