@@ -39,8 +39,11 @@ pub enum Flavour {
     Ubuntu2204,
     /// Ubuntu 24.04.1, kernel 6.8.0-41-generic, cgroup v2, distro containerd 1.7.
     Ubuntu2404,
-    /// Debian 12, kernel 6.1.0-17-amd64, cgroup v2.
+    /// Debian 12, kernel 6.1.0-17-amd64, cgroup v2, distro containerd 1.6.20.
     Debian12,
+    /// Debian 11 (bullseye), kernel 5.10.0-32-amd64, cgroup v2, apt 2.2.4 (no /etc/apt/keyrings), distro
+    /// containerd 1.4.13.
+    Debian11,
 }
 
 impl Flavour {
@@ -52,6 +55,7 @@ impl Flavour {
             Flavour::Ubuntu2204 => "ubuntu2204",
             Flavour::Ubuntu2404 => "ubuntu2404",
             Flavour::Debian12 => "debian12",
+            Flavour::Debian11 => "debian11",
         }
     }
     pub fn default_kernel(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Flavour {
             Flavour::Ubuntu2204 => "5.15.0-91-generic",
             Flavour::Ubuntu2404 => "6.8.0-41-generic",
             Flavour::Debian12 => "6.1.0-17-amd64",
+            Flavour::Debian11 => "5.10.0-32-amd64",
         }
     }
     pub fn default_cgroup(self) -> u8 {
@@ -130,6 +135,9 @@ pub struct HostSpec {
     /// Timing profile: seconds per action (pkg_install per package, image_pull per image, init, join,
     /// node_ready, join_discovery_timeout, node_grace). Written to /etc/kwsim/profile.
     pub profile: Vec<(String, f64)>,
+    /// Patches the host's Kubernetes repositories (and registries) carry beyond the simulator's facts, per
+    /// minor: the repositories moved on since kubewiz's catalog was written.
+    pub k8s_extra_patches: Vec<(u32, u32)>,
 }
 
 impl HostSpec {
@@ -152,6 +160,7 @@ impl HostSpec {
             centos_eol_repos: false,
             china: false,
             profile: Vec::new(),
+            k8s_extra_patches: Vec::new(),
         }
     }
     /// See [`HostSpec::china`].
@@ -222,6 +231,11 @@ impl HostSpec {
     }
     pub fn profile(mut self, key: &str, secs: f64) -> Self {
         self.profile.push((key.into(), secs));
+        self
+    }
+    /// The repositories carry Kubernetes 1.`minor`.0 ..= 1.`minor`.`patch` (if newer than the simulator's facts).
+    pub fn k8s_patches_up_to(mut self, minor: u32, patch: u32) -> Self {
+        self.k8s_extra_patches.push((minor, patch));
         self
     }
 }
@@ -363,7 +377,7 @@ impl Fleet {
                 format!("link set {bridge} up"),
             ],
         );
-        let containerd_default = fixtures_dir().join("containerd/config-default-1.6.20.toml");
+        let containerd_defaults = fixtures_dir().join("containerd");
         let mut names = std::collections::HashSet::new();
         for (n, spec) in specs.into_iter().enumerate() {
             assert!(
@@ -383,11 +397,11 @@ impl Fleet {
                     hdir.join("empty-root").join(f),
                 );
             }
-            if containerd_default.exists() {
-                let _ = fs::copy(
-                    &containerd_default,
-                    hdir.join("containerd-default-1.6.20.toml"),
-                );
+            for v in ["1.6.20", "1.7.24", "2.1.9"] {
+                let src = containerd_defaults.join(format!("config-default-{v}.toml"));
+                if src.exists() {
+                    let _ = fs::copy(&src, hdir.join(format!("containerd-default-{v}.toml")));
+                }
             }
             let host_json = host_json(&spec, &address, &fleet.block.gateway(), n, &pubkey);
             fs::write(hdir.join("host.json"), host_json).unwrap();
@@ -543,6 +557,7 @@ fn host_json(spec: &HostSpec, address: &str, gateway: &str, n: usize, pubkey: &s
         "centos_eol_repos": spec.centos_eol_repos,
         "network": if spec.china { "china" } else { "open" },
         "profile": profile,
+        "k8s_extra_patches": spec.k8s_extra_patches.iter().map(|(m, p)| (m.to_string(), serde_json::json!(p))).collect::<serde_json::Map<_, _>>(),
     })
     .to_string()
 }

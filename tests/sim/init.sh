@@ -37,9 +37,10 @@ if [[ ! -e /var/lib/kwsim/provisioned ]]; then
   cp -r "$SIM/kwsim" /usr/lib/kwsim/
   cp "$H/host.json" /var/lib/kwsim/host.json
   /usr/bin/python3 -S /usr/lib/kwsim/kwsim/provision.py
-  if [[ -f $H/containerd-default-1.6.20.toml ]]; then
-    cp "$H/containerd-default-1.6.20.toml" /usr/lib/kwsim/containerd-default-1.6.20.toml
-  fi
+  # Real `containerd config default` outputs (../shared/fixtures/containerd), when the harness found them.
+  for f in "$H"/containerd-default-*.toml; do
+    [[ -f $f ]] && cp "$f" /usr/lib/kwsim/
+  done
   touch /var/lib/kwsim/provisioned
 fi
 

@@ -35,7 +35,7 @@ def flavour():
 
 
 def family():
-    return "debian" if flavour() in ("ubuntu2204", "ubuntu2404", "debian12") else "rhel"
+    return "debian" if flavour() in ("ubuntu2204", "ubuntu2404", "debian11", "debian12") else "rhel"
 
 
 def kernel():

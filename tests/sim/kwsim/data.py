@@ -81,6 +81,17 @@ BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
 PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
 UBUNTU_CODENAME=jammy
 """,
+    # Debian base-files 11.1+deb11u11 (bullseye), /usr/lib/os-release, read from the real package.
+    "debian11": """PRETTY_NAME="Debian GNU/Linux 11 (bullseye)"
+NAME="Debian GNU/Linux"
+VERSION_ID="11"
+VERSION="11 (bullseye)"
+VERSION_CODENAME=bullseye
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+""",
     "debian12": """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"
 VERSION_ID="12"
@@ -100,6 +111,8 @@ DEFAULT_KERNEL = {
     "rocky9": "5.14.0-362.el9.x86_64",
     "ubuntu2204": "5.15.0-91-generic",
     "debian12": "6.1.0-17-amd64",
+    # bullseye's linux-image-amd64 5.10.223-1 depends on linux-image-5.10.0-32-amd64 (apt-cache show, bullseye main).
+    "debian11": "5.10.0-32-amd64",
 }
 
 FSTAB_SWAP = {
@@ -109,6 +122,7 @@ FSTAB_SWAP = {
     "ubuntu2404": ("/swap.img", "/swap.img\tnone\tswap\tsw\t0\t0"),
     "ubuntu2204": ("/swap.img", "/swap.img\tnone\tswap\tsw\t0\t0"),
     "debian12": ("/dev/vda5", "UUID=7d3f0d1e-5c0e-4f6b-9a51-3b2a9c1e0c11 none swap sw 0 0"),
+    "debian11": ("/dev/vda5", "UUID=5a1c9e2f-3b4d-4e6f-8a0b-1c2d3e4f5a6b none swap sw 0 0"),
 }
 
 FSTAB_ROOT = {
@@ -118,6 +132,7 @@ FSTAB_ROOT = {
     "rocky9": "/dev/mapper/rl-root     /                       xfs     defaults        0 0\nUUID=9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d /boot xfs defaults 0 0\n",
     "ubuntu2204": "/dev/disk/by-uuid/1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9 / ext4 defaults 0 1\n",
     "debian12": "UUID=0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b / ext4 errors=remount-ro 0 1\n",
+    "debian11": "UUID=3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f / ext4 errors=remount-ro 0 1\n",
 }
 
 DEFAULT_HOSTNAME = {
@@ -127,6 +142,7 @@ DEFAULT_HOSTNAME = {
     "rocky9": "localhost.localdomain",
     "ubuntu2204": "ubuntu",
     "debian12": "debian",
+    "debian11": "debian",
 }
 
 # Packages installed on a fresh minimal machine of each flavour: name -> (version, release).
@@ -162,6 +178,15 @@ PREINSTALLED = {
     },
 }
 
+# Debian 11 (bullseye main, versions from `apt-cache madison` against deb.debian.org, December 2026).
+PREINSTALLED["debian11"] = {
+    "bash": ("5.1-2+deb11u1", ""), "coreutils": ("8.32-4+b1", ""), "curl": ("7.74.0-1.3+deb11u13", ""),
+    "openssh-server": ("1:8.4p1-5+deb11u3", ""), "apt": ("2.2.4", ""), "iptables": ("1.8.7-1", ""),
+    "iproute2": ("5.10.0-4", ""), "systemd-timesyncd": ("247.3-7+deb11u5", ""), "util-linux": ("2.36.1-8+deb11u2", ""),
+    "procps": ("2:3.3.17-5", ""), "ca-certificates": ("20210119", ""), "gpg": ("2.2.27-2+deb11u2", ""),
+    "sudo": ("1.9.5p2-3+deb11u1", ""),
+}
+
 PREINSTALLED["rocky8"] = {k: (v, r.replace("el9", "el8")) for k, (v, r) in PREINSTALLED["rocky9"].items()}
 PREINSTALLED["rocky8"]["kernel"] = ("4.18.0", "513.5.1.el8_9")
 PREINSTALLED["ubuntu2404"] = dict(PREINSTALLED["ubuntu2204"])
@@ -174,16 +199,73 @@ PRESERVICES = {
     "rocky9": {"firewalld": (True, True), "chronyd": (True, True)},
     "ubuntu2204": {"ufw": (True, False), "systemd-timesyncd": (True, True)},
     "debian12": {"systemd-timesyncd": (True, True)},
+    "debian11": {"systemd-timesyncd": (True, True)},
 }
 
 # ----- Kubernetes ----------------------------------------------------------------------------
 
-# Latest patch release of each minor carried by pkgs.k8s.io (and the Aliyun/USTC mirrors of it).
+# Newest patch of each minor carried by pkgs.k8s.io (and the Aliyun/USTC mirrors of it), as of late August 2026.
+# Ended branches: final patches from kubernetes/website data/releases/eol.yaml (1.24.17, 1.25.16, 1.26.15,
+# 1.27.16, 1.28.15, 1.29.14, 1.30.14, 1.31.14); 1.32.13 (kubernetes/website#54958, March 2026); 1.33.13 (the June
+# 2026 releases were 1.33's last: cri-o/packaging#334; 1.33.11 in April per kubernetes/website#55633).
+# Active: 1.34.11 and 1.35.8 (August 2026: 1.34.10/1.35.7 in July per kubernetes/website#56964; 1.35.8 named in
+# kubernetes/kubernetes#142326), 1.36.4 (tag v1.36.4, 2026-08-20), 1.37.0 (released 2026-08-26:
+# kubernetes-sigs/verify-conformance#243). A host spec may add newer ones ("k8s_extra_patches"): the
+# repositories move on every month, and kubewiz must take a patch it does not know yet.
 K8S_LATEST_PATCH = {
-    24: 17, 25: 16, 26: 15, 27: 16, 28: 15, 29: 15, 30: 14, 31: 14, 32: 13, 33: 11,
-    34: 8, 35: 6, 36: 3, 37: 1,
+    24: 17, 25: 16, 26: 15, 27: 16, 28: 15, 29: 14, 30: 14, 31: 14, 32: 13, 33: 13,
+    34: 11, 35: 8, 36: 4, 37: 0,
 }
-# The frozen legacy repos (Google el7/xenial, mirrored by Aliyun) stop at these.
+
+
+def k8s_latest_patch(minor):
+    """The newest patch of `minor` this host's repositories carry (None: the minor is not published)."""
+    base = K8S_LATEST_PATCH.get(minor)
+    extra = _host_extra_patches().get(minor)
+    if base is None:
+        return extra
+    return max(base, extra) if extra is not None else base
+
+
+def _host_extra_patches():
+    try:
+        from kwsim import common
+
+        return {int(k): int(v) for k, v in (common.host().get("k8s_extra_patches") or {}).items()}
+    except Exception:
+        return {}
+
+
+# What the kubeadm and kubelet packages of pkgs.k8s.io depend on. kubernetes/release
+# cmd/krel/templates/latest/metadata.yaml (@ f618b2a3, 2026-07-24): kubeadm >= 1.25.1 < 1.30.0 depends on
+# kubelet, kubectl, kubernetes-cni, cri-tools; >= 1.30.0 < 1.32.0 on cri-tools only; >= 1.32.0 on nothing. Until
+# 0ffd6e1f (2026-04-24, "krel ends up using the first one") kubeadm >= 1.32 still got the cri-tools dependency:
+# builds before May 2026 (1.32.*, 1.33 <= .11, 1.34 <= .7, 1.35 <= .4, 1.36.0) have it; metal3-io/project-infra#1403
+# saw it gone in 1.36.2.
+KUBEADM_CRITOOLS_UNTIL = {32: 99, 33: 11, 34: 7, 35: 4, 36: 0}
+# kubelet.spec (latest templates): iptables, kubernetes-cni (metadata), mount, util-linux. conntrack left with
+# d2a7ae37 (2025-09-04); the first builds without it were the November 2025 releases (October was folded into
+# November: kubernetes/website#53003): kubernetes/kubernetes#135306 shows 1.31.13 with conntrack and 1.31.14 without,
+# "newer releases of v1.32 and v1.33" without. socat and ebtables left with 98122cf8 (2024-08-27); the simulator
+# treats every pkgs.k8s.io kubelet as built after that (their absence only draws kubeadm preflight warnings).
+KUBELET_CONNTRACK_UNTIL = {31: 13, 32: 9, 33: 5, 34: 1}
+
+
+def kubeadm_deps(minor, patch):
+    if minor < 30:
+        return ["kubelet", "kubectl", "kubernetes-cni", "cri-tools"]
+    if minor < 32:
+        return ["cri-tools"]
+    return ["cri-tools"] if patch <= KUBEADM_CRITOOLS_UNTIL.get(minor, -1) else []
+
+
+def kubelet_conntrack(minor, patch):
+    """Whether the kubelet package of this version still depends on conntrack."""
+    if minor <= 30:
+        return True
+    return patch <= KUBELET_CONNTRACK_UNTIL.get(minor, -1)
+
+
 LEGACY_LAST = {25: 14, 26: 9, 27: 6, 28: 2}
 LEGACY_FIRST_MINOR = 5  # they carry 1.5.x .. 1.28.2; we only model 1.25+ in detail
 CRI_TOOLS = {24: "1.24.2", 25: "1.25.0", 26: "1.26.0", 27: "1.27.0", 28: "1.28.0", 29: "1.29.0", 30: "1.30.1",
@@ -217,19 +299,36 @@ REGISTRIES = {
     "k8s.gcr.io": (1, 26, 3),
 }
 
+# containerd.io in Docker's repositories (download.docker.com/linux/<distro>, mirrored by Aliyun). Which branches
+# Docker builds, and for which distros: docker/packaging (main @ fc7ef54, 2026-08-20): DISTROS debian11/12/13,
+# ubuntu2204/2404/2604, rhel/rocky/alma/oracle 8-10, centos9/10 (no centos7 since f381752, 2025-06-07; no Ubuntu
+# 20.04); PKG_REF release/2.2 from 0cf4fc9 (2026-04-15), release/2.3 "as stable" from e4253ef (2026-08-19). The
+# simulated repositories carry the containerd tags of those branches (containerd/containerd: v1.7.28 2025-07-25,
+# v2.1.5 2025-11-05, v2.2.7 and v2.3.4 2026-08-12); EL7's repository stops at 1.6.33 (2024-06-04, CentOS 7's end of
+# life; the seed's version). Package versions: deb "2.3.4-1~ubuntu.22.04~jammy" (hack/scripts/gen-deb-changelog.sh),
+# rpm "2.3.4-1.el9" (pkg/containerd/rpm/containerd.spec: Release %{_release}%{?dist}); older el7 builds "-3.1.el7".
+# `containerd --version` of these builds: "containerd containerd.io v2.3.4 <commit>" (VERSION from gen-ver.sh keeps
+# the "v"); the el7 1.6 builds print "1.6.33" without it.
+_DOCKER_CURRENT = ["1.7.28", "2.1.5", "2.2.7", "2.3.4"]
 CONTAINERD_IO = {
-    # docker-ce repo, per OS: versions of containerd.io (rpm release -3.1.el7 / -3.1.el9, deb -1)
     "centos7": ["1.6.4", "1.6.9", "1.6.21", "1.6.24", "1.6.28", "1.6.31", "1.6.33"],
-    "rocky9": ["1.6.21", "1.6.28", "1.6.33", "1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
-    "ubuntu2204": ["1.6.21", "1.6.28", "1.6.33", "1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
-    "rocky8": ["1.6.21", "1.6.28", "1.6.32", "1.7.25", "1.7.28", "2.1.5"],
-    "ubuntu2404": ["1.7.19", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
-    "debian12": ["1.6.28", "1.6.33", "1.7.25", "1.7.28", "2.1.5", "2.2.1"],
+    "rocky8": list(_DOCKER_CURRENT),
+    "rocky9": list(_DOCKER_CURRENT),
+    "ubuntu2204": list(_DOCKER_CURRENT),
+    "ubuntu2404": list(_DOCKER_CURRENT),
+    "debian11": list(_DOCKER_CURRENT),
+    "debian12": list(_DOCKER_CURRENT),
 }
+DEB_DISTRO_TAG = {"ubuntu2204": "ubuntu.22.04~jammy", "ubuntu2404": "ubuntu.24.04~noble",
+                  "debian11": "debian.11~bullseye", "debian12": "debian.12~bookworm"}
+# The distributions' own containerd package. Debian: `apt-cache madison containerd` against deb.debian.org
+# (December 2026): bullseye 1.4.13~ds1-1~deb11u4, bookworm 1.6.20~ds1-1+deb12u3 (trixie 1.7.24~ds1-6+deb13u1, sid
+# 2.1.9+ds1-5). Ubuntu: kept from the earlier simulator (jammy, then jammy-updates; not re-checked here: the
+# archive is out of reach), apt picks the newest.
 DISTRO_CONTAINERD = {
-    # jammy, then jammy-updates (apt picks the newest: 1.7)
     "ubuntu2204": ["1.5.9-0ubuntu3", "1.6.12-0ubuntu1~22.04.3", "1.7.24-0ubuntu1~22.04.2"],
-    "debian12": ["1.6.20~ds1-1+deb12u1"],
+    "debian11": ["1.4.13~ds1-1~deb11u4"],
+    "debian12": ["1.6.20~ds1-1+deb12u3"],
     "ubuntu2404": ["1.7.12-0ubuntu4", "1.7.24-0ubuntu1~24.04.2"],
 }
 

@@ -28,21 +28,46 @@ def containerd_version():
     inst = pkg.db()
     for n in ("containerd.io", "containerd"):
         if n in inst and not inst[n].get("not_installed"):
-            return inst[n]["version"].split("-")[0].split("~")[0], n
+            return inst[n]["version"].split(":")[-1].split("-")[0].split("~")[0], n
     return None, None
 
 
-def containerd_effective():
-    """(problem or None, effective config dict) for /etc/containerd/config.toml."""
+def max_config_version(ver):
+    """The newest config version a containerd accepts: version/version.go ConfigVersion (2 in 1.x, 3 in 2.0-2.2
+    (release/2.0..2.2), 4 in 2.3 (release/2.3)). None: 1.6 checks no version at all (real 1.6.20 loads a version 3
+    or 4 file without a word and ignores its tables)."""
+    t = common.vtuple(ver or "1.6")
+    if t[:2] <= (1, 6):
+        return None
+    if t[0] < 2:
+        return 2
+    return 4 if t[:2] >= (2, 3) else 3
+
+
+def version_problem(ver, cv, path):
+    """What containerd `ver` says about a config file of version `cv` (the real messages: 1.7.24 and 2.1.9 run
+    against such files, December 2026), or None."""
+    mx = max_config_version(ver)
+    if mx is None or cv <= mx:
+        return None
+    if common.vtuple(ver)[0] < 2:
+        return "containerd: failed to load TOML from %s: unsupported config version `%d`" % (path, cv)
+    return ("containerd: failed to load TOML from %s: expected containerd config version equal to or less than `%d`, "
+            "got `%d`" % (path, mx, cv))
+
+
+def containerd_effective(path="/etc/containerd/config.toml"):
+    """(problem or None, effective config dict) for a config file, as the installed containerd reads it."""
     import tomllib
 
     ver, _ = containerd_version()
-    major = common.vtuple(ver or "1.6")[0]
-    path = "/etc/containerd/config.toml"
+    t = common.vtuple(ver or "1.6")
+    major = t[0]
     eff = {"cri": True, "systemd_cgroup": False,
-           "sandbox": "registry.k8s.io/pause:3.6" if common.vtuple(ver or "1.6")[:2] == (1, 6) else
+           # the defaults `config default` prints: 1.6.20 pause:3.6, 1.7.24 pause:3.8, 2.1.9 pause:3.10 (fixtures)
+           "sandbox": "registry.k8s.io/pause:3.6" if t[:2] == (1, 6) else
            ("registry.k8s.io/pause:3.8" if major < 2 else "registry.k8s.io/pause:3.10"),
-           "version": ver}
+           "config_path": "", "version": ver}
     if not os.path.exists(path):
         return None, eff
     try:
@@ -51,10 +76,15 @@ def containerd_effective():
     except (tomllib.TOMLDecodeError, OSError) as e:
         return "containerd: failed to load TOML from %s: %s" % (path, e), eff
     cv = cfg.get("version", 1)
-    if major < 2 and cv > 2:
-        return "containerd: failed to load TOML from %s: unsupported config version `%s`" % (path, cv), eff
+    problem = version_problem(ver, cv, path)
+    if problem:
+        return problem, eff
     disabled = cfg.get("disabled_plugins", []) or []
     plugins = cfg.get("plugins", {}) or {}
+    if major < 2 and cv > 2:
+        # containerd 1.6: the file loads, but no table it knows is in it: every CRI setting is the default.
+        eff["cri"] = not any(p in disabled for p in ("cri", "io.containerd.grpc.v1.cri"))
+        return None, eff
     if cv >= 3:
         eff["cri"] = not any(p in disabled for p in ("cri", "io.containerd.cri.v1.runtime", "io.containerd.grpc.v1.cri"))
         rt = plugins.get("io.containerd.cri.v1.runtime", {})
@@ -62,13 +92,16 @@ def containerd_effective():
         eff["systemd_cgroup"] = bool(opts.get("SystemdCgroup", False))
         img = plugins.get("io.containerd.cri.v1.images", {})
         eff["sandbox"] = img.get("pinned_images", {}).get("sandbox", eff["sandbox"])
+        eff["config_path"] = img.get("registry", {}).get("config_path", "")
         eff["registry"] = registry.cri_registry(cfg, cv)
     else:
+        # version 2 (and 1: plugin "cri"); containerd 2.x migrates these tables to the version 3 ones on load.
         eff["cri"] = not any(p in disabled for p in ("cri", "io.containerd.grpc.v1.cri"))
         cri = plugins.get("io.containerd.grpc.v1.cri", {}) if cv == 2 else plugins.get("cri", {})
         opts = cri.get("containerd", {}).get("runtimes", {}).get("runc", {}).get("options", {})
         eff["systemd_cgroup"] = bool(opts.get("SystemdCgroup", False))
         eff["sandbox"] = cri.get("sandbox_image", eff["sandbox"])
+        eff["config_path"] = cri.get("registry", {}).get("config_path", "")
         eff["registry"] = registry.cri_registry(cfg, cv)
     reg_problem = registry.registry_config_problem(eff["registry"])
     if reg_problem and eff["cri"]:
@@ -135,25 +168,69 @@ def containerd(argv):
     if not argv:
         return containerd_daemon()
     if argv[0] in ("--version", "-v", "version"):
+        full = pkg.db()[pkgname]["version"]
         if pkgname == "containerd.io":
-            print("containerd containerd.io %s d2d58213f83a351ca8f528a95fbd145f5654e957" % ver)
+            # el7's 1.6 builds print the bare version; docker/packaging builds keep the tag's "v" (gen-ver.sh)
+            shown = ver if common.flavour() == "centos7" else "v" + ver
+            print("containerd containerd.io %s d2d58213f83a351ca8f528a95fbd145f5654e957" % shown)
+        elif common.vtuple(ver)[0] >= 2:
+            # Debian sid's 2.1.9+ds1-5: "containerd github.com/containerd/containerd/v2 2.1.9+unknown"
+            print("containerd github.com/containerd/containerd/v2 %s+unknown " % ver)
         else:
-            print("containerd github.com/containerd/containerd %s" % pkg.db()[pkgname]["version"])
+            # Debian bookworm's 1.6.20~ds1-1+deb12u3: "containerd github.com/containerd/containerd 1.6.20~ds1 <full>"
+            up = full.split(":")[-1].rsplit("-", 1)[0]
+            print("containerd github.com/containerd/containerd %s %s" % (up, full))
         return 0
     if argv[:2] == ["config", "default"]:
-        if common.vtuple(ver)[0] >= 2:
-            sys.stdout.write(CONTAINERD2_DEFAULT)
-        else:
-            t = common.read_file("/usr/lib/kwsim/containerd-default-1.6.20.toml") or CONTAINERD1_DEFAULT
-            sys.stdout.write(t)
+        sys.stdout.write(default_config(ver))
         return 0
-    if argv[:2] == ["config", "dump"]:
-        problem, eff = containerd_effective()
+    cfg_path = opt(argv, "--config") or opt(argv, "-c") or "/etc/containerd/config.toml"
+    rest = [a for i, a in enumerate(argv) if a not in ("--config", "-c") and not (i > 0 and argv[i - 1] in ("--config", "-c"))
+            and not a.startswith("--config=")]
+    if rest[:2] == ["config", "dump"]:
+        problem, eff = containerd_effective(cfg_path)
         if problem:
             die(problem, 1)
         print(json.dumps(eff))
         return 0
     die("containerd: unknown command %s" % argv[0], 1)
+
+
+def fixture_default(name):
+    return common.read_file("/usr/lib/kwsim/containerd-default-%s.toml" % name)
+
+
+def v4_from_v3(text):
+    """A version 4 default config made from a real version 3 one by containerd's documented rule (release/2.3
+    cmd/containerd/server/config/config.go: "Version 3 has server properties moved to plugins for version 4";
+    serviceMigrate): the top-level [grpc], [ttrpc], [debug], [metrics] tables go, their settings live in
+    [plugins.'io.containerd.server.v1.grpc'] etc.; CRI tables keep their version 3 names. No real 2.3 output is
+    available here: this is how the simulator's containerd 2.3 prints `config default`."""
+    out, skip = [], False
+    for line in text.splitlines():
+        st = line.strip()
+        if st.startswith("["):
+            skip = st in ("[grpc]", "[ttrpc]", "[debug]", "[metrics]")
+        if skip:
+            continue
+        if st.startswith("version = "):
+            line = "version = 4"
+        out.append(line)
+    t = "\n".join(out) + "\n"
+    t = t.replace("[plugins]\n", "[plugins]\n  [plugins.'io.containerd.server.v1.grpc']\n"
+                  "    address = '/run/containerd/containerd.sock'\n    max_recv_message_size = 16777216\n"
+                  "    max_send_message_size = 16777216\n\n", 1)
+    return t
+
+
+def default_config(ver):
+    t = common.vtuple(ver or "1.6")
+    if t[0] < 2:
+        if t[:2] >= (1, 7):
+            return fixture_default("1.7.24") or CONTAINERD1_DEFAULT.replace("pause:3.6", "pause:3.8")
+        return fixture_default("1.6.20") or CONTAINERD1_DEFAULT
+    v3 = fixture_default("2.1.9") or CONTAINERD2_DEFAULT
+    return v4_from_v3(v3) if t[:2] >= (2, 3) else v3
 
 
 CONTAINERD1_DEFAULT = """disabled_plugins = []
@@ -506,8 +583,9 @@ def preflight(kver, control_plane, join, ignore):
         errors.append(("CRI", "container runtime is not running: output: time=\"%s\" level=fatal msg=\"validate service "
                                "connection: validate CRI v1 runtime API for endpoint \\\"unix://%s\\\": %s\"\n, error: exit "
                                "status 1" % (time.strftime("%Y-%m-%dT%H:%M:%S"), SOCK, e)))
-    if not os.path.exists("/usr/bin/crictl"):
-        errors.append(("FileExisting-crictl", "crictl not found in system path"))
+    errors_, warns_ = exec_checks(kver)
+    errors += errors_
+    warns += warns_
     if system.active_swaps():
         if minor < 28:
             errors.append(("Swap", "running with swap on is not supported. Please disable swap"))
@@ -560,6 +638,43 @@ def preflight(kver, control_plane, join, ignore):
         warns.append('[WARNING Hostname]: hostname "%s" could not be reached' % hn)
     ign = set(x.lower() for x in ignore)
     errors = [(n, m) for n, m in errors if n.lower() not in ign and "all" not in ign]
+    return errors, warns
+
+
+def in_path(exe):
+    for d in (os.environ.get("PATH") or "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":"):
+        p = os.path.join(d, exe)
+        if d and os.path.isfile(p) and os.access(p, os.X_OK):
+            return True
+    return False
+
+
+def exec_checks(kver):
+    """kubeadm's InPathCheck list for its own version (cmd/kubeadm/app/preflight/checks_linux.go addExecChecks):
+    - crictl: mandatory up to 1.30; 1.31 switched to the CRI client library and only warns (kubernetes#124685,
+      #125212); 1.32 dropped the check (kubernetes#126596; kubeadm#3064).
+    - conntrack: mandatory before 1.32; kubeadm 1.32 checks it only for a Kubernetes version < 1.32
+      (kubernetes#126953: kube-proxy 1.32 no longer needs it), which a kubeadm installs never ask for.
+    - ip, iptables, mount, nsenter: mandatory; ebtables, ethtool, socat, tc, touch: warnings ("mandatory: false").
+    Messages: InPathCheck.Check: "%s not found in system path" (error), warning the same; label FileExisting-<exe>."""
+    minor = common.minor_of(kver or "1.0.0")
+    errors, warns = [], []
+    checks = []
+    if minor <= 30:
+        checks.append(("crictl", True))
+    elif minor == 31:
+        checks.append(("crictl", False))
+    if minor < 32:
+        checks.append(("conntrack", True))
+    checks += [("ip", True), ("iptables", True), ("mount", True), ("nsenter", True), ("ebtables", False),
+               ("ethtool", False), ("socat", False), ("tc", False), ("touch", False)]
+    for exe, mandatory in checks:
+        if in_path(exe):
+            continue
+        if mandatory:
+            errors.append(("FileExisting-" + exe, "%s not found in system path" % exe))
+        else:
+            warns.append("[WARNING FileExisting-%s]: %s not found in system path" % (exe, exe))
     return errors, warns
 
 
@@ -1826,7 +1941,7 @@ def kubectl_create(server, st, args, ns, argv):
 
 def kwsim_ctl(argv):
     if not argv:
-        die("usage: kwsim-ctl state|age-secrets SECS|tokens", 2)
+        die("usage: kwsim-ctl state|age-secrets SECS|tokens|hold-pkg-lock SECS [NAME]|interrupt-dpkg", 2)
     server = "127.0.0.1:6443"
     if argv[0] == "state":
         st, e = api(server, "/kwsim/state")
@@ -1842,5 +1957,23 @@ def kwsim_ctl(argv):
         res, e = api(server, "/kwsim/age", {"secs": float(argv[1])})
         if e:
             die(e, 1)
+        return 0
+    if argv[0] == "hold-pkg-lock":
+        # Another package manager run (unattended-upgrades on a fresh Ubuntu/Debian, a yum/dnf of someone else) holds
+        # the package locks for SECS seconds. Returns once the locks are held.
+        secs = argv[1] if len(argv) > 1 else "60"
+        name = argv[2] if len(argv) > 2 else ("unattended-upgr" if common.family() == "debian" else
+                                              ("yum" if common.flavour() == "centos7" else "dnf"))
+        pid = common.spawn_daemon(common.tool_cmd("kwsim-pkg-holder", secs, name), "pkg-holder")
+        for _ in range(500):
+            if pkg.holder_ready(pid):
+                print(pid)
+                return 0
+            time.sleep(0.01)
+        die("the lock holder did not start", 1)
+    if argv[0] == "interrupt-dpkg":
+        # What a dpkg killed mid-run leaves: a journal entry in /var/lib/dpkg/updates.
+        os.makedirs(pkg.DPKG_UPDATES, exist_ok=True)
+        common.write_file(os.path.join(pkg.DPKG_UPDATES, "0001"), "Package: kwsim-interrupted\nStatus: install ok half-configured\n")
         return 0
     die("unknown command", 2)

@@ -8,6 +8,7 @@ import glob
 import os
 import re
 import sys
+import time
 
 from kwsim import common, data
 from kwsim.common import LIB, err, die
@@ -55,6 +56,14 @@ BASE_DEB = {
                  "iptables": "1.8.9-2", "iproute2": "6.1.0-3", "sudo": "1.9.13p3-1+deb12u1"},
 }
 
+# bullseye main (`apt-cache madison`, deb.debian.org, December 2026).
+BASE_DEB["debian11"] = {"chrony": "4.0-8+deb11u2", "ipset": "7.10-1", "ipvsadm": "1:1.31-1+b1", "wget": "1.21-1+deb11u1",
+                        "conntrack": "1:1.4.6-2", "socat": "1.7.4.1-3", "ebtables": "2.0.11-4+b1", "ethtool": "1:5.9-1",
+                        "apt-transport-https": "2.2.4", "ca-certificates": "20210119", "curl": "7.74.0-1.3+deb11u13",
+                        "gnupg": "2.2.27-2+deb11u2", "gpg": "2.2.27-2+deb11u2", "lsb-release": "11.1.0",
+                        "containerd": data.DISTRO_CONTAINERD["debian11"][0], "runc": "1.0.0~rc93+ds1-5+deb11u5",
+                        "jq": "1.6-2.1", "iptables": "1.8.7-1", "iproute2": "5.10.0-4", "sudo": "1.9.5p2-3+deb11u1"}
+
 BASE_RPM["rocky8"] = {k: v.replace("el9", "el8") for k, v in BASE_RPM["rocky9"].items()}
 BASE_DEB["ubuntu2404"] = dict(BASE_DEB["ubuntu2204"], containerd=data.DISTRO_CONTAINERD["ubuntu2404"][-1])
 
@@ -70,7 +79,32 @@ FILES = {
     "ipvsadm": ["/usr/sbin/ipvsadm"],
     "wget": ["/usr/bin/wget"],
     "yum-utils": ["/usr/bin/yum-config-manager"],
+    # Binaries kubeadm's preflight looks up in PATH (cmd/kubeadm/app/preflight/checks_linux.go addExecChecks).
+    "conntrack": ["/usr/sbin/conntrack"],
+    "conntrack-tools": ["/usr/sbin/conntrack"],
+    "socat": ["/usr/bin/socat"],
+    "ebtables": ["/usr/sbin/ebtables"],
+    "ebtables-legacy": ["/usr/sbin/ebtables"],
+    "ethtool": ["/usr/sbin/ethtool"],
+    "iproute-tc": ["/usr/sbin/tc"],
 }
+# Binaries a fresh machine of each flavour lacks although the workstation (the overlays' lower layer) may have
+# them: removed at first boot, installed with their package.
+ABSENT_AT_FIRST_BOOT = ["/usr/sbin/conntrack", "/usr/bin/socat", "/usr/sbin/ebtables", "/usr/sbin/ethtool"]
+ABSENT_AT_FIRST_BOOT_EL = {"rocky8": ["/usr/sbin/tc"], "rocky9": ["/usr/sbin/tc"]}
+# `yum|dnf install /path/to/binary` resolves the package that provides the file.
+FILE_PROVIDES_RPM = {
+    "/usr/sbin/conntrack": "conntrack-tools", "/usr/bin/socat": "socat", "/usr/sbin/ethtool": "ethtool",
+    "/usr/sbin/ebtables": "ebtables", "/usr/sbin/tc": "iproute", "/usr/sbin/iptables": "iptables",
+}
+FILE_PROVIDES_RPM_EL = {
+    "rocky8": {"/usr/sbin/ebtables": "ebtables-legacy", "/usr/sbin/tc": "iproute-tc", "/usr/sbin/iptables": "iptables-nft"},
+    "rocky9": {"/usr/sbin/ebtables": "ebtables-legacy", "/usr/sbin/tc": "iproute-tc", "/usr/sbin/iptables": "iptables-nft"},
+}
+
+
+def file_provider(path):
+    return FILE_PROVIDES_RPM_EL.get(common.flavour(), {}).get(path) or FILE_PROVIDES_RPM.get(path)
 UNIT_OF = {"kubelet": "kubelet", "containerd.io": "containerd", "containerd": "containerd"}
 
 CONTAINERD_IO_CONFIG = """#   Copyright 2018-2022 Docker Inc.
@@ -172,6 +206,10 @@ def base_apt_sources(fl):
         return ("deb http://archive.ubuntu.com/ubuntu/ %s main restricted universe multiverse\n"
                 "deb http://archive.ubuntu.com/ubuntu/ %s-updates main restricted universe multiverse\n"
                 "deb http://security.ubuntu.com/ubuntu/ %s-security main restricted universe multiverse\n" % (c, c, c))
+    if fl == "debian11":
+        # bullseye's security suite is "bullseye-security" (the layout changed with Debian 11).
+        return ("deb http://deb.debian.org/debian bullseye main\n"
+                "deb http://deb.debian.org/debian-security bullseye-security main\n")
     return ("deb http://deb.debian.org/debian bookworm main\n"
             "deb http://deb.debian.org/debian-security bookworm-security main\n")
 
@@ -250,7 +288,7 @@ def k8s_versions(minor, legacy):
         if last is None:
             return []
         return ["1.%d.%d" % (minor, p) for p in range(0, last + 1)]
-    last = data.K8S_LATEST_PATCH.get(minor)
+    last = data.k8s_latest_patch(minor)
     if last is None:
         return []
     for p in range(0, last + 1):
@@ -282,9 +320,10 @@ def carried(kind, info, fam):
         key = fl
         for v in data.CONTAINERD_IO.get(key, []):
             if fam == "rhel":
-                pk.setdefault("containerd.io", []).append((v, {"centos7": "3.1.el7", "rocky8": "3.1.el8"}.get(fl, "3.1.el9")))
+                pk.setdefault("containerd.io", []).append((v, "3.1.el7" if fl == "centos7" else
+                                                           ("1.el8" if fl == "rocky8" else "1.el9")))
             else:
-                pk.setdefault("containerd.io", []).append((v + "-1", ""))
+                pk.setdefault("containerd.io", []).append(("%s-1~%s" % (v, data.DEB_DISTRO_TAG.get(fl, "")), ""))
     elif kind == "base":
         table = BASE_RPM.get(fl) if fam == "rhel" else BASE_DEB.get(fl)
         for n, vr in (table or {}).items():
@@ -305,7 +344,7 @@ def classify(url, fam):
                   r"mirrors\.ustc\.edu\.cn/kubernetes/core:/stable:/)v1\.(\d+)/(rpm|deb)/?", u)
     if m:
         minor = int(m.group(2))
-        if minor not in data.K8S_LATEST_PATCH or (m.group(3) == "rpm") != (fam == "rhel"):
+        if data.k8s_latest_patch(minor) is None or (m.group(3) == "rpm") != (fam == "rhel"):
             return ("404", None)
         return ("k8s", minor)
     if "mirrors.aliyun.com/kubernetes/yum/repos/kubernetes-el7" in u and fam == "rhel":
@@ -543,6 +582,9 @@ class Yum:
         if cmd in ("install", "reinstall", "update", "upgrade", "remove", "erase", "makecache", "clean",
                    "config-manager", "versionlock", "downgrade"):
             common.log_call()
+        if cmd in ("install", "reinstall", "update", "upgrade", "remove", "erase", "makecache", "clean", "downgrade",
+                   "list", "info"):
+            self.wait_lock()
         if cmd in ("install", "downgrade", "update", "upgrade"):
             return self.install(rest, cmd)
         if cmd in ("remove", "erase"):
@@ -582,6 +624,33 @@ class Yum:
         if cmd == "info":
             return self.list(rest)
         die("No such command: %s. Please use /usr/bin/%s --help" % (cmd, self.prog), 1)
+
+    def wait_lock(self):
+        """Another yum/dnf holds the lock: wait for it, like the real ones (they wait while exit_on_lock is off).
+
+        CentOS 7's yum: /var/run/yum.pid, "Existing lock ...: another copy is running as pid N." then "Another app is
+        currently holding the yum lock; waiting for it to exit..." every 2 s. dnf: a pid file per lock
+        (dnf/lock.py: /var/lib/dnf/rpmdb_lock.pid, /var/cache/dnf/metadata_lock.pid), "Waiting for process with pid
+        N to finish." once per holder."""
+        path = YUM_PID if not self.dnf else DNF_PID
+        shown = None
+        first = True
+        while True:
+            pid = pidfile_holder(path)
+            if pid is None:
+                return
+            if not self.dnf:
+                if first:
+                    err("Existing lock %s: another copy is running as pid %d." % (path, pid))
+                    first = False
+                err("Another app is currently holding the yum lock; waiting for it to exit...\n"
+                    "  The other application is: %s\n    State  : Sleeping, pid: %d" % (proc_name(pid) or "yum", pid))
+                time.sleep(2)
+            else:
+                if shown != pid:
+                    err("Waiting for process with pid %d to finish." % pid)
+                    shown = pid
+                time.sleep(1)
 
     def header(self):
         if not self.dnf:
@@ -644,6 +713,17 @@ class Yum:
         plan = {}
         missing = []
         for spec in specs:
+            if spec.startswith("/"):
+                # `yum|dnf install /usr/sbin/conntrack`: the package that provides the file
+                prov = file_provider(spec)
+                if prov is None or (prov not in avail and prov not in inst):
+                    missing.append(spec)
+                    continue
+                if prov in inst:
+                    self.out("Package %s-%s-%s.x86_64 already installed and latest version"
+                             % (prov, inst[prov]["version"], inst[prov]["release"]))
+                    continue
+                spec = prov
             n, c = self.resolve(spec, avail)
             if c is None:
                 if n in inst and any(rpm_matches(spec, n, inst[n]["version"], inst[n]["release"]) for _ in [0]):
@@ -674,7 +754,7 @@ class Yum:
         # dependencies
         deps = {}
         for n, c in list(plan.items()):
-            for d in requires(n, c[2]):
+            for d in requires(n, c[0], c[2]):
                 if d in plan or d in inst or d in deps:
                     continue
                 if d not in avail:
@@ -763,19 +843,47 @@ class Yum:
         return 0
 
 
-def requires(name, repo):
+YUM_PID = "/var/run/yum.pid"
+DNF_PID = "/var/lib/dnf/rpmdb_lock.pid"
+
+
+def pidfile_holder(path):
+    """The live process named in a yum/dnf pid lock file other than this one, else None."""
+    try:
+        pid = int((common.read_file(path, "") or "").strip() or "0")
+    except ValueError:
+        return None
+    if pid <= 0 or pid == os.getpid() or not common.pid_alive(pid):
+        return None
+    return pid
+
+
+def requires(name, version, repo):
+    """What installing `name` at `version` from `repo` pulls in (see data.kubeadm_deps / kubelet_conntrack)."""
     legacy = any("kubernetes-el7" in u or "kubernetes/apt" in u for u in repo.get("baseurl", []) + [repo.get("uri", "")])
     fam = common.family()
     conntrack = "conntrack-tools" if fam == "rhel" else "conntrack"
+    t = common.vtuple(version or "0")
+    minor, patch = (t[1], t[2]) if len(t) > 2 else (0, 0)
     if name == "kubeadm":
-        return ["kubelet", "kubectl", "kubernetes-cni", "cri-tools"] if legacy else ["cri-tools"]
+        if legacy:
+            return ["kubelet", "kubectl", "kubernetes-cni", "cri-tools"]
+        return data.kubeadm_deps(minor, patch)
     if name == "kubelet":
-        return ["kubernetes-cni", conntrack, "socat"] + (["ebtables"] if fam != "rhel" or common.flavour() == "centos7" else [])
+        if legacy:
+            # the frozen Google/Aliyun el7 and xenial packages (2023): conntrack, socat, ebtables
+            return ["kubernetes-cni", conntrack, "socat"] + (["ebtables"] if fam != "rhel" or common.flavour() == "centos7" else [])
+        return ["kubernetes-cni"] + ([conntrack] if data.kubelet_conntrack(minor, patch) else [])
     if name == "containerd.io" and fam == "rhel":
         return ["container-selinux"]
     if name == "containerd" and fam == "debian":
         return ["runc"]
     return []
+
+
+# Debian's containerd.io control file (docker/packaging pkg/containerd/deb/control): Provides, Conflicts and
+# Replaces containerd, runc. The rpm spec: Obsoletes/Conflicts containerd, runc.
+CONFLICTS = {"containerd.io": ["containerd", "runc"], "containerd": ["containerd.io"]}
 
 
 def yum(argv):
@@ -1056,14 +1164,117 @@ def deb_cmp_key(v):
     return common.vtuple(v.split(":", 1)[-1])
 
 
+# ----- package manager locks (what a foreign apt/dpkg/yum/dnf run looks like) -----------------------------------
+# apt and dpkg take POSIX (fcntl) locks: /var/lib/dpkg/lock-frontend then /var/lib/dpkg/lock for changes,
+# /var/lib/apt/lists/lock for `update` (Debian/apt apt-pkg/deb/debsystem.cc, apt-pkg/acquire.cc). apt-get waits
+# for the dpkg locks only when told to (-o DPkg::Lock::Timeout=N, apt >= 1.9.11, commit 93e156579), printing
+# "Waiting for cache lock: Could not get lock F. It is held by process P (NAME)..." (once with -q: OpTextProgress);
+# `update` never waits. dpkg itself refuses a held frontend lock (dpkg >= 1.19.1).
+LOCK_FRONTEND = "/var/lib/dpkg/lock-frontend"
+LOCK_DPKG = "/var/lib/dpkg/lock"
+LOCK_LISTS = "/var/lib/apt/lists/lock"
+DPKG_UPDATES = "/var/lib/dpkg/updates"
+
+
+def posix_lock(path):
+    """(fd, None) when this process now holds the lock; (None, pid) when another process does."""
+    import fcntl
+    import struct
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd, None
+    except OSError:
+        pid = -1
+        try:
+            res = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
+            l_type, _w, _s, _l, pid = struct.unpack("hhqqi4x", res)
+            if l_type == fcntl.F_UNLCK:
+                pid = -1
+        except OSError:
+            pass
+        os.close(fd)
+        return None, pid
+
+
+def proc_name(pid):
+    for line in (common.read_file("/proc/%d/status" % pid, "") or "").splitlines():
+        if line.startswith("Name:"):
+            return line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else ""
+    return ""
+
+
+def held_by(path, pid):
+    name = proc_name(pid) if pid and pid > 0 else ""
+    if pid and pid > 0:
+        return ("Could not get lock %s. It is held by process %d (%s)" % (path, pid, name) if name else
+                "Could not get lock %s. It is held by process %d" % (path, pid))
+    return "Could not get lock %s" % path
+
+
+def apt_lock_dpkg(timeout):
+    """Takes lock-frontend + lock like apt's debSystem::Lock; exits 100 like apt when it cannot."""
+    fds = []
+    for path in (LOCK_FRONTEND, LOCK_DPKG):
+        waited = 0.0
+        shown = None
+        while True:
+            fd, pid = posix_lock(path)
+            if fd is not None:
+                fds.append(fd)
+                break
+            msg = held_by(path, pid)
+            if waited >= timeout:
+                err("E: " + msg)
+                if path == LOCK_FRONTEND:
+                    die("E: Unable to acquire the dpkg frontend lock (%s), is another process using it?" % path, 100)
+                die("E: Unable to lock the administration directory (/var/lib/dpkg/), is another process using it?", 100)
+            if msg != shown:
+                print("Waiting for cache lock: %s..." % msg, flush=True)
+                shown = msg
+            time.sleep(0.5)
+            waited += 0.5
+    if dpkg_interrupted():
+        die("E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem. ", 100)
+    return fds
+
+
+def dpkg_interrupted():
+    """apt's debSystem::CheckUpdates: an all-digits file in /var/lib/dpkg/updates."""
+    try:
+        return any(n.isdigit() for n in os.listdir(DPKG_UPDATES))
+    except OSError:
+        return False
+
+
 def apt_get(argv):
     yes = False
     quiet = False
     allow_held = False
     allow_down = False
+    lock_timeout = 0
     args = []
-    for a in argv:
-        if a in ("-y", "--yes", "--assume-yes", "-qy", "-yq", "-yqq", "-qqy"):
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        opt_val = None
+        if a in ("-o", "--option") and i + 1 < len(argv):
+            opt_val = argv[i + 1]
+            i += 1
+        elif a.startswith("-o") and len(a) > 2:
+            opt_val = a[2:]
+        elif a.startswith("--option="):
+            opt_val = a.split("=", 1)[1]
+        if opt_val is not None:
+            k, _, v = opt_val.partition("=")
+            if k.lower() == "dpkg::lock::timeout":
+                try:
+                    lock_timeout = int(v)
+                except ValueError:
+                    die("E: Option DPkg::Lock::Timeout: Configuration item specification must have an =<val>.", 100)
+        elif a in ("-y", "--yes", "--assume-yes", "-qy", "-yq", "-yqq", "-qqy"):
             yes = True
             quiet = quiet or "q" in a
         elif a in ("-q", "-qq", "--quiet"):
@@ -1073,10 +1284,10 @@ def apt_get(argv):
         elif a == "--allow-downgrades":
             allow_down = True
         elif a.startswith("-"):
-            if a.startswith("-o") or a.startswith("--option"):
-                continue
+            pass
         else:
             args.append(a)
+        i += 1
     if not args:
         die("E: No command given", 100) if os.path.basename(sys.argv[0]) == "apt-get" else die("apt 2.4.11 (amd64)", 1)
     cmd, rest = args[0], args[1:]
@@ -1085,7 +1296,13 @@ def apt_get(argv):
     if cmd in ("update", "install", "remove", "purge", "upgrade", "autoremove", "clean"):
         common.log_call()
     if cmd == "update":
+        fd, pid = posix_lock(LOCK_LISTS)
+        if fd is None:
+            err("E: " + held_by(LOCK_LISTS, pid))
+            die("E: Unable to lock directory /var/lib/apt/lists/", 100)
         return apt_update(quiet)
+    if cmd in ("install", "remove", "purge", "upgrade", "autoremove"):
+        apt_lock_dpkg(max(lock_timeout, 0) if lock_timeout >= 0 else 1 << 30)
     if cmd in ("clean", "autoremove", "upgrade"):
         return 0
     if cmd in ("remove", "purge"):
@@ -1131,7 +1348,7 @@ def apt_get(argv):
         plan[name] = pick
     deps = {}
     for n, p in list(plan.items()):
-        for d in requires(n, {"uri": p[1]}):
+        for d in requires(n, p[0], {"uri": p[1]}):
             if d in plan or d in inst or d in deps:
                 continue
             if d not in index:
@@ -1144,15 +1361,24 @@ def apt_get(argv):
     if not allp:
         print("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.")
         return 0
+    removals = sorted({c for n in allp for c in CONFLICTS.get(n, []) if c in inst and c not in allp
+                       and not inst[c].get("not_installed")})
     if deps:
         print("The following additional packages will be installed:\n  " + " ".join(sorted(deps)))
+    if removals:
+        print("The following packages will be REMOVED:\n  " + " ".join(removals))
     print("The following NEW packages will be installed:\n  " + " ".join(sorted(allp)))
-    print("0 upgraded, %d newly installed, 0 to remove and 0 not upgraded." % len(allp))
-    if deps and not yes:
+    print("0 upgraded, %d newly installed, %d to remove and 0 not upgraded." % (len(allp), len(removals)))
+    if (deps or removals) and not yes:
         print("Do you want to continue? [Y/n] Abort.")
         return 1
     common.sleep_for("pkg_install", len(allp))
     inst = db()
+    for c in removals:
+        print("Removing %s (%s) ..." % (c, inst[c]["version"]))
+        del inst[c]
+        save_db(inst)
+        remove_files(c)
     for n, p in allp.items():
         print("Setting up %s (%s) ..." % (n, p[0]))
         held = inst.get(n, {}).get("held", False)
@@ -1300,6 +1526,28 @@ def dpkg(argv):
     if "--print-architecture" in argv:
         print("amd64")
         return 0
+    if "--configure" in argv:
+        common.log_call()
+        if os.geteuid() != 0:
+            die("dpkg: error: requested operation requires superuser privilege", 2)
+        # dpkg >= 1.19.1 takes the frontend lock itself (unless run by apt: DPKG_FRONTEND_LOCKED).
+        if not os.environ.get("DPKG_FRONTEND_LOCKED"):
+            fd, pid = posix_lock(LOCK_FRONTEND)
+            if fd is None:
+                die("dpkg: error: dpkg frontend lock was locked by another process with pid %d\nNote: removing the lock "
+                    "file is always wrong, and can end up damaging the\nlocked area and the entire system. See "
+                    "<https://wiki.debian.org/Teams/Dpkg/FAQ#db-lock>." % pid, 2)
+        fd, pid = posix_lock(LOCK_DPKG)
+        if fd is None:
+            die("dpkg: error: dpkg database lock was locked by another process with pid %d\nNote: removing the lock "
+                "file is always wrong, and can end up damaging the\nlocked area and the entire system. See "
+                "<https://wiki.debian.org/Teams/Dpkg/FAQ#db-lock>." % pid, 2)
+        if os.path.isdir(DPKG_UPDATES):
+            for n in os.listdir(DPKG_UPDATES):
+                if n.isdigit():
+                    os.remove(os.path.join(DPKG_UPDATES, n))
+                    print("Setting up pending packages (journal %s) ..." % n)
+        return 0
     if "-s" in argv or "--status" in argv:
         return dpkg_query(argv)
     if "-l" in argv or "--list" in argv:
@@ -1317,3 +1565,39 @@ def dpkg(argv):
             rc = 1
         return rc
     die("dpkg: error: need an action option", 2)
+
+
+# ----- a foreign package manager run (kwsim-ctl hold-pkg-lock) -----------------------------------------------------
+
+def holder(argv):
+    secs = float(argv[0]) if argv else 60.0
+    name = (argv[1] if len(argv) > 1 else "unattended-upgr")[:15]
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name)
+    except OSError:
+        pass
+    held = []
+    if common.family() == "debian":
+        for path in (LOCK_FRONTEND, LOCK_DPKG):
+            fd, _ = posix_lock(path)
+            if fd is not None:
+                held.append(fd)
+    else:
+        path = YUM_PID if common.flavour() == "centos7" else DNF_PID
+        common.write_file(path, "%d\n" % os.getpid())
+    common.write_file(common.RUN + "/pkg-holder.%d" % os.getpid(), "")
+    time.sleep(secs)
+    if common.family() != "debian":
+        path = YUM_PID if common.flavour() == "centos7" else DNF_PID
+        if (common.read_file(path, "") or "").strip() == str(os.getpid()):
+            os.remove(path)
+    try:
+        os.remove(common.RUN + "/pkg-holder.%d" % os.getpid())
+    except OSError:
+        pass
+    return 0
+
+
+def holder_ready(pid):
+    return os.path.exists(common.RUN + "/pkg-holder.%d" % pid)

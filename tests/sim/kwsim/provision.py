@@ -117,7 +117,8 @@ def main():
         common.write_file("/etc/apt/sources.list", pkg.base_apt_sources(fl))
         if os.path.isdir("/etc/apt/keyrings"):
             shutil.rmtree("/etc/apt/keyrings")
-        os.makedirs("/etc/apt/keyrings", mode=0o755, exist_ok=True)  # present from Ubuntu 22.04 / Debian 12
+        if fl != "debian11":
+            os.makedirs("/etc/apt/keyrings", mode=0o755, exist_ok=True)  # present from Ubuntu 22.04 / Debian 12
         if fl.startswith("ubuntu"):
             common.write_file("/etc/ufw/ufw.conf", "# /etc/ufw/ufw.conf\n#\n\n# Set to yes to start on boot.\nENABLED=no\n\nLOGLEVEL=low\n")
 
@@ -135,6 +136,10 @@ def main():
     for t in ("/usr/bin/kubectl", "/usr/bin/kubeadm", "/usr/bin/kubelet", "/usr/bin/crictl", "/usr/bin/ctr",
               "/usr/bin/containerd", "/usr/bin/helm", "/usr/bin/docker", "/usr/sbin/ipvsadm", "/usr/bin/chronyc",
               "/usr/bin/yum-config-manager", "/usr/local/bin/kubectl", "/usr/local/bin/helm"):
+        if os.path.lexists(t):
+            os.remove(t)
+    # Tools kubeadm's preflight looks up that a fresh machine of this flavour lacks (they come with packages).
+    for t in pkg.ABSENT_AT_FIRST_BOOT + pkg.ABSENT_AT_FIRST_BOOT_EL.get(fl, []):
         if os.path.lexists(t):
             os.remove(t)
     tools = COMMON_TOOLS + (RHEL_TOOLS if fam == "rhel" else DEB_TOOLS)

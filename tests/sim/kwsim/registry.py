@@ -83,7 +83,7 @@ def carries(registry, path, tag):
             return "not found"
         if base in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
             t = common.vtuple(tag)
-            if len(t) < 3 or data.K8S_LATEST_PATCH.get(t[1]) is None or t[2] > data.K8S_LATEST_PATCH[t[1]]:
+            if len(t) < 3 or data.k8s_latest_patch(t[1]) is None or t[2] > data.k8s_latest_patch(t[1]):
                 return "not found"
             lim = data.REGISTRIES.get(repo) if repo in data.REGISTRIES else data.REGISTRIES.get(registry)
             if lim and t > lim:

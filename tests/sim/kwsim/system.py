@@ -1193,7 +1193,8 @@ def uname(argv):
             "ubuntu2204": "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023",
             "rocky8": "#1 SMP Thu Nov 16 03:40:44 UTC 2023",
             "ubuntu2404": "#41-Ubuntu SMP PREEMPT_DYNAMIC Fri Aug  2 20:41:06 UTC 2024",
-            "debian12": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1 (2023-12-30)"}[common.flavour()]
+            "debian12": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1 (2023-12-30)",
+            "debian11": "#1 SMP Debian 5.10.223-1 (2024-08-10)"}[common.flavour()]
     parts = []
     if not flags:
         flags = {"s"}
