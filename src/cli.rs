@@ -516,10 +516,64 @@ async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
             eprintln!("[{n}] refused: {r}");
         }
     }
+    repo_versions(cfg, &facts).await;
     if findings.ok() {
         out!("preflight passed on every node");
         Ok(())
     } else {
         Err(CliError::Reported)
+    }
+}
+
+/// `check --connect`: the patches of the cluster's minor in the package repository as the first
+/// node sees it (read from the repository's index; nothing changes), the newest every node can run,
+/// and whether the configured version is there.
+async fn repo_versions(
+    cfg: &ClusterConfig,
+    facts: &std::collections::HashMap<String, crate::facts::Facts>,
+) {
+    let cat = crate::catalog::Catalog::builtin();
+    let (Ok(minor), Some(node)) = (
+        cat.minor_for(&cfg.cluster.kubernetes_version),
+        cfg.nodes.first(),
+    ) else {
+        return;
+    };
+    let mirror = cat.mirror(cfg.cluster.mirror);
+    let script = crate::plan::repo_versions_script(mirror, minor);
+    let got = match crate::ssh::probe(node, &cfg.ssh, &script).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "[{}] warning: could not list the repository's versions: {e}",
+                node.name
+            );
+            return;
+        }
+    };
+    if !got.repo_error.is_empty() {
+        eprintln!("[{}] warning: {}", node.name, got.repo_error);
+        return;
+    }
+    out!(
+        "[{}] the Kubernetes {} repository ({}) carries: {}",
+        node.name,
+        minor.version,
+        mirror.deb_repo(minor),
+        got.repo_versions.join(" ")
+    );
+    let all: Vec<(&str, &crate::facts::Facts)> =
+        facts.iter().map(|(n, f)| (n.as_str(), f)).collect();
+    let pick = engine::compat::newest_runnable(cat, cfg, &all, &got.repo_versions);
+    match pick.version {
+        Some(v) => out!("newest version every node can run: {v}"),
+        None => out!("no version there runs on every node"),
+    }
+    if !got.repo_versions.contains(&cfg.cluster.kubernetes_version) {
+        eprintln!(
+            "warning: cluster.kubernetes_version {} is not in that repository: the packages step \
+             would fail; pick one it carries",
+            cfg.cluster.kubernetes_version
+        );
     }
 }

@@ -31,6 +31,15 @@ pub struct Facts {
     /// "<registry> <mirror|registry> <url> <why>" (the facts step probes what the cluster needs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry_unreachable: Vec<String>,
+    /// The installed containerd's version ("1.6.20"), empty when none.
+    #[serde(default)]
+    pub containerd_version: String,
+    /// From the repo-versions script (not the facts step): the patches of the cluster's minor
+    /// the node's repository carries, oldest first; or why it could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_versions: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub repo_error: String,
 }
 
 impl Facts {
@@ -56,6 +65,9 @@ impl Facts {
                 "unreachable_peers" => f.unreachable_peers = split_list(v),
                 "can_sudo" => f.can_sudo = v == "1" || v == "yes" || v == "true",
                 "registry_unreachable" if !v.is_empty() => f.registry_unreachable.push(v.into()),
+                "containerd_version" => f.containerd_version = v.into(),
+                "repo_versions" => f.repo_versions = split_list(v),
+                "repo_error" => f.repo_error = v.into(),
                 _ => {}
             }
         }

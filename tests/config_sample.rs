@@ -86,9 +86,18 @@ fn every_catalog_version_and_allowed_cni_validates() {
                 }
             }
         }
+        // A patch newer than the catalog knows is accepted with a warning: the repositories
+        // publish patches monthly; the packages step says what the node's repository carries.
         let next = format!("{}.{}", m.version, m.latest_patch + 1);
+        let cfg = config::parse(&config_text(&next, "calico", ""), Path::new("t")).unwrap();
+        let v = config::validate(&cfg, cat).unwrap_or_else(|e| panic!("{next}: {e:?}"));
+        let known = format!("{}.{}", m.version, m.latest_patch);
         assert!(
-            config::parse_and_validate(&config_text(&next, "calico", ""), Path::new("t")).is_err()
+            v.warnings
+                .iter()
+                .any(|w| w.contains(&next) && w.contains(&known)),
+            "{next}: {:?}",
+            v.warnings
         );
     }
     println!("{n} version combinations validated");

@@ -314,8 +314,20 @@ fn newer_versions_follow_the_catalog() {
     assert_eq!(e["KW_IMAGE_REPOSITORY"], "registry.k8s.io");
     let c = env(&p, "k8s-master", StepId::Containerd);
     assert_eq!(c["KW_SANDBOX_IMAGE"], "registry.k8s.io/pause:3.10.2");
-    assert_eq!(c["KW_CONTAINERD_MIN"], "2.0");
+    // containerd's matrix row for 1.36 (RELEASES.md): 2.3.0+ or 2.2.0+.
+    assert_eq!(c["KW_CONTAINERD_ACCEPT"], "2.3.0 2.2.0");
     let k = env(&p, "k8s-master", StepId::Packages);
+    // kubeadm 1.36 no longer looks for conntrack; it does for the rest.
+    assert!(
+        !k["KW_NODE_TOOLS"].contains("conntrack"),
+        "{}",
+        k["KW_NODE_TOOLS"]
+    );
+    assert!(
+        k["KW_NODE_TOOLS"].contains("socat:socat:/usr/bin/socat"),
+        "{}",
+        k["KW_NODE_TOOLS"]
+    );
     assert_eq!(
         k["KW_REPO_DEB_URL"],
         "https://pkgs.k8s.io/core:/stable:/v1.36/deb/"

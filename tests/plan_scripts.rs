@@ -392,7 +392,8 @@ fn containerd_config_2x_without_systemd_cgroup_line() {
     let o = sb.run_step(Some(StepId::Containerd), &code);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).ends_with("(config version 3)\nend\n"),
+        stdout(&o)
+            .ends_with("(containerd 2.0.4, config version 3, CRI tables of the v3 layout)\nend\n"),
         "{}",
         stdout(&o)
     );
@@ -404,7 +405,15 @@ fn containerd_config_2x_without_systemd_cgroup_line() {
     assert!(w.contains(
         "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n          BinaryName = ''\n          ShimCgroup = ''\nSystemdCgroup = true\n\n  [plugins.'io.containerd.gc.v1.scheduler']"
     ), "{w}");
-    assert!(w.contains("sandbox = \"registry.k8s.io/pause:3.10.2\""));
+    assert!(
+        w.contains("sandbox = 'registry.k8s.io/pause:3.10.2'"),
+        "{w}"
+    );
+    // No registry table in that output: kubewiz adds it, in the file's quoting.
+    assert!(
+        w.contains("[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = '/etc/containerd/certs.d'"),
+        "{w}"
+    );
 }
 
 #[test]

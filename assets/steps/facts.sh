@@ -57,6 +57,16 @@ facts_cgroup_version() {
   if [[ $(stat -fc %T /sys/fs/cgroup 2>/dev/null) == cgroup2fs ]]; then echo 2; else echo 1; fi
 }
 
+# facts_containerd: the installed containerd's version ("1.6.20", "2.3.4"), nothing when none:
+# preflight judges it against containerd's matrix before anything changes.
+facts_containerd() {
+  local out
+  command -v containerd >/dev/null 2>&1 || return 0
+  out=$(containerd --version 2>/dev/null) || return 0
+  printf '%s\n' "$out" |
+    awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^v?[0-9]+\.[0-9]+/) { v = $i; sub(/^v/, "", v); sub(/[~+-].*/, "", v); print v; exit } }'
+}
+
 facts_unreachable() {
   local peer addr port bad=()
   for peer in ${KW_PEERS:-}; do
@@ -136,5 +146,6 @@ apply() {
   kw_fact epoch "$(date +%s)"
   kw_fact unreachable_peers "$(facts_unreachable)"
   facts_registry_probes
+  kw_fact containerd_version "$(facts_containerd)"
   if [[ $(id -u) == 0 ]]; then kw_fact can_sudo 1; else kw_fact can_sudo 0; fi
 }

@@ -114,18 +114,183 @@ kw_kernel_ge() {
 }
 
 # --- packages --------------------------------------------------------------------------------
+#
+# Every package-manager run goes through kw_pkg (streams its output; a failure ends the step naming
+# the command, its exit code and its last line), kw_pkg_try (the same, returning the exit code) or
+# kw_pkg_capture (output kept in KW_PKG_OUT instead of streamed). They
+#   - hold kubewiz's own lock (steps of one node may run at once; package managers must not);
+#   - wait, at most KW_PKG_WAIT seconds and saying who holds it, while another program's run holds
+#     the package manager (unattended-upgrades on a fresh Ubuntu/Debian, someone's yum): apt-get
+#     fails at once on a held lock (exit 100) unless given -o DPkg::Lock::Timeout (apt >= 1.9.11),
+#     and `apt-get update` never waits (Debian/apt apt-pkg/deb/debsystem.cc, apt-pkg/acquire.cc);
+#     yum and dnf wait by themselves (their "Another app is currently holding the yum lock" /
+#     "Waiting for process with pid N to finish." lines stream to the pane);
+#   - run `dpkg --configure -a` first when an earlier dpkg run was interrupted (apt refuses with
+#     "dpkg was interrupted, you must manually run 'dpkg --configure -a'").
 
-# Steps of one node may run at the same time; package managers must not.
-kw_pkg_locked() {
-  mkdir -p "$KW_STATE_DIR"
-  if command -v flock >/dev/null 2>&1; then
-    (
-      flock -w 900 9 || kw_die "another package manager run held the lock for 15 minutes"
-      "$@"
-    ) 9>"$KW_STATE_DIR/pkg.lock"
-  else
-    "$@"
+KW_PKG_WAIT=${KW_PKG_WAIT:-600}
+KW_PKG_OUT=""
+
+# kw_lock_holder FILE: "FILE is held by process PID (NAME)" when another process holds a POSIX lock
+# on FILE (apt and dpkg use fcntl locks; /proc/locks lists them by inode), else nothing.
+kw_lock_holder() {
+  local ino pid name=""
+  [[ -e $1 && -r /proc/locks ]] || return 0
+  ino=$(stat -Lc %i "$1" 2>/dev/null) || return 0
+  pid=$(awk -v ino="$ino" '$2 == "POSIX" { n = split($6, d, ":"); if (d[n] == ino && $5 != "'"$$"'") { print $5; exit } }' /proc/locks)
+  [[ -n $pid ]] || return 0
+  [[ -r /proc/$pid/status ]] && name=$(awk '$1 == "Name:" { print $2; exit }' "/proc/$pid/status")
+  printf '%s is held by process %s%s\n' "$1" "$pid" "${name:+ ($name)}"
+}
+
+# kw_pid_file_holder FILE: "FILE is held by process PID (NAME)" when FILE names a live process other
+# than this one (yum: /var/run/yum.pid; dnf: one pid file per lock, dnf/lock.py).
+kw_pid_file_holder() {
+  local pid name=""
+  [[ -r $1 ]] || return 0
+  pid=$(tr -dc 0-9 <"$1" 2>/dev/null)
+  [[ -n $pid && $pid != "$$" && -d /proc/$pid ]] || return 0
+  [[ -r /proc/$pid/status ]] && name=$(awk '$1 == "Name:" { print $2; exit }' "/proc/$pid/status")
+  printf '%s is held by process %s%s\n' "$1" "$pid" "${name:+ ($name)}"
+}
+
+# kw_pkg_foreign: who holds the package manager now (one line), or nothing.
+kw_pkg_foreign() {
+  local f who
+  case $(kw_os_family) in
+    debian)
+      for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock; do
+        who=$(kw_lock_holder "$f")
+        [[ -n $who ]] && { printf '%s\n' "$who"; return 0; }
+      done
+      ;;
+    rhel)
+      for f in /var/run/yum.pid /var/lib/dnf/rpmdb_lock.pid /var/cache/dnf/metadata_lock.pid; do
+        who=$(kw_pid_file_holder "$f")
+        [[ -n $who ]] && { printf '%s\n' "$who"; return 0; }
+      done
+      ;;
+  esac
+  return 0
+}
+
+# kw_pkg_wait_foreign: waits while another program's package-manager run holds the locks, saying who
+# (then every 30 s); returns 1 (KW_PKG_OUT says why) when it still does after KW_PKG_WAIT seconds.
+# (Its lines go to stderr: callers may run inside $(...).)
+kw_pkg_wait_foreign() {
+  local who start=$SECONDS last=-30 waited=0
+  while who=$(kw_pkg_foreign) && [[ -n $who ]]; do
+    waited=1
+    if ((SECONDS - start >= KW_PKG_WAIT)); then
+      KW_PKG_OUT="another package manager run still holds the lock after $KW_PKG_WAIT s: $who"
+      return 1
+    fi
+    if ((SECONDS - last >= 30)); then
+      kw_log "waiting for another package manager run: $who ($((SECONDS - start)) s of at most $KW_PKG_WAIT s)" >&2
+      last=$SECONDS
+    fi
+    sleep 1
+  done
+  if ((waited)); then
+    kw_log "the package manager is free again after $((SECONDS - start)) s" >&2
   fi
+  return 0
+}
+
+# kw_dpkg_interrupted: an earlier dpkg run left its journal (all-digit files in /var/lib/dpkg/updates,
+# what apt's debSystem::CheckUpdates looks for).
+kw_dpkg_interrupted() {
+  local f
+  [[ -d /var/lib/dpkg/updates ]] || return 1
+  for f in /var/lib/dpkg/updates/*; do
+    [[ ${f##*/} =~ ^[0-9]+$ ]] && return 0
+  done
+  return 1
+}
+
+# kw_cmd: the command line as one string (for messages).
+kw_cmd() {
+  local IFS=' '
+  printf '%s' "$*"
+}
+
+# kw__pkg MODE CMD...: the runner behind kw_pkg/kw_pkg_try/kw_pkg_capture (MODE stream|capture).
+kw__pkg() {
+  local mode=$1 rc=0 fd tmp start=$SECONDS
+  shift
+  mkdir -p "$KW_STATE_DIR"
+  tmp=$(mktemp)
+  exec {fd}>"$KW_STATE_DIR/pkg.lock"
+  if command -v flock >/dev/null 2>&1 && ! flock -w "$KW_PKG_WAIT" "$fd"; then
+    exec {fd}>&-
+    rm -f "$tmp"
+    KW_PKG_OUT="another kubewiz step held kubewiz's package lock for $KW_PKG_WAIT s"
+    return 75
+  fi
+  if ! kw_pkg_wait_foreign; then
+    exec {fd}>&-
+    rm -f "$tmp"
+    return 75
+  fi
+  if [[ $1 == apt-get || $1 == dpkg ]] && kw_dpkg_interrupted; then
+    kw_log "an earlier dpkg run was interrupted (its journal is in /var/lib/dpkg/updates): dpkg --configure -a" >&2
+    if ! DEBIAN_FRONTEND=noninteractive dpkg --configure -a >"$tmp" 2>&1; then
+      cat "$tmp" >&2
+      KW_PKG_OUT="dpkg --configure -a failed: $(tail -n 1 "$tmp")"
+      exec {fd}>&-
+      rm -f "$tmp"
+      return 1
+    fi
+  fi
+  if [[ $1 == apt-get ]]; then
+    # apt-get waits for the dpkg locks only when told to (and says who holds them).
+    set -- apt-get -o "DPkg::Lock::Timeout=$KW_PKG_WAIT" "${@:2}"
+  fi
+  while :; do
+    rc=0
+    if [[ $mode == stream ]]; then
+      DEBIAN_FRONTEND=noninteractive "$@" 2>&1 | tee "$tmp" || rc=${PIPESTATUS[0]}
+    else
+      DEBIAN_FRONTEND=noninteractive "$@" >"$tmp" 2>&1 || rc=$?
+    fi
+    # `apt-get update` does not wait for /var/lib/apt/lists/lock: try again while time is left.
+    if ((rc != 0)) && [[ $1 == apt-get ]] && grep -q 'Could not get lock' "$tmp" && ((SECONDS - start < KW_PKG_WAIT)); then
+      kw_log "$(grep -m1 'Could not get lock' "$tmp" | sed 's/^E: //'): trying again in 5 s" >&2
+      sleep 5
+      continue
+    fi
+    break
+  done
+  if [[ $mode == stream ]]; then
+    KW_PKG_OUT=$(grep -v '^[[:space:]]*$' "$tmp" | tail -n 1)
+  else
+    KW_PKG_OUT=$(cat "$tmp")
+  fi
+  exec {fd}>&-
+  rm -f "$tmp"
+  return "$rc"
+}
+
+# kw_pkg CMD...: runs a package-manager command; a failure ends the step naming the command.
+kw_pkg() {
+  local rc=0
+  kw__pkg stream "$@" || rc=$?
+  ((rc == 0)) || kw_die "$(kw_cmd "$@") failed with exit code $rc${KW_PKG_OUT:+: $KW_PKG_OUT}"
+}
+
+# kw_pkg_try CMD...: like kw_pkg, but returns the exit code (KW_PKG_OUT: its last line).
+kw_pkg_try() {
+  kw__pkg stream "$@"
+}
+
+# kw_pkg_capture CMD...: runs it without streaming; KW_PKG_OUT holds its whole output.
+kw_pkg_capture() {
+  kw__pkg capture "$@"
+}
+
+# kw_pkg_locked CMD...: kept for scripts written against the old helper (= kw_pkg_try).
+kw_pkg_locked() {
+  kw__pkg stream "$@"
 }
 
 kw_rpm_tool() {
@@ -141,7 +306,7 @@ kw_apt_update() {
 }
 
 kw_apt_refresh() {
-  kw_pkg_locked env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  kw_pkg apt-get update -q
   KW_APT_UPDATED=1
 }
 
@@ -158,11 +323,11 @@ kw_pkg_installed() {
 kw_pkg_install() {
   case $(kw_os_family) in
     rhel)
-      kw_pkg_locked "$(kw_rpm_tool)" -y install "$@"
+      kw_pkg "$(kw_rpm_tool)" -y install "$@"
       ;;
     debian)
       kw_apt_update
-      kw_pkg_locked env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+      kw_pkg apt-get install -y -q "$@"
       ;;
   esac
 }

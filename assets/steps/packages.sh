@@ -1,16 +1,24 @@
 # shellcheck shell=bash
-# packages: the Kubernetes package repository of the minor version, and kubeadm, kubelet and
-# kubectl pinned to the exact version (the package revision is resolved on the node), held
-# (apt-mark hold / yum exclude=), kubelet enabled (kubeadm starts it).
+# packages: the Kubernetes package repository of the minor version, kubeadm, kubelet and kubectl
+# pinned to the exact version (the package revision is resolved on the node), held (apt-mark hold /
+# yum exclude=), kubelet enabled (kubeadm starts it); and, explicitly, what kubeadm needs besides:
+# cri-tools (crictl) and kubernetes-cni from the same repository, and the tools kubeadm's preflight
+# of this version looks up (KW_NODE_TOOLS). Package dependencies are not relied on: kubeadm >= 1.32
+# depends on nothing (kubernetes/release metadata.yaml, 0ffd6e1f) and kubelet builds since November
+# 2025 no longer pull conntrack (d2a7ae37), which kubeadm < 1.32 still requires.
 # Upgrades reuse this step per hop (kubeadm-upgrade.md: "Changing the package repository", "Upgrade kubeadm",
 # "Upgrade kubelet and kubectl"): KW_PACKAGES names the packages of that step ("kubeadm", then "kubelet kubectl";
 # default all three) and KW_UPGRADE=1 lets an older installed version be replaced (never a newer one).
 # Inputs: KW_K8S_VERSION (e.g. 1.25.3), KW_K8S_MINOR (1.25); optional KW_PACKAGES, KW_UPGRADE;
+#   KW_NODE_TOOLS: "TOOL:DEBPKG:RPMPATH ..." (e.g. "conntrack:conntrack:/usr/sbin/conntrack": the
+#   binary kubeadm looks up, the Debian package that has it, the path yum/dnf install by);
 #   RHEL family: KW_REPO_RPM_URL, KW_REPO_RPM_KEY (space separated URLs);
 #   Debian family: KW_REPO_DEB_URL, KW_REPO_DEB_KEY, KW_REPO_DEB_SUITE ("/" for pkgs.k8s.io style
 #   repositories, e.g. "kubernetes-xenial main" for the legacy layout).
 
 K8S_PACKAGES=${KW_PACKAGES:-kubeadm kubelet kubectl}
+# From the same repository, unpinned (one per minor repository), not held.
+K8S_COMPANIONS="cri-tools kubernetes-cni"
 RPM_REPO_FILE=/etc/yum.repos.d/kubernetes.repo
 DEB_LIST_FILE=/etc/apt/sources.list.d/kubernetes.list
 DEB_KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
@@ -57,6 +65,7 @@ inputs() {
   [[ $K8S_PACKAGES =~ ^(kubeadm|kubelet|kubectl)( (kubeadm|kubelet|kubectl))*$ ]] || kw_die "input KW_PACKAGES has an unexpected value: $K8S_PACKAGES"
   kw_need_re KW_K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
   kw_need_re KW_K8S_MINOR '^[0-9]+\.[0-9]+$'
+  kw_need_re KW_NODE_TOOLS '^[a-z]+:[a-z0-9.+-]+:/[a-z/]+( [a-z]+:[a-z0-9.+-]+:/[a-z/]+)*$'
   case $(kw_os_family) in
     rhel)
       kw_need_re KW_REPO_RPM_URL '^https?://[^[:space:]]+$'
@@ -84,7 +93,27 @@ check() {
     [[ $(installed_version "$p") == "$KW_K8S_VERSION" ]] || return 1
     if [[ $family == debian ]]; then held "$p" || return 1; fi
   done
+  for p in $K8S_COMPANIONS; do
+    kw_pkg_installed "$p" || return 1
+  done
+  [[ -z $(missing_tools) ]] || return 1
   systemctl is-enabled --quiet kubelet 2>/dev/null
+}
+
+# missing_tools: the packages (Debian) or paths (RHEL family) of the KW_NODE_TOOLS not in PATH.
+missing_tools() {
+  local t tool deb path family out=()
+  family=$(kw_os_family)
+  # shellcheck disable=SC2086 # word splitting wanted
+  for t in $KW_NODE_TOOLS; do
+    IFS=: read -r tool deb path <<<"$t"
+    command -v "$tool" >/dev/null 2>&1 && continue
+    case $family in
+      debian) out+=("$deb") ;;
+      rhel) out+=("$path") ;;
+    esac
+  done
+  printf '%s\n' "${out[*]}"
 }
 
 # resolve PKG: the full package version (with revision) of KW_K8S_VERSION in the repository.
@@ -92,8 +121,8 @@ resolve() {
   local out
   case $(kw_os_family) in
     rhel)
-      out=$(kw_pkg_locked "$(kw_rpm_tool)" list --showduplicates --disableexcludes=kubernetes "$1" 2>/dev/null) || true
-      printf '%s\n' "$out" | awk -v p="$1" -v v="$KW_K8S_VERSION" '
+      kw_pkg_capture "$(kw_rpm_tool)" list --showduplicates --disableexcludes=kubernetes "$1" || true
+      printf '%s\n' "$KW_PKG_OUT" | awk -v p="$1" -v v="$KW_K8S_VERSION" '
         index($1, p ".") == 1 { r = $2; sub(/^[0-9]+:/, "", r); if (index(r, v "-") == 1) last = r }
         END { if (last != "") print last }'
       ;;
@@ -106,14 +135,16 @@ resolve() {
   esac
 }
 
+# available_versions: the kubeadm versions (without revision) the configured repository carries,
+# oldest first, one line ("1.35.0 1.35.1 ... 1.35.8").
 available_versions() {
   case $(kw_os_family) in
     rhel)
-      kw_pkg_locked "$(kw_rpm_tool)" list --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null |
-        awk 'index($1, "kubeadm.") == 1 { print $2 }' | tail -n 5 | tr '\n' ' ' || true
+      kw_pkg_capture "$(kw_rpm_tool)" list --showduplicates --disableexcludes=kubernetes kubeadm || true
+      printf '%s\n' "$KW_PKG_OUT" | awk 'index($1, "kubeadm.") == 1 { r = $2; sub(/^[0-9]+:/, "", r); sub(/-.*/, "", r); print r }'
       ;;
-    debian) apt-cache madison kubeadm 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); print $2 }' | head -n 5 | tr '\n' ' ' || true ;;
-  esac
+    debian) apt-cache madison kubeadm 2>/dev/null | awk -F'|' '{ r = $2; gsub(/[ \t]/, "", r); sub(/^[0-9]+:/, "", r); sub(/-.*/, "", r); print r }' || true ;;
+  esac | sort -V -u | tr '\n' ' ' | sed 's/ $//'
 }
 
 add_repo() {
@@ -159,23 +190,35 @@ apply() {
   for p in $K8S_PACKAGES; do
     v=$(resolve "$p")
     if [[ -z $v ]]; then
-      kw_hint "pick a version the repository carries, or another mirror (legacy repositories stop at 1.28.2, 1.27.6, 1.26.9, 1.25.14)"
-      kw_die "$p $KW_K8S_VERSION not found in the Kubernetes $KW_K8S_MINOR repository (newest there: $(available_versions))"
+      local have
+      have=$(available_versions)
+      kw_hint "pick a version the repository carries (cluster.kubernetes_version), or another mirror (legacy repositories stop at 1.28.2, 1.27.6, 1.26.9, 1.25.14)"
+      kw_die "$p $KW_K8S_VERSION is not in the Kubernetes $KW_K8S_MINOR repository; it carries: ${have:-nothing}"
     fi
     case $family in
       rhel) pins+=("$p-$v") ;;
       debian) pins+=("$p=$v") ;;
     esac
   done
+  # cri-tools and kubernetes-cni explicitly: kubeadm >= 1.32 and current kubelet builds do not pull them.
+  # shellcheck disable=SC2206 # word splitting wanted
+  pins+=($K8S_COMPANIONS)
   kw_log "installing ${pins[*]}"
   case $family in
     rhel) kw_pkg_install --disableexcludes=kubernetes "${pins[@]}" ;;
     debian)
       kw_pkg_install --allow-change-held-packages "${pins[@]}"
       # shellcheck disable=SC2086 # word splitting wanted
-      kw_pkg_locked apt-mark hold $K8S_PACKAGES
+      kw_pkg apt-mark hold $K8S_PACKAGES
       ;;
   esac
+  local tools
+  tools=$(missing_tools)
+  if [[ -n $tools ]]; then
+    kw_log "installing what kubeadm $KW_K8S_MINOR's preflight looks for: $tools"
+    # shellcheck disable=SC2086 # word splitting wanted
+    kw_pkg_install $tools
+  fi
   kw_log "enabling kubelet (kubeadm starts it)"
   systemctl enable kubelet
 }

@@ -35,7 +35,10 @@ dead_repo_files() {
 
 # repos_makecache: fetches the metadata of every enabled repository; output in REPOS_OUT.
 repos_makecache() {
-  REPOS_OUT=$(kw_pkg_locked "$(kw_rpm_tool)" -q makecache 2>&1)
+  local rc=0
+  kw_pkg_capture "$(kw_rpm_tool)" -q makecache || rc=$?
+  REPOS_OUT=$KW_PKG_OUT
+  return "$rc"
 }
 
 check() {
@@ -114,7 +117,7 @@ repos_fail() {
   ver=$(kw_os_field VERSION_ID)
   printf '%s\n' "$REPOS_OUT" >&2
   kw_hint "the package repositories of $id $ver do not answer (the $(kw_rpm_tool) error above names the repository): check the node's DNS, proxy and network, and the files in $REPO_DIR (a release past its end of life needs its vault or archive repositories); then run kubewiz apply again"
-  kw_die "$(kw_rpm_tool) makecache failed: the OS package repositories of $id $ver do not answer"
+  kw_die "$(kw_rpm_tool) -q makecache failed: the OS package repositories of $id $ver do not answer"
 }
 
 apply() {
@@ -122,7 +125,7 @@ apply() {
     if [[ -n $(dead_repo_files) ]]; then
       centos7_to_vault
       kw_log "yum clean all; yum makecache"
-      kw_pkg_locked yum -q clean all
+      kw_pkg yum -q clean all
     fi
   fi
   repos_makecache || repos_fail

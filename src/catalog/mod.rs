@@ -20,10 +20,12 @@
 //!            "https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.25/rpm/");
 //! ```
 
+mod containerd;
 mod model;
 mod shipped;
 mod version;
 
+pub use containerd::{ContainerdRow, CtdFit, CtdSource, CtdVersion, KubeadmTool};
 pub use model::*;
 pub use shipped::{ManifestSource, registry_of, sha256_hex};
 pub use version::{CatalogError, KubeVersion, parse_minor};
@@ -44,6 +46,9 @@ pub struct Catalog {
     cni_releases: Vec<CniRelease>,
     #[serde(rename = "os")]
     oses: Vec<OsInfo>,
+    containerd_matrix: Vec<ContainerdRow>,
+    #[serde(rename = "kubeadm_tool")]
+    kubeadm_tools: Vec<KubeadmTool>,
     #[serde(rename = "minor")]
     minors: Vec<Minor>,
 }
@@ -73,7 +78,10 @@ impl Catalog {
         self.minors.iter().find(|m| m.version == minor)
     }
 
-    /// The minor of an exact version "X.Y.Z", checking the format and that the patch exists.
+    /// The minor of an exact version "X.Y.Z", checking the format and that kubewiz knows the
+    /// minor. Any patch is accepted: the repositories publish new ones monthly (see
+    /// [`Catalog::newer_than_known`] for the warning; the `packages` step names what the node's
+    /// repository really carries).
     pub fn minor_for(&self, version: &str) -> Result<&Minor, CatalogError> {
         self.resolve(version).map(|(_, m)| m)
     }
@@ -107,14 +115,16 @@ impl Catalog {
                     .unwrap_or_default(),
             });
         };
-        if v.patch > m.latest_patch {
-            return Err(CatalogError::UnknownPatch {
-                version: version.to_string(),
-                minor: m.version.clone(),
-                latest: m.latest_patch,
-            });
-        }
         Ok((v, m))
+    }
+
+    /// For a version whose patch is newer than the newest the catalog knows: that newest one
+    /// (e.g. "1.35.9" → Some("1.35.8")). Not an error: kubewiz's catalog is older than the
+    /// repositories.
+    pub fn newer_than_known(&self, version: &str) -> Option<String> {
+        let v = KubeVersion::parse(version).ok()?;
+        let m = self.minor(&v.minor_str())?;
+        (v.patch > m.latest_patch).then(|| format!("{}.{}", m.version, m.latest_patch))
     }
 
     pub fn mirror(&self, mirror: Mirror) -> &MirrorInfo {
@@ -150,6 +160,23 @@ impl Catalog {
         self.oses
             .iter()
             .find(|o| o.major == major && o.ids.iter().any(|i| i == os_id))
+    }
+
+    /// containerd's matrix row for `minor` (a minor containerd has no row for yet gets the newest
+    /// row, marked `listed = false` in the table).
+    pub fn containerd_row(&self, minor: &Minor) -> &ContainerdRow {
+        self.containerd_matrix
+            .iter()
+            .find(|r| r.kubernetes == minor.version)
+            .or_else(|| self.containerd_matrix.last())
+            .expect("assets/catalog.toml has a [[containerd_matrix]] (the unit tests check one per minor)")
+    }
+
+    /// The tools kubeadm `minor`'s preflight looks up in PATH.
+    pub fn kubeadm_tools(&self, minor: &Minor) -> impl Iterator<Item = &KubeadmTool> {
+        self.kubeadm_tools
+            .iter()
+            .filter(move |t| t.checked_by(minor))
     }
 
     /// The conntrack kernel module for a kernel release string: `nf_conntrack_ipv4` before
@@ -198,13 +225,6 @@ mod tests {
             assert_eq!(m.cgroup_v2_required, n >= 35, "{}", m.version);
             assert_eq!(m.ipvs_deprecated, n >= 35, "{}", m.version);
             assert_eq!(m.supported_upstream, n >= 35, "{}", m.version);
-            assert_eq!(m.needs_containerd2(), n >= 36, "{}", m.version);
-            assert_eq!(
-                m.containerd_config_version,
-                if n >= 36 { 3 } else { 2 },
-                "{}",
-                m.version
-            );
             let legacy = match n {
                 25 => Some(14),
                 26 => Some(9),
@@ -217,8 +237,228 @@ mod tests {
                 assert!(l <= m.latest_patch);
             }
         }
-        assert_eq!(cat().minor("1.25").unwrap().latest_patch, 16);
-        assert_eq!(cat().minor("1.28").unwrap().latest_patch, 15);
+        // The newest patches known (sources in the table's comment): ended branches from
+        // kubernetes/website eol.yaml, active ones as of August 2026.
+        let latest: Vec<(u32, u32)> = cat()
+            .minors()
+            .iter()
+            .map(|m| (m.number().1, m.latest_patch))
+            .collect();
+        assert_eq!(
+            latest,
+            [
+                (25, 16),
+                (26, 15),
+                (27, 16),
+                (28, 15),
+                (29, 14),
+                (30, 14),
+                (31, 14),
+                (32, 13),
+                (33, 13),
+                (34, 11),
+                (35, 8),
+                (36, 4),
+                (37, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn containerd_matrix_has_a_sourced_row_per_minor_as_containerd_lists_it() {
+        for m in cat().minors() {
+            let row = cat().containerd_row(m);
+            assert_eq!(
+                row.kubernetes, m.version,
+                "no row of its own for {}",
+                m.version
+            );
+            assert!(row.source.contains("RELEASES.md"), "{}", row.source);
+            assert_eq!(row.minimums().len(), row.containerd.len(), "{}", m.version);
+            assert_eq!(row.listed, m.version != "1.37", "{}", m.version);
+        }
+        // containerd/containerd RELEASES.md @ 91be73ba6, quoted.
+        let row = |v: &str| cat().containerd_row(cat().minor(v).unwrap()).describe();
+        assert_eq!(row("1.32"), "2.1.0+, 2.0.1+, 1.7.24+ or 1.6.36+");
+        assert_eq!(row("1.34"), "2.1.3+, 2.0.6+, 1.7.28+ or 1.6.39+");
+        assert_eq!(row("1.35"), "2.2.0+, 2.1.5+ or 1.7.28+");
+        assert_eq!(row("1.36"), "2.3.0+ or 2.2.0+");
+        assert_eq!(row("1.25"), "1.7.0+ or 1.6.4+");
+        let m135 = cat().containerd_row(cat().minor("1.35").unwrap());
+        let v = |s: &str| CtdVersion::parse(s).unwrap();
+        assert_eq!(m135.fit(v("2.2.7")), CtdFit::Listed);
+        assert_eq!(m135.fit(v("2.3.4")), CtdFit::Newer);
+        assert_eq!(m135.fit(v("1.7.27")), CtdFit::BelowMinimum(v("1.7.28")));
+        assert_eq!(m135.fit(v("1.6.20")), CtdFit::Unlisted);
+        assert_eq!(m135.fit(v("2.0.6")), CtdFit::Unlisted);
+        assert_eq!(m135.accept_env(), "2.2.0 2.1.5 1.7.28");
+        assert_eq!(v("1.6.20~ds1-1+deb12u3"), v("1.6.20"));
+        assert_eq!(v("v2.3.4"), v("2.3.4-1~ubuntu.22.04~jammy"));
+        assert_eq!(v("1:2.1.9+ds1-5"), v("2.1.9"));
+    }
+
+    #[test]
+    fn where_each_os_gets_containerd() {
+        let src = |os: (&str, &str), k8s: &str| {
+            let o = cat().os(os.0, os.1).unwrap();
+            o.containerd_source(cat().containerd_row(cat().minor(k8s).unwrap()))
+                .map(|s| s.to_string())
+        };
+        let s = |x: &str| Some(x.to_string());
+        // The fleet's cases (issue 9's "done means").
+        assert_eq!(
+            src(("ubuntu", "22.04"), "1.36"),
+            s("Docker's containerd.io 2.3.x")
+        );
+        assert_eq!(
+            src(("rocky", "9.3"), "1.35"),
+            s("Docker's containerd.io 2.2.x")
+        );
+        assert_eq!(
+            src(("debian", "12"), "1.31"),
+            s("Docker's containerd.io 1.7.x")
+        );
+        assert_eq!(
+            src(("debian", "11"), "1.30"),
+            s("Docker's containerd.io 1.7.x")
+        );
+        assert_eq!(
+            src(("centos", "7"), "1.25"),
+            s("Docker's containerd.io 1.6.x")
+        );
+        // Debian 12's own 1.6.20 is enough where 1.6.4+ / 1.6.15+ is listed, not from 1.29 (1.6.27+).
+        assert_eq!(
+            src(("debian", "12"), "1.28"),
+            s("the distribution's containerd 1.6.20")
+        );
+        assert_eq!(
+            src(("debian", "12"), "1.29"),
+            s("Docker's containerd.io 1.7.x")
+        );
+        assert_eq!(
+            src(("debian", "13"), "1.32"),
+            s("the distribution's containerd 1.7.24")
+        );
+        assert_eq!(
+            src(("debian", "13"), "1.35"),
+            s("Docker's containerd.io 2.2.x")
+        );
+        // EL7's containerd.io stops at 1.6.33: 1.30 lists 1.6.28+, 1.31 wants 1.6.34+.
+        assert_eq!(
+            src(("centos", "7"), "1.30"),
+            s("Docker's containerd.io 1.6.x")
+        );
+        assert_eq!(src(("centos", "7"), "1.31"), None);
+        assert_eq!(src(("ubuntu", "20.04"), "1.36"), None);
+    }
+
+    /// README.md's support matrix: per OS, what kubewiz installs for each Kubernetes minor.
+    fn support_matrix() -> String {
+        let mut out = String::from(
+            "| OS | cgroup | containerd kubewiz installs, by Kubernetes version |\n| --- | --- | --- |\n",
+        );
+        for os in &cat().oses {
+            let name = match os.ids[0].as_str() {
+                "ubuntu" => format!("Ubuntu {}.04", os.major),
+                "debian" => format!("Debian {}", os.major),
+                _ => format!("CentOS / RHEL / Rocky / Alma / Oracle {}", os.major),
+            };
+            let cell = |m: &Minor| -> String {
+                if m.cgroup_v2_required && os.cgroup == 1 {
+                    return "refused (cgroup v1)".into();
+                }
+                match os.containerd_source(cat().containerd_row(m)) {
+                    Some(CtdSource::Distro(v)) => format!("the distribution's {v}"),
+                    Some(CtdSource::Docker(v)) => {
+                        // EL7's branch stops at a patch: say which.
+                        match os
+                            .docker_containerd
+                            .iter()
+                            .find(|d| d.starts_with(&format!("{}.{}.", v.major, v.minor)))
+                        {
+                            Some(last) => format!("Docker's containerd.io {last}"),
+                            None => format!("Docker's containerd.io {}.{}", v.major, v.minor),
+                        }
+                    }
+                    None => "refused (no containerd in the matrix)".into(),
+                }
+            };
+            let mut parts: Vec<(String, String, String)> = Vec::new();
+            for m in cat().minors() {
+                let c = cell(m);
+                match parts.last_mut() {
+                    Some((_, to, last)) if *last == c => *to = m.version.clone(),
+                    _ => parts.push((m.version.clone(), m.version.clone(), c)),
+                }
+            }
+            let cells: Vec<String> = parts
+                .iter()
+                .map(|(a, b, c)| {
+                    if a == b {
+                        format!("{a}: {c}")
+                    } else {
+                        format!("{a}–{b}: {c}")
+                    }
+                })
+                .collect();
+            out.push_str(&format!(
+                "| {name} | v{} | {} |\n",
+                os.cgroup,
+                cells.join(" · ")
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn the_readme_support_matrix_is_generated_from_the_catalog() {
+        const BEGIN: &str = "<!-- support matrix: generated from assets/catalog.toml by its unit tests; do not edit -->\n";
+        const END: &str = "<!-- end of support matrix -->\n";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) else {
+            panic!("{} lacks the markers {BEGIN:?} .. {END:?}", path.display());
+        };
+        let want = support_matrix();
+        if text[a + BEGIN.len()..b] != want {
+            if std::env::var_os("KUBEWIZ_BLESS").is_some() {
+                let new = format!("{}{BEGIN}{want}{}", &text[..a], &text[b..]);
+                std::fs::write(&path, new).unwrap();
+            } else {
+                panic!(
+                    "README.md's support matrix is out of date; regenerate it with\n  \
+                     KUBEWIZ_BLESS=1 cargo test --lib the_readme_support_matrix\nwant:\n{want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn kubeadm_tools_follow_its_preflight() {
+        let tools = |v: &str| -> Vec<String> {
+            cat()
+                .kubeadm_tools(cat().minor(v).unwrap())
+                .map(|t| t.tool.clone())
+                .collect()
+        };
+        assert!(tools("1.31").contains(&"conntrack".to_string()));
+        assert!(!tools("1.32").contains(&"conntrack".to_string()));
+        for v in ["1.25", "1.37"] {
+            for t in [
+                "ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch",
+            ] {
+                assert!(tools(v).iter().any(|x| x == t), "{v} {t}");
+            }
+        }
+        for t in cat().kubeadm_tools(cat().minor("1.25").unwrap()) {
+            assert!(t.rpm.starts_with('/'), "{}", t.rpm);
+            assert_eq!(
+                t.mandatory,
+                ["conntrack", "ip", "iptables", "mount", "nsenter"].contains(&t.tool.as_str()),
+                "{}",
+                t.tool
+            );
+        }
     }
 
     #[test]
@@ -378,10 +618,14 @@ mod tests {
         assert_eq!(cat().minor_for("1.25.3").unwrap().version, "1.25");
         assert_eq!(cat().minor_for("1.25.0").unwrap().version, "1.25");
         assert_eq!(cat().minor_for("1.25.16").unwrap().version, "1.25");
-        assert!(matches!(
-            cat().minor_for("1.25.17"),
-            Err(CatalogError::UnknownPatch { latest: 16, .. })
-        ));
+        // A patch newer than the catalog knows is accepted (a warning elsewhere says so).
+        assert_eq!(cat().minor_for("1.35.9").unwrap().version, "1.35");
+        assert_eq!(cat().newer_than_known("1.35.9").as_deref(), Some("1.35.8"));
+        assert_eq!(cat().newer_than_known("1.35.8"), None);
+        assert_eq!(
+            cat().newer_than_known("1.25.17").as_deref(),
+            Some("1.25.16")
+        );
         assert!(matches!(
             cat().minor_for("1.24.0"),
             Err(CatalogError::UnknownMinor { .. })

@@ -144,8 +144,15 @@ pub struct OsInfo {
     pub major: String,
     /// "rhel" | "debian".
     pub family: String,
-    /// A containerd 2.x package exists in the repos kubewiz uses (needed from 1.36).
-    pub containerd2: bool,
+    /// The cgroup version a fresh install runs (1 or 2; a node's own report is what preflight uses).
+    pub cgroup: u8,
+    /// The upstream version of the distribution's own containerd package (None: none, or not
+    /// checked: only Docker's counts).
+    #[serde(default)]
+    pub distro_containerd: Option<String>,
+    /// Docker's containerd.io for this OS, per branch: "2.3" (the branch's releases) or "1.6.33"
+    /// (the branch stops there).
+    pub docker_containerd: Vec<String>,
     pub note: String,
 }
 
@@ -163,7 +170,8 @@ pub struct CniVersions {
 pub struct Minor {
     /// "1.XX".
     pub version: String,
-    /// Valid patches are 0..=latest_patch.
+    /// The newest patch known when the catalog was checked (any patch is accepted; a newer one
+    /// draws a warning: the repositories move on monthly).
     pub latest_patch: u32,
     /// Last patch in the frozen legacy repos (None: never published there).
     #[serde(default)]
@@ -172,10 +180,6 @@ pub struct Minor {
     pub pause: String,
     /// "v1beta3" | "v1beta4".
     pub kubeadm_api: String,
-    /// Oldest containerd that works, "1.6" or "2.0".
-    pub containerd_min: String,
-    /// containerd config format kubewiz writes: 2 (containerd 1.6/1.7) or 3 (2.x).
-    pub containerd_config_version: u8,
     pub cgroup_v2_required: bool,
     pub ipvs_deprecated: bool,
     /// Still maintained upstream (late 2026: 1.35, 1.36, 1.37).
@@ -215,11 +219,6 @@ impl Minor {
             image_repository.trim_end_matches('/'),
             self.pause
         )
-    }
-
-    /// Whether containerd 2.x is needed (1.36+).
-    pub fn needs_containerd2(&self) -> bool {
-        self.containerd_min.starts_with("2.")
     }
 
     /// Whether this exact patch was published in the frozen legacy repos.

@@ -78,14 +78,6 @@ pub enum CatalogError {
         last: String,
         suggest: String,
     },
-    #[error(
-        "Kubernetes {version} does not exist (yet): {minor} patches go from {minor}.0 to {minor}.{latest}"
-    )]
-    UnknownPatch {
-        version: String,
-        minor: String,
-        latest: u32,
-    },
 }
 
 /// "1.25" -> (1, 25); also accepts "5.10.0-123" style kernel strings (first two numbers).

@@ -2,7 +2,9 @@
 //! or should know (a warning) for the chosen versions. Pure: facts in, findings out. The
 //! engine's preflight and the wizard's Versions screen both call these.
 
-use crate::catalog::{Catalog, Minor, parse_minor};
+use crate::catalog::{
+    Catalog, CtdFit, CtdSource, CtdVersion, KubeVersion, Minor, OsInfo, parse_minor,
+};
 use crate::config::{ClusterConfig, ProxyMode, Role};
 use crate::facts::Facts;
 use std::fmt;
@@ -104,17 +106,7 @@ pub fn node_compat(
         }
     }
 
-    if minor.needs_containerd2()
-        && let Some(os) = os
-        && !os.containerd2
-    {
-        out.push(Finding::refuse(format!(
-            "Kubernetes {k8s} needs containerd 2.x (kubelet 1.36+ needs the CRI RuntimeConfig \
-             call), and {os_name} has no containerd 2.x package ({}): choose Kubernetes \
-             1.35.x or older, or a newer system",
-            os.note
-        )));
-    }
+    out.extend(containerd_findings(catalog, minor, &os_name, os, facts));
 
     if config.cluster.proxy_mode == ProxyMode::Ipvs && minor.ipvs_deprecated {
         out.push(Finding::warn(format!(
@@ -145,6 +137,137 @@ pub fn node_compat(
         )));
     }
     out
+}
+
+/// containerd × Kubernetes (containerd's RELEASES.md "Kubernetes Support", `[[containerd_matrix]]`):
+/// whether this node has or can get a containerd the row for `minor` lists.
+pub fn containerd_findings(
+    catalog: &Catalog,
+    minor: &Minor,
+    os_name: &str,
+    os: Option<&OsInfo>,
+    facts: &Facts,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let row = catalog.containerd_row(minor);
+    let want = row.describe();
+    let k8s = &minor.version;
+    if !row.listed {
+        out.push(Finding::warn(format!(
+            "containerd's release notes list no containerd for Kubernetes {k8s} yet (RELEASES.md, \
+             \"Kubernetes Support\"): kubewiz uses the newest row, {want}"
+        )));
+    }
+    let installed = CtdVersion::parse(&facts.containerd_version);
+    if let Some(v) = installed {
+        match row.fit(v) {
+            CtdFit::Listed => return out,
+            CtdFit::Newer => {
+                out.push(Finding::warn(format!(
+                    "containerd {v} is installed, newer than containerd has tested with Kubernetes \
+                     {k8s} ({want}); kubewiz keeps it"
+                )));
+                return out;
+            }
+            CtdFit::BelowMinimum(_) | CtdFit::Unlisted => {}
+        }
+    }
+    let Some(os) = os else {
+        out.push(Finding::warn(format!(
+            "kubewiz does not know where {os_name} gets containerd: the containerd step will look \
+             for {want} (containerd's matrix for Kubernetes {k8s}) in its repositories"
+        )));
+        return out;
+    };
+    match os.containerd_source(row) {
+        Some(src) => {
+            let (CtdSource::Distro(sv) | CtdSource::Docker(sv)) = &src;
+            if row.fit(*sv) == CtdFit::Newer {
+                out.push(Finding::warn(format!(
+                    "{os_name} gets {src}, newer than containerd has tested with Kubernetes {k8s} \
+                     ({want}; no listed branch is available for it)"
+                )));
+            }
+            if let Some(v) = installed {
+                out.push(Finding::warn(format!(
+                    "containerd {v} is installed; Kubernetes {k8s} wants {want} (containerd's \
+                     RELEASES.md): kubewiz will install {src} in its place"
+                )));
+            }
+        }
+        None => {
+            let newest_ok = catalog
+                .minors()
+                .iter()
+                .rev()
+                .find(|m| os.containerd_source(catalog.containerd_row(m)).is_some());
+            let fix = match newest_ok {
+                Some(m) => format!(
+                    "choose Kubernetes {}.x or older, or a newer system",
+                    m.version
+                ),
+                None => "choose a newer system".to_string(),
+            };
+            out.push(Finding::refuse(format!(
+                "Kubernetes {k8s} wants containerd {want} (containerd's RELEASES.md, \"Kubernetes \
+                 Support\"), and {os_name} cannot get one: {}: {fix}",
+                os.containerd_offer()
+            )));
+        }
+    }
+    out
+}
+
+/// What [`newest_runnable`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pick {
+    /// The newest version every node can run (None: none of them).
+    pub version: Option<KubeVersion>,
+    /// Newer versions passed over: (version, node, why).
+    pub skipped: Vec<(KubeVersion, String, String)>,
+}
+
+/// The newest of `available` (versions a node's package repository carries, e.g. the
+/// `repo_versions` of the repo-versions script, or one per minor from dl.k8s.io's
+/// stable-1.XX.txt; any order, unparsable ones ignored) that every node can run: no refusal for
+/// its facts (kernel, cgroup version, where it gets containerd). Pure: the wizard's Versions screen
+/// and `kubewiz check --connect` call it with the nodes' facts.
+pub fn newest_runnable(
+    catalog: &Catalog,
+    config: &ClusterConfig,
+    facts: &[(&str, &Facts)],
+    available: &[String],
+) -> Pick {
+    let mut versions: Vec<KubeVersion> = available
+        .iter()
+        .filter_map(|v| KubeVersion::parse(v.trim()).ok())
+        .collect();
+    versions.sort_unstable_by(|a, b| b.cmp(a));
+    versions.dedup();
+    let mut pick = Pick::default();
+    for v in versions {
+        let Ok(minor) = catalog.minor_for(&v.to_string()) else {
+            pick.skipped
+                .push((v, String::new(), "kubewiz does not know this minor".into()));
+            continue;
+        };
+        let mut cfg = config.clone();
+        cfg.cluster.kubernetes_version = v.to_string();
+        let refusal = facts.iter().find_map(|(node, f)| {
+            node_compat(catalog, minor, &cfg, f)
+                .into_iter()
+                .find(|x| x.severity == Severity::Refuse)
+                .map(|x| (node.to_string(), x.message))
+        });
+        match refusal {
+            Some((node, why)) => pick.skipped.push((v, node, why)),
+            None => {
+                pick.version = Some(v);
+                break;
+            }
+        }
+    }
+    pick
 }
 
 /// CPU and memory minimums (kubeadm preflight: control planes need 2 CPUs, 1700 MB).
@@ -247,8 +370,85 @@ mod tests {
         let newest = config("1.36.0", Cni::Flannel, ProxyMode::Iptables);
         let f = node_compat(cat(), cat().minor("1.36").unwrap(), &newest, &c7);
         assert!(
-            refusals(&f).iter().any(|m| m.contains("containerd 2.x")),
+            refusals(&f).iter().any(|m| m.contains("cannot get one")),
             "{f:?}"
+        );
+    }
+
+    #[test]
+    fn containerd_is_judged_against_the_matrix_before_anything_changes() {
+        let mut deb12 = facts("debian", "12", "debian", "6.1.0-17-amd64", 2);
+        let m131 = cat().minor("1.31").unwrap();
+        let cfg = config("1.31.14", Cni::Calico, ProxyMode::Iptables);
+        // Nothing installed yet: Docker's containerd.io 1.7 will do, nothing to say.
+        assert!(node_compat(cat(), m131, &cfg, &deb12).is_empty());
+        // Debian's own 1.6.20 installed: below 1.6.34, replaced (a warning that says so).
+        deb12.containerd_version = "1.6.20".into();
+        let out = node_compat(cat(), m131, &cfg, &deb12);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].severity, Severity::Warn);
+        assert!(
+            out[0].message.contains("containerd 1.6.20 is installed"),
+            "{out:?}"
+        );
+        assert!(
+            out[0].message.contains("Docker's containerd.io 1.7.x"),
+            "{out:?}"
+        );
+        // A listed one is kept silently; a newer branch than containerd tested is kept, said.
+        deb12.containerd_version = "1.7.28".into();
+        assert!(node_compat(cat(), m131, &cfg, &deb12).is_empty());
+        deb12.containerd_version = "2.3.4".into();
+        let out = node_compat(cat(), m131, &cfg, &deb12);
+        assert!(
+            out[0].message.contains("newer than containerd has tested"),
+            "{out:?}"
+        );
+        // CentOS 7 and 1.31: containerd.io for el7 stops at 1.6.33 < 1.6.34: refused, with the way out.
+        let c7 = facts("centos", "7", "rhel", "3.10.0-1160.el7.x86_64", 1);
+        let out = node_compat(cat(), m131, &cfg, &c7);
+        let r = refusals(&out);
+        assert!(
+            r.iter()
+                .any(|m| m.contains("1.6.34+") && m.contains("1.30.x or older")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn newest_runnable_skips_what_a_node_cannot_run() {
+        let rocky = facts("rocky", "9.3", "rhel", "5.14.0-362.el9.x86_64", 2);
+        let c7 = facts("centos", "7", "rhel", "3.10.0-1160.el7.x86_64", 1);
+        let cfg = config("1.30.0", Cni::Flannel, ProxyMode::Iptables);
+        let have: Vec<String> = ["1.30.13", "1.30.14", "1.31.14", "1.35.9", "1.40.0", "junk"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // Rocky 9 alone: the newest it can run, though 1.35.9 is newer than the catalog knows.
+        let p = newest_runnable(cat(), &cfg, &[("r", &rocky)], &have);
+        assert_eq!(p.version.map(|v| v.to_string()).as_deref(), Some("1.35.9"));
+        assert_eq!(p.skipped.len(), 1, "{p:?}"); // 1.40: unknown minor
+        // With CentOS 7: cgroup v1 rules out 1.35, containerd.io 1.6.33 rules out 1.31.
+        let p = newest_runnable(cat(), &cfg, &[("r", &rocky), ("c7", &c7)], &have);
+        assert_eq!(p.version.map(|v| v.to_string()).as_deref(), Some("1.30.14"));
+        let why: Vec<String> = p
+            .skipped
+            .iter()
+            .map(|(v, n, w)| format!("{v} {n} {w}"))
+            .collect();
+        assert!(
+            why.iter()
+                .any(|w| w.starts_with("1.35.9 c7") && w.contains("cgroup v2")),
+            "{why:?}"
+        );
+        assert!(
+            why.iter()
+                .any(|w| w.starts_with("1.31.14 c7") && w.contains("1.6.34+")),
+            "{why:?}"
+        );
+        assert_eq!(
+            newest_runnable(cat(), &cfg, &[("c7", &c7)], &[]).version,
+            None
         );
     }
 
@@ -265,7 +465,16 @@ mod tests {
                     &config(v, Cni::Calico, ProxyMode::Iptables),
                     f,
                 );
-                assert!(out.is_empty(), "{v} {}: {out:?}", f.os_id);
+                // containerd's RELEASES.md has no row for 1.37 yet: said, once.
+                let unlisted = out
+                    .iter()
+                    .filter(|f| f.message.contains("list no containerd"));
+                assert_eq!(unlisted.count(), usize::from(v == "1.37.1"), "{out:?}");
+                assert!(
+                    out.iter().all(|f| f.message.contains("list no containerd")),
+                    "{v} {}: {out:?}",
+                    f.os_id
+                );
             }
             let out = node_compat(
                 cat(),

@@ -9,7 +9,7 @@ use super::context::Context;
 use super::script::{self, Secrets};
 use super::steps::{INSTALL, Need, Pipeline, RunsOn};
 use super::{Plan, PlanError, Script, SecretSlot, StepId, Task, TaskKind};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Minor, MirrorInfo};
 use crate::config::{ClusterConfig, Validated};
 use std::collections::HashMap;
 
@@ -222,6 +222,18 @@ pub fn mint_script(need_cert_key: bool) -> String {
 pub fn reset_script() -> String {
     let env = vec![("KW_STEP".to_string(), "reset".to_string())];
     script::standalone(&env, script::RESET, "kw_reset")
+}
+
+/// The script that lists the Kubernetes patches of the cluster's minor in the package repository
+/// of `mirror` as a node sees it (`::kw::fact repo_versions=...`; `repo_error=` when unreadable).
+/// Read-only: it fetches the repository's index and changes nothing on the node.
+pub fn repo_versions_script(mirror: &MirrorInfo, minor: &Minor) -> String {
+    let env = vec![
+        ("KW_STEP".to_string(), "repo-versions".to_string()),
+        ("KW_REPO_DEB_URL".to_string(), mirror.deb_repo(minor)),
+        ("KW_K8S_MINOR".to_string(), minor.version.clone()),
+    ];
+    script::standalone(&env, script::REPO_VERSIONS, "kw_repo_versions")
 }
 
 /// See [`Plan::delete_node_script`].

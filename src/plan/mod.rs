@@ -28,7 +28,7 @@ pub mod steps;
 pub use crate::vocab::StepId;
 pub use build::{
     build, build_pipeline, build_validated, delete_node_script, facts_script, facts_script_probing,
-    mint_script, reset_script,
+    mint_script, repo_versions_script, reset_script,
 };
 pub use context::{Context, HopInputs, control_plane_endpoint, timeout};
 pub use script::shell_quote;

@@ -12,6 +12,9 @@ pub const MINT_JOIN: &str = include_str!("../../assets/steps/mint-join.sh");
 /// Not a step: `kubeadm reset -f` and cleanup (entry `kw_reset`).
 pub const RESET: &str = include_str!("../../assets/steps/reset.sh");
 
+/// Not a step: the Kubernetes patches the node's repository carries (entry `kw_repo_versions`).
+pub const REPO_VERSIONS: &str = include_str!("../../assets/steps/repo-versions.sh");
+
 /// Not a step: removes a reset node's Node object on the first control plane (entry
 /// `kw_delete_node`).
 pub const DELETE_NODE: &str = include_str!("../../assets/steps/delete-node.sh");

@@ -179,6 +179,12 @@ pub fn compute(
     check_skew(survey)?;
 
     let mut warnings = Vec::new();
+    if let Some(known) = catalog.newer_than_known(target) {
+        warnings.push(format!(
+            "{target} is newer than the newest patch kubewiz's catalog knows ({known}): fine if the \
+             package repository carries it"
+        ));
+    }
     // Nodes behind the control plane: the first hop brings them to its version.
     let behind: Vec<&NodeSurvey> = survey
         .nodes
@@ -338,11 +344,13 @@ fn changes(catalog: &Catalog, config: &ClusterConfig, a: &Minor, b: &Minor) -> V
             a.kubeadm_api, b.kubeadm_api, b.kubeadm_api
         ));
     }
-    if a.containerd_min != b.containerd_min {
+    let (ra, rb) = (catalog.containerd_row(a), catalog.containerd_row(b));
+    if ra.containerd != rb.containerd {
         out.push(format!(
-            "containerd {} or newer (kubelet {} needs the CRI RuntimeConfig call): nodes with an older \
-             containerd get a newer one before their kubelet",
-            b.containerd_min, b.version
+            "containerd {} (containerd's matrix for Kubernetes {}): nodes with another containerd get \
+             one it lists before their kubelet",
+            rb.describe(),
+            b.version
         ));
     }
     if b.cgroup_v2_required && !a.cgroup_v2_required {
@@ -500,30 +508,39 @@ role = "worker"
                 .join("\n")
         };
         assert!(hop("1.31.14").contains("v1beta3 → v1beta4"), "{p}");
-        assert!(hop("1.35.6").contains("cgroup v2 required"), "{p}");
-        assert!(hop("1.35.6").contains("IPVS"), "{p}");
-        assert!(hop("1.36.3").contains("containerd 2.0 or newer"), "{p}");
+        assert!(hop("1.35.8").contains("cgroup v2 required"), "{p}");
+        assert!(hop("1.35.8").contains("IPVS"), "{p}");
+        assert!(hop("1.36.3").contains("containerd 2.3.0+ or 2.2.0+"), "{p}");
         // IPVS deprecation is also a warning for this ipvs cluster.
         assert!(p.warnings.iter().any(|w| w.contains("IPVS")), "{p}");
     }
 
     #[test]
-    fn centos7_cannot_go_past_1_34() {
+    fn centos7_cannot_go_past_1_30() {
         let cat = Catalog::builtin();
+        let s = survey(
+            "1.29.14",
+            &[("k8s-master", "1.29.14"), ("k8s-node01", "1.29.14")],
+            centos7(),
+        );
+        assert!(compute(cat, &cfg("1.29.14"), &s, "1.30.14").is_ok());
+        // containerd's matrix: 1.31 wants 1.6.34+ (or 1.7/2.x); Docker's el7 repository stops at 1.6.33.
+        let e = compute(cat, &cfg("1.29.14"), &s, "1.31.14").unwrap_err();
+        assert!(e.to_string().contains("1.6.34+"), "{e}");
         let s = survey(
             "1.33.11",
             &[("k8s-master", "1.33.11"), ("k8s-node01", "1.33.11")],
             centos7(),
         );
-        assert!(compute(cat, &cfg("1.33.11"), &s, "1.34.8").is_ok());
+        // From 1.33 the first hop (1.34) already wants 1.6.39+; 1.35 would also want cgroup v2.
         let e = compute(cat, &cfg("1.33.11"), &s, "1.35.6").unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, Refusal::Node { .. }), "{msg}");
         assert!(
-            msg.starts_with("k8s-master cannot run Kubernetes 1.35.6"),
+            msg.starts_with("k8s-master cannot run Kubernetes 1.34.11"),
             "{msg}"
         );
-        assert!(msg.contains("cgroup v2"), "{msg}");
+        assert!(msg.contains("1.6.39+"), "{msg}");
     }
 
     #[test]
@@ -539,9 +556,11 @@ role = "worker"
         assert!(e.to_string().contains("does not downgrade"), "{e}");
         let e = compute(cat, &cfg("1.27.6"), &s, "1.27.2").unwrap_err();
         assert!(matches!(e, Refusal::Older { .. }), "{e}");
-        let e = compute(cat, &cfg("1.27.6"), &s, "1.28.99").unwrap_err();
-        assert!(e.to_string().starts_with("--to 1.28.99:"), "{e}");
-        assert!(e.to_string().contains("does not exist"), "{e}");
+        // A patch newer than the catalog knows is a warning, not a refusal (the repositories move on).
+        let p = compute(cat, &cfg("1.27.6"), &s, "1.28.99").unwrap();
+        assert!(p.warnings.iter().any(|w| w.contains("1.28.15")), "{p}");
+        let e = compute(cat, &cfg("1.27.6"), &s, "1.38.0").unwrap_err();
+        assert!(e.to_string().starts_with("--to 1.38.0:"), "{e}");
         let e = compute(cat, &cfg("1.27.6"), &s, "1.28").unwrap_err();
         assert!(e.to_string().contains("exact patch"), "{e}");
     }

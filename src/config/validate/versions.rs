@@ -57,6 +57,14 @@ pub(super) fn check<'c>(
             rel.tested_to
         ));
     }
+    if let Some(known) = catalog.newer_than_known(&c.kubernetes_version) {
+        ck.warn(format!(
+            "Kubernetes {} is newer than the newest {} patch kubewiz's catalog knows ({known}): \
+             fine if the package repository carries it (the packages step says which versions it \
+             has; `kubewiz check --connect` lists them)",
+            c.kubernetes_version, m.version
+        ));
+    }
     if c.proxy_mode == ProxyMode::Ipvs && m.ipvs_deprecated {
         ck.warn(format!(
             "kube-proxy IPVS mode is deprecated from Kubernetes 1.35 ({} chosen): consider \
@@ -99,17 +107,6 @@ pub(super) fn explain(e: CatalogError) -> (String, String) {
         } => (
             format!("Kubernetes {minor} is not supported: kubewiz knows {first} to {last}"),
             format!("pick a version the catalog knows, e.g. \"{suggest}\""),
-        ),
-        CatalogError::UnknownPatch {
-            version,
-            minor,
-            latest,
-        } => (
-            format!(
-                "Kubernetes {version} does not exist (yet): {minor} patches go from \
-                 {minor}.0 to {minor}.{latest}"
-            ),
-            format!("use \"{minor}.{latest}\" (the latest known) or an older patch"),
         ),
     }
 }

@@ -1,5 +1,6 @@
-//! containerd: the container runtime, installed and configured for kubeadm (systemd cgroups,
-//! the sandbox image kubeadm expects, registry mirrors as hosts.toml files under config_path).
+//! containerd: the container runtime the containerd × Kubernetes matrix accepts, installed and
+//! configured for kubeadm (systemd cgroups, the sandbox image kubeadm expects, registry mirrors
+//! as hosts.toml files under config_path = /etc/containerd/certs.d).
 
 use super::*;
 
@@ -26,7 +27,12 @@ pub static STEP: Step = Step {
             "KW_SANDBOX_IMAGE",
             cx.minor.pause_image(&cx.image_repository),
         );
-        env.optional("KW_CONTAINERD_MIN", &cx.minor.containerd_min);
+        // containerd's matrix row for the minor ("2.3.0 2.2.0"): the script keeps or installs a
+        // containerd it accepts.
+        env.need(
+            "KW_CONTAINERD_ACCEPT",
+            cx.catalog.containerd_row(cx.minor).accept_env(),
+        );
         env.need("KW_DOCKER_REPO_URL", &cx.mirror.docker_ce_rpm_repo);
         // Aliyun's .repo file still names download.docker.com: rewritten to this.
         env.need("KW_DOCKER_RPM_BASE", &cx.mirror.docker_ce_rpm_base);

@@ -1,5 +1,6 @@
-//! packages: the Kubernetes repository of the minor, and kubeadm, kubelet and kubectl pinned
-//! to the exact version and held.
+//! packages: the Kubernetes repository of the minor, kubeadm, kubelet and kubectl pinned to the
+//! exact version and held, and explicitly what kubeadm needs besides (cri-tools, kubernetes-cni,
+//! the tools its preflight looks up): package dependencies changed upstream and are not relied on.
 
 use super::*;
 
@@ -19,6 +20,13 @@ pub static STEP: Step = Step {
         let (m, r) = (cx.minor, cx.mirror);
         env.need("KW_K8S_VERSION", &cx.config.cluster.kubernetes_version);
         env.need("KW_K8S_MINOR", &m.version);
+        // What kubeadm's preflight of this minor looks up in PATH: "TOOL:DEBPKG:RPMPATH ...".
+        let tools: Vec<String> = cx
+            .catalog
+            .kubeadm_tools(m)
+            .map(|t| format!("{}:{}:{}", t.tool, t.deb, t.rpm))
+            .collect();
+        env.need("KW_NODE_TOOLS", tools.join(" "));
         env.need("KW_REPO_RPM_URL", r.rpm_repo(m));
         env.need("KW_REPO_RPM_KEY", r.rpm_key(m));
         env.need("KW_REPO_DEB_URL", r.deb_repo(m));

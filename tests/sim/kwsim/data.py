@@ -303,13 +303,13 @@ REGISTRIES = {
 # Docker builds, and for which distros: docker/packaging (main @ fc7ef54, 2026-08-20): DISTROS debian11/12/13,
 # ubuntu2204/2404/2604, rhel/rocky/alma/oracle 8-10, centos9/10 (no centos7 since f381752, 2025-06-07; no Ubuntu
 # 20.04); PKG_REF release/2.2 from 0cf4fc9 (2026-04-15), release/2.3 "as stable" from e4253ef (2026-08-19). The
-# simulated repositories carry the containerd tags of those branches (containerd/containerd: v1.7.28 2025-07-25,
-# v2.1.5 2025-11-05, v2.2.7 and v2.3.4 2026-08-12); EL7's repository stops at 1.6.33 (2024-06-04, CentOS 7's end of
+# simulated repositories carry one tag of each of those branches (containerd/containerd: v1.7.28 2025-07-25, v2.2.7
+# and v2.3.4 2026-08-12; the real repositories carry more patches, not checked here); EL7's repository stops at 1.6.33 (2024-06-04, CentOS 7's end of
 # life; the seed's version). Package versions: deb "2.3.4-1~ubuntu.22.04~jammy" (hack/scripts/gen-deb-changelog.sh),
 # rpm "2.3.4-1.el9" (pkg/containerd/rpm/containerd.spec: Release %{_release}%{?dist}); older el7 builds "-3.1.el7".
 # `containerd --version` of these builds: "containerd containerd.io v2.3.4 <commit>" (VERSION from gen-ver.sh keeps
 # the "v"); the el7 1.6 builds print "1.6.33" without it.
-_DOCKER_CURRENT = ["1.7.28", "2.1.5", "2.2.7", "2.3.4"]
+_DOCKER_CURRENT = ["1.7.28", "2.2.7", "2.3.4"]
 CONTAINERD_IO = {
     "centos7": ["1.6.4", "1.6.9", "1.6.21", "1.6.24", "1.6.28", "1.6.31", "1.6.33"],
     "rocky8": list(_DOCKER_CURRENT),

@@ -891,8 +891,27 @@ def yum(argv):
     return Yum(argv, prog).run()
 
 
+def deb_packages_index(url):
+    """The flat Packages index of a pkgs.k8s.io-style deb repository (".../v1.35/deb/Packages"), or None."""
+    m = re.fullmatch(r"(https?://\S+/v1\.\d+/deb/)Packages", url.strip())
+    if not m:
+        return None
+    c = classify(m.group(1), "debian")
+    if not c or c[0] != "k8s":
+        return None
+    out = []
+    for name, vs in sorted(carried("k8s", c[1], "debian").items()):
+        for v, r in vs:
+            out.append("Package: %s\nVersion: %s-%s\nArchitecture: amd64\nFilename: %s_%s-%s_amd64.deb\n"
+                       % (name, v, r, name, v, r))
+    return "\n".join(out) + "\n"
+
+
 def fetch_url_text(url):
     """Body of a known URL (for --add-repo / curl), or None."""
+    idx = deb_packages_index(url)
+    if idx is not None:
+        return idx
     m = re.fullmatch(r"https?://(download\.docker\.com|mirrors\.aliyun\.com/docker-ce)/linux/(centos|rhel|fedora)/docker-ce\.repo", url)
     if m:
         # Aliyun's copy is Docker's file: its baseurl and gpgkey still point at download.docker.com
