@@ -1020,14 +1020,14 @@ fn containerd_too_old_hint_follows_what_was_done() {
     );
     let o = sb.run_step(
         Some(StepId::Containerd),
-        &format!("KW_CONTAINERD_MIN=2.0\ninstall_containerd() {{ {fake}; }}\napply"),
+        &format!("KW_SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2\nKW_DOCKER_RPM_BASE=https://download.docker.com\nKW_CONTAINERD_ACCEPT='2.3.0 2.2.0'\ninstall_containerd() {{ {fake}; }}\napply"),
     );
     assert!(!o.status.success());
     let out = stdout(&o);
     let hint = out
         .lines()
         .find(|l| l.starts_with("::kw::hint "))
-        .unwrap_or_else(|| panic!("a hint: {out}"));
+        .unwrap_or_else(|| panic!("a hint: {out}\n{}", stderr(&o)));
     assert!(
         hint.contains("kubewiz just installed containerd 1.6.33")
             && hint.contains("CentOS Linux 7 (Core)")
@@ -1036,7 +1036,7 @@ fn containerd_too_old_hint_follows_what_was_done() {
     );
     assert!(!hint.contains("docker-ce"), "{hint}");
     assert!(
-        stderr(&o).contains("containerd 1.6.33 is older than 2.0"),
+        stderr(&o).contains("containerd 1.6.33 is installed; the matrix wants 2.3.0+, 2.2.0+"),
         "{}",
         stderr(&o)
     );
@@ -1050,7 +1050,7 @@ fn containerd_too_old_hint_follows_what_was_done() {
     );
     let o = sb.run_step(
         Some(StepId::Containerd),
-        "KW_CONTAINERD_MIN=2.0\ninstall_containerd() { :; }\napply",
+        "KW_SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2\nKW_DOCKER_RPM_BASE=https://download.docker.com\nKW_CONTAINERD_ACCEPT='2.3.0 2.2.0'\ninstall_containerd() { :; }\napply",
     );
     assert!(!o.status.success());
     let out = stdout(&o);
@@ -1059,7 +1059,9 @@ fn containerd_too_old_hint_follows_what_was_done() {
         .find(|l| l.starts_with("::kw::hint "))
         .unwrap_or("");
     assert!(
-        hint.contains("containerd 1.4.13 is installed and the repositories offer nothing newer"),
+        hint.contains(
+            "containerd 1.4.13 is installed and the repositories offer nothing in the matrix"
+        ),
         "{hint}"
     );
     assert!(

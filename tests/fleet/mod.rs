@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod config;
+pub mod containerd;
 pub mod net;
 #[path = "../skip/mod.rs"]
 pub mod skip;

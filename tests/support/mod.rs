@@ -71,6 +71,8 @@ pub fn assert_all_ready(fleet: &Fleet, cp: &str, names: &[&str]) {
             "{n} is not Ready: {nodes:?}"
         );
     }
+    // Every containerd config written, judged by the real containerd of its major.
+    fleet::containerd::check_fleet(fleet);
 }
 
 /// A running `kubewiz apply` whose stdout is read line by line.
