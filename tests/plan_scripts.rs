@@ -1069,3 +1069,59 @@ fn containerd_too_old_hint_follows_what_was_done() {
         "{hint}"
     );
 }
+
+/// A failed package-manager command is named in the error with its last line (not the locking
+/// wrapper around it); another program's yum holding its pid file is waited for and named.
+#[test]
+fn package_manager_failures_name_the_command_and_foreign_locks_are_waited_for() {
+    let sb = Sandbox::new();
+    sb.write("os-release", ROCKY9);
+    sb.tool(
+        "dnf",
+        "echo \"Errors during downloading metadata for repository 'baseos':\"\n\
+         echo \"Error: Failed to download metadata for repo 'baseos': Cannot download repomd.xml\" >&2\nexit 1",
+    );
+    let o = sb.run_step(
+        None,
+        "KW_STEP=repos\nkw_pkg dnf -q makecache\necho not-reached",
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "[repos] error: dnf -q makecache failed with exit code 1: Error: Failed to download metadata for repo 'baseos': Cannot download repomd.xml"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("flock") && !err.contains("kw_pkg"), "{err}");
+    assert!(!stdout(&o).contains("not-reached"));
+
+    // Another dnf (a live process other than this one) named in dnf's pid file: waited for, named.
+    let sb = Sandbox::new();
+    sb.write("os-release", ROCKY9);
+    sb.tool("dnf", "echo installed \"$@\"");
+    let d = sb.path().display().to_string();
+    let code = format!(
+        "KW_STEP=packages\nsleep 3 & holder=$!\necho \"$holder\" > {d}/rpmdb_lock.pid\n\
+         kw_pkg_foreign() {{ kill -0 \"$holder\" 2>/dev/null && kw_pid_file_holder {d}/rpmdb_lock.pid; return 0; }}\n\
+         kw_pkg dnf -y install socat\n"
+    );
+    let o = sb.run_step(None, &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "[packages] waiting for another package manager run: {d}/rpmdb_lock.pid is held by process"
+        )) && err.contains("(sleep)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the package manager is free again after"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains("installed -y install socat"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -415,8 +415,12 @@ fn failed_install_then_esc_change_the_version_and_install_to_done() {
     let f = seed_fleet();
     let (_work, dir, home) = work_dirs();
     // The CNI manifests of both versions are built into kubewiz: no local copy needed.
+    // The newest 1.35 patch the catalog knows, so that it sits in the version list where the
+    // catalog puts it (a patch the catalog does not list would be appended at the end).
+    let m135 = kubewiz::catalog::Catalog::builtin().minor("1.35").unwrap();
+    let v135 = format!("1.35.{}", m135.latest_patch);
     let opts = fleet::config::ConfigOpts {
-        kubernetes_version: "1.35.6".into(),
+        kubernetes_version: v135.clone(),
         ..Default::default()
     };
     let cfg = f.write_config(&dir, &opts);
@@ -434,8 +438,8 @@ fn failed_install_then_esc_change_the_version_and_install_to_done() {
     t.keys(&["Escape"]);
     // The facts the run read are known now: the version is refused here, saying why, and
     // the newest one the nodes can run is offered.
-    let s = t.wait("the Versions screen refusing 1.35.6", UI, |s| {
-        s.contains("┌ 1.35.6 ") && s.contains("cgroup") && s.contains("n chooses it")
+    let s = t.wait("the Versions screen refusing 1.35", UI, |s| {
+        s.contains(&format!("┌ {v135} ")) && s.contains("cgroup") && s.contains("n chooses it")
     });
     eprintln!("versions after the failure:\n{s}");
     for _ in 0..20 {
