@@ -278,10 +278,39 @@ pub fn check_written(config: &str, version: &str, sandbox: &str) -> Option<Strin
     ))
 }
 
+/// The sandbox (pause) image kubeadm of the host's version expects, as the host's own kubeadm
+/// says (`kubeadm config images list`: the simulator's per-minor facts, not kubewiz's catalog), in
+/// the repository the `images` step pulled from (the node's kube-proxy image).
+pub fn expected_sandbox(h: &super::Host) -> String {
+    let version = h.exec_ok("kubeadm version -o short").trim().to_string();
+    let pulled = h.exec_ok("crictl images");
+    let repo = pulled
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .find_map(|img| img.strip_suffix("/kube-proxy"))
+        .unwrap_or_else(|| panic!("{}: no kube-proxy image pulled:\n{pulled}", h.name))
+        .to_string();
+    let list = h.exec_ok(&format!(
+        "kubeadm config images list --kubernetes-version {version} --image-repository {repo}"
+    ));
+    list.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&format!("{repo}/pause:")))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: kubeadm {version} lists no pause image:\n{list}",
+                h.name
+            )
+        })
+        .to_string()
+}
+
 /// Every containerd config on the fleet's hosts, judged by the real binary of the host's
-/// containerd major (see [`check_written`]); the sandbox expected is the one the file sets in the
-/// table of its layout, so the check proves the real containerd reads it from there. Returns one
-/// line per host checked (empty when the real binaries are absent outside CI).
+/// containerd major (see [`check_written`]): the real containerd must read SystemdCgroup = true
+/// and, as its sandbox image, the one the host's kubeadm expects ([`expected_sandbox`]) from the
+/// file kubewiz wrote. Returns one line per host checked (empty when the real binaries are absent
+/// outside CI).
 pub fn check_fleet(fleet: &super::Fleet) -> Vec<String> {
     let mut out = Vec::new();
     for h in &fleet.hosts {
@@ -304,30 +333,7 @@ pub fn check_fleet(fleet: &super::Fleet) -> Vec<String> {
                     .to_string()
             })
             .unwrap_or_default();
-        let written = toml::from_str::<toml::Value>(&text).expect("config.toml is TOML");
-        let sandbox = at(
-            &written,
-            &[
-                "plugins",
-                "io.containerd.cri.v1.images",
-                "pinned_images",
-                "sandbox",
-            ],
-        )
-        .or_else(|| {
-            at(
-                &written,
-                &["plugins", "io.containerd.grpc.v1.cri", "sandbox_image"],
-            )
-        })
-        .and_then(|v| v.as_str())
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: no sandbox image in the config kubewiz wrote:\n{text}",
-                h.name
-            )
-        })
-        .to_string();
+        let sandbox = expected_sandbox(h);
         match check_written(&text, &version, &sandbox) {
             Some(line) => out.push(format!("{}: {line}", h.name)),
             None => return Vec::new(),
