@@ -13,7 +13,8 @@ use support::*;
 
 const SEED: u64 = 13;
 /// Hops (and kill points) per fleet: 1.27.6 → 1.28 → ... → 1.31.
-const HOPS: [&str; 4] = ["1.28.15", "1.29.15", "1.30.14", "1.31.14"];
+/// 1.29.14 is 1.29's final patch (kubernetes/website data/releases/eol.yaml, finalPatchRelease).
+const HOPS: [&str; 4] = ["1.28.15", "1.29.14", "1.30.14", "1.31.14"];
 const FLEETS: usize = 2;
 
 /// The tasks of a hop on the 2-node cluster as `upgrade` prints them, (node, step).
