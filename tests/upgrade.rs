@@ -43,7 +43,7 @@ fn applies(log: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// How many times `node` was drained in the hop to `version` ("v1.29.15").
+/// How many times `node` was drained in the hop to `version` ("v1.29.14").
 fn drains(log: &serde_json::Value, node: &str, version: &str) -> usize {
     log["drains"]
         .as_array()
@@ -403,7 +403,7 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
     eprintln!("path:\n{s}");
     assert!(s.contains("1.28.15 → 1.30.14: 2 hops"), "{s}");
     assert!(
-        s.contains("1. 1.28.15 → 1.29.15") && s.contains("2. 1.29.15 → 1.30.14"),
+        s.contains("1. 1.28.15 → 1.29.14") && s.contains("2. 1.29.14 → 1.30.14"),
         "{s}"
     );
     let log = upgrade_log(fleet, "cp");
@@ -429,11 +429,11 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
         s.contains("hop 1/2") && s.contains(" cp · ") && s.contains(" w1 · ")
     });
     eprintln!("under way:\n{s}");
-    // Tab: each node's kubelet version along the path (cp restarted on 1.29.15, w1 not yet).
+    // Tab: each node's kubelet version along the path (cp restarted on 1.29.14, w1 not yet).
     t.keys(&["Tab"]);
     let s = t.wait("the versions panel", UI, |s| {
         s.contains("Versions: 0/2 nodes at 1.30.14")
-            && s.contains("■■□ 1.28.15 → 1.29.15")
+            && s.contains("■■□ 1.28.15 → 1.29.14")
             && s.contains("■□□ 1.28.15 → 1.28.15")
     });
     eprintln!("versions:\n{s}");
@@ -452,7 +452,7 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
     let v = versions(fleet, "cp");
     assert!(v.contains(&("w1".into(), "v1.28.15".into())), "{v:?}");
     let log = upgrade_log(fleet, "cp");
-    assert_eq!(applies(&log), ["v1.28.15", "v1.29.15"], "{log}");
+    assert_eq!(applies(&log), ["v1.28.15", "v1.29.14"], "{log}");
     assert!(cfg.parent().unwrap().join(".kubewiz/upgrade.json").exists());
     w1.restore_tool("kubeadm");
 
@@ -485,8 +485,8 @@ fn wizard_upgrade_stopped_with_q_then_resumed(fleet: &Fleet, cfg: &Path) {
     }
     let log = upgrade_log(fleet, "cp");
     // Every hop's apply once (1.28.15 was the headless upgrade's), each node drained once per hop.
-    assert_eq!(applies(&log), ["v1.28.15", "v1.29.15", "v1.30.14"], "{log}");
-    for to in ["v1.29.15", "v1.30.14"] {
+    assert_eq!(applies(&log), ["v1.28.15", "v1.29.14", "v1.30.14"], "{log}");
+    for to in ["v1.29.14", "v1.30.14"] {
         for node in ["cp", "w1"] {
             assert_eq!(drains(&log, node, to), 1, "{node} at {to}: {log}");
         }
