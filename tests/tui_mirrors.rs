@@ -396,6 +396,15 @@ fn the_panel_edits_the_table_through_the_check_rules() {
     let text = kubewiz::tui::save::render(None, &cfg);
     let back = kubewiz::config::parse_and_validate(&text, std::path::Path::new("x.toml")).unwrap();
     assert_eq!(back.registry_mirrors, cfg.registry_mirrors);
+    // The mirror switched while a table is given: the table still wins, and the status says so.
+    press(&mut m, KeyCode::Esc);
+    m.versions.focus = V_MIRROR;
+    ch(&mut m, 'l');
+    let status = m.status.clone().unwrap().text;
+    assert!(status.contains("[registry_mirrors] of cluster.toml still wins (Registry mirrors → r takes upstream's defaults)"), "{status}");
+    ch(&mut m, 'l');
+    m.versions.focus = V_REGISTRY_MIRRORS;
+    press(&mut m, KeyCode::Enter);
     // r: back to aliyun's defaults (no table).
     ch(&mut m, 'r');
     assert_eq!(m.mirrors.table, None);

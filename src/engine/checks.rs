@@ -10,9 +10,11 @@ use crate::config::{self, ClusterConfig, Problem};
 use std::path::Path;
 
 /// The choices fixed by `kubeadm init`, from the journal next to `config_path` (None before
-/// init, without a journal, or when it cannot be read: `apply` says why then).
+/// init, without a journal, or when it cannot be read: `apply` says why then). Changes
+/// nothing: an unreadable journal stays where it is (`Journal::load` would move it aside, and
+/// `apply` would then start afresh without saying why).
 pub fn initialised(config_path: &Path) -> Option<ClusterStamp> {
-    let j = Journal::load(&state_dir(config_path)).ok()??;
+    let j = Journal::peek(&state_dir(config_path))?;
     j.initialised_with().cloned()
 }
 

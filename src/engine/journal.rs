@@ -223,6 +223,16 @@ impl Journal {
         Journal::load_from(state_dir, INSTALL_FILE)
     }
 
+    /// The install journal as it is, for a look that changes nothing (`kubewiz check`, the
+    /// wizard, `load_config`): None when there is none or it cannot be read. Unlike
+    /// [`Journal::load`], a garbage file is left where it is, for `apply` to report.
+    pub fn peek(state_dir: &Path) -> Option<Journal> {
+        let text = fs::read(state_dir.join(INSTALL_FILE)).ok()?;
+        serde_json::from_slice::<Journal>(&text)
+            .ok()
+            .filter(|j| j.version == FORMAT_VERSION)
+    }
+
     /// Like [`Journal::load`], for the journal in `state_dir/file`.
     pub fn load_from(state_dir: &Path, file: &str) -> Result<Option<Journal>, JournalError> {
         let path = state_dir.join(file);
@@ -490,6 +500,13 @@ role = "control-plane"
         assert_eq!(kept.len(), 1);
         // The next load starts afresh.
         assert!(Journal::load(dir.path()).unwrap().is_none());
+        // A look (check, the wizard) found nothing and moved nothing.
+        std::fs::write(dir.path().join("state.json"), b"{\"version\":1,\"clu").unwrap();
+        assert!(Journal::peek(dir.path()).is_none());
+        assert!(
+            dir.path().join("state.json").exists(),
+            "left for apply to report"
+        );
     }
 
     #[test]

@@ -289,7 +289,8 @@ fn load_for_wizard(path: &Path) -> Result<Box<(ClusterConfig, JournalInfo)>, Str
 /// what init fixed, whether everything is installed, and the time spent installing.
 pub fn journal_info(path: &Path, cfg: &ClusterConfig) -> JournalInfo {
     use engine::journal::{Journal, StepState};
-    let Ok(Some(journal)) = Journal::load(&engine::journal::state_dir(path)) else {
+    // A look: an unreadable journal is left for the engine to report when the install starts.
+    let Some(journal) = Journal::peek(&engine::journal::state_dir(path)) else {
         return JournalInfo::default();
     };
     let mut info = JournalInfo {
@@ -361,7 +362,7 @@ pub fn journal_info(path: &Path, cfg: &ClusterConfig) -> JournalInfo {
 
 /// Time spent installing according to the journal in `state_dir`.
 fn journal_busy(state_dir: &Path) -> Option<Duration> {
-    let j = engine::journal::Journal::load(state_dir).ok()??;
+    let j = engine::journal::Journal::peek(state_dir)?;
     let spans = j
         .nodes
         .values()

@@ -133,6 +133,17 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                 m.versions.mirror = match m.versions.mirror {
                     Mirror::Upstream => Mirror::Aliyun,
                     Mirror::Aliyun => Mirror::Upstream,
+                };
+                if m.mirrors.table.is_some() {
+                    // The mirror's registry defaults do not apply while a table is given.
+                    super::info(
+                        m,
+                        format!(
+                            "registry mirrors: [registry_mirrors] of cluster.toml still wins \
+                             (Registry mirrors → r takes {}'s defaults)",
+                            m.versions.mirror.as_str()
+                        ),
+                    );
                 }
             }
             _ => m.versions.dashboard = !m.versions.dashboard,
