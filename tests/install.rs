@@ -80,6 +80,10 @@ fn seed_cluster_installs_to_three_ready_nodes() {
         "{kubeadm_cfg}"
     );
     assert!(kubeadm_cfg.contains("cgroupDriver: systemd"));
+    // containerd.io 1.6.33: the last one Docker's el7 repository carries, and the matrix's 1.6.4+
+    // for 1.25 (containerd RELEASES.md @ fcdfd923c) accepts it.
+    let version = master.exec_ok("containerd --version");
+    assert!(version.contains("containerd.io 1.6.33"), "{version}");
     let containerd = master.read_file("/etc/containerd/config.toml").unwrap();
     assert!(containerd.contains("SystemdCgroup = true"));
     assert!(
