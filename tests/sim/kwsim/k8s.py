@@ -654,7 +654,7 @@ def exec_checks(kver):
     - crictl: mandatory up to 1.30; 1.31 switched to the CRI client library and only warns (kubernetes#124685,
       #125212); 1.32 dropped the check (kubernetes#126596; kubeadm#3064).
     - conntrack: mandatory before 1.32; kubeadm 1.32 checks it only for a Kubernetes version < 1.32
-      (kubernetes#126953: kube-proxy 1.32 no longer needs it), which a kubeadm installs never ask for.
+      (kubernetes#126952: kube-proxy 1.32 no longer needs it, as addExecChecks says), which a kubeadm installs never ask for.
     - ip, iptables, mount, nsenter: mandatory; ebtables, ethtool, socat, tc, touch: warnings ("mandatory: false").
     Messages: InPathCheck.Check: "%s not found in system path" (error), warning the same; label FileExisting-<exe>."""
     minor = common.minor_of(kver or "1.0.0")
