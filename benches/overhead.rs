@@ -15,16 +15,22 @@
 //!
 //! Reports the median time per step per node (the gap between one step's end and the next
 //! one's on the same node) and wall / (steps x nodes), with the CPU spent per step per node
-//! on the workstation and on the hosts. Prints figures only: never fails on a slow
+//! on the workstation and on the hosts, and the 1-minute load average before and after each
+//! run. kubewiz and the SSH floor run `KW_BENCH_RUNS` times (default 3), ansible-core
+//! `KW_BENCH_ANSIBLE_RUNS` times (default 1: 200 steps on 10 nodes take it minutes); the
+//! table gives median (min-max) over the runs. Prints figures only: never fails on a slow
 //! machine. Env: KW_BENCH_STEPS (default 200), KW_BENCH_NODES (default "1,10"),
-//! KW_BENCH_ANSIBLE=0 to skip Ansible.
+//! KW_BENCH_RUNS, KW_BENCH_ANSIBLE_RUNS, KW_BENCH_ANSIBLE=0 to skip Ansible.
 
 #[path = "../tests/fleet/mod.rs"]
 mod fleet;
+#[path = "common/spread.rs"]
+mod spread;
 
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use kubewiz::engine::{self, Event, Options};
 use kubewiz::plan::{Plan, Script, StepId, Task, TaskKind};
+use spread::{Load, loadavg, median, percentile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,34 +61,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn percentile(v: &mut [f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let i = ((v.len() - 1) as f64 * p).round() as usize;
-    v[i]
 }
 
 /// CPU time (ms) of a process: (its own, its waited-for children's), from /proc/PID/stat.
@@ -142,13 +120,8 @@ struct Figures {
 }
 
 impl Figures {
-    /// ", N FAILED" when steps failed (their figures are then not comparable), else nothing.
     fn failed_note(&self) -> String {
-        if self.failed > 0 {
-            format!(", {} FAILED", self.failed)
-        } else {
-            String::new()
-        }
+        failed_note(self.failed)
     }
 }
 
@@ -436,6 +409,53 @@ fn run_ansible(
     })
 }
 
+/// One scenario (a tool on `n` nodes) over its runs.
+struct Series {
+    runs: Vec<Figures>,
+    loads: Vec<Load>,
+}
+
+impl Series {
+    fn new() -> Series {
+        Series {
+            runs: Vec::new(),
+            loads: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, f: Figures, load: Load) {
+        self.runs.push(f);
+        self.loads.push(load);
+    }
+
+    fn spread(&self, f: impl Fn(&Figures) -> f64) -> Option<spread::Spread> {
+        spread::Spread::of(&self.runs.iter().map(f).collect::<Vec<_>>())
+    }
+
+    /// `median (min-max)` of a figure over the runs.
+    fn show(&self, f: impl Fn(&Figures) -> f64, prec: usize) -> String {
+        self.spread(f).map_or_else(|| "-".into(), |s| s.show(prec))
+    }
+
+    /// The median over the runs of the per-run median ms/step/node.
+    fn median(&self) -> f64 {
+        self.spread(|f| f.median).map_or(f64::NAN, |s| s.median)
+    }
+
+    fn failed(&self) -> usize {
+        self.runs.iter().map(|f| f.failed).sum()
+    }
+}
+
+/// ", N FAILED" when steps failed (their figures are then not comparable), else nothing.
+fn failed_note(failed: usize) -> String {
+    if failed > 0 {
+        format!(", {failed} FAILED")
+    } else {
+        String::new()
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not supported (one scenario set).
     if fleet::require_root_or_skip().is_none() {
@@ -448,9 +468,12 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let with_ansible = std::env::var("KW_BENCH_ANSIBLE").as_deref() != Ok("0");
+    let runs = spread::runs();
+    let ansible_runs = env_usize("KW_BENCH_ANSIBLE_RUNS", 1).max(1);
     let max = sizes.iter().copied().max().unwrap_or(1);
     println!(
-        "overhead: {steps} no-op remote steps per node; load average at start {}",
+        "overhead: {steps} no-op remote steps per node; kubewiz and the SSH floor {runs} run(s) each, ansible-core {ansible_runs}; {}; load average at start {}",
+        spread::machine(),
         loadavg()
     );
     if with_ansible {
@@ -491,43 +514,55 @@ fn main() {
     let mut rows = Vec::new();
     for &n in &sizes {
         let nodes: Vec<String> = fleet.hosts[..n].iter().map(|h| h.name.clone()).collect();
-        let kw = run_kubewiz(
-            &fleet,
-            &work.path().join(format!("kw{n}")),
-            &nodes,
-            steps,
-            NOOP,
-        );
-        println!(
-            "kubewiz  {n:>2} node(s): median {:.1} ms/step/node (p90 {:.1}; remote exec {:.1}, scheduler+journal gap {:.2}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {}]",
-            kw.median,
-            kw.p90,
-            kw.exec_median.unwrap_or(f64::NAN),
-            kw.gap_median.unwrap_or(f64::NAN),
-            kw.local_cpu,
-            kw.remote_cpu,
-            kw.wall / 1e3,
-            kw.per_step_total,
-            kw.failed_note(),
-            loadavg()
-        );
-        let floor = run_floor(
-            &fleet,
-            &work.path().join(format!("floor{n}")),
-            &nodes,
-            steps,
-        );
-        println!(
-            "ssh floor {n:>2} node(s): `true` per step on the same kind of connection: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s{}  [load {}]",
-            floor.median,
-            floor.p90,
-            floor.local_cpu,
-            floor.remote_cpu,
-            floor.wall / 1e3,
-            floor.failed_note(),
-            loadavg()
-        );
-        let mut an = Vec::new();
+        let mut kw = Series::new();
+        let mut floor = Series::new();
+        for run in 1..=runs {
+            let before = Load::start();
+            let f = run_kubewiz(
+                &fleet,
+                &work.path().join(format!("kw{n}-{run}")),
+                &nodes,
+                steps,
+                NOOP,
+            );
+            let load = Load::since(before);
+            println!(
+                "kubewiz  {n:>2} node(s), run {run}: median {:.1} ms/step/node (p90 {:.1}; remote exec {:.1}, scheduler+journal gap {:.2}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {:.1} -> {:.1}]",
+                f.median,
+                f.p90,
+                f.exec_median.unwrap_or(f64::NAN),
+                f.gap_median.unwrap_or(f64::NAN),
+                f.local_cpu,
+                f.remote_cpu,
+                f.wall / 1e3,
+                f.per_step_total,
+                f.failed_note(),
+                load.before,
+                load.after,
+            );
+            kw.push(f, load);
+            let before = Load::start();
+            let f = run_floor(
+                &fleet,
+                &work.path().join(format!("floor{n}-{run}")),
+                &nodes,
+                steps,
+            );
+            let load = Load::since(before);
+            println!(
+                "ssh floor {n:>2} node(s), run {run}: `true` per step on the same kind of connection: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s{}  [load {:.1} -> {:.1}]",
+                f.median,
+                f.p90,
+                f.local_cpu,
+                f.remote_cpu,
+                f.wall / 1e3,
+                f.failed_note(),
+                load.before,
+                load.after,
+            );
+            floor.push(f, load);
+        }
+        let mut an: Vec<(&str, Series)> = Vec::new();
         if with_ansible {
             // With one host the two strategies are the same thing.
             let strategies: &[&str] = if n == 1 {
@@ -536,21 +571,30 @@ fn main() {
                 &["linear", "free"]
             };
             for &strategy in strategies {
-                let dir = work.path().join(format!("ansible-{strategy}-{n}"));
-                let _ = std::fs::create_dir_all(&dir);
-                if let Some(f) = run_ansible(&fleet, &dir, &nodes, steps, strategy) {
-                    println!(
-                        "ansible  {n:>2} node(s), strategy {strategy:<6}: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.1} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {}]",
-                        f.median,
-                        f.p90,
-                        f.local_cpu,
-                        f.remote_cpu,
-                        f.wall / 1e3,
-                        f.per_step_total,
-                        f.failed_note(),
-                        loadavg()
-                    );
-                    an.push((strategy, f));
+                let mut series = Series::new();
+                for run in 1..=ansible_runs {
+                    let dir = work.path().join(format!("ansible-{strategy}-{n}-{run}"));
+                    let _ = std::fs::create_dir_all(&dir);
+                    let before = Load::start();
+                    if let Some(f) = run_ansible(&fleet, &dir, &nodes, steps, strategy) {
+                        let load = Load::since(before);
+                        println!(
+                            "ansible  {n:>2} node(s), strategy {strategy:<6}, run {run}: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.1} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {:.1} -> {:.1}]",
+                            f.median,
+                            f.p90,
+                            f.local_cpu,
+                            f.remote_cpu,
+                            f.wall / 1e3,
+                            f.per_step_total,
+                            f.failed_note(),
+                            load.before,
+                            load.after,
+                        );
+                        series.push(f, load);
+                    }
+                }
+                if !series.runs.is_empty() {
+                    an.push((strategy, series));
                 }
             }
         }
@@ -558,31 +602,48 @@ fn main() {
     }
     println!();
     println!(
-        "| nodes | kubewiz: median ms/step/node (wall / (steps x nodes)) | SSH floor: `true` per step | ansible-core linear | ansible-core free | ratio ansible / kubewiz (median) | CPU ms/step/node, workstation + hosts: kubewiz / SSH floor / best ansible |"
+        "Each cell: median (min-max) over the runs of each run's median ms per step per node; in brackets wall / (steps x nodes). Ratios are of the medians."
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| nodes | runs (kubewiz, ansible) | kubewiz ms/step/node | kubewiz wall / (steps x nodes) | SSH floor: `true` per step | ansible-core linear | ansible-core free | ratio ansible / kubewiz | CPU ms/step/node, workstation + hosts (medians): kubewiz / SSH floor / best ansible | load (1 min) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (n, kw, floor, an) in &rows {
         let get = |s: &str| an.iter().find(|(st, _)| *st == s).map(|(_, f)| f);
-        let cell = |f: Option<&Figures>| {
-            f.map(|f| format!("{:.1} ({:.1})", f.median, f.wall / (steps * n) as f64))
+        let cell = |f: Option<&Series>| {
+            f.map(|f| format!("{}{}", f.show(|r| r.median, 1), failed_note(f.failed())))
                 .unwrap_or_else(|| "-".into())
         };
-        let cpu = |f: Option<&Figures>| {
-            f.map(|f| format!("{:.1} + {:.1}", f.local_cpu, f.remote_cpu))
-                .unwrap_or_else(|| "-".into())
+        let per_wall = |r: &Figures| r.wall / (steps * n) as f64;
+        let cpu = |f: Option<&Series>| {
+            f.map(|f| {
+                let l = f.spread(|r| r.local_cpu).map_or(f64::NAN, |s| s.median);
+                let h = f.spread(|r| r.remote_cpu).map_or(f64::NAN, |s| s.median);
+                format!("{l:.1} + {h:.1}")
+            })
+            .unwrap_or_else(|| "-".into())
         };
         let best = an
             .iter()
             .map(|(_, f)| f)
-            .min_by(|a, b| a.median.total_cmp(&b.median));
+            .min_by(|a, b| a.median().total_cmp(&b.median()));
         let ratios: Vec<String> = ["linear", "free"]
             .iter()
-            .filter_map(|s| get(s).map(|f| format!("{:.1}x {s}", f.median / kw.median)))
+            .filter_map(|s| get(s).map(|f| format!("{:.1}x {s}", f.median() / kw.median())))
             .collect();
+        let mut loads: Vec<Load> = kw.loads.clone();
+        loads.extend(floor.loads.iter().copied());
+        for (_, f) in an {
+            loads.extend(f.loads.iter().copied());
+        }
         println!(
-            "| {n} | {} | {} | {} | {} | {} | {} / {} / {} |",
+            "| {n} | {}, {} | {} | {} | {} ({}) | {} | {} | {} | {} / {} / {} | {} |",
+            kw.runs.len(),
+            an.first().map_or(0, |(_, f)| f.runs.len()),
             cell(Some(kw)),
+            kw.show(per_wall, 1),
             cell(Some(floor)),
+            floor.show(per_wall, 1),
             cell(get("linear")),
             cell(get("free")),
             if ratios.is_empty() {
@@ -593,6 +654,7 @@ fn main() {
             cpu(Some(kw)),
             cpu(Some(floor)),
             cpu(best),
+            spread::load_range(&loads).trim_start_matches("load "),
         );
     }
     println!("load average at end {}", loadavg());

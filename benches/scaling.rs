@@ -1,36 +1,46 @@
-//! Scaling to the critical path (issue 5, item 2).
+//! Scaling to the critical path (issue 5, item 2; issue 15).
 //!
 //! `cargo bench --bench scaling` (as root: it starts the test fleet of tests/fleet). The full
 //! real pipeline (`engine::start`, the seed's cluster: 1.25.3, calico from
 //! ../shared/fixtures/cni/calico-v3.24.6.yaml, aliyun, ipvs) on 3, 10 and 30 simulated nodes
-//! whose simulator sleeps a realistic time for each remote action (the profile below). For
-//! each size it reports:
+//! whose simulator sleeps a realistic time for each remote action (the profile below). Each
+//! size is installed `KW_BENCH_RUNS` times (default 3), each on a fresh fleet; per run:
 //! - the wall time of the install;
 //! - the critical path: the longest path through the plan's `after` edges, each task weighted
 //!   by its duration measured in this run (StepStarted to StepFinished/StepSkipped), and
 //!   wall / critical path (1.00 = the scheduler adds nothing to what the DAG requires);
+//! - where the wall went: the chain of tasks that ended last, followed back through the input
+//!   each waited for last, split into lead-in (run start to its first task), running, waiting
+//!   to start with every input done (each such wait named, with which cap was full just
+//!   before it started: `--parallel`, the node's step cap, the host's wait cap) and tail
+//!   (last task's end to the run's end);
 //! - the least wall time any schedule needs with `--parallel` slots (the critical path, or the
-//!   work that takes a slot divided by the slots, whichever is longer) and wall / that;
-//! - the sum of all task durations (what one person doing node after node would spend).
+//!   work that takes a slot divided by the slots, whichever is longer);
+//! - the sum of all task durations (what one person doing node after node would spend);
+//! - the 1-minute load average before and after.
 //!
-//! And, on 3 nodes, the wall time of running the same plan node after node for real, one step
-//! at a time as the seed guide has a person do it (the plan with every task chained to the
-//! previous one, see `one_at_a_time`; on a fresh fleet), and the speed-up.
-//!
-//! On 3 and 10 nodes it also re-runs apply with the journal removed (as from a new
+//! The table at the end gives median (min-max) over the runs of each size. On 3 nodes, once,
+//! the wall time of running the same plan node after node for real, one step at a time as the
+//! seed guide has a person do it (the plan with every task chained to the previous one, see
+//! `one_at_a_time`; on a fresh fleet), and the speed-up over the median parallel run. On 3 and
+//! 10 nodes, after the first run, apply again with the journal removed (as from a new
 //! workstation): the wall time of checking every step on its node, and how many steps were
 //! applied again (from the nodes' steps.log; 0 expected).
 //!
-//! Prints figures only: never fails on a slow machine. Env: KW_BENCH_SIZES (default "3,10,30"),
-//! KW_BENCH_SERIAL_SIZES (default "3"), KW_BENCH_RERUN_SIZES (default "3,10"), KW_BENCH_PARALLEL
-//! (default 16, the CLI's default), KW_BENCH_PROFILE (default "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1").
+//! Prints figures only: never fails on a slow machine. Env: KW_BENCH_RUNS (default 3),
+//! KW_BENCH_SIZES (default "3,10,30"), KW_BENCH_SERIAL_SIZES (default "3"), KW_BENCH_RERUN_SIZES
+//! (default "3,10"), KW_BENCH_PARALLEL (default 16, the CLI's default), KW_BENCH_PROFILE
+//! (default "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1").
 
 #[path = "../tests/fleet/mod.rs"]
 mod fleet;
+#[path = "common/spread.rs"]
+mod spread;
 
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use kubewiz::engine::{self, Event, Options};
 use kubewiz::plan::{Plan, StepId};
+use spread::{Load, loadavg};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -39,12 +49,6 @@ use std::time::{Duration, Instant};
 /// transaction takes 2.5 s), per image pulled (kubeadm config images pull, crictl pull),
 /// kubeadm init, kubeadm join, and from kubelet registration + CNI to the node being Ready.
 const DEFAULT_PROFILE: &str = "pkg_install=0.5,image_pull=0.5,init=4,join=2,node_ready=1";
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
 
 fn sizes(var: &str, default: &str) -> Vec<usize> {
     std::env::var(var)
@@ -111,10 +115,28 @@ fn fresh_root_bashrc(fleet: &Fleet) {
 struct Measured {
     ok: bool,
     wall: Duration,
-    /// Per task index: measured duration (None: never started, e.g. after a failure).
-    durations: Vec<Option<Duration>>,
+    /// Per task index: when it started and ended, from the moment the engine was asked to
+    /// start (None: never started or never ended, e.g. after a failure).
+    starts: Vec<Option<Duration>>,
+    ends: Vec<Option<Duration>>,
+    /// When RunFinished arrived.
+    finished: Duration,
     failures: Vec<String>,
     plan: Plan,
+}
+
+impl Measured {
+    /// Per task: how long it ran (StepStarted to StepFinished/StepSkipped); 0 if it did not.
+    fn durations(&self) -> Vec<Duration> {
+        self.starts
+            .iter()
+            .zip(&self.ends)
+            .map(|(s, e)| match (s, e) {
+                (Some(s), Some(e)) => e.saturating_sub(*s),
+                _ => Duration::ZERO,
+            })
+            .collect()
+    }
 }
 
 fn install(
@@ -149,7 +171,8 @@ fn install(
         .expect("tokio runtime");
     let n_tasks = plan.tasks.len();
     let run_plan = plan.clone();
-    let (ok, wall, durations, failures) = rt.block_on(async move {
+    let (ok, wall, starts, ends, finished, failures) = rt.block_on(async move {
+        let t0 = Instant::now();
         let mut run = engine::start_with_plan(
             &cfg_path,
             config,
@@ -161,24 +184,22 @@ fn install(
             },
         )
         .expect("start the engine");
-        let mut started: Vec<Option<Instant>> = vec![None; n_tasks];
-        let mut durations: Vec<Option<Duration>> = vec![None; n_tasks];
+        let mut starts: Vec<Option<Duration>> = vec![None; n_tasks];
+        let mut ends: Vec<Option<Duration>> = vec![None; n_tasks];
+        let mut finished = Duration::ZERO;
         let mut failures = Vec::new();
         while let Some(ev) = run.events.recv().await {
-            let now = Instant::now();
+            let now = t0.elapsed();
             match ev {
                 Event::StepStarted { node, step, .. } => {
                     if let Some(&i) = index.get(&(node, step)) {
-                        started[i] = Some(now);
+                        starts[i] = Some(now);
                     }
                 }
                 Event::StepFinished { node, step, .. } | Event::StepSkipped { node, step, .. } => {
                     if let Some(&i) = index.get(&(node, step)) {
-                        durations[i] = Some(
-                            started[i]
-                                .map(|s| now.saturating_duration_since(s))
-                                .unwrap_or_default(),
-                        );
+                        ends[i] = Some(now);
+                        starts[i].get_or_insert(now);
                     }
                 }
                 Event::StepFailed {
@@ -190,20 +211,191 @@ fn install(
                     failure.error,
                     failure.tail.join(" | ")
                 )),
-                Event::RunFinished { .. } => break,
+                Event::RunFinished { .. } => {
+                    finished = now;
+                    break;
+                }
                 _ => {}
             }
         }
         let summary = run.done.await.expect("engine task");
-        (summary.ok, summary.wall, durations, failures)
+        (summary.ok, summary.wall, starts, ends, finished, failures)
     });
     Measured {
         ok,
         wall,
-        durations,
+        starts,
+        ends,
+        finished,
         failures,
         plan,
     }
+}
+
+/// The slot a task takes in the engine (see `engine::run::class`): waits on the first control
+/// plane (`ready`, `kubeconfig`) have their own cap per host; preflight is evaluated locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Work,
+    Wait,
+    Local,
+}
+
+fn slot(t: &kubewiz::plan::Task) -> Slot {
+    match t.kind {
+        kubewiz::plan::TaskKind::Local => Slot::Local,
+        _ if t.step.def().is_wait() => Slot::Wait,
+        _ => Slot::Work,
+    }
+}
+
+/// One wait on the chain that decided the wall time: a task whose inputs were all done at
+/// `ready` but that started only at `start`.
+struct Gap {
+    task: usize,
+    ready: Duration,
+    start: Duration,
+    /// What held it, from the tasks running just before it started.
+    cause: String,
+}
+
+/// Where the wall time of a run went, along the chain that ended last: from the last task to
+/// end, back through the input that was done last (what it waited for), to the start.
+/// wall = lead-in + the chain's run times + its gaps + tail.
+struct Chain {
+    tasks: Vec<usize>,
+    lead_in: Duration,
+    run: Duration,
+    gaps: Vec<Gap>,
+    /// From the last task's end to the run's end (journal flush, closing connections).
+    tail: Duration,
+}
+
+impl Chain {
+    fn gap_total(&self) -> Duration {
+        self.gaps.iter().map(|g| g.start - g.ready).sum()
+    }
+}
+
+fn chain(m: &Measured, parallel: usize) -> Chain {
+    let at = |v: &[Option<Duration>], i: usize| v[i].unwrap_or_default();
+    let last = (0..m.plan.tasks.len()).max_by_key(|&i| (at(&m.ends, i), i));
+    let mut tasks = Vec::new();
+    let mut gaps = Vec::new();
+    let mut run = Duration::ZERO;
+    let mut cur = last;
+    let mut lead_in = Duration::ZERO;
+    while let Some(i) = cur {
+        tasks.push(i);
+        let start = at(&m.starts, i);
+        run += at(&m.ends, i).saturating_sub(start);
+        let pred = m.plan.tasks[i]
+            .after
+            .iter()
+            .copied()
+            .max_by_key(|&d| (at(&m.ends, d), d));
+        let ready = pred.map_or(Duration::ZERO, |d| at(&m.ends, d));
+        if start > ready {
+            if pred.is_none() {
+                lead_in = start;
+            } else {
+                gaps.push(Gap {
+                    task: i,
+                    ready,
+                    start,
+                    cause: cause(m, i, ready, start, parallel),
+                });
+            }
+        }
+        cur = pred;
+    }
+    tasks.reverse();
+    gaps.reverse();
+    let tail = m
+        .finished
+        .saturating_sub(last.map_or(Duration::ZERO, |i| at(&m.ends, i)));
+    Chain {
+        tasks,
+        lead_in,
+        run,
+        gaps,
+        tail,
+    }
+}
+
+/// The engine's caps besides `--parallel` (`MAX_STEPS_PER_HOST`, `MAX_WAITS_PER_HOST` in
+/// src/engine/run.rs).
+const STEPS_PER_HOST: usize = 4;
+const WAITS_PER_HOST: usize = 3;
+
+/// Which of the engine's caps held task `i` while it waited (from `ready` to `start`), from
+/// the tasks running meanwhile (sampled every 10 ms): the share of the wait during which all
+/// `--parallel` slots were busy, its host had its 4 steps running, or (a wait) its host had its
+/// 3 waits running; the rest of the wait no cap was full (the engine's own latency).
+fn cause(m: &Measured, i: usize, ready: Duration, start: Duration, parallel: usize) -> String {
+    let t = &m.plan.tasks[i];
+    let class = slot(t);
+    if class == Slot::Local {
+        return "local (preflight)".into();
+    }
+    let running_at = |at: Duration| {
+        (0..m.plan.tasks.len()).filter(move |&k| {
+            k != i && m.starts[k].is_some_and(|s| s <= at) && m.ends[k].is_none_or(|e| e > at)
+        })
+    };
+    let step = Duration::from_millis(10);
+    let (mut samples, mut slots_full, mut host_full, mut waits_full) = (0u32, 0u32, 0u32, 0u32);
+    let mut at = ready + step / 2;
+    while at < start {
+        samples += 1;
+        let (mut work, mut host_work, mut host_waits) = (0, 0, 0);
+        for k in running_at(at) {
+            let o = &m.plan.tasks[k];
+            match slot(o) {
+                Slot::Work => {
+                    work += 1;
+                    host_work += usize::from(o.host == t.host);
+                }
+                Slot::Wait => host_waits += usize::from(o.host == t.host),
+                Slot::Local => {}
+            }
+        }
+        match class {
+            Slot::Work => {
+                slots_full += u32::from(work >= parallel);
+                host_full += u32::from(host_work >= STEPS_PER_HOST);
+            }
+            _ => waits_full += u32::from(host_waits >= WAITS_PER_HOST),
+        }
+        at += step;
+    }
+    let pct = |n: u32| 100 * n / samples.max(1);
+    let held = slots_full.max(host_full).max(waits_full);
+    let mut out = Vec::new();
+    if slots_full > 0 {
+        out.push(format!(
+            "all {parallel} --parallel slots busy {}% of it",
+            pct(slots_full)
+        ));
+    }
+    if host_full > 0 {
+        out.push(format!(
+            "{STEPS_PER_HOST} steps running on {} {}%",
+            t.host,
+            pct(host_full)
+        ));
+    }
+    if waits_full > 0 {
+        out.push(format!(
+            "{WAITS_PER_HOST} waits running on {} {}%",
+            t.host,
+            pct(waits_full)
+        ));
+    }
+    if held < samples {
+        out.push(format!("no cap full {}%", 100 - pct(held)));
+    }
+    out.join(", ")
 }
 
 /// The same plan done the way the seed guide has a person do it: one step at a time, node
@@ -269,7 +461,7 @@ fn slot_bound(m: &Measured, w: &[Duration], cp: Duration, parallel: usize) -> Du
         .tasks
         .iter()
         .zip(w)
-        .filter(|(t, _)| !matches!(t.step, StepId::Ready | StepId::Kubeconfig))
+        .filter(|(t, _)| slot(t) == Slot::Work)
         .map(|(_, d)| *d)
         .sum();
     cp.max(work / parallel.max(1) as u32)
@@ -277,6 +469,133 @@ fn slot_bound(m: &Measured, w: &[Duration], cp: Duration, parallel: usize) -> Du
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
+}
+
+/// The figures of one parallel install, for the table.
+struct RunFigures {
+    ok: bool,
+    wall: f64,
+    critical: f64,
+    bound: f64,
+    sum: f64,
+    gaps: f64,
+    lead_in: f64,
+    tail: f64,
+    load: Load,
+}
+
+/// Runs and prints one parallel install on a fresh fleet of `n` nodes.
+fn measure_once(
+    n: usize,
+    run: usize,
+    prof: &[(String, f64)],
+    manifest: &std::path::Path,
+    parallel: usize,
+    rerun: bool,
+) -> (RunFigures, Option<(Duration, usize)>) {
+    let before = Load::start();
+    let t0 = Instant::now();
+    let fleet = start_fleet(n, prof);
+    let boot = t0.elapsed();
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path().join("parallel");
+    let m = install(&fleet, &dir, manifest, parallel, false);
+    let load = Load::since(before);
+    let w = m.durations();
+    let (cp, path) = critical_path(&m.plan, &w);
+    let sum: Duration = w.iter().sum();
+    let bound = slot_bound(&m, &w, cp, parallel);
+    let ch = chain(&m, parallel);
+    let name = |i: usize| {
+        let t = &m.plan.tasks[i];
+        format!("{}/{}", t.node, t.step)
+    };
+    println!(
+        "{n:>2} nodes, run {run}: {} in {:.1} s (fleet up in {:.1} s); critical path {:.1} s; wall/critical path {:.3}; sum of task times {:.1} s; least wall with {parallel} slots {:.1} s  [load {:.1} -> {:.1}]",
+        if m.ok { "installed" } else { "FAILED" },
+        secs(m.wall),
+        secs(boot),
+        secs(cp),
+        secs(m.wall) / secs(cp),
+        secs(sum),
+        secs(bound),
+        load.before,
+        load.after,
+    );
+    println!(
+        "    where the wall went, along the chain that ended last ({} tasks): lead-in {:.2} s + running {:.1} s + waiting to start {:.2} s ({} waits) + tail {:.2} s",
+        ch.tasks.len(),
+        secs(ch.lead_in),
+        secs(ch.run),
+        secs(ch.gap_total()),
+        ch.gaps.len(),
+        secs(ch.tail),
+    );
+    let mut gaps: Vec<&Gap> = ch
+        .gaps
+        .iter()
+        .filter(|g| g.start - g.ready >= Duration::from_millis(20))
+        .collect();
+    gaps.sort_by_key(|g| std::cmp::Reverse(g.start - g.ready));
+    for g in gaps.iter().take(6) {
+        println!(
+            "      {} ready at {:.2} s, started at {:.2} s (+{:.2} s): {}",
+            name(g.task),
+            secs(g.ready),
+            secs(g.start),
+            secs(g.start - g.ready),
+            g.cause
+        );
+    }
+    println!(
+        "    critical path: {}",
+        path.iter()
+            .map(|&i| format!("{} {:.1}", name(i), secs(w[i])))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    );
+    for f in m.failures.iter().take(3) {
+        println!("    failure: {f}");
+    }
+    let rerun = rerun.then(|| {
+        // A second apply as from a new workstation (the journal gone): every step's check
+        // runs on its node, and nothing on the nodes changes.
+        std::fs::remove_file(dir.join(".kubewiz/state.json")).expect("the journal");
+        let applies = |f: &Fleet| -> usize { f.hosts.iter().map(|h| h.step_applies().len()).sum() };
+        let before = applies(&fleet);
+        let r = install(&fleet, &dir, manifest, parallel, false);
+        let changed = applies(&fleet) - before;
+        println!(
+            "{n:>2} nodes re-run without the journal: {} in {:.1} s, {changed} step(s) applied again  [load {}]",
+            if r.ok { "converged" } else { "FAILED" },
+            secs(r.wall),
+            loadavg()
+        );
+        for f in r.failures.iter().take(3) {
+            println!("    failure: {f}");
+        }
+        (r.wall, changed)
+    });
+    let figures = RunFigures {
+        ok: m.ok,
+        wall: secs(m.wall),
+        critical: secs(cp),
+        bound: secs(bound),
+        sum: secs(sum),
+        gaps: secs(ch.gap_total()),
+        lead_in: secs(ch.lead_in),
+        tail: secs(ch.tail),
+        load,
+    };
+    (figures, rerun)
+}
+
+/// One row of the table: a size over its runs.
+struct Row {
+    n: usize,
+    runs: Vec<RunFigures>,
+    serial: Option<(Duration, Load)>,
+    rerun: Option<(Duration, usize)>,
 }
 
 fn main() {
@@ -289,125 +608,96 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(16);
+    let runs = spread::runs();
     println!(
-        "scaling: the seed's cluster (1.25.3, calico, CentOS 7.9 hosts), profile {}, --parallel {parallel}; load average at start {}",
+        "scaling: the seed's cluster (1.25.3, calico, CentOS 7.9 hosts), profile {}, --parallel {parallel}, {runs} run(s) per size on a fresh fleet each; {}; load average at start {}",
         prof.iter()
             .map(|(k, v)| format!("{k}={v}s"))
             .collect::<Vec<_>>()
             .join(" "),
+        spread::machine(),
         loadavg()
     );
     let mut rows = Vec::new();
     let serial_sizes = sizes("KW_BENCH_SERIAL_SIZES", "3");
     let rerun_sizes = sizes("KW_BENCH_RERUN_SIZES", "3,10");
     for n in sizes("KW_BENCH_SIZES", "3,10,30") {
-        let t0 = Instant::now();
-        let fleet = start_fleet(n, &prof);
-        let boot = t0.elapsed();
-        let work = tempfile::tempdir().expect("tempdir");
-        let m = install(
-            &fleet,
-            &work.path().join("parallel"),
-            &manifest,
-            parallel,
-            false,
-        );
-        let w: Vec<Duration> = m.durations.iter().map(|d| d.unwrap_or_default()).collect();
-        let (cp, path) = critical_path(&m.plan, &w);
-        let sum: Duration = w.iter().sum();
-        let bound = slot_bound(&m, &w, cp, parallel);
-        println!(
-            "{n:>2} nodes: {} in {:.1} s (fleet up in {:.1} s); critical path {:.1} s; wall/critical path {:.3}; sum of task times {:.1} s  [load {}]",
-            if m.ok { "installed" } else { "FAILED" },
-            secs(m.wall),
-            secs(boot),
-            secs(cp),
-            secs(m.wall) / secs(cp),
-            secs(sum),
-            loadavg()
-        );
-        println!(
-            "    least wall with {parallel} slots (critical path, or work / slots): {:.1} s (wall / that {:.3})",
-            secs(bound),
-            secs(m.wall) / secs(bound)
-        );
-        println!(
-            "    critical path: {}",
-            path.iter()
-                .map(|&i| {
-                    let t = &m.plan.tasks[i];
-                    format!("{}/{} {:.1}", t.node, t.step, secs(w[i]))
-                })
-                .collect::<Vec<_>>()
-                .join(" -> ")
-        );
-        for f in m.failures.iter().take(3) {
-            println!("    failure: {f}");
+        let mut row = Row {
+            n,
+            runs: Vec::new(),
+            serial: None,
+            rerun: None,
+        };
+        for run in 1..=runs {
+            let rerun = run == 1 && rerun_sizes.contains(&n);
+            let (f, r) = measure_once(n, run, &prof, &manifest, parallel, rerun);
+            row.runs.push(f);
+            row.rerun = row.rerun.or(r);
         }
-        let rerun = rerun_sizes.contains(&n).then(|| {
-            // A second apply as from a new workstation (the journal gone): every step's check
-            // runs on its node, and nothing on the nodes changes.
-            let dir = work.path().join("parallel");
-            std::fs::remove_file(dir.join(".kubewiz/state.json")).expect("the journal");
-            let applies = |f: &Fleet| -> usize { f.hosts.iter().map(|h| h.step_applies().len()).sum() };
-            let before = applies(&fleet);
-            let r = install(&fleet, &dir, &manifest, parallel, false);
-            let changed = applies(&fleet) - before;
-            println!(
-                "{n:>2} nodes re-run without the journal: {} in {:.1} s, {changed} step(s) applied again  [load {}]",
-                if r.ok { "converged" } else { "FAILED" },
-                secs(r.wall),
-                loadavg()
-            );
-            for f in r.failures.iter().take(3) {
-                println!("    failure: {f}");
-            }
-            (r.wall, changed)
-        });
-        drop(fleet);
-        let serial = if serial_sizes.contains(&n) {
+        if serial_sizes.contains(&n) {
+            let before = Load::start();
             let fleet = start_fleet(n, &prof);
+            let work = tempfile::tempdir().expect("tempdir");
             let s = install(&fleet, &work.path().join("serial"), &manifest, 1, true);
+            let load = Load::since(before);
+            let walls: Vec<f64> = row.runs.iter().map(|r| r.wall).collect();
             println!(
-                "{n:>2} nodes node after node (one step at a time): {} in {:.1} s; speed-up of the parallel run {:.2}x  [load {}]",
+                "{n:>2} nodes node after node (one step at a time): {} in {:.1} s; speed-up of the parallel runs (median) {:.2}x  [load {:.1} -> {:.1}]",
                 if s.ok { "installed" } else { "FAILED" },
                 secs(s.wall),
-                secs(s.wall) / secs(m.wall),
-                loadavg()
+                secs(s.wall) / spread::median(&mut walls.clone()),
+                load.before,
+                load.after
             );
             for f in s.failures.iter().take(3) {
                 println!("    failure: {f}");
             }
-            Some(s.wall)
-        } else {
-            None
-        };
-        rows.push((n, m.ok, m.wall, cp, bound, sum, serial, rerun));
+            row.serial = Some((s.wall, load));
+        }
+        rows.push(row);
     }
     println!();
     println!(
-        "| nodes | --parallel | wall | critical path (plan) | wall / critical path | least wall with those slots (wall / that) | sum of task times | node after node (one step at a time) | speed-up | re-run without the journal (steps applied again) |"
+        "Each cell: median (min-max) over the runs. The wall not on the critical path: the chain that ended last waited to start (gaps) or the run's lead-in and tail."
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
-    for (n, ok, wall, cp, bound, sum, serial, rerun) in rows {
+    println!(
+        "| nodes | runs | --parallel | wall (s) | critical path (s) | wall / critical path | waits on the last chain (s) | lead-in + tail (s) | least wall with those slots (s) | sum of task times (s) | node after node (s) | speed-up | re-run without the journal (steps applied again) | load (1 min) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for row in &rows {
+        let col = |f: &dyn Fn(&RunFigures) -> f64, prec: usize| {
+            spread::show(&row.runs.iter().map(f).collect::<Vec<_>>(), prec)
+        };
+        let failed = row.runs.iter().filter(|r| !r.ok).count();
+        let mut loads: Vec<Load> = row.runs.iter().map(|r| r.load).collect();
+        loads.extend(row.serial.map(|(_, l)| l));
+        let walls: Vec<f64> = row.runs.iter().map(|r| r.wall).collect();
         println!(
-            "| {n} | {parallel} | {:.1} s{} | {:.1} s | {:.3} | {:.1} s ({:.3}) | {:.1} s | {} | {} | {} |",
-            secs(wall),
-            if ok { "" } else { " (FAILED)" },
-            secs(cp),
-            secs(wall) / secs(cp),
-            secs(bound),
-            secs(wall) / secs(bound),
-            secs(sum),
-            serial
-                .map(|s| format!("{:.1} s", secs(s)))
+            "| {} | {}{} | {parallel} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.n,
+            row.runs.len(),
+            if failed > 0 {
+                format!(" ({failed} FAILED)")
+            } else {
+                String::new()
+            },
+            col(&|r| r.wall, 1),
+            col(&|r| r.critical, 1),
+            col(&|r| r.wall / r.critical, 3),
+            col(&|r| r.gaps, 2),
+            col(&|r| r.lead_in + r.tail, 2),
+            col(&|r| r.bound, 1),
+            col(&|r| r.sum, 1),
+            row.serial
+                .map(|(s, _)| format!("{:.1}", secs(s)))
                 .unwrap_or_else(|| "-".into()),
-            serial
-                .map(|s| format!("{:.2}x", secs(s) / secs(wall)))
+            row.serial
+                .map(|(s, _)| format!("{:.2}x", secs(s) / spread::median(&mut walls.clone())))
                 .unwrap_or_else(|| "-".into()),
-            rerun
+            row.rerun
                 .map(|(w, changed)| format!("{:.1} s ({changed})", secs(w)))
                 .unwrap_or_else(|| "-".into()),
+            spread::load_range(&loads).trim_start_matches("load "),
         );
     }
     println!("load average at end {}", loadavg());
