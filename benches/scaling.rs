@@ -38,7 +38,7 @@ mod fleet;
 mod spread;
 
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
-use kubewiz::engine::{self, Event, Options};
+use kubewiz::engine::{self, Event, MAX_STEPS_PER_HOST, MAX_WAITS_PER_HOST, Options};
 use kubewiz::plan::{Plan, StepId};
 use spread::{Load, loadavg};
 use std::collections::HashMap;
@@ -278,6 +278,7 @@ impl Chain {
 }
 
 fn chain(m: &Measured, parallel: usize) -> Chain {
+    let gates = kubewiz::plan::order::gates_other_nodes(&m.plan);
     let at = |v: &[Option<Duration>], i: usize| v[i].unwrap_or_default();
     let last = (0..m.plan.tasks.len()).max_by_key(|&i| (at(&m.ends, i), i));
     let mut tasks = Vec::new();
@@ -303,7 +304,7 @@ fn chain(m: &Measured, parallel: usize) -> Chain {
                     task: i,
                     ready,
                     start,
-                    cause: cause(m, i, ready, start, parallel),
+                    cause: cause(m, &gates, i, (ready, start), parallel),
                 });
             }
         }
@@ -323,54 +324,69 @@ fn chain(m: &Measured, parallel: usize) -> Chain {
     }
 }
 
-/// The engine's caps besides `--parallel` (`MAX_STEPS_PER_HOST`, `MAX_WAITS_PER_HOST` in
-/// src/engine/run.rs).
-const STEPS_PER_HOST: usize = 4;
-const WAITS_PER_HOST: usize = 3;
-
 /// Which of the engine's caps held task `i` while it waited (from `ready` to `start`), from
 /// the tasks running meanwhile (sampled every 10 ms): the share of the wait during which all
-/// `--parallel` slots were busy, its host had its 4 steps running, or (a wait) its host had its
-/// 3 waits running; the rest of the wait no cap was full (the engine's own latency).
-fn cause(m: &Measured, i: usize, ready: Duration, start: Duration, parallel: usize) -> String {
+/// `--parallel` slots were busy or held (the engine holds up to a quarter of them for work
+/// other nodes wait for whose inputs are running, `engine::schedule`), its host had its 4
+/// steps running, or (a wait) its host had all its waits running; the rest of the wait no cap
+/// was full (the engine's own latency).
+fn cause(
+    m: &Measured,
+    gates: &[bool],
+    i: usize,
+    (ready, start): (Duration, Duration),
+    parallel: usize,
+) -> String {
     let t = &m.plan.tasks[i];
     let class = slot(t);
     if class == Slot::Local {
         return "local (preflight)".into();
     }
-    let running_at = |at: Duration| {
-        (0..m.plan.tasks.len()).filter(move |&k| {
-            k != i && m.starts[k].is_some_and(|s| s <= at) && m.ends[k].is_none_or(|e| e > at)
-        })
-    };
+    let n = m.plan.tasks.len();
     let step = Duration::from_millis(10);
-    let (mut samples, mut slots_full, mut host_full, mut waits_full) = (0u32, 0u32, 0u32, 0u32);
+    let (mut samples, mut slots_full, mut held_full, mut host_full, mut waits_full) =
+        (0u32, 0u32, 0u32, 0u32, 0u32);
     let mut at = ready + step / 2;
     while at < start {
         samples += 1;
+        let running =
+            |k: usize| m.starts[k].is_some_and(|s| s <= at) && m.ends[k].is_none_or(|e| e > at);
+        let done = |k: usize| m.ends[k].is_some_and(|e| e <= at);
         let (mut work, mut host_work, mut host_waits) = (0, 0, 0);
-        for k in running_at(at) {
+        let mut next_up: HashMap<&str, usize> = HashMap::new();
+        for k in (0..n).filter(|&k| k != i) {
             let o = &m.plan.tasks[k];
-            match slot(o) {
-                Slot::Work => {
-                    work += 1;
-                    host_work += usize::from(o.host == t.host);
+            if running(k) {
+                match slot(o) {
+                    Slot::Work => {
+                        work += 1;
+                        host_work += usize::from(o.host == t.host);
+                    }
+                    Slot::Wait => host_waits += usize::from(o.host == t.host),
+                    Slot::Local => {}
                 }
-                Slot::Wait => host_waits += usize::from(o.host == t.host),
-                Slot::Local => {}
+            } else if gates[k]
+                && slot(o) == Slot::Work
+                && !done(k)
+                && o.after.iter().all(|&d| done(d) || running(d))
+                && o.after.iter().any(|&d| running(d))
+            {
+                *next_up.entry(o.host.as_str()).or_default() += 1;
             }
         }
+        let held: usize = next_up.values().sum::<usize>().min(parallel / 4);
         match class {
             Slot::Work => {
                 slots_full += u32::from(work >= parallel);
-                host_full += u32::from(host_work >= STEPS_PER_HOST);
+                held_full += u32::from(work < parallel && work + held >= parallel);
+                host_full += u32::from(host_work >= MAX_STEPS_PER_HOST);
             }
-            _ => waits_full += u32::from(host_waits >= WAITS_PER_HOST),
+            _ => waits_full += u32::from(host_waits >= MAX_WAITS_PER_HOST),
         }
         at += step;
     }
     let pct = |n: u32| 100 * n / samples.max(1);
-    let held = slots_full.max(host_full).max(waits_full);
+    let held = (slots_full + held_full).max(host_full).max(waits_full);
     let mut out = Vec::new();
     if slots_full > 0 {
         out.push(format!(
@@ -378,16 +394,22 @@ fn cause(m: &Measured, i: usize, ready: Duration, start: Duration, parallel: usi
             pct(slots_full)
         ));
     }
+    if held_full > 0 {
+        out.push(format!(
+            "the free slots held for work other nodes wait for {}%",
+            pct(held_full)
+        ));
+    }
     if host_full > 0 {
         out.push(format!(
-            "{STEPS_PER_HOST} steps running on {} {}%",
+            "{MAX_STEPS_PER_HOST} steps running on {} {}%",
             t.host,
             pct(host_full)
         ));
     }
     if waits_full > 0 {
         out.push(format!(
-            "{WAITS_PER_HOST} waits running on {} {}%",
+            "{MAX_WAITS_PER_HOST} waits running on {} {}%",
             t.host,
             pct(waits_full)
         ));

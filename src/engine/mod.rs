@@ -11,7 +11,8 @@
 //!   show the same list, field by field).
 //! - [`preflight`]: the cross-node barrier over every node's facts (runs locally);
 //!   [`compat`]: the catalog × node facts rules it applies (also used by the wizard).
-//! - `connections`: one connection per host, reopened after a loss.
+//! - `connections`: one connection per host (and more for waits when one cannot carry them
+//!   all), reopened after a loss.
 //! - `manifests`: CNI/dashboard manifests fetched on the workstation, patched, uploaded.
 //! - `joinwatch`: join progress and CNI pods as the control plane sees them.
 //! - [`event`]: what front ends receive; [`printer`]: the plain front end of `apply`.
@@ -40,5 +41,8 @@ mod task;
 pub mod transport;
 
 pub use event::*;
-pub use run::{Command, EngineError, Options, Run, start, start_with_plan};
+pub use run::{
+    Command, EngineError, MAX_STEPS_PER_HOST, MAX_WAITS_PER_HOST, Options, Run, start,
+    start_with_plan,
+};
 pub use transport::{OpenSsh, Session, Transport};

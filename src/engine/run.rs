@@ -90,11 +90,28 @@ pub enum EngineError {
 
 /// Steps running at once on one host. The plan's edges order what must be ordered (package
 /// steps of a node one after the other), so independent preparation steps of a node overlap.
-const MAX_STEPS_PER_HOST: usize = 4;
-/// Waits (`ready`, `kubeconfig`) running at once on one host (the first control plane).
-/// Channels per connection stay below sshd's MaxSessions (10 by default): 4 steps + 3 waits
-/// + the join watch's poll + the join-secret mint = 9.
-const MAX_WAITS_PER_HOST: usize = 3;
+pub const MAX_STEPS_PER_HOST: usize = 4;
+/// Waits (`ready`, `kubeconfig`) running on a host's main connection. Channels per connection
+/// stay below sshd's MaxSessions (10 by default): 4 steps + 3 waits + the join watch's poll +
+/// the join-secret mint = 9.
+const WAITS_ON_MAIN_CONNECTION: usize = 3;
+/// Waits on each further connection to the host (nothing else runs there): below MaxSessions.
+const WAITS_PER_EXTRA_CONNECTION: usize = 8;
+/// Waits running at once on one host (the first control plane waits for every node's Ready):
+/// all the connections a host may have can carry. One `ready` per node, so up to ~30 nodes
+/// every node's wait starts the moment its join is done; with 3 they queued (issue 15: the
+/// last node's Ready found 1.3-1.9 s late at 10 nodes).
+pub const MAX_WAITS_PER_HOST: usize = WAITS_ON_MAIN_CONNECTION
+    + (super::connections::LANES_PER_HOST - 1) * WAITS_PER_EXTRA_CONNECTION;
+
+/// Which of its host's connections a wait in `place` (0, 1, ... among the host's running
+/// waits) uses: the first 3 the main one, then 8 on each further one.
+fn wait_lane(place: usize) -> usize {
+    match place.checked_sub(WAITS_ON_MAIN_CONNECTION) {
+        None => 0,
+        Some(p) => 1 + p / WAITS_PER_EXTRA_CONNECTION,
+    }
+}
 
 /// The slot a task takes: a wait or read on the first control plane (`ready`, `kubeconfig`:
 /// its step definition says so) takes no `--parallel` or step slot; preflight runs here.
@@ -273,13 +290,16 @@ impl Scheduler {
         conns: Connections,
         events: mpsc::UnboundedSender<Event>,
     ) -> Scheduler {
+        let gates = crate::plan::order::gates_other_nodes(&plan);
         let nodes = plan
             .tasks
             .iter()
-            .map(|t| Node {
+            .zip(gates)
+            .map(|(t, gates)| Node {
                 after: t.after.clone(),
                 host: t.host.clone(),
                 class: class(t),
+                gates,
             })
             .collect();
         let caps = Caps {
@@ -478,9 +498,10 @@ impl Scheduler {
                 attempt,
             });
             self.on_started(i);
+            let lane = self.schedule.wait_place(i).map_or(0, wait_lane);
             let sh2 = sh.clone();
             running.spawn(async move {
-                let outcome = super::task::execute(&sh2, i).await;
+                let outcome = super::task::execute(&sh2, i, lane).await;
                 (i, outcome)
             });
         }

@@ -6,6 +6,13 @@
 //! `parallel` work tasks at once and `per_host_work` per host (waits: `per_host_waits` per
 //! host, not counted in `parallel`); when more are ready than may start, the longest remaining
 //! path goes first (`plan::order`). A task whose prerequisite failed is blocked.
+//!
+//! Slots are kept for what other nodes wait for: a work task that [`Node::gates`] (the first
+//! control plane's way to `kubeadm init`, which every join waits for) and whose inputs are
+//! all running or done has a `--parallel` slot held for it, so that when its input ends it
+//! starts at once instead of waiting for one of the slots that other nodes' own steps took
+//! meanwhile (a step cannot be preempted; issue 15 measured 4.3 s lost this way at 10 nodes).
+//! At most a quarter of `parallel` is held, so a small `--parallel` still runs other work.
 
 use std::collections::HashMap;
 
@@ -45,6 +52,9 @@ pub(super) struct Node {
     pub after: Vec<usize>,
     pub host: String,
     pub class: Class,
+    /// Tasks of other nodes wait for it (`plan::order::gates_other_nodes`): a slot is kept
+    /// for it while its inputs run.
+    pub gates: bool,
 }
 
 pub(super) struct Schedule {
@@ -56,7 +66,10 @@ pub(super) struct Schedule {
     /// Work tasks running, in total and on each host; waits running on each host.
     working: usize,
     host_work: HashMap<String, usize>,
-    host_waits: HashMap<String, usize>,
+    /// Per host, which wait places are taken (a wait's place says which connection it uses).
+    host_waits: HashMap<String, Vec<bool>>,
+    /// The place of each running wait.
+    wait_place: Vec<Option<usize>>,
 }
 
 impl Schedule {
@@ -65,6 +78,7 @@ impl Schedule {
         debug_assert_eq!(order.len(), tasks.len());
         Schedule {
             status: vec![Status::Waiting; tasks.len()],
+            wait_place: vec![None; tasks.len()],
             tasks,
             order,
             caps: Caps {
@@ -106,27 +120,45 @@ impl Schedule {
     }
 
     /// Marks as running, and returns, every waiting task whose inputs are done, as far as the
-    /// caps allow, longest remaining path first.
+    /// caps allow, longest remaining path first; work that other nodes wait for first of all,
+    /// and the slots held for such work (see the module doc) are left to it.
     pub fn start_ready(&mut self) -> Vec<usize> {
+        let mut started = self.start_pass(|s, i| s.tasks[i].gates, 0);
+        // At most a quarter of the slots: the other nodes' own steps always keep the rest.
+        let held = self.held_slots().min(self.caps.parallel / 4);
+        started.extend(self.start_pass(|s, i| !s.tasks[i].gates, held));
+        started
+    }
+
+    /// One pass over the ready tasks `pick` selects; work starts only while more than `held`
+    /// `--parallel` slots are free.
+    fn start_pass(&mut self, pick: impl Fn(&Self, usize) -> bool, held: usize) -> Vec<usize> {
         let mut started = Vec::new();
         for k in 0..self.order.len() {
             let i = self.order[k];
-            if self.status[i] != Status::Waiting || !self.deps_done(i) {
+            if self.status[i] != Status::Waiting || !pick(self, i) || !self.deps_done(i) {
                 continue;
             }
             let host = &self.tasks[i].host;
             match self.tasks[i].class {
                 Class::Local => continue,
                 Class::Wait => {
-                    let waits = self.host_waits.entry(host.clone()).or_default();
-                    if *waits >= self.caps.per_host_waits {
+                    let places = self.host_waits.entry(host.clone()).or_default();
+                    let Some(place) = (0..self.caps.per_host_waits)
+                        .find(|&p| !places.get(p).copied().unwrap_or(false))
+                    else {
                         continue;
+                    };
+                    if places.len() <= place {
+                        places.resize(place + 1, false);
                     }
-                    *waits += 1;
+                    places[place] = true;
+                    self.wait_place[i] = Some(place);
                 }
                 Class::Work => {
                     let work = self.host_work.entry(host.clone()).or_default();
-                    if self.working >= self.caps.parallel || *work >= self.caps.per_host_work {
+                    if self.working + held >= self.caps.parallel || *work >= self.caps.per_host_work
+                    {
                         continue;
                     }
                     *work += 1;
@@ -139,18 +171,55 @@ impl Schedule {
         started
     }
 
+    /// Slots to hold for work that other nodes wait for and that is about to become ready:
+    /// its inputs are all running or done (at least one running), as many per host as its
+    /// step cap leaves room for.
+    fn held_slots(&self) -> usize {
+        let mut next: HashMap<&str, usize> = HashMap::new();
+        for (i, t) in self.tasks.iter().enumerate() {
+            if t.gates
+                && t.class == Class::Work
+                && self.status[i] == Status::Waiting
+                && !self.deps_done(i)
+                && t.after
+                    .iter()
+                    .all(|&d| matches!(self.status[d], Status::Done | Status::Running))
+            {
+                *next.entry(t.host.as_str()).or_default() += 1;
+            }
+        }
+        next.iter()
+            .map(|(host, n)| {
+                let busy = self.host_work.get(*host).copied().unwrap_or(0);
+                (*n).min(self.caps.per_host_work.saturating_sub(busy))
+            })
+            .sum()
+    }
+
+    /// The place of a running wait on its host (0, 1, ...: the lowest free one when it
+    /// started), so that the caller can spread waits over connections.
+    pub fn wait_place(&self, i: usize) -> Option<usize> {
+        self.wait_place[i]
+    }
+
     fn release(&mut self, i: usize) {
         let host = &self.tasks[i].host;
-        let count = match self.tasks[i].class {
-            Class::Local => return,
-            Class::Wait => self.host_waits.get_mut(host),
+        match self.tasks[i].class {
+            Class::Local => {}
+            Class::Wait => {
+                if let (Some(p), Some(places)) =
+                    (self.wait_place[i].take(), self.host_waits.get_mut(host))
+                    && let Some(taken) = places.get_mut(p)
+                {
+                    *taken = false;
+                }
+            }
             Class::Work => {
                 self.working = self.working.saturating_sub(1);
-                self.host_work.get_mut(host)
+                if let Some(c) = self.host_work.get_mut(host) {
+                    *c = c.saturating_sub(1);
+                }
             }
-        };
-        if let Some(c) = count {
-            *c = c.saturating_sub(1);
         }
     }
 
@@ -239,6 +308,7 @@ mod tests {
             after,
             host: host.into(),
             class,
+            gates: false,
         }
     }
 
@@ -247,6 +317,13 @@ mod tests {
             parallel,
             per_host_work: 2,
             per_host_waits: 1,
+        }
+    }
+
+    fn caps_of(parallel: usize) -> Caps {
+        Caps {
+            per_host_work: 4,
+            ..caps(parallel)
         }
     }
 
@@ -319,6 +396,73 @@ mod tests {
         // Retrying does not bring an excluded task (or what it blocks) into the run.
         assert_eq!(s.retry(|_| true), vec![(4, 3)]);
         assert_eq!(s.status(3), Status::Excluded);
+    }
+
+    #[test]
+    fn slots_are_held_for_gating_work_whose_inputs_run() {
+        // a0 (gates) -> a1, a2 (gate); b0..b5 independent; 8 slots, a quarter (2) may be held.
+        let mut tasks = vec![
+            Node {
+                gates: true,
+                ..node("a", Class::Work, vec![])
+            },
+            Node {
+                gates: true,
+                ..node("a", Class::Work, vec![0])
+            },
+            Node {
+                gates: true,
+                ..node("a", Class::Work, vec![0])
+            },
+        ];
+        for _ in 0..6 {
+            tasks.push(node("b", Class::Work, vec![]));
+        }
+        let caps = Caps {
+            parallel: 8,
+            per_host_work: 6,
+            per_host_waits: 1,
+        };
+        let mut s = Schedule::new(tasks, (0..9).collect(), caps);
+        // a0 runs; a1 and a2 are next: 2 slots held, so 5 of b's 6 steps start.
+        assert_eq!(s.start_ready(), vec![0, 3, 4, 5, 6, 7]);
+        s.finish(0, true);
+        // Both start at once (and b's sixth step takes the last slot).
+        assert_eq!(s.start_ready(), vec![1, 2, 8]);
+        assert_eq!(s.working(), 8);
+        // With 3 slots nothing is held (a quarter of 3 is 0).
+        let tasks = vec![
+            Node {
+                gates: true,
+                ..node("a", Class::Work, vec![])
+            },
+            Node {
+                gates: true,
+                ..node("a", Class::Work, vec![0])
+            },
+            node("b", Class::Work, vec![]),
+            node("b", Class::Work, vec![]),
+        ];
+        let mut s = Schedule::new(tasks, vec![0, 1, 2, 3], caps_of(3));
+        assert_eq!(s.start_ready(), vec![0, 2, 3]);
+    }
+
+    #[test]
+    fn waits_take_the_lowest_free_place_on_their_host() {
+        let tasks = (0..5).map(|_| node("a", Class::Wait, vec![])).collect();
+        let caps = Caps {
+            parallel: 1,
+            per_host_work: 1,
+            per_host_waits: 4,
+        };
+        let mut s = Schedule::new(tasks, (0..5).collect(), caps);
+        assert_eq!(s.start_ready(), vec![0, 1, 2, 3]);
+        let places: Vec<_> = (0..5).map(|i| s.wait_place(i)).collect();
+        assert_eq!(places, [Some(0), Some(1), Some(2), Some(3), None]);
+        s.finish(1, true);
+        assert_eq!(s.wait_place(1), None);
+        assert_eq!(s.start_ready(), vec![4]);
+        assert_eq!(s.wait_place(4), Some(1));
     }
 
     #[test]

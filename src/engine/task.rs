@@ -50,15 +50,16 @@ impl Outcome {
     }
 }
 
-/// Runs task `i` of the plan to its outcome (see the module doc).
-pub(super) async fn execute(sh: &Shared, i: usize) -> Outcome {
+/// Runs task `i` of the plan to its outcome (see the module doc), over its host's connection
+/// number `lane` (0: the main one; waits may use further ones).
+pub(super) async fn execute(sh: &Shared, i: usize, lane: usize) -> Outcome {
     let t = &sh.plan.tasks[i];
     let started = Instant::now();
     let mut first_loss: Option<Instant> = None;
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        let err = match attempt_once(sh, i).await {
+        let err = match attempt_once(sh, i, lane).await {
             Ok(Outcome::Done { skipped, facts, .. }) => {
                 return Outcome::Done {
                     skipped,
@@ -105,12 +106,12 @@ pub(super) async fn execute(sh: &Shared, i: usize) -> Outcome {
 }
 
 /// One attempt: `Err` only for a connection problem (the caller decides whether to retry).
-async fn attempt_once(sh: &Shared, i: usize) -> Result<Outcome, SshError> {
+async fn attempt_once(sh: &Shared, i: usize, lane: usize) -> Result<Outcome, SshError> {
     let t = &sh.plan.tasks[i];
     let TaskKind::Remote(script) = &t.kind else {
         unreachable!("local tasks are evaluated by the scheduler")
     };
-    let conn = sh.conns.get(&t.host).await?;
+    let conn = sh.conns.get_lane(&t.host, lane).await?;
 
     let secrets = if script.secrets.is_empty() {
         HashMap::new()

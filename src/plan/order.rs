@@ -46,6 +46,38 @@ pub fn remaining_path_with(plan: &Plan, weight: impl Fn(usize) -> u64) -> Vec<u6
     path
 }
 
+/// For each task: whether a task of another node waits for it, directly or through others
+/// (every node's facts, which every preflight reads; the first control plane's way to init,
+/// which every join waits for; its CNI, which every node's Ready waits for). The scheduler
+/// keeps slots for these (`engine::schedule`): a node's own steps can wait, what the others
+/// wait for cannot.
+pub fn gates_other_nodes(plan: &Plan) -> Vec<bool> {
+    let n = plan.tasks.len();
+    let mut waiting_for_me: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, t) in plan.tasks.iter().enumerate() {
+        for &d in &t.after {
+            waiting_for_me[d].push(i);
+        }
+    }
+    // Each task's successors are settled before it: `remaining_path`'s reverse topological
+    // order, by the same count of open successors.
+    let mut open: Vec<usize> = waiting_for_me.iter().map(Vec::len).collect();
+    let mut stack: Vec<usize> = (0..n).filter(|&i| open[i] == 0).collect();
+    let mut gates = vec![false; n];
+    while let Some(i) = stack.pop() {
+        gates[i] = waiting_for_me[i]
+            .iter()
+            .any(|&s| gates[s] || plan.tasks[s].node != plan.tasks[i].node);
+        for &d in &plan.tasks[i].after {
+            open[d] -= 1;
+            if open[d] == 0 {
+                stack.push(d);
+            }
+        }
+    }
+    gates
+}
+
 /// Task indexes, longest remaining path first (plan order among equals).
 pub fn start_order(plan: &Plan) -> Vec<usize> {
     let path = remaining_path(plan);
@@ -91,6 +123,43 @@ mod tests {
         ]);
         assert_eq!(remaining_path(&p), vec![150, 90, 30, 120]);
         assert_eq!(start_order(&p), vec![0, 3, 1, 2]);
+    }
+
+    #[test]
+    fn what_other_nodes_wait_for_gates_them() {
+        // cp: 0 packages -> 1 init -> 3 cni, 2 dashboard after cni; w: 4 images -> 5 join
+        // (after cp's init) -> 6 ready (on cp, w's own, after cp's cni).
+        let p = plan(vec![
+            task("cp", StepId::Packages, vec![]),
+            task("cp", StepId::Init, vec![0]),
+            task("cp", StepId::Dashboard, vec![3]),
+            task("cp", StepId::Cni, vec![1]),
+            task("w", StepId::Images, vec![]),
+            task("w", StepId::Join, vec![1, 4]),
+            task("w", StepId::Ready, vec![5, 3]),
+        ]);
+        assert_eq!(
+            gates_other_nodes(&p),
+            [true, true, false, true, false, false, false]
+        );
+    }
+
+    #[test]
+    fn in_the_seed_plan_the_control_planes_way_to_init_and_every_facts_gate() {
+        let cfg: crate::config::ClusterConfig =
+            toml::from_str(include_str!("../../config.sample.toml")).unwrap();
+        let p = crate::plan::build(&cfg, crate::catalog::Catalog::builtin()).unwrap();
+        let gates = gates_other_nodes(&p);
+        for (t, g) in p.tasks.iter().zip(&gates) {
+            let cp = t.node == p.first_control_plane;
+            let expected = t.step == StepId::Facts
+                || cp
+                    && !matches!(
+                        t.step,
+                        StepId::Ready | StepId::Dashboard | StepId::Kubeconfig
+                    );
+            assert_eq!(*g, expected, "{} {}", t.node, t.step);
+        }
     }
 
     #[test]

@@ -63,6 +63,11 @@ struct World {
     next_pgid: u32,
     /// Sessions opened before a loss are dead: each has the host's generation it was opened at.
     generation: HashMap<String, u32>,
+    /// Scripts running now on each session (by session number), and the most ever at once on
+    /// one session (a real sshd refuses more than MaxSessions, 10 by default).
+    on_session: HashMap<u32, usize>,
+    most_on_a_session: usize,
+    sessions: u32,
 }
 
 /// The fake network; clone it to keep a handle for assertions.
@@ -122,6 +127,11 @@ impl Fake {
             .get(host)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The most scripts that ever ran at once over one connection.
+    pub fn most_scripts_on_a_connection(&self) -> usize {
+        self.world.lock().unwrap().most_on_a_session
     }
 
     /// Process groups killed.
@@ -205,10 +215,12 @@ impl Transport for Fake {
             });
         }
         let generation = *w.generation.entry(host.to_string()).or_default();
+        w.sessions += 1;
         Ok(Arc::new(FakeSession {
             fake: self.clone(),
             host: host.to_string(),
             generation,
+            id: w.sessions,
         }))
     }
 }
@@ -217,6 +229,30 @@ struct FakeSession {
     fake: Fake,
     host: String,
     generation: u32,
+    id: u32,
+}
+
+/// Counts a script as running on its session until dropped (also when the task is aborted).
+struct Running<'a>(&'a FakeSession);
+
+impl<'a> Running<'a> {
+    fn new(s: &'a FakeSession) -> Running<'a> {
+        let mut w = s.fake.world.lock().unwrap();
+        let n = w.on_session.entry(s.id).or_default();
+        *n += 1;
+        let n = *n;
+        w.most_on_a_session = w.most_on_a_session.max(n);
+        Running(s)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut w = self.0.fake.world.lock().unwrap();
+        if let Some(n) = w.on_session.get_mut(&self.0.id) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }
 
 impl FakeSession {
@@ -245,6 +281,7 @@ impl Session for FakeSession {
         sink: &mut (dyn OutputSink + Send),
     ) -> Result<ExitInfo, SshError> {
         self.check_alive()?;
+        let _running = Running::new(self);
         let node = exported(script, "KW_NODE");
         let step = exported(script, "KW_STEP");
         let pgid = {
