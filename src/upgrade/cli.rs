@@ -299,16 +299,7 @@ pub async fn certs_renew(path: &Path) -> Result<(), CliError> {
     let mut failed = false;
     let mut checked = Vec::new();
     for n in control_planes(cfg) {
-        let back = if Some(&n.name) == first.as_ref() {
-            "1"
-        } else {
-            "0"
-        };
-        let script = scripts::assemble(
-            &scripts::env("certs-renew", &[("KW_RETURN_KUBECONFIG", back)]),
-            scripts::CERTS_RENEW,
-            "kw_certs_renew",
-        );
+        let script = scripts::certs_renew(Some(&n.name) == first.as_ref());
         out(&format!("[{}] kubeadm certs renew all", n.name));
         match run::run_collect(cfg, n, &script, Duration::from_secs(900)).await {
             Ok((code, lines)) => {

@@ -34,6 +34,26 @@ pub fn assemble(env: &[(String, String)], step: &str, entry: &str) -> String {
     script::standalone(env, step, entry)
 }
 
+/// `upgrade-survey.sh` as it runs: read-only, what the node and (on a control plane) the cluster run.
+pub fn survey() -> String {
+    assemble(&env("upgrade-survey", &[]), SURVEY, "kw_survey")
+}
+
+/// `certs-check.sh` as it runs: `kubeadm certs check-expiration`.
+pub fn certs_check() -> String {
+    assemble(&env("certs-check", &[]), CERTS_CHECK, "kw_certs_check")
+}
+
+/// `certs-renew.sh` as it runs; `return_kubeconfig`: the renewed admin kubeconfig comes back.
+pub fn certs_renew(return_kubeconfig: bool) -> String {
+    let back = if return_kubeconfig { "1" } else { "0" };
+    assemble(
+        &env("certs-renew", &[("KW_RETURN_KUBECONFIG", back)]),
+        CERTS_RENEW,
+        "kw_certs_renew",
+    )
+}
+
 /// `KW_STEP` + the given variables, in order.
 pub fn env(step: &str, vars: &[(&str, &str)]) -> Vec<(String, String)> {
     std::iter::once(("KW_STEP", step))

@@ -1,0 +1,46 @@
+//! One script on one node over its own connection: [`run_collect`] (exit code and lines), and
+//! [`check_certs`] (`kubeadm certs check-expiration` read into dates).
+
+use crate::config::{ClusterConfig, NodeConfig};
+use crate::engine::journal;
+use crate::ssh::{Connection, Line, SshError, Target};
+use crate::upgrade::certs::{self, NodeCerts};
+use crate::upgrade::scripts;
+use std::time::Duration;
+
+/// `kubeadm certs check-expiration` on a control plane.
+pub async fn check_certs(config: &ClusterConfig, n: &NodeConfig) -> Result<NodeCerts, String> {
+    let (code, lines) = run_collect(config, n, &scripts::certs_check(), Duration::from_secs(120))
+        .await
+        .map_err(|e| e.to_string())?;
+    let text = lines.join("\n");
+    if code != Some(0) {
+        return Err(format!(
+            "kubeadm certs check-expiration failed (exit {code:?}): {}",
+            lines.last().cloned().unwrap_or_default()
+        ));
+    }
+    Ok(NodeCerts {
+        node: n.name.clone(),
+        checked_at: journal::now(),
+        certs: certs::parse_check_expiration(&text)?,
+    })
+}
+
+/// Runs a script on a node; its exit code and output lines (structured lines as `::kw::...`).
+pub async fn run_collect(
+    config: &ClusterConfig,
+    n: &NodeConfig,
+    script: &str,
+    timeout: Duration,
+) -> Result<(Option<i32>, Vec<String>), SshError> {
+    let conn = Connection::open(&Target::new(n, &config.ssh)).await?;
+    let mut lines = Vec::new();
+    let mut sink = |l: Line| match l {
+        Line::Stdout(t) | Line::Stderr(t) => lines.push(t),
+        Line::Structured(t) => lines.push(format!("::kw::{t}")),
+    };
+    let exit = conn.run_script(script, timeout, &mut sink).await;
+    conn.close().await;
+    Ok((exit?.code, lines))
+}
