@@ -1,5 +1,5 @@
 //! Command line: `kubewiz [apply|plan|status|reset|check|upgrade|certs]` (`upgrade` and `certs` are in
-//! `crate::upgrade::cli`).
+//! `cli/upgrade.rs`; `reset` in `cli/reset.rs`).
 //! Exit codes: 0 done, 1 the install (or a node operation) failed, 2 bad config or usage:
 //! every command returns `Result<(), CliError>` and [`CliError::exit_code`] says which.
 
@@ -31,6 +31,7 @@ pub const EXIT_USAGE: u8 = 2;
 
 mod error;
 mod reset;
+mod upgrade;
 
 pub use error::CliError;
 use reset::reset;
@@ -262,7 +263,7 @@ async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
             drain_timeout,
             keep_snapshots,
         } => {
-            let args = crate::upgrade::cli::UpgradeArgs {
+            let args = upgrade::UpgradeArgs {
                 to,
                 yes,
                 settings: crate::upgrade::plan::Settings {
@@ -272,11 +273,11 @@ async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
                     found_cordoned: Vec::new(),
                 },
             };
-            crate::upgrade::cli::upgrade(&config, args).await
+            upgrade::upgrade(&config, args).await
         }
         Cmd::Certs { config, action } => match action {
-            None => crate::upgrade::cli::certs_show(&config).await,
-            Some(CertsAction::Renew) => crate::upgrade::cli::certs_renew(&config).await,
+            None => upgrade::certs_show(&config).await,
+            Some(CertsAction::Renew) => upgrade::certs_renew(&config).await,
         },
     }
 }
@@ -385,7 +386,7 @@ fn status(path: &Path) -> Result<(), CliError> {
     );
     let plan = build_plan(&v)?;
     out_raw!("{}", render_status(cfg, &plan, j.as_ref()));
-    for l in crate::upgrade::cli::status_lines(&dir, cfg, &format!(" -c {}", path.display())) {
+    for l in crate::upgrade::report::status_lines(&dir, cfg, &format!(" -c {}", path.display())) {
         out!("{l}");
     }
     let all_done = cfg.nodes.iter().all(|n| {

@@ -141,7 +141,12 @@ pub struct NodeConfig {
 impl ClusterConfig {
     /// The node that runs `kubeadm init`: the first control plane in file order.
     pub fn first_control_plane(&self) -> Option<&NodeConfig> {
-        self.nodes.iter().find(|n| n.role == Role::ControlPlane)
+        self.control_planes().next()
+    }
+
+    /// The control planes, in file order.
+    pub fn control_planes(&self) -> impl Iterator<Item = &NodeConfig> {
+        self.nodes.iter().filter(|n| n.role == Role::ControlPlane)
     }
 
     pub fn node(&self, name: &str) -> Option<&NodeConfig> {

@@ -309,7 +309,7 @@ pub fn journal_info(path: &Path, cfg: &ClusterConfig) -> JournalInfo {
     info.busy = Duration::from_secs(busy_secs(spans));
     let state_dir = engine::journal::state_dir(path);
     info.upgrade_unfinished = crate::upgrade::run::unfinished(&state_dir);
-    info.certs = crate::upgrade::cli::status_lines(&state_dir, cfg, "");
+    info.certs = crate::upgrade::report::status_lines(&state_dir, cfg, "");
     let Ok(plan) = plan::build(cfg, Catalog::builtin()) else {
         return info;
     };

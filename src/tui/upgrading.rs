@@ -32,11 +32,7 @@ pub fn start(prepared: Prepared, tx: UnboundedSender<Msg>) -> UnboundedSender<en
                 UpgradeEvent::HopStarted { index, total, hop } => Msg::UpgradeHop {
                     index,
                     total,
-                    title: if hop.catch_up {
-                        format!("{} (nodes behind catch up)", hop.to)
-                    } else {
-                        format!("{} → {}", hop.from, hop.to)
-                    },
+                    title: hop.title(),
                 },
                 UpgradeEvent::HopFinished { .. } => continue,
                 UpgradeEvent::Note(text) => Msg::Engine(Event::Warning { node: None, text }),
@@ -46,7 +42,7 @@ pub fn start(prepared: Prepared, tx: UnboundedSender<Msg>) -> UnboundedSender<en
             }
         }
         let outcome = upgrade.done.await.unwrap_or_default();
-        let lines = crate::upgrade::cli::summary_lines(&prepared, &outcome, &path);
+        let lines = crate::upgrade::report::summary_lines(&prepared, &outcome, &path);
         let _ = tx.send(Msg::UpgradeDone(Box::new(outcome), lines));
     });
     commands

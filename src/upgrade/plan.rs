@@ -60,12 +60,7 @@ pub fn build(
         found_cordoned: s.found_cordoned.clone(),
     });
     let mut plan = build_pipeline(&HOP, &cx)?;
-    let cps: Vec<&str> = cfg
-        .nodes
-        .iter()
-        .filter(|n| n.role == Role::ControlPlane)
-        .map(|n| n.name.as_str())
-        .collect();
+    let cps: Vec<&str> = cfg.control_planes().map(|n| n.name.as_str()).collect();
     let workers: Vec<&str> = cfg
         .nodes
         .iter()

@@ -4,7 +4,6 @@
 use super::network::{Nets, outside_cluster_nets};
 use super::rules;
 use super::{Check, ClusterConfig, Problem};
-use crate::vocab::Role;
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -50,11 +49,7 @@ pub(super) fn cluster_options(config: &ClusterConfig, nets: Nets, ck: &mut Check
 
 /// A second control plane without an endpoint of its own: works, but is not HA.
 pub(super) fn high_availability(config: &ClusterConfig, ck: &mut Check) {
-    let control_planes = config
-        .nodes
-        .iter()
-        .filter(|n| n.role == Role::ControlPlane)
-        .count();
+    let control_planes = config.control_planes().count();
     if control_planes > 1 && config.cluster.control_plane_endpoint.is_none() {
         ck.warn(format!(
             "{control_planes} control planes but no cluster.control_plane_endpoint: the API \

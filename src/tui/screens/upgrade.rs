@@ -35,7 +35,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             t.dim(),
         ));
     } else if let Some(p) = &u.prepared {
-        for l in crate::upgrade::cli::prepared_lines(p) {
+        for l in crate::upgrade::report::prepared_lines(p) {
             let style = if l.starts_with("  warning") {
                 t.warn()
             } else if l.contains(" → ") && !l.starts_with(' ') {

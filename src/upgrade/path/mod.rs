@@ -71,6 +71,15 @@ impl Hop {
     pub fn id(&self) -> String {
         self.to.to_string()
     }
+
+    /// The hop in a title: "1.27.16 → 1.28.15", or "1.28.15 (nodes still behind catch up)".
+    pub fn title(&self) -> String {
+        if self.catch_up {
+            format!("{} (nodes still behind catch up)", self.to)
+        } else {
+            format!("{} → {}", self.from, self.to)
+        }
+    }
 }
 
 /// The whole path.

@@ -5,7 +5,7 @@
 use super::Prepared;
 use super::remote::{check_certs, run_collect};
 use crate::catalog::Catalog;
-use crate::config::{ClusterConfig, NodeConfig, Role};
+use crate::config::ClusterConfig;
 use crate::engine::journal::{self, Journal, RunLock};
 use crate::upgrade::certs::{self, NodeCerts};
 use crate::upgrade::scripts;
@@ -40,14 +40,10 @@ pub(super) async fn finish(p: &Prepared) -> Vec<String> {
             notes.push(format!("the journal still records {old}: {e}"));
         }
     }
-    let cps: Vec<&NodeConfig> = p
-        .config
-        .nodes
-        .iter()
-        .filter(|n| n.role == Role::ControlPlane)
-        .collect();
-    let checks =
-        futures_util::future::join_all(cps.iter().map(|n| check_certs(&p.config, n))).await;
+    let checks = futures_util::future::join_all(
+        p.config.control_planes().map(|n| check_certs(&p.config, n)),
+    )
+    .await;
     let ok: Vec<NodeCerts> = checks.into_iter().filter_map(Result::ok).collect();
     if let Some(soonest) = ok.iter().filter_map(|c| c.soonest()).map(|(_, t)| t).min() {
         notes.push(format!(

@@ -1,22 +1,21 @@
-//! `kubewiz upgrade` and `kubewiz certs [renew]`: the headless front ends of [`super::run`] and of the
-//! certificate scripts. Exit codes as every command: 0 done, 1 failed, 2 bad config, usage, or an upgrade
-//! kubewiz refuses (with the reason).
+//! `kubewiz upgrade` and `kubewiz certs [renew]`: the headless front ends of [`crate::upgrade::run`] and
+//! of the certificate scripts. Exit codes as every command: 0 done, 1 failed, 2 bad config, usage, or an
+//! upgrade kubewiz refuses (with the reason).
 
-use super::certs::{self, NodeCerts};
-use super::path::Hop;
-use super::plan::Settings;
-use super::run::{self, Outcome, Prepared, UpgradeError, UpgradeEvent};
-use super::scripts;
-use crate::cli::{CliError, load_config};
-use crate::config::{ClusterConfig, NodeConfig, Role};
+use super::{CliError, load_config};
 use crate::engine::journal::{self, RunLock};
 use crate::engine::{self, Command as EngineCommand};
+use crate::upgrade::certs::{self, NodeCerts};
+use crate::upgrade::plan::Settings;
+use crate::upgrade::report;
+use crate::upgrade::run::{self, Prepared, UpgradeError, UpgradeEvent};
+use crate::upgrade::scripts;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
 fn out(s: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{s}");
+    out!("{s}");
 }
 
 /// What `kubewiz upgrade` was asked.
@@ -50,7 +49,7 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
         tokio::select! {
             ev = run.events.recv() => match ev {
                 Some(UpgradeEvent::HopStarted { index, total, hop }) => {
-                    out(&format!("\n== hop {index}/{total}: {} ==", hop_title(&hop)));
+                    out(&format!("\n== hop {index}/{total}: {} ==", hop.title()));
                 }
                 Some(UpgradeEvent::Engine(engine::Event::RunFinished { .. })) => {}
                 Some(UpgradeEvent::Engine(ev)) => printer.print(&ev),
@@ -75,7 +74,7 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
         }
     }
     let outcome = run.done.await.unwrap_or_default();
-    for l in summary_lines(&p, &outcome, path) {
+    for l in report::summary_lines(&p, &outcome, path) {
         out(&l);
     }
     if outcome.ok {
@@ -85,56 +84,10 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
     }
 }
 
-fn hop_title(h: &Hop) -> String {
-    if h.catch_up {
-        format!("{} (nodes still behind catch up)", h.to)
-    } else {
-        format!("{} → {}", h.from, h.to)
-    }
-}
-
 fn print_prepared(p: &Prepared) {
-    for l in prepared_lines(p) {
+    for l in report::prepared_lines(p) {
         out(&l);
     }
-}
-
-/// What the survey found and the path, in lines (the CLI prints them, the wizard shows them).
-pub fn prepared_lines(p: &Prepared) -> Vec<String> {
-    let mut v = vec!["nodes:".to_string()];
-    for (name, ready, cordoned) in &p.nodes {
-        let s = p.survey.nodes.iter().find(|n| &n.name == name);
-        let kubelet = s
-            .and_then(|n| n.kubelet)
-            .map(|k| k.to_string())
-            .unwrap_or_else(|| "-".into());
-        v.push(format!(
-            "  {name:<20} kubelet {kubelet:<9} {ready}{}",
-            if *cordoned { ", cordoned" } else { "" }
-        ));
-    }
-    v.push(format!("control plane: {}", p.survey.apiserver));
-    v.extend(p.path.to_string().lines().map(str::to_string));
-    if !p.path.hops.is_empty() {
-        let workers = p.settings.workers_at_once;
-        v.push(format!(
-            "each hop: an etcd snapshot (/var/lib/kubewiz/backups on {}), kubeadm upgrade apply there, the other \
-             control planes one by one, then the workers ({workers} at a time): kubeadm upgrade node, drain \
-             (at most {} s), kubelet, Ready, uncordon",
-            p.config
-                .first_control_plane()
-                .map(|n| n.name.as_str())
-                .unwrap_or("?"),
-            p.settings.drain_timeout
-        ));
-        if !p.settings.found_cordoned.is_empty() {
-            v.push(format!(
-                "cordoned before the upgrade (left so): {}",
-                p.settings.found_cordoned.join(", ")
-            ));
-        }
-    }
-    v
 }
 
 /// Asks on a terminal; without one, the upgrade needs --yes.
@@ -153,64 +106,11 @@ fn confirm(p: &Prepared) -> Result<bool, CliError> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
-/// The end of an upgrade, in words: what was reached, the snapshots, what failed and what to do, the
-/// nodes left cordoned.
-pub fn summary_lines(p: &Prepared, o: &Outcome, path: &Path) -> Vec<String> {
-    let mut v = vec![String::new(), "== upgrade summary ==".to_string()];
-    let cfg = path.display();
-    for (hop, snap) in &o.snapshots {
-        v.push(format!(
-            "etcd snapshot before {hop}: {snap} (on the first control plane)"
-        ));
-    }
-    for (node, step, f) in &o.failed {
-        v.push(format!("FAILED: node {node}, step {step}: {}", f.error));
-        for l in f.tail.iter().rev().take(6).rev() {
-            v.push(format!("    {l}"));
-        }
-        if let Some(h) = &f.hint {
-            v.push(format!("  what to do: {h}"));
-        }
-    }
-    for n in &o.left_cordoned {
-        v.push(format!(
-            "{n} is still cordoned by the upgrade (its hop did not finish): `kubewiz upgrade -c {cfg} --to {}` \
-             finishes it and uncordons it (or `kubectl uncordon {n}`)",
-            p.path.to
-        ));
-    }
-    for r in &o.recorded {
-        v.push(r.clone());
-    }
-    v.push(format!("wall time: {:.1} s", o.wall.as_secs_f64()));
-    if o.ok {
-        v.push(format!("cluster upgraded: every node runs {}.", p.path.to));
-    } else {
-        if let Some(r) = o.reached {
-            v.push(format!("reached: {r} on every node"));
-        }
-        if o.interrupted {
-            v.push(format!(
-                "stopped: the journal is saved; `kubewiz upgrade -c {cfg} --to {}` resumes at the node and step \
-                 where it stopped.",
-                p.path.to
-            ));
-        } else {
-            v.push(format!(
-                "upgrade incomplete: fix what failed and run `kubewiz upgrade -c {cfg} --to {}` again; done steps \
-                 are not repeated.",
-                p.path.to
-            ));
-        }
-    }
-    v
-}
-
 /// `kubewiz certs -c cluster.toml`: every control plane's certificates; warns under 30 days.
 pub async fn certs_show(path: &Path) -> Result<(), CliError> {
     let v = load_config(path)?;
     let cfg = &v.config;
-    let cps = control_planes(cfg);
+    let cps: Vec<_> = cfg.control_planes().collect();
     let results =
         futures_util::future::join_all(cps.iter().map(|n| run::check_certs(cfg, n))).await;
     let now = journal::now();
@@ -238,13 +138,6 @@ pub async fn certs_show(path: &Path) -> Result<(), CliError> {
     } else {
         Ok(())
     }
-}
-
-fn control_planes(cfg: &ClusterConfig) -> Vec<&NodeConfig> {
-    cfg.nodes
-        .iter()
-        .filter(|n| n.role == Role::ControlPlane)
-        .collect()
 }
 
 fn print_certs(c: &NodeCerts, now: i64) {
@@ -298,7 +191,7 @@ pub async fn certs_renew(path: &Path) -> Result<(), CliError> {
     let first = cfg.first_control_plane().map(|n| n.name.clone());
     let mut failed = false;
     let mut checked = Vec::new();
-    for n in control_planes(cfg) {
+    for n in cfg.control_planes() {
         let script = scripts::certs_renew(Some(&n.name) == first.as_ref());
         out(&format!("[{}] kubeadm certs renew all", n.name));
         match run::run_collect(cfg, n, &script, Duration::from_secs(900)).await {
@@ -366,64 +259,6 @@ fn save_kubeconfig(dir: &Path, b64: &str) -> Result<(), String> {
     let path = dir.join("kubeconfig");
     crate::atomic_file::write_private(&path, &bytes)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// The certificate lines of `kubewiz status` (and the wizard's Welcome): from the last check recorded in
-/// `.kubewiz/certs.json`, else estimated from the install (kubeadm's certificates last one year from
-/// `kubeadm init`). Empty when nothing is installed.
-pub fn status_lines(state_dir: &Path, cfg: &ClusterConfig, config_arg: &str) -> Vec<String> {
-    let now = journal::now();
-    let recorded = certs::load(state_dir);
-    let mut v = Vec::new();
-    if !recorded.is_empty() {
-        for c in &recorded {
-            match certs::warning(c, now, config_arg) {
-                Some(w) => v.push(format!("warning: {w}")),
-                None => {
-                    if let Some((name, t)) = c.soonest() {
-                        v.push(format!(
-                            "certificates of {}: valid until {} ({name}, checked {})",
-                            c.node,
-                            certs::fmt_date(t),
-                            certs::fmt_date(c.checked_at)
-                        ));
-                    }
-                }
-            }
-        }
-        return v;
-    }
-    let Ok(Some(j)) = journal::Journal::load(state_dir) else {
-        return v;
-    };
-    let Some(cp) = cfg.first_control_plane() else {
-        return v;
-    };
-    let Some(init) = j
-        .step(&cp.name, crate::plan::StepId::Init)
-        .filter(|r| r.state == journal::StepState::Done)
-        .and_then(|r| r.finished_at)
-    else {
-        return v;
-    };
-    let est = NodeCerts {
-        node: cp.name.clone(),
-        checked_at: now,
-        certs: vec![certs::Cert {
-            name: "apiserver (estimated from the install date)".into(),
-            expires: Some(init + certs::VALIDITY_DAYS * 86400),
-            authority: false,
-        }],
-    };
-    match certs::warning(&est, now, config_arg) {
-        Some(w) => v.push(format!("warning: {w}")),
-        None => v.push(format!(
-            "certificates: about {} days left (kubeadm's last a year from the install; `kubewiz certs{config_arg}` \
-             reads them)",
-            certs::days_left(init + certs::VALIDITY_DAYS * 86400, now)
-        )),
-    }
-    v
 }
 
 impl From<UpgradeError> for CliError {
