@@ -1,6 +1,8 @@
 //! The layers' arrows point one way (README "Architecture"): `vocab` imports nothing of the
-//! crate; `catalog` only `vocab`; `config` only `catalog` and `vocab`. A path to a higher
-//! layer (in a `use` or written out) fails here, naming the file and line.
+//! crate; `catalog` only `vocab`; `config` only `catalog` and `vocab`; `plan` and `ssh` nothing
+//! of the engine; the engine nothing of `upgrade` or the front ends; `upgrade` nothing of
+//! `tui` or `cli`. A path to a higher layer (in a `use` or written out) fails here, naming the
+//! file and line.
 
 use std::path::{Path, PathBuf};
 
@@ -42,25 +44,122 @@ fn offenders(path: &Path, allowed: &[&str]) -> Vec<String> {
     out
 }
 
+/// Each module of `src/` and the modules it may name; everything else is above it. The
+/// front ends (`tui`, `cli`) sit at the top; `cli` starts the wizard.
+const LAYERS: [(&str, &[&str]); 12] = [
+    ("vocab", &[]),
+    ("atomic_file", &[]),
+    ("catalog", &["vocab"]),
+    ("config", &["catalog", "vocab"]),
+    ("facts", &["catalog", "vocab"]),
+    ("plan", &["config", "catalog", "facts", "vocab"]),
+    ("ssh", &["config", "catalog", "facts", "vocab"]),
+    (
+        "engine",
+        &[
+            "plan",
+            "ssh",
+            "config",
+            "catalog",
+            "facts",
+            "vocab",
+            "atomic_file",
+        ],
+    ),
+    ("diag", &["engine"]),
+    (
+        "upgrade",
+        &[
+            "engine",
+            "plan",
+            "ssh",
+            "config",
+            "catalog",
+            "facts",
+            "vocab",
+            "atomic_file",
+        ],
+    ),
+    (
+        "tui",
+        &[
+            "upgrade",
+            "engine",
+            "plan",
+            "ssh",
+            "config",
+            "catalog",
+            "facts",
+            "vocab",
+            "atomic_file",
+        ],
+    ),
+    (
+        "cli",
+        &[
+            "tui",
+            "diag",
+            "upgrade",
+            "engine",
+            "plan",
+            "ssh",
+            "config",
+            "catalog",
+            "facts",
+            "vocab",
+            "atomic_file",
+        ],
+    ),
+];
+
+/// A module's files: `src/<m>.rs` and everything under `src/<m>/`.
+fn module_files(src: &Path, module: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let file = src.join(format!("{module}.rs"));
+    if file.exists() {
+        files.push(file);
+    }
+    if src.join(module).is_dir() {
+        rust_files(&src.join(module), &mut files);
+    }
+    files
+}
+
 #[test]
-fn lower_layers_import_nothing_above_them() {
+fn every_module_imports_only_the_layers_below_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut bad = offenders(&src.join("vocab.rs"), &["vocab"]);
-    for (dir, allowed) in [
-        ("catalog", &["catalog", "vocab"][..]),
-        ("config", &["config", "catalog", "vocab"][..]),
-    ] {
-        let mut files = Vec::new();
-        rust_files(&src.join(dir), &mut files);
-        assert!(!files.is_empty(), "src/{dir} has Rust files");
+    let mut bad = Vec::new();
+    for (module, below) in LAYERS {
+        let files = module_files(&src, module);
+        assert!(!files.is_empty(), "src/{module} has Rust files");
+        let allowed: Vec<&str> = std::iter::once(module)
+            .chain(below.iter().copied())
+            .collect();
         for f in files {
-            bad.extend(offenders(&f, allowed));
+            bad.extend(offenders(&f, &allowed));
         }
     }
     assert!(
         bad.is_empty(),
-        "imports against the layering (move the shared name to src/vocab.rs, or the rule to the \
+        "imports against the layering (move the shared name to src/vocab.rs, or the code to the \
          layer that owns the type):\n{}",
         bad.join("\n")
     );
+}
+
+#[test]
+fn every_module_of_the_crate_has_its_layer() {
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    for line in lib.lines() {
+        if let Some(m) = line
+            .strip_prefix("pub mod ")
+            .and_then(|r| r.strip_suffix(';'))
+        {
+            assert!(
+                LAYERS.iter().any(|(name, _)| *name == m),
+                "src/lib.rs declares `{m}`, which tests/layering.rs LAYERS does not place"
+            );
+        }
+    }
 }
