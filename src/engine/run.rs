@@ -2,91 +2,37 @@
 //! running step ([`super::task`]). Every transition goes to the journal (through its writer);
 //! progress leaves only as events; front ends steer it with [`Command`]s.
 //!
+//! How a run is started (options, the journal it takes over) is `run/start.rs`; this file is
+//! the loop and the slots a task takes.
+//!
 //! What is particular to the install pipeline sits in `run/hooks.rs`: the facts step's
 //! facts go to the journal, `preflight` is a barrier evaluated on the workstation over every
 //! node's facts, the join watch starts once `init` is done.
 
 use super::connections::Connections;
-use super::journal::{Journal, RunLock, StepState};
+use super::journal::{Journal, StepState};
 use super::log::NodeLogs;
 use super::redact::Redactor;
 use super::schedule::{Caps, Class, Node, Schedule};
 use super::secrets::JoinSecrets;
 use super::task::Outcome;
-use super::transport::{OpenSsh, Transport};
 use super::{Event, Failure, Summary};
 use crate::catalog::Minor;
-use crate::config::{ClusterConfig, Validated};
+use crate::config::ClusterConfig;
 use crate::plan::{Plan, Task, TaskKind};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 mod hooks;
+mod start;
 
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// At most this many steps work on nodes at once (across all nodes). Waits on the first
-    /// control plane (`ready`, `kubeconfig`) are not counted: they only poll, and have their
-    /// own cap per host.
-    pub parallel: usize,
-    /// Only this node's tasks (what they wait for must already be done).
-    pub only_node: Option<String>,
-    /// The journal file in the state directory: `None` is the install's (`state.json`); an
-    /// upgrade hop runs with its own (`upgrade-<version>.json`), which is not the install's
-    /// record of the cluster and is not checked against the config.
-    pub journal: Option<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            parallel: 16,
-            only_node: None,
-            journal: None,
-        }
-    }
-}
-
-/// What a front end can ask of a running install (send on [`Run::commands`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Start nothing new; let running steps finish; save the journal; end the run.
-    Stop,
-    /// Stop now: kill running remote steps and record them as interrupted; end the run.
-    Abort,
-    /// Start nothing new until [`Command::Resume`]; running steps go on and finish. The run
-    /// does not end while paused (unless every sender of commands is dropped: then it ends
-    /// as after `Stop`).
-    Pause,
-    /// Undo [`Command::Pause`]: start what is ready again.
-    Resume,
-    /// Put a node's failed and blocked steps back in the queue.
-    RetryNode(String),
-}
-
-pub struct Run {
-    pub events: mpsc::UnboundedReceiver<Event>,
-    pub commands: mpsc::UnboundedSender<Command>,
-    pub done: tokio::task::JoinHandle<Summary>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error(transparent)]
-    Journal(#[from] super::journal::JournalError),
-    #[error("cannot prepare {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Plan(String),
-}
+#[cfg(test)]
+pub(crate) use start::start_with_transport;
+pub use start::{Command, EngineError, Options, Run, start, start_with_plan};
 
 /// Steps running at once on one host. The plan's edges order what must be ordered (package
 /// steps of a node one after the other), so independent preparation steps of a node overlap.
@@ -121,107 +67,6 @@ fn class(t: &Task) -> Class {
         TaskKind::Remote(_) if t.step.def().is_wait() => Class::Wait,
         TaskKind::Remote(_) => Class::Work,
     }
-}
-
-/// Starts an install/converge run of a validated config in the background. Must be called
-/// inside a tokio runtime.
-pub fn start(
-    config_path: &Path,
-    config: Validated<'static>,
-    options: Options,
-) -> Result<Run, EngineError> {
-    let plan =
-        crate::plan::build_validated(&config).map_err(|e| EngineError::Plan(e.to_string()))?;
-    let transport = Arc::new(OpenSsh::new(&config.config));
-    let minor = Some(config.minor);
-    launch(config_path, config.config, minor, plan, options, transport)
-}
-
-/// Runs a given plan (the benchmarks run synthetic plans through the real engine).
-pub fn start_with_plan(
-    config_path: &Path,
-    config: ClusterConfig,
-    plan: Plan,
-    options: Options,
-) -> Result<Run, EngineError> {
-    let transport = Arc::new(OpenSsh::new(&config));
-    start_with_transport(config_path, config, plan, options, transport)
-}
-
-/// Runs a given plan over any transport (the unit tests' fake).
-pub(crate) fn start_with_transport(
-    config_path: &Path,
-    config: ClusterConfig,
-    plan: Plan,
-    options: Options,
-    transport: Arc<dyn Transport>,
-) -> Result<Run, EngineError> {
-    // Not validated here: the catalog's entry for the version, if it has one (preflight's
-    // version rules need it).
-    let minor = crate::catalog::Catalog::builtin()
-        .minor_for(&config.cluster.kubernetes_version)
-        .ok();
-    launch(config_path, config, minor, plan, options, transport)
-}
-
-fn launch(
-    config_path: &Path,
-    config: ClusterConfig,
-    minor: Option<&'static Minor>,
-    plan: Plan,
-    options: Options,
-    transport: Arc<dyn Transport>,
-) -> Result<Run, EngineError> {
-    let state_dir = super::journal::state_dir(config_path);
-    super::journal::ensure_state_dir(&state_dir).map_err(|source| EngineError::Io {
-        path: state_dir.clone(),
-        source,
-    })?;
-    let lock = RunLock::acquire(&state_dir)?;
-    let journal = match &options.journal {
-        None => match Journal::load(&state_dir)? {
-            Some(mut j) => {
-                j.check_compatible(&config)?;
-                j.mark_running_interrupted();
-                if !j.initialized() {
-                    j.cluster = super::journal::ClusterStamp::of(&config);
-                }
-                j
-            }
-            None => Journal::new(&state_dir, &config),
-        },
-        Some(file) => match Journal::load_from(&state_dir, file)? {
-            Some(mut j) => {
-                j.mark_running_interrupted();
-                j
-            }
-            None => Journal::new_in(&state_dir, file, &config),
-        },
-    };
-    journal.save()?;
-
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let conns = Connections::new(transport, config.nodes.iter().map(|n| n.name.clone()));
-    let sched = Scheduler::new(
-        (config, minor),
-        plan,
-        journal,
-        state_dir,
-        options,
-        conns,
-        ev_tx,
-    );
-    let done = tokio::spawn(async move {
-        let summary = sched.run(cmd_rx).await;
-        drop(lock);
-        summary
-    });
-    Ok(Run {
-        events: ev_rx,
-        commands: cmd_tx,
-        done,
-    })
 }
 
 /// What the tasks of a run share.
