@@ -1,7 +1,7 @@
 //! The engine: walks the plan's DAG over SSH, keeps the journal, emits events.
 //!
-//! - `run`: a run (`start`): the loop that starts tasks, records every transition, obeys
-//!   commands (stop, abort, pause/resume, retry); `schedule`: which task may start now (pure,
+//! - `run`: a run (`start`, in `run/start.rs`): the loop that starts tasks, records every
+//!   transition, obeys commands (stop, abort, pause/resume, retry); `schedule`: which task may start now (pure,
 //!   generic over tasks); `task`: running one task and its line protocol, reconnects with
 //!   backoff; `secrets`: join secrets minted per run, registered with the redactor.
 //! - [`transport`]: the traits the engine talks to nodes through (`OpenSsh`; a fake in tests).
