@@ -446,6 +446,12 @@ fn failed_install_then_esc_change_the_version_and_install_to_done() {
         t.keys(&["j"]);
     }
     t.wait_for("┌ 1.25.3 ", UI);
+    // k8s-master read the aliyun 1.25 repository's index over SSH (the script of `kubewiz
+    // check --connect`): the chosen patch is there.
+    let s = t.wait("the repository's answer", UI, |s| {
+        s.contains("1.25.3 is in the package repository (as k8s-master reads its index")
+    });
+    eprintln!("versions with the repository's answer:\n{s}");
     t.keys(&["Enter"]);
     t.wait_for("Plan for", UI);
     t.keys(&["i"]);

@@ -14,8 +14,7 @@ use kubewiz::tui::model::*;
 use kubewiz::tui::msg::ProbeOutcome;
 use kubewiz::tui::{Effect, Model, Msg, Screen, update};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use tui_common::render;
+use tui_common::{loaded, render};
 
 fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
@@ -39,20 +38,6 @@ fn table() -> BTreeMap<String, Vec<String>> {
         ("quay.io".to_string(), vec![]),
     ]
     .into()
-}
-
-fn loaded(text: &str) -> Model {
-    let path = PathBuf::from("/tmp/kw-test/cluster.toml");
-    let cfg = kubewiz::config::parse(text, &path).unwrap();
-    let mut m = Model::new(path.clone());
-    update(
-        &mut m,
-        Msg::ConfigLoaded {
-            path,
-            result: Ok(Box::new((cfg, JournalInfo::default()))),
-        },
-    );
-    m
 }
 
 /// A file's `[registry_mirrors]` (and `[timeouts]`) is what the wizard describes, saves and

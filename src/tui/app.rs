@@ -2,15 +2,15 @@
 //! background results and engine events into `Msg`s, runs `update`, performs the `Effect`s
 //! in background tasks and redraws. Nothing here blocks on the network.
 
-use super::model::{ChangedKey, JournalInfo, Model, ResumeInfo};
-use super::msg::{Effect, Msg, ProbeOutcome};
+use super::model::{JournalInfo, Model, ResumeInfo};
+use super::msg::{Effect, Msg};
 use super::theme::Theme;
 use super::{save, update, view};
 use crate::catalog::Catalog;
 use crate::config::{ClusterConfig, NodeConfig, SshSection};
 use crate::engine::{self, Event};
 use crate::plan::{self, StepId};
-use crate::ssh::{self, SshError};
+use crate::ssh;
 use crate::ssh::{bootstrap, hostkey};
 use color_eyre::eyre::WrapErr;
 use crossterm::event as ct;
@@ -170,10 +170,27 @@ impl Runtime {
                 let (node, ssh) = resolved(&model.config_path, node, ssh);
                 tokio::spawn(async move {
                     let name = node.name.clone();
-                    let outcome = probe(&node, &ssh, &probes).await;
+                    let outcome = super::connect::probe(&node, &ssh, &probes).await;
                     let _ = tx.send(Msg::Probe {
                         node: name,
                         outcome,
+                    });
+                });
+            }
+            Effect::RepoVersions {
+                node,
+                ssh,
+                mirror,
+                minor,
+            } => {
+                let (node, ssh) = resolved(&model.config_path, node, ssh);
+                tokio::spawn(async move {
+                    let result = super::connect::repo_versions(&node, &ssh, mirror, &minor).await;
+                    let _ = tx.send(Msg::RepoVersions {
+                        mirror,
+                        minor,
+                        node: node.name,
+                        result,
                     });
                 });
             }
@@ -422,63 +439,6 @@ fn resolved(
     fix(&mut ssh.identity_file);
     fix(&mut ssh.known_hosts);
     (node, ssh)
-}
-
-/// The identity file first (a wrong one otherwise shows as "Permission denied"), then the
-/// host key (ask the user about unknown keys), then connect and read facts, probing from the
-/// node the registries and mirrors in `probes` (the facts step's own probes).
-async fn probe(node: &NodeConfig, ssh_cfg: &SshSection, probes: &str) -> ProbeOutcome {
-    let target = ssh::Target::new(node, ssh_cfg);
-    if let Some(key) = &target.identity_file
-        && let Err(e) = ssh::identity::check(key)
-    {
-        return ProbeOutcome::Failed(format!("{}: identity_file: {e}", node.name));
-    }
-    match hostkey::check(
-        &target.address,
-        target.port,
-        &target.known_hosts,
-        target.connect_timeout,
-    )
-    .await
-    {
-        Ok(hostkey::HostKeyStatus::Known) => {}
-        Ok(hostkey::HostKeyStatus::Unknown(keys)) => {
-            return ProbeOutcome::UnknownHostKey {
-                fingerprints: keys
-                    .iter()
-                    .map(|k| format!("{} {}", k.key_type, k.fingerprint))
-                    .collect(),
-                lines: keys.into_iter().map(|k| k.line).collect(),
-            };
-        }
-        Ok(hostkey::HostKeyStatus::Changed { offered, recorded }) => {
-            return ProbeOutcome::ChangedHostKey(Box::new(ChangedKey {
-                recorded,
-                offered: offered
-                    .iter()
-                    .map(|k| format!("{} {}", k.key_type, k.fingerprint))
-                    .collect(),
-                lines: offered.into_iter().map(|k| k.line).collect(),
-                command: hostkey::forget_command(&target.known_hosts, &target.address, target.port),
-            }));
-        }
-        Err(e) => return ProbeOutcome::Failed(e.to_string()),
-    }
-    let script = plan::facts_script_probing(&node.name, &[], probes);
-    match ssh::probe(node, ssh_cfg, &script).await {
-        Ok(f) => ProbeOutcome::Facts(Box::new(f)),
-        Err(e @ SshError::Auth { .. }) => ProbeOutcome::AuthFailed(e.to_string()),
-        // ssh saw a change the scan did not (e.g. known_hosts changed in between): no
-        // fingerprints to show, only the way out.
-        Err(SshError::HostKeyChanged { .. }) => {
-            ProbeOutcome::ChangedHostKey(Box::new(ChangedKey {
-                command: hostkey::forget_command(&target.known_hosts, &target.address, target.port),
-                ..ChangedKey::default()
-            }))
-        }
-        Err(e) => ProbeOutcome::Failed(e.to_string()),
-    }
 }
 
 /// Installs the wizard's key with the password. Returns the key's path when the node should

@@ -6,11 +6,13 @@
 //! - [`update`]: `update(&mut Model, Msg) -> Vec<Effect>`, pure, no terminal or network; one
 //!   module per screen, each with its key table ([`keys`]) that the footer and help also read.
 //! - [`view`] + [`screens`]: drawing, one file per screen.
-//! - [`app`]: the runtime: terminal, channels, background tasks, the engine; [`upgrading`]: the
+//! - [`app`]: the runtime: terminal, channels, background tasks, the engine; [`connect`]: what
+//!   is asked of a node before installing (connection test, repository patches); [`upgrading`]: the
 //!   Upgrade flow's background work (survey and path, the hops' events as messages).
 
 pub mod app;
 pub mod catalog;
+pub mod connect;
 pub mod form;
 pub mod keys;
 pub mod logbuf;

@@ -1,7 +1,7 @@
 //! Messages into `update` and effects out of it.
 
 use super::model::{ChangedKey, JournalInfo};
-use crate::config::{ClusterConfig, NodeConfig, SshSection};
+use crate::config::{ClusterConfig, Mirror, NodeConfig, SshSection};
 use crate::engine::Event;
 use crate::facts::Facts;
 use crate::plan::StepId;
@@ -47,6 +47,14 @@ pub enum Msg {
     InstallFailed(String),
     /// Time earlier runs spent installing, from the journal (sent as a run starts).
     InstallTime(Duration),
+    /// The patches of `minor` the package repository of `mirror` carries, as `node` read its
+    /// index (`plan::repo_versions_script`), or why it could not.
+    RepoVersions {
+        mirror: Mirror,
+        minor: String,
+        node: String,
+        result: Result<Vec<String>, String>,
+    },
     /// The upgrade's survey and path (or why not).
     UpgradePrepared(Result<Box<crate::upgrade::run::Prepared>, String>),
     /// A hop of the upgrade begins: (1-based index, count, its title).
@@ -140,6 +148,14 @@ pub enum Effect {
     StartInstall {
         path: PathBuf,
         config: ClusterConfig,
+    },
+    /// Ask `node` which patches of `minor` the package repository of `mirror` carries (reads
+    /// the repository's index; changes nothing on the node).
+    RepoVersions {
+        node: NodeConfig,
+        ssh: SshSection,
+        mirror: Mirror,
+        minor: String,
     },
     /// Survey the cluster of the saved cluster.toml and compute the path to `target` (read-only).
     PrepareUpgrade {

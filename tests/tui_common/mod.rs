@@ -1,5 +1,5 @@
-//! Helpers of the wizard's pure tests (tui_snapshots, tui_update, tui_mirrors): the screen as
-//! text, snapshots at 80x24 and 120x40, a probed CentOS 7 node.
+//! Helpers of the wizard's pure tests (tui_snapshots, tui_update, tui_mirrors, tui_repo): the
+//! screen as text, snapshots at 80x24 and 120x40, a cluster.toml read, a probed CentOS 7 node.
 #![allow(dead_code)]
 
 use kubewiz::config::ClusterConfig;
@@ -62,4 +62,19 @@ pub fn run_started(cfg: &ClusterConfig) -> Event {
         })
         .collect();
     Event::RunStarted { nodes }
+}
+
+/// The wizard after reading `text` as /tmp/kw-test/cluster.toml (no journal).
+pub fn loaded(text: &str) -> Model {
+    let path = std::path::PathBuf::from("/tmp/kw-test/cluster.toml");
+    let cfg = kubewiz::config::parse(text, &path).unwrap();
+    let mut m = Model::new(path.clone());
+    kubewiz::tui::update(
+        &mut m,
+        kubewiz::tui::Msg::ConfigLoaded {
+            path,
+            result: Ok(Box::new((cfg, kubewiz::tui::model::JournalInfo::default()))),
+        },
+    );
+    m
 }

@@ -193,6 +193,7 @@ impl Model {
                 focus: 0,
                 checks_scroll: 0,
                 chosen: false,
+                repos: Vec::new(),
             },
             mirrors: MirrorsUi::default(),
             timeouts: Default::default(),

@@ -51,6 +51,20 @@ pub struct VersionsForm {
     /// The version was chosen (in the list, or by the file that was read), not defaulted: it
     /// is never changed behind the user's back.
     pub chosen: bool,
+    /// The Kubernetes patches the package repository carries, as a probed node reads its
+    /// index, per (mirror, minor) asked.
+    pub repos: Vec<RepoList>,
+}
+
+/// What a node read from the package repository's index for one minor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoList {
+    pub mirror: Mirror,
+    /// "1.25".
+    pub minor: String,
+    pub node: String,
+    /// None while asked; the patches (oldest first), or why they could not be read.
+    pub versions: Option<Result<Vec<String>, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -173,12 +173,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         };
         lines.push(Line::styled(format!("{mark} {}", fd.text), style));
     }
-    if v.mirror == Mirror::Aliyun && m.version().minor() <= (1, 28) {
-        lines.push(Line::styled(
-            "• aliyun: the frozen legacy repo is used up to 1.28.2, kubernetes-new after",
-            t.dim(),
-        ));
-    }
     super::scrolled_box(
         f,
         findings_area,

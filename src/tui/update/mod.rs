@@ -15,6 +15,7 @@ mod network;
 mod node_form;
 mod nodes;
 mod progress;
+pub mod repo;
 mod review;
 mod upgrade;
 mod versions;
@@ -60,6 +61,12 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.install.earlier_time = Some(d);
             vec![]
         }
+        Msg::RepoVersions {
+            mirror,
+            minor,
+            node,
+            result,
+        } => repo::answered(m, mirror, minor, node, result),
         Msg::UpgradePrepared(r) => upgrade::prepared(m, r),
         Msg::UpgradeHop {
             index,
@@ -162,6 +169,11 @@ pub(super) fn global(m: &mut Model, g: Common) -> Vec<Effect> {
             if let Some(b) = m.screen.back() {
                 m.screen = b;
                 m.status = None;
+                if b == Screen::Versions {
+                    // Back from Review (e.g. after a failed install, whose facts are known
+                    // now): the chosen minor's repository, if not asked yet.
+                    return repo::ask(m);
+                }
             }
         }
     }

@@ -61,7 +61,7 @@ const KEYS: &[Binding<Action>] = &[
     also(&[KeyCode::Down], Next),
     also(&[KeyCode::Up], Prev),
     bind(&[KeyCode::Char('n')], "n", "newest runnable", Runnable)
-        .when(|m| !on_text(m) && better_version(m).is_some()),
+        .when(|m| !on_text(m) && (better_version(m).is_some() || super::repo::pick(m).is_some())),
     bind(
         &[KeyCode::Enter],
         "Enter",
@@ -106,22 +106,29 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
         Some(Prev) => m.versions.focus = form::cycle(focus, VERSION_FIELDS, false),
         Some(Runnable) => {
             if let Some(i) = better_version(m) {
+                // Another minor: the nodes cannot run this one.
                 choose(m, i);
-                m.versions.chosen = true;
-                m.status = None;
+            } else if let Some(v) = super::repo::pick(m) {
+                // The newest patch of this minor the repository carries and the nodes can run.
+                super::repo::take(m, v);
             }
+            m.versions.chosen = true;
+            m.status = None;
+            return super::repo::ask(m);
         }
         Some(Newer) => {
             m.versions.chosen = true;
             m.versions.version = m.versions.version.saturating_sub(1);
             m.versions.cni_version = 0;
             m.versions.checks_scroll = 0;
+            return super::repo::ask(m);
         }
         Some(Older) => {
             m.versions.chosen = true;
             m.versions.version = (m.versions.version + 1).min(m.catalog.len() - 1);
             m.versions.cni_version = 0;
             m.versions.checks_scroll = 0;
+            return super::repo::ask(m);
         }
         Some(a @ (ChoosePrev | ChooseNext)) => match focus {
             V_CNI_VERSION => {
@@ -134,6 +141,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                     Mirror::Upstream => Mirror::Aliyun,
                     Mirror::Aliyun => Mirror::Upstream,
                 };
+                let effects = super::repo::ask(m);
                 if m.mirrors.table.is_some() {
                     // The mirror's registry defaults do not apply while a table is given.
                     super::info(
@@ -145,6 +153,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                         ),
                     );
                 }
+                return effects;
             }
             _ => m.versions.dashboard = !m.versions.dashboard,
         },
@@ -237,9 +246,10 @@ pub fn newest_runnable(m: &Model) -> Option<usize> {
     })
 }
 
-/// The newest runnable version, when the chosen one cannot run on the probed nodes.
+/// The newest runnable version, when the chosen one cannot run on the probed nodes (their
+/// facts; a registry or the repository is not the version's fault).
 pub fn better_version(m: &Model) -> Option<usize> {
-    let refused = version_findings(m)
+    let refused = node_findings(m)
         .iter()
         .any(|f| f.level == validate::Level::Error);
     newest_runnable(m).filter(|&i| refused && i != m.versions.version)
@@ -314,13 +324,21 @@ pub(super) fn default_to_runnable(m: &mut Model) {
     );
 }
 
-pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
+/// The chosen versions against the probed nodes' facts (the engine's preflight rules).
+fn node_findings(m: &Model) -> Vec<validate::Finding> {
     let nodes: Vec<_> = m
         .nodes
         .iter()
         .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
         .collect();
-    let mut out = validate::version_findings(&m.to_config(), &nodes);
+    validate::version_findings(&m.to_config(), &nodes)
+}
+
+/// Everything the Versions checks say: the nodes' facts, the package repository, the
+/// registries and mirrors.
+pub fn version_findings(m: &Model) -> Vec<validate::Finding> {
+    let mut out = node_findings(m);
+    out.extend(super::repo::findings(m));
     // What the nodes' connection tests found about the registries and mirrors of these
     // settings, as preflight would refuse it.
     for (node, text) in super::mirrors::unreachable(m) {
