@@ -341,3 +341,44 @@ async fn password_bootstrap_installs_the_key_and_keeps_no_password() {
         .collect();
     assert!(leftovers.is_empty(), "askpass helpers left behind");
 }
+
+/// Test connection checks the identity file before connecting (issue 12 item 4): a missing
+/// file, a public key given for the private one, are named with the fix, and never reach ssh
+/// (nothing listens on the port: a connection attempt would say "refused") nor the password
+/// dialog (`AuthFailed` opens it). Needs no server.
+#[tokio::test]
+async fn test_connection_names_a_wrong_identity_file_before_connecting() {
+    use kubewiz::config::{NodeConfig, Role, SshSection};
+    use kubewiz::tui::msg::ProbeOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("id_ed25519.pub");
+    std::fs::write(&public, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE kw@test\n").unwrap();
+    let cases = [
+        (dir.path().join("id_nope"), "id_nope does not exist"),
+        (
+            public,
+            "id_ed25519.pub is a public key; give the private key (",
+        ),
+    ];
+    for (key, says) in cases {
+        let node = NodeConfig {
+            name: "k8s-master".into(),
+            address: "127.0.0.1".into(),
+            role: Role::ControlPlane,
+            user: None,
+            port: Some(free_port()),
+            identity_file: Some(key),
+        };
+        let ssh = SshSection {
+            known_hosts: Some(dir.path().join("known_hosts")),
+            ..SshSection::default()
+        };
+        match kubewiz::tui::connect::probe(&node, &ssh, "").await {
+            ProbeOutcome::Failed(e) => {
+                assert!(e.starts_with("k8s-master: identity_file: "), "{e}");
+                assert!(e.contains(says), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
