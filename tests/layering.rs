@@ -3,6 +3,8 @@
 //! of the engine; the engine nothing of `upgrade` or the front ends; `upgrade` nothing of
 //! `tui` or `cli`. A path to a higher layer (in a `use` or written out) fails here, naming the
 //! file and line.
+//!
+//! And no file of the crate is over 600 lines (README "Architecture": code reads like a map).
 
 use std::path::{Path, PathBuf};
 
@@ -162,4 +164,29 @@ fn every_module_of_the_crate_has_its_layer() {
             );
         }
     }
+}
+
+/// README: "no file over ~600 lines". Lists of tests under `tests/` may be longer; the
+/// crate's own files may not.
+const MAX_LINES: usize = 600;
+
+#[test]
+fn no_file_of_the_crate_is_over_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > MAX_LINES).then(|| format!("{}: {n} lines", f.display()))
+        })
+        .collect();
+    long.sort();
+    assert!(
+        long.is_empty(),
+        "files over {MAX_LINES} lines (split by concern: a folder with a file per part, the \
+         module's doc comment naming what each holds):\n{}",
+        long.join("\n")
+    );
 }
