@@ -9,7 +9,8 @@
 //! - `build`: (pipeline, config) → the DAG ([`build()`]), rendering ([`Plan::render`],
 //!   [`Plan::render_with_secrets`]), the non-step scripts (mint, reset, delete-node, facts);
 //! - `context`: what the definitions read (config + the catalog's minor and mirror, resolved);
-//! - [`script`]: the assets, [`shell_quote`], assembling a full script;
+//! - [`script`]: the assets, [`shell_quote`], assembling a full script; `contract` (tests):
+//!   the `KW_*` inputs a script requires and reads, against what it is given;
 //! - [`manifest`]: patching CNI / dashboard manifests on the workstation;
 //! - [`order`]: which ready task starts first (longest remaining path);
 //! - [`mod@print`]: `kubewiz plan` output.
@@ -18,6 +19,8 @@ use std::time::Duration;
 
 mod build;
 mod context;
+#[cfg(test)]
+pub(crate) mod contract;
 pub mod manifest;
 pub mod order;
 pub mod print;

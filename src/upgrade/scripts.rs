@@ -1,6 +1,8 @@
 //! The upgrade's scripts (`assets/steps/`) that are not steps of a pipeline (the steps are in
 //! `plan::steps::hop`): lib.sh (whose "upgrades" section has their helpers), the script, its entry. The list
-//! [`ALL`] also names the hop steps' own scripts, for the script tests.
+//! [`ALL`] also names the hop steps' own scripts, for the script tests. Each standalone script is built
+//! by one function ([`survey`], [`certs_check`], [`certs_renew`]) with its inputs; a unit test holds each to
+//! the `KW_*` names its script reads.
 
 use crate::plan::script;
 
@@ -60,4 +62,24 @@ pub fn env(step: &str, vars: &[(&str, &str)]) -> Vec<(String, String)> {
         .chain(vars.iter().copied())
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::contract::standalone_problems;
+
+    #[test]
+    fn each_script_that_is_not_a_hop_step_gets_exactly_what_it_reads() {
+        let mut problems = Vec::new();
+        for (file, built, body) in [
+            ("upgrade-survey.sh", survey(), SURVEY),
+            ("certs-check.sh", certs_check(), CERTS_CHECK),
+            ("certs-renew.sh", certs_renew(true), CERTS_RENEW),
+            ("certs-renew.sh", certs_renew(false), CERTS_RENEW),
+        ] {
+            problems.extend(standalone_problems(file, &built, body));
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::catalog::Catalog;
+use crate::plan::contract::{assigned, mentioned, needed, required};
 use std::collections::{BTreeMap, BTreeSet};
 
 const LIB: &str = include_str!("../../../assets/steps/lib.sh");
@@ -105,69 +106,6 @@ fn every_id_has_its_definition_and_every_pipeline_step_is_listed_once() {
     }
 }
 
-/// Names a script requires: `kw_need A B`, `kw_need_re A 're'`, `kw_need_secret A 're'`,
-/// unless it also reads them with a default (`${KW_X:-...}`: checked only when given).
-fn required(script: &str) -> BTreeSet<String> {
-    let mut out = needed(script);
-    out.retain(|n| !script.contains(&format!("${{{n}:-")));
-    out
-}
-
-/// Every name a script `kw_need`s somewhere.
-fn needed(script: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for line in script.lines().filter(|l| !l.trim_start().starts_with('#')) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        for (i, w) in words.iter().enumerate() {
-            let rest = words[i + 1..].iter();
-            match *w {
-                "kw_need" => out.extend(
-                    rest.take_while(|w| w.starts_with("KW_"))
-                        .map(|w| w.to_string()),
-                ),
-                "kw_need_re" | "kw_need_secret" => out.extend(rest.take(1).map(|w| w.to_string())),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-/// Every `KW_*` name a script mentions outside comments.
-fn mentioned(script: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for line in script.lines().filter(|l| !l.trim_start().starts_with('#')) {
-        let mut rest = line;
-        while let Some(i) = rest.find("KW_") {
-            let name: String = rest[i..]
-                .chars()
-                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-                .collect();
-            rest = &rest[i + name.len()..];
-            if name.len() > 3 {
-                out.insert(name);
-            }
-        }
-    }
-    out
-}
-
-/// Names a script sets itself (`KW_X=...`): constants of lib.sh and flags such as
-/// `KW_READ_ONLY=1`, not inputs.
-fn assigned(script: &str) -> BTreeSet<String> {
-    script
-        .lines()
-        .map(str::trim_start)
-        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
-        .filter(|k| {
-            k.starts_with("KW_")
-                && k.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        })
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn each_script_requires_exactly_what_its_definition_provides() {
     let config = full_config();
@@ -236,22 +174,6 @@ fn each_script_requires_exactly_what_its_definition_provides() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-#[test]
-fn the_contract_parsers_see_what_they_should() {
-    let s = "  kw_need KW_A KW_B\n  kw_need_re KW_C '^x$'\n# kw_need KW_D\nkw_need_secret KW_E 're'\n\
-             echo \"${KW_F:-}\" $KW_G\nKW_H=1\n[[ -n ${KW_I:-} ]] && kw_need_re KW_I 're'\n";
-    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-    assert_eq!(required(s), names(&["KW_A", "KW_B", "KW_C", "KW_E"]));
-    assert_eq!(needed(s), names(&["KW_A", "KW_B", "KW_C", "KW_E", "KW_I"]));
-    assert_eq!(
-        mentioned(s),
-        names(&[
-            "KW_A", "KW_B", "KW_C", "KW_E", "KW_F", "KW_G", "KW_H", "KW_I"
-        ])
-    );
-    assert_eq!(assigned(s), names(&["KW_H"]));
 }
 
 #[test]
