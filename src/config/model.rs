@@ -164,6 +164,15 @@ impl ClusterConfig {
             .unwrap_or(&catalog.mirror(self.cluster.mirror).registry_mirrors)
     }
 
+    /// Where kubeadm's images come from: `image_repository`, else the `mirror`'s from the
+    /// catalog.
+    pub fn image_repository<'a>(&'a self, catalog: &'a crate::catalog::Catalog) -> &'a str {
+        self.cluster
+            .image_repository
+            .as_deref()
+            .unwrap_or(&catalog.mirror(self.cluster.mirror).image_repository)
+    }
+
     /// The CNI version this config ends up with: `cni_version`, else the minor's default.
     pub fn cni_version<'a>(&'a self, minor: &'a crate::catalog::Minor) -> &'a str {
         minor.cni_version(self.cluster.cni, self.cluster.cni_version.as_deref())

@@ -54,12 +54,7 @@ impl<'a> Context<'a> {
     /// catalog lookups validation would do, and only those.
     pub fn new(config: &'a ClusterConfig, catalog: &'a Catalog) -> Result<Context<'a>, PlanError> {
         let minor = catalog.minor_for(&config.cluster.kubernetes_version)?;
-        let image_repository = config.cluster.image_repository.clone().unwrap_or_else(|| {
-            catalog
-                .mirror(config.cluster.mirror)
-                .image_repository
-                .clone()
-        });
+        let image_repository = config.image_repository(catalog).to_string();
         Context::with(config, catalog, minor, image_repository)
     }
 

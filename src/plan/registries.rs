@@ -48,10 +48,7 @@ pub fn images_by_registry(cfg: &ClusterConfig, catalog: &Catalog) -> BTreeMap<St
         }
     };
     let c = &cfg.cluster;
-    let repo = c
-        .image_repository
-        .clone()
-        .unwrap_or_else(|| catalog.mirror(c.mirror).image_repository.clone());
+    let repo = cfg.image_repository(catalog);
     if let Ok(minor) = catalog.minor_for(&c.kubernetes_version) {
         // kubeadm's own images (etcd and CoreDNS come from there too, at tags kubeadm picks).
         for component in [
@@ -66,7 +63,7 @@ pub fn images_by_registry(cfg: &ClusterConfig, catalog: &Catalog) -> BTreeMap<St
                 c.kubernetes_version
             ));
         }
-        add(minor.pause_image(&repo));
+        add(minor.pause_image(repo));
         if let Some(m) = catalog.cni_manifest(c.cni, cfg.cni_version(minor)) {
             m.images.iter().cloned().for_each(&mut add);
         }

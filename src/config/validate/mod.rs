@@ -117,10 +117,7 @@ fn validate_with<'c>(
                 minor: v.minor,
                 mirror,
                 cni_version: v.cni_version,
-                image_repository: c
-                    .image_repository
-                    .clone()
-                    .unwrap_or_else(|| mirror.image_repository.clone()),
+                image_repository: config.image_repository(catalog).to_string(),
                 pod_cidr,
                 service_cidr,
                 warnings: ck.warnings,
