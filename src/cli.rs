@@ -29,6 +29,26 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// Ctrl-C during a run: the first stops it (no new steps; running ones finish), the next
+/// abort the running steps.
+#[derive(Default)]
+struct Interrupts(u32);
+
+impl Interrupts {
+    fn command(&mut self) -> EngineCommand {
+        self.0 += 1;
+        if self.0 == 1 {
+            eprintln!(
+                "kubewiz: stopping: no new steps start; running steps finish (Ctrl-C again to abort them now)"
+            );
+            EngineCommand::Stop
+        } else {
+            eprintln!("kubewiz: aborting running steps");
+            EngineCommand::Abort
+        }
+    }
+}
+
 mod error;
 mod reset;
 mod upgrade;
@@ -328,7 +348,7 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
     };
     let mut run = engine::start(path, v, opts)?;
     let mut printer = engine::printer::Printer::new();
-    let mut interrupts = 0;
+    let mut interrupts = Interrupts::default();
     loop {
         tokio::select! {
             ev = run.events.recv() => match ev {
@@ -341,14 +361,7 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
                 None => break,
             },
             _ = tokio::signal::ctrl_c() => {
-                interrupts += 1;
-                if interrupts == 1 {
-                    eprintln!("kubewiz: stopping: no new steps start; running steps finish (Ctrl-C again to abort them now)");
-                    let _ = run.commands.send(EngineCommand::Stop);
-                } else {
-                    eprintln!("kubewiz: aborting running steps");
-                    let _ = run.commands.send(EngineCommand::Abort);
-                }
+                let _ = run.commands.send(interrupts.command());
             }
         }
     }

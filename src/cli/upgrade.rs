@@ -2,9 +2,9 @@
 //! of the certificate scripts. Exit codes as every command: 0 done, 1 failed, 2 bad config, usage, or an
 //! upgrade kubewiz refuses (with the reason).
 
-use super::{CliError, load_config};
+use super::{CliError, Interrupts, load_config};
 use crate::engine::journal::{self, RunLock};
-use crate::engine::{self, Command as EngineCommand};
+use crate::engine;
 use crate::upgrade::certs::{self, NodeCerts};
 use crate::upgrade::plan::Settings;
 use crate::upgrade::report;
@@ -44,7 +44,7 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
     }
     let mut run = run::execute(p.clone(), 16);
     let mut printer = engine::printer::Printer::new();
-    let mut interrupts = 0;
+    let mut interrupts = Interrupts::default();
     loop {
         tokio::select! {
             ev = run.events.recv() => match ev {
@@ -62,14 +62,7 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
                 None => break,
             },
             _ = tokio::signal::ctrl_c() => {
-                interrupts += 1;
-                if interrupts == 1 {
-                    eprintln!("kubewiz: stopping: no new steps start; running steps finish (Ctrl-C again to abort them now)");
-                    let _ = run.commands.send(EngineCommand::Stop);
-                } else {
-                    eprintln!("kubewiz: aborting running steps");
-                    let _ = run.commands.send(EngineCommand::Abort);
-                }
+                let _ = run.commands.send(interrupts.command());
             }
         }
     }

@@ -135,16 +135,8 @@ fn version(s: &str) -> Option<KubeVersion> {
 
 /// Every node's facts and survey, at once.
 async fn survey_all(config: &ClusterConfig) -> Result<BTreeMap<String, NodeReport>, UpgradeError> {
-    let peers = |n: &NodeConfig| -> Vec<String> {
-        config
-            .nodes
-            .iter()
-            .filter(|p| p.name != n.name)
-            .map(|p| format!("{}:{}", p.address, p.port.unwrap_or(config.ssh.port)))
-            .collect()
-    };
     let jobs = config.nodes.iter().map(|n| {
-        let facts = crate::plan::facts_script(&n.name, &peers(n));
+        let facts = crate::plan::facts_script(&n.name, &crate::plan::steps::peers(config, n));
         let survey = scripts::survey();
         async move {
             let r = survey_node(n, config, &facts, &survey).await;
