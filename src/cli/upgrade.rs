@@ -3,8 +3,8 @@
 //! upgrade kubewiz refuses (with the reason).
 
 use super::{CliError, Interrupts, load_config};
-use crate::engine::journal::{self, RunLock};
 use crate::engine;
+use crate::engine::journal::{self, RunLock};
 use crate::upgrade::certs::{self, NodeCerts};
 use crate::upgrade::plan::Settings;
 use crate::upgrade::report;
