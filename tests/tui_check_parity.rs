@@ -532,7 +532,7 @@ fn a_local_manifest_of_another_release_is_adopted_or_refused_saying_which() {
     );
     assert!(e.contains("set cni_version = \"0.22.0\""), "{e}");
     // 1.29 does not allow it.
-    std::fs::write(&path, two_nodes("1.29.15", &m_line)).unwrap();
+    std::fs::write(&path, two_nodes("1.29.14", &m_line)).unwrap();
     let e = check(&path, &home).unwrap_err();
     assert!(
         e.contains("flannel 0.22.0 is not allowed with Kubernetes 1.29 (allowed: 0.25.7, 0.28.9)"),
@@ -575,7 +575,7 @@ fn a_local_manifest_of_another_release_is_adopted_or_refused_saying_which() {
     assert_eq!(check(&saved, &home), Ok(()));
 
     // 1.29: nothing to adopt; the field says why and the screen stays.
-    std::fs::write(&path, two_nodes("1.29.15", "")).unwrap();
+    std::fs::write(&path, two_nodes("1.29.14", "")).unwrap();
     let mut m = Model::new(path.clone());
     m.load(&parsed(&path));
     m.screen = Screen::Versions;

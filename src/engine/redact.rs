@@ -116,9 +116,20 @@ mod tests {
     #[test]
     fn redacts_values_after_token_not_words() {
         let r = Redactor::new();
-        // The dashboard step's hint: the words after "token:" are a command, not a secret.
-        let hint = "dashboard: https://192.0.2.10:30001 ; login token: kubectl -n kubernetes-dashboard create token admin-user";
-        assert_eq!(r.redact(hint), hint);
+        // The dashboard step's hint, as the step prints it: the words after "token:" are a
+        // command, not a secret (issue 12 item 9).
+        let script = include_str!("../../assets/steps/dashboard.sh");
+        let hint = script
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("kw_hint \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .expect("the dashboard step's hint")
+            .replace("${KW_DASHBOARD_ADDRESS:-<node address>}", "192.0.2.10");
+        assert_eq!(
+            hint,
+            "dashboard: https://192.0.2.10:30001 ; login token: kubectl -n kubernetes-dashboard create token admin-user"
+        );
+        assert_eq!(r.redact(&hint), hint);
         // kubeconfig values are hidden, whatever their shape.
         for (line, secret) in [
             (
