@@ -83,62 +83,27 @@ pub fn parse_check_expiration(text: &str) -> Result<Vec<Cert>, String> {
     Ok(out)
 }
 
-/// `["Dec", "04,", "2027", "11:20", "UTC"]` → Unix seconds (kubeadm prints UTC).
-fn parse_date(w: &[&str]) -> Option<i64> {
-    let [mon, day, year, hm, zone] = w else {
-        return None;
-    };
-    if *zone != "UTC" {
-        return None;
-    }
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = months.iter().position(|x| x == mon)? as i64 + 1;
-    let d: i64 = day.trim_end_matches(',').parse().ok()?;
-    let y: i64 = year.parse().ok()?;
-    let (h, min) = hm.split_once(':')?;
-    let (h, min): (i64, i64) = (h.parse().ok()?, min.parse().ok()?);
-    if !(1..=31).contains(&d) || h > 23 || min > 59 {
-        return None;
-    }
-    Some(days_from_civil(y, m, d) * 86400 + h * 3600 + min * 60)
+/// kubeadm's date format: Go's `"Jan 02, 2006 15:04 MST"` (`cmd/kubeadm/app/cmd/certs.go`, above), in
+/// UTC.
+const KUBEADM_DATE: &str = "[month repr:short] [day], [year] [hour]:[minute] UTC";
+
+fn kubeadm_date() -> Vec<time::format_description::BorrowedFormatItem<'static>> {
+    time::format_description::parse_borrowed::<1>(KUBEADM_DATE).expect("a valid format description")
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// `["Dec", "04,", "2027", "11:20", "UTC"]` → Unix seconds (kubeadm prints UTC).
+fn parse_date(w: &[&str]) -> Option<i64> {
+    time::PrimitiveDateTime::parse(&w.join(" "), &kubeadm_date())
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
 }
 
 /// "Dec 04, 2027 11:20 UTC" for Unix seconds, like kubeadm prints it.
 pub fn fmt_date(t: i64) -> String {
-    let days = t.div_euclid(86400);
-    let secs = t.rem_euclid(86400);
-    // civil_from_days (Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{} {d:02}, {y} {:02}:{:02} UTC",
-        months[(m - 1) as usize],
-        secs / 3600,
-        secs % 3600 / 60
-    )
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&kubeadm_date()).ok())
+        .unwrap_or_else(|| format!("{t} s after 1970"))
 }
 
 impl NodeCerts {
@@ -278,6 +243,14 @@ etcd-ca                 Mar 30, 2033 16:06 UTC   9y              no
         assert!(parse_check_expiration("error: open /etc/kubernetes/pki/ca.crt").is_err());
         let e = parse_check_expiration("CERTIFICATE EXPIRES\napiserver soon\n").unwrap_err();
         assert!(e.contains("unexpected line"), "{e}");
+        // Dates that do not exist, or not in UTC, are not read as some other date.
+        for w in [
+            ["Feb", "31,", "2027", "11:20", "UTC"],
+            ["Dec", "04,", "2027", "24:20", "UTC"],
+            ["Dec", "04,", "2027", "11:20", "CET"],
+        ] {
+            assert_eq!(parse_date(&w), None, "{w:?}");
+        }
     }
 
     #[test]
