@@ -88,13 +88,7 @@ fn set_version(path: &Path, before: &ClusterConfig, version: &str) -> Result<(),
                 .join("; ")
         ));
     }
-    // Atomic, keeping the file's mode.
-    let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
-    crate::atomic_file::write_private(path, new.as_bytes()).map_err(|e| e.to_string())?;
-    if let Some(m) = mode {
-        std::fs::set_permissions(path, m).map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    crate::atomic_file::write_keeping_mode(path, new.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// Nodes cordoned now that were not cordoned before the upgrade began.
