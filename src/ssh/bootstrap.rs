@@ -57,18 +57,9 @@ pub fn default_identity(state_dir: &Path) -> PathBuf {
 /// Makes sure `identity` (a private key) exists, creating an ed25519 key without a
 /// passphrase if not, and returns its public key line.
 pub async fn ensure_key(identity: &Path) -> Result<String, BootstrapError> {
-    use std::os::unix::fs::DirBuilderExt;
     let public = PathBuf::from(format!("{}.pub", identity.display()));
     if !identity.exists() {
-        if let Some(dir) = identity.parent()
-            && !dir.as_os_str().is_empty()
-            && !dir.exists()
-        {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)?;
-        }
+        super::create_private_parent(identity)?;
         let out = Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", "", "-C", "kubewiz", "-f"])
             .arg(identity)

@@ -274,16 +274,8 @@ pub async fn replace(
 
 /// Appends trusted known_hosts lines (creating the file 0600 and its directory 0700).
 pub fn trust(known_hosts: &Path, lines: &[String]) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(dir) = known_hosts.parent()
-        && !dir.as_os_str().is_empty()
-        && !dir.exists()
-    {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-    }
+    use std::os::unix::fs::OpenOptionsExt;
+    super::create_private_parent(known_hosts)?;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

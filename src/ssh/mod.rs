@@ -17,6 +17,19 @@ pub use error::SshError;
 pub use target::Target;
 
 use crate::config::{NodeConfig, SshSection};
+
+/// Creates the directory `path` lives in, 0700, when it does not exist (a new key's or
+/// known_hosts' directory, as ssh-keygen and ssh would).
+pub(crate) fn create_private_parent(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir),
+        _ => Ok(()),
+    }
+}
 use crate::facts::Facts;
 
 /// Connects to a node and reads its facts (used by `check --connect` and the wizard's
