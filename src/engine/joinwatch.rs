@@ -16,6 +16,14 @@ pub struct WatchCtx {
 
 const POLL: Duration = Duration::from_secs(2);
 
+/// `kubectl get <what> -o json` with the admin kubeconfig, as arguments.
+fn kubectl_get<'a>(what: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--kubeconfig", "/etc/kubernetes/admin.conf", "get"];
+    args.extend_from_slice(what);
+    args.extend(["-o", "json"]);
+    args
+}
+
 pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
     tokio::spawn(async move {
         let mut last: HashMap<String, ClusterNodeState> = HashMap::new();
@@ -23,18 +31,7 @@ pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
         loop {
             if let Ok(conn) = ctx.conns.get(&ctx.control_plane).await {
                 if let Ok((Some(0), json)) = conn
-                    .run_command(
-                        "kubectl",
-                        &[
-                            "--kubeconfig",
-                            "/etc/kubernetes/admin.conf",
-                            "get",
-                            "pods",
-                            "-A",
-                            "-o",
-                            "json",
-                        ],
-                    )
+                    .run_command("kubectl", &kubectl_get(&["pods", "-A"]))
                     .await
                 {
                     let pods = parse_cni_pods(&json);
@@ -43,19 +40,8 @@ pub fn spawn(ctx: WatchCtx, mut stop: watch::Receiver<bool>) {
                         let _ = ctx.events.send(Event::CniPods(pods));
                     }
                 }
-                if let Ok((Some(0), json)) = conn
-                    .run_command(
-                        "kubectl",
-                        &[
-                            "--kubeconfig",
-                            "/etc/kubernetes/admin.conf",
-                            "get",
-                            "nodes",
-                            "-o",
-                            "json",
-                        ],
-                    )
-                    .await
+                if let Ok((Some(0), json)) =
+                    conn.run_command("kubectl", &kubectl_get(&["nodes"])).await
                 {
                     let seen = parse_nodes(&json);
                     for n in &ctx.nodes {
@@ -146,6 +132,18 @@ pub fn parse_cni_pods(json: &str) -> CniPods {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn kubectl_reads_with_the_admin_kubeconfig_as_json() {
+        assert_eq!(
+            super::kubectl_get(&["pods", "-A"]).join(" "),
+            "--kubeconfig /etc/kubernetes/admin.conf get pods -A -o json"
+        );
+        assert_eq!(
+            super::kubectl_get(&["nodes"]).join(" "),
+            "--kubeconfig /etc/kubernetes/admin.conf get nodes -o json"
+        );
+    }
+
     #[test]
     fn counts_cni_pods_and_names_the_first_problem() {
         let json = r#"{"items":[
