@@ -328,16 +328,6 @@ fn run_floor(fleet: &Fleet, dir: &Path, nodes: &[String], steps: usize) -> Figur
     }
 }
 
-/// The fleet's hosts overlay the workstation's /root, so an ssh session there sources this
-/// machine's ~/.bashrc (here: `pyenv init`, ~170 processes and ~120 ms of CPU per session,
-/// for kubewiz and Ansible alike). A fresh machine has the distribution's skeleton instead.
-fn fresh_root_bashrc(fleet: &Fleet) {
-    let skel = std::fs::read_to_string("/etc/skel/.bashrc").unwrap_or_default();
-    for h in &fleet.hosts {
-        h.write_file("/root/.bashrc", &skel);
-    }
-}
-
 fn ansible_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/ansible/run.sh")
 }
@@ -490,7 +480,6 @@ fn main() {
             .map(|i| HostSpec::new(&format!("n{i:02}"), Flavour::Rocky9))
             .collect(),
     );
-    fresh_root_bashrc(&fleet);
     println!(
         "fleet of {max} hosts up in {:.1} s",
         t0.elapsed().as_secs_f64()

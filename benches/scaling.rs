@@ -82,7 +82,7 @@ fn calico() -> Option<PathBuf> {
 }
 
 fn start_fleet(n: usize, prof: &[(String, f64)]) -> Fleet {
-    let fleet = Fleet::start(
+    Fleet::start(
         (0..n)
             .map(|i| {
                 let name = if i == 0 {
@@ -96,19 +96,7 @@ fn start_fleet(n: usize, prof: &[(String, f64)]) -> Fleet {
                     })
             })
             .collect(),
-    );
-    fresh_root_bashrc(&fleet);
-    fleet
-}
-
-/// The fleet's hosts overlay the workstation's /root, so an ssh session there sources this
-/// machine's ~/.bashrc (here: `pyenv init`, ~170 processes and ~120 ms of CPU per session,
-/// for kubewiz and Ansible alike). A fresh machine has the distribution's skeleton instead.
-fn fresh_root_bashrc(fleet: &Fleet) {
-    let skel = std::fs::read_to_string("/etc/skel/.bashrc").unwrap_or_default();
-    for h in &fleet.hosts {
-        h.write_file("/root/.bashrc", &skel);
-    }
+    )
 }
 
 /// What one install run measured.
