@@ -27,13 +27,15 @@ mod fleet;
 #[path = "common/spread.rs"]
 mod spread;
 
+#[path = "overhead/ansible.rs"]
+mod ansible;
+
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use kubewiz::engine::{self, Event, Options};
 use kubewiz::plan::{Plan, Script, StepId, Task, TaskKind};
 use spread::{Load, loadavg, median, percentile};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The no-op step: check fails (so apply runs, as for a real change), apply does nothing,
@@ -328,77 +330,6 @@ fn run_floor(fleet: &Fleet, dir: &Path, nodes: &[String], steps: usize) -> Figur
     }
 }
 
-fn ansible_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/ansible/run.sh")
-}
-
-fn run_ansible(
-    fleet: &Fleet,
-    dir: &Path,
-    nodes: &[String],
-    steps: usize,
-    strategy: &str,
-) -> Option<Figures> {
-    let out = dir.join("timing.json");
-    let mut cmd = Command::new("bash");
-    cmd.arg(ansible_script())
-        .arg("--work")
-        .arg(dir)
-        .arg("--key")
-        .arg(fleet.client_key())
-        .arg("--known-hosts")
-        .arg(fleet.known_hosts_path())
-        .arg("--out")
-        .arg(&out)
-        .args(["--steps", &steps.to_string()])
-        .args(["--forks", "10"])
-        .args(["--strategy", strategy]);
-    for n in nodes {
-        cmd.arg(format!("{n}={}", fleet.host(n).address));
-    }
-    let n_steps = (nodes.len() * steps) as f64;
-    let remote0 = hosts_cpu_ms(fleet, nodes);
-    let (_, ch0) = proc_cpu_ms("self");
-    let t0 = Instant::now();
-    let status = cmd.status().expect("run benches/ansible/run.sh");
-    let wall = t0.elapsed();
-    let (_, ch1) = proc_cpu_ms("self");
-    let remote_cpu = (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps;
-    if !status.success() {
-        eprintln!("ansible-core run failed ({status}); see {}", dir.display());
-        return None;
-    }
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).ok()?).ok()?;
-    let mut cycles = Vec::new();
-    let mut failed = 0;
-    for n in nodes {
-        let Some(list) = v["hosts"][n.as_str()].as_array() else {
-            failed += steps;
-            continue;
-        };
-        let ends: Vec<f64> = list
-            .iter()
-            .map(|r| r[2].as_f64().unwrap_or(f64::NAN))
-            .collect();
-        failed += list.iter().filter(|r| r[3].as_str() != Some("ok")).count();
-        for w in ends.windows(2) {
-            cycles.push((w[1] - w[0]) * 1e3);
-        }
-    }
-    let playbook_wall = v["wall"].as_f64().unwrap_or(wall.as_secs_f64());
-    Some(Figures {
-        median: median(&mut cycles),
-        p90: percentile(&mut cycles, 0.9),
-        per_step_total: playbook_wall * 1e3 / steps as f64,
-        wall: wall.as_secs_f64() * 1e3,
-        exec_median: None,
-        gap_median: None,
-        local_cpu: (ch1 - ch0) / n_steps,
-        remote_cpu,
-        failed,
-    })
-}
-
 /// One scenario (a tool on `n` nodes) over its runs.
 struct Series {
     runs: Vec<Figures>,
@@ -467,12 +398,7 @@ fn main() {
         loadavg()
     );
     if with_ansible {
-        let st = Command::new("bash")
-            .arg(ansible_script())
-            .arg("--setup-only")
-            .status()
-            .expect("run benches/ansible/run.sh --setup-only");
-        assert!(st.success(), "could not install ansible-core (see above)");
+        ansible::setup();
     }
     let t0 = Instant::now();
     let fleet = Fleet::start(
@@ -565,7 +491,7 @@ fn main() {
                     let dir = work.path().join(format!("ansible-{strategy}-{n}-{run}"));
                     let _ = std::fs::create_dir_all(&dir);
                     let before = Load::start();
-                    if let Some(f) = run_ansible(&fleet, &dir, &nodes, steps, strategy) {
+                    if let Some(f) = ansible::run_ansible(&fleet, &dir, &nodes, steps, strategy) {
                         let load = Load::since(before);
                         println!(
                             "ansible  {n:>2} node(s), strategy {strategy:<6}, run {run}: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.1} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {:.1} -> {:.1}]",
