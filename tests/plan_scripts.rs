@@ -3,49 +3,25 @@
 //! dispatcher, fstab, /etc/hosts, the containerd config on a real `containerd config default`,
 //! conntrack module choice, version resolution, join secret minting, redaction, facts).
 
+#[path = "script_sandbox/mod.rs"]
+mod script_sandbox;
 mod skip;
 
 use kubewiz::facts::Facts;
 use kubewiz::plan::{self, StepId, script};
+use script_sandbox::Sandbox;
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
-struct Sandbox {
-    dir: tempfile::TempDir,
+/// How these tests put a step together: lib.sh, the step's file, the paths redirected into
+/// the sandbox, then `code`.
+trait Steps {
+    fn prelude(&self, step: Option<StepId>) -> String;
+    fn run_step(&self, step: Option<StepId>, code: &str) -> Output;
 }
 
-impl Sandbox {
-    fn new() -> Sandbox {
-        let s = Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        fs::create_dir_all(s.bin()).unwrap();
-        s
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn bin(&self) -> PathBuf {
-        self.path().join("bin")
-    }
-    /// A fake command on PATH.
-    fn tool(&self, name: &str, body: &str) {
-        let p = self.bin().join(name);
-        fs::write(&p, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.path().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(&p, text).unwrap();
-        p
-    }
-    fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.path().join(rel)).unwrap_or_default()
-    }
+impl Steps for Sandbox {
     /// lib.sh + the step's file + paths redirected into the sandbox + `code`.
     fn prelude(&self, step: Option<StepId>) -> String {
         let mut s = String::from("set -euo pipefail\n");
@@ -59,33 +35,8 @@ impl Sandbox {
         ));
         s
     }
-    fn run(&self, script: &str) -> Output {
-        let path = format!(
-            "{}:{}",
-            self.bin().display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        // As the engine runs a script (src/ssh/connection.rs).
-        let mut child = Command::new("bash")
-            .args(["-c", kubewiz::ssh::READ_AND_RUN])
-            .env("PATH", path)
-            .env_remove("KW_STEP")
-            .current_dir(self.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
     fn run_step(&self, step: Option<StepId>, code: &str) -> Output {
-        self.run(&format!("{}{code}\n", self.prelude(step)))
+        self.run_script(&format!("{}{code}\n", self.prelude(step)))
     }
 }
 
@@ -512,7 +463,7 @@ fn mint_prints_only_structured_secrets() {
     let admin = format!("KW_ADMIN_CONF=\"{}/admin.conf\"", sb.path().display());
     let script =
         plan::mint_script(true).replace("KW_ADMIN_CONF=\"/etc/kubernetes/admin.conf\"", &admin);
-    let o = sb.run(&script);
+    let o = sb.run_script(&script);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let secret_lines: Vec<&str> = out
@@ -537,12 +488,12 @@ fn mint_prints_only_structured_secrets() {
     // Without a certificate key request, upload-certs is not run.
     let script =
         plan::mint_script(false).replace("KW_ADMIN_CONF=\"/etc/kubernetes/admin.conf\"", &admin);
-    let o = sb.run(&script);
+    let o = sb.run_script(&script);
     assert!(o.status.success());
     assert!(!stdout(&o).contains("certificate_key"));
     // Not a control plane: a clear error.
     fs::remove_file(sb.path().join("admin.conf")).unwrap();
-    let o = sb.run(&script);
+    let o = sb.run_script(&script);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not an initialised control plane"));
 }
@@ -570,7 +521,7 @@ fn facts_script_reports_every_field() {
     let peers = vec![format!("127.0.0.1:{port}"), format!("127.0.0.2:{port}")];
     let log = format!("KW_LOG_DIR=\"{}/log\"", sb.path().display());
     let script = plan::facts_script("n1", &peers).replace("KW_LOG_DIR=\"/var/log/kubewiz\"", &log);
-    let o = sb.run(&script);
+    let o = sb.run_script(&script);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let pairs: Vec<(&str, &str)> = out
@@ -756,7 +707,7 @@ fn every_check_accepts_the_plan_values() {
                 .expect("ends with kw_main")
                 .to_string()
                 + "if check; then echo CHECK=done; else echo CHECK=todo; fi\n";
-            let o = sb.run(&script);
+            let o = sb.run_script(&script);
             let (out, err) = (stdout(&o), stderr(&o));
             assert!(
                 o.status.success() && out.contains("CHECK="),
@@ -909,7 +860,7 @@ fn a_wrapped_script_runs_from_stdin_like_the_engine_sends_it() {
         sb.prelude(None)
     );
     let wrapped = format!("{{\nexec </dev/null\necho \"::kw::pgid $PPID\"\n{body}\n}}\n");
-    let o = sb.run(&wrapped);
+    let o = sb.run_script(&wrapped);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("::kw::pgid "), "{out}");

@@ -3,41 +3,23 @@
 //! blocks names the pod and uncordons the node; the etcd snapshot lands in the backup directory with a
 //! retention; the upgrade-node step of a worker is done once its kubelet runs the hop's version.
 
+#[path = "script_sandbox/mod.rs"]
+mod script_sandbox;
 mod skip;
 
 use kubewiz::upgrade::scripts;
+use script_sandbox::Sandbox;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-struct Sandbox {
-    dir: tempfile::TempDir,
+/// How these tests put an upgrade script together.
+trait Upgrade {
+    fn run(&self, env: &[(&str, &str)], step: &str, entry: &str, extra: &str) -> Output;
 }
 
-impl Sandbox {
-    fn new() -> Sandbox {
-        let s = Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        fs::create_dir_all(s.bin()).unwrap();
-        s
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn bin(&self) -> PathBuf {
-        self.path().join("bin")
-    }
-    fn tool(&self, name: &str, body: &str) {
-        let p = self.bin().join(name);
-        fs::write(&p, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.path().join(rel)).unwrap_or_default()
-    }
+impl Upgrade for Sandbox {
     /// The assembled script with the paths redirected into the sandbox just before the entry call.
     fn run(&self, env: &[(&str, &str)], step: &str, entry: &str, extra: &str) -> Output {
         let d = self.path().display();
@@ -46,27 +28,7 @@ impl Sandbox {
             "{text}KW_LOG_DIR={d}/log\nKW_STATE_DIR={d}/state\nKW_UPGRADE_MARKS={d}/state/upgrade\n\
              KW_ADMIN_CONF={d}/admin.conf\nKW_K8S_DIR={d}/k8s\n{extra}\n{entry}\n"
         );
-        let path = format!(
-            "{}:{}",
-            self.bin().display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut child = Command::new("bash")
-            .args(["-c", kubewiz::ssh::READ_AND_RUN])
-            .env("PATH", path)
-            .current_dir(self.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        self.run_script(&text)
     }
 }
 
