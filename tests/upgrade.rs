@@ -159,36 +159,8 @@ fn seed_cluster_upgrades_1_25_to_1_28_in_three_hops() {
     );
 }
 
-const WEB: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: default
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: web
-        image: registry.k8s.io/pause:3.9
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: web
-  namespace: default
-spec:
-  minAvailable: 1
-  selector:
-    matchLabels:
-      app: web
-";
+/// A one-replica Deployment whose PodDisruptionBudget (minAvailable: 1) blocks its drain.
+const WEB: &str = include_str!("web_pdb.yaml");
 
 fn certs(cfg: &Path, args: &[&str]) -> Output {
     kubewiz()

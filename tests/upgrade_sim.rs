@@ -45,36 +45,8 @@ fn node_line(cp: &fleet::Host, node: &str) -> String {
         .to_string()
 }
 
-const WEB: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: default
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: web
-        image: registry.k8s.io/pause:3.9
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: web
-  namespace: default
-spec:
-  minAvailable: 1
-  selector:
-    matchLabels:
-      app: web
-";
+/// A one-replica Deployment whose PodDisruptionBudget (minAvailable: 1) blocks its drain.
+const WEB: &str = include_str!("web_pdb.yaml");
 
 #[test]
 fn kubeadm_upgrade_drain_and_certificate_physics() {
