@@ -1,5 +1,5 @@
-//! Every script `kubewiz plan` prints (and the mint/reset/facts scripts) passes
-//! `shellcheck -s bash -`. Fails when shellcheck is missing under CI=true; skips otherwise.
+//! Every script `kubewiz plan` prints (and the mint/reset/facts scripts, and the upgrade's
+//! scripts as assembled) passes `shellcheck -s bash -`. Fails when shellcheck is missing under CI=true; skips otherwise.
 
 mod skip;
 
@@ -182,6 +182,23 @@ fn asset_files_pass_shellcheck_on_their_own() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn upgrade_scripts_pass_shellcheck_as_assembled() {
+    let Some(bin) = shellcheck() else { return };
+    let scripts = kubewiz::upgrade::scripts::ALL
+        .iter()
+        .map(|(name, body, entry)| {
+            let env = kubewiz::upgrade::scripts::env(name, &[]);
+            (
+                name.to_string(),
+                kubewiz::upgrade::scripts::assemble(&env, body, entry),
+            )
+        })
+        .collect();
+    let fails = check_all(&bin, scripts);
+    assert!(fails.is_empty(), "{}", fails.join("\n"));
 }
 
 #[test]
