@@ -305,8 +305,7 @@ async fn dispatch(cmd: Cmd) -> Result<(), CliError> {
 
 /// Loads and validates cluster.toml, printing its warnings (a failure is exit 2).
 pub fn load_config(path: &Path) -> Result<Validated<'static>, CliError> {
-    let installed = crate::engine::checks::initialised(path).is_some();
-    let v = crate::config::load_validated_with(path, installed)?;
+    let v = crate::engine::checks::load(path)?;
     tracing::debug!(
         "{}: {} nodes, Kubernetes {}, {} warnings",
         path.display(),

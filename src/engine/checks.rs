@@ -18,6 +18,14 @@ pub fn initialised(config_path: &Path) -> Option<ClusterStamp> {
     j.initialised_with().cloned()
 }
 
+/// cluster.toml loaded and validated as `apply` loads it: the config of an installed cluster
+/// (the journal says `kubeadm init` ran) by the installed cluster's rules
+/// (`config::validate_installed`: a CNI release past its range is a warning, not a refusal).
+/// Used by every command and by the wizard before it starts the engine or an upgrade.
+pub fn load(path: &Path) -> Result<config::Validated<'static>, config::ConfigError> {
+    config::load_validated_with(path, initialised(path).is_some())
+}
+
 /// Every problem with `cfg` (read from, or to be saved to, `config_path`), given what the
 /// cluster was initialised with. Empty: `check` accepts it.
 pub fn problems(

@@ -479,8 +479,7 @@ fn start_engine(
     path: &Path,
     tx: UnboundedSender<Msg>,
 ) -> Result<UnboundedSender<engine::Command>, String> {
-    let installed = engine::checks::initialised(path).is_some();
-    let cfg = crate::config::load_validated_with(path, installed).map_err(|e| e.to_string())?;
+    let cfg = engine::checks::load(path).map_err(|e| e.to_string())?;
     // Earlier runs' time, so that Done can say how long the whole install took.
     if let Some(before) = journal_busy(&engine::journal::state_dir(path)) {
         let _ = tx.send(Msg::InstallTime(before));

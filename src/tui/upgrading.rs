@@ -11,8 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 /// The survey and the path to `target`, for the saved cluster.toml (loaded and validated like
 /// `kubewiz upgrade` does: the upgrade writes the new version into that file when it is done).
 pub async fn prepare(path: &Path, target: &str) -> Result<Box<Prepared>, String> {
-    let installed = engine::checks::initialised(path).is_some();
-    let v = crate::config::load_validated_with(path, installed).map_err(|e| e.to_string())?;
+    let v = engine::checks::load(path).map_err(|e| e.to_string())?;
     run::prepare(path, &v.config, target, Default::default())
         .await
         .map(Box::new)
