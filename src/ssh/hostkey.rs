@@ -163,6 +163,21 @@ pub async fn fingerprint(line: &str) -> Result<String, HostKeyError> {
         })
 }
 
+/// `ssh-keygen <op> <pattern> -f <known_hosts>`: `-F` finds a host's entries, `-R` removes them.
+async fn known_hosts_op(
+    op: &str,
+    pattern: &str,
+    known_hosts: &Path,
+) -> std::io::Result<std::process::Output> {
+    Command::new("ssh-keygen")
+        .args([op, pattern, "-f"])
+        .arg(known_hosts)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+}
+
 /// The (key_type, base64 key) entries known_hosts has for `pattern`.
 pub async fn known_entries(
     known_hosts: &Path,
@@ -171,15 +186,7 @@ pub async fn known_entries(
     if !known_hosts.exists() {
         return Ok(Vec::new());
     }
-    let out = Command::new("ssh-keygen")
-        .arg("-F")
-        .arg(pattern)
-        .arg("-f")
-        .arg(known_hosts)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await?;
+    let out = known_hosts_op("-F", pattern, known_hosts).await?;
     // Exit 1 = not found.
     if !out.status.success() {
         if out.stderr.is_empty() {
@@ -256,15 +263,7 @@ pub async fn replace(
     port: u16,
     lines: &[String],
 ) -> Result<(), HostKeyError> {
-    let out = Command::new("ssh-keygen")
-        .arg("-R")
-        .arg(host_pattern(address, port))
-        .arg("-f")
-        .arg(known_hosts)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await?;
+    let out = known_hosts_op("-R", &host_pattern(address, port), known_hosts).await?;
     if !out.status.success() {
         return Err(tool_err("ssh-keygen -R", &out));
     }
