@@ -30,14 +30,30 @@ fn changed_lines(a: &str, b: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every Calico release shipped inside kubewiz (assets/manifests: unmodified upstream files,
+/// 3.24.6 to 3.32.1) gets the pod CIDR the same way.
 #[test]
 fn calico_pool_gets_the_pod_cidr() {
-    let Some(dir) = fixtures() else { return };
-    for f in [
-        "cni/calico-v3.24.6.yaml",
-        "cni/calico-v3.26.5.yaml",
-        "cni/calico-v3.32.1.yaml",
-    ] {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/manifests");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("calico-v") && n.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "calico-v3.24.6.yaml",
+            "calico-v3.26.5.yaml",
+            "calico-v3.29.6.yaml",
+            "calico-v3.30.5.yaml",
+            "calico-v3.31.3.yaml",
+            "calico-v3.32.1.yaml"
+        ]
+    );
+    for f in &files {
+        let f = f.as_str();
         let raw = read(&dir, f);
         let patched = patch_cni(Cni::Calico, &raw, "10.244.0.0/16").unwrap();
         let diff = changed_lines(&raw, &patched);

@@ -34,6 +34,18 @@ const BUILTIN: &[(&str, &[u8])] = &[
         include_bytes!("../../assets/manifests/calico-v3.26.5.yaml"),
     ),
     (
+        "calico-3.29.6",
+        include_bytes!("../../assets/manifests/calico-v3.29.6.yaml"),
+    ),
+    (
+        "calico-3.30.5",
+        include_bytes!("../../assets/manifests/calico-v3.30.5.yaml"),
+    ),
+    (
+        "calico-3.31.3",
+        include_bytes!("../../assets/manifests/calico-v3.31.3.yaml"),
+    ),
+    (
         "calico-3.32.1",
         include_bytes!("../../assets/manifests/calico-v3.32.1.yaml"),
     ),
@@ -162,25 +174,22 @@ mod tests {
         assert!(cat().dashboard_manifest().builtin.is_some());
     }
 
+    /// Issue 10: a workstation with no GitHub access installs every minor's default CNI (and
+    /// the dashboard) with no download.
     #[test]
-    fn defaults_are_shipped_wherever_an_allowed_release_is() {
+    fn every_minors_default_cni_is_shipped() {
         for m in cat().minors() {
             for cni in [Cni::Calico, Cni::Flannel] {
                 let v = m.cni(cni);
-                let shipped = |ver: &str| {
+                assert!(
                     cat()
-                        .cni_manifest(cni, ver)
-                        .is_some_and(|s| s.builtin.is_some())
-                };
-                if v.allowed.iter().any(|a| shipped(a)) {
-                    assert!(
-                        shipped(&v.default),
-                        "Kubernetes {}: the {} default {} is not shipped but an allowed release is",
-                        m.version,
-                        cni.as_str(),
-                        v.default
-                    );
-                }
+                        .cni_manifest(cni, &v.default)
+                        .is_some_and(|s| s.builtin.is_some()),
+                    "Kubernetes {}: the {} default {} is not shipped inside kubewiz",
+                    m.version,
+                    cni.as_str(),
+                    v.default
+                );
             }
         }
         // The seed's cluster and a current flannel install need no download.
