@@ -31,6 +31,11 @@ pub struct Facts {
     /// "<registry> <mirror|registry> <url> <why>" (the facts step probes what the cluster needs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry_unreachable: Vec<String>,
+    /// Package repositories the install needs that did not answer from this node:
+    /// "<repository> <url> <why>" ("kubernetes", "docker-ce"; the facts step probes the URL the
+    /// package steps fetch first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package_repo_unreachable: Vec<String>,
     /// The installed containerd's version ("1.6.20"), empty when none.
     #[serde(default)]
     pub containerd_version: String,
@@ -65,6 +70,9 @@ impl Facts {
                 "unreachable_peers" => f.unreachable_peers = split_list(v),
                 "can_sudo" => f.can_sudo = v == "1" || v == "yes" || v == "true",
                 "registry_unreachable" if !v.is_empty() => f.registry_unreachable.push(v.into()),
+                "package_repo_unreachable" if !v.is_empty() => {
+                    f.package_repo_unreachable.push(v.into())
+                }
                 "containerd_version" => f.containerd_version = v.into(),
                 "repo_versions" => f.repo_versions = split_list(v),
                 "repo_error" => f.repo_error = v.into(),

@@ -8,6 +8,9 @@
 //!   dashboard) on three China-network nodes with a workstation that cannot reach GitHub: first a wrong
 //!   mirror, refused at preflight before any change; then the defaults: 3 Ready nodes, every pod
 //!   Running, no request to a blocked host from any node or from the workstation.
+//! - `unreachable_package_repositories_are_refused_before_any_change`: mirror = "upstream" in China:
+//!   pkgs.k8s.io and download.docker.com refused at preflight (check --connect and apply), nothing
+//!   changed; mirror = "aliyun" passes.
 
 mod fleet;
 mod support;
@@ -571,4 +574,93 @@ fn flannel_on_ubuntu_with_a_current_kubernetes_installs_in_china() {
         net.contains("https://ghcr.m.daocloud.io/v2/flannel-io/flannel/manifests/v0.28.9 ok"),
         "{net}"
     );
+}
+
+/// Issue 10: behind the firewall, the upstream package repositories (pkgs.k8s.io, and
+/// download.docker.com where containerd comes from Docker) are refused at preflight naming the
+/// node, the repository and the URL, before any change; `mirror = "aliyun"` passes the same checks.
+#[test]
+fn unreachable_package_repositories_are_refused_before_any_change() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let fleet = Fleet::start(vec![HostSpec::new("cn-solo", Flavour::Ubuntu2204).china()]);
+    let work = tempfile::tempdir().unwrap();
+    let gfw = Gfw::start();
+    let opts = ConfigOpts {
+        kubernetes_version: "1.36.4".into(),
+        cni: "flannel".into(),
+        proxy_mode: "iptables".into(),
+        mirror: "upstream".into(),
+        ..ConfigOpts::default()
+    };
+    let cfg = fleet.write_config(work.path(), &opts);
+    let k8s = "[cn-solo] refused: the Kubernetes package repository does not answer from this node at \
+               https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key (curl: (28) Failed to connect to \
+               pkgs.k8s.io port 443";
+    let docker = "[cn-solo] refused: ubuntu 22.04 gets Docker's containerd.io 2.3.x, but Docker's package \
+                  repository (docker-ce) does not answer from this node at https://download.docker.com/linux/ubuntu/gpg";
+    let advice = "in mainland China set mirror = \"aliyun\" in cluster.toml";
+    let check = kubewiz()
+        .args(["check", "--connect", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let said = String::from_utf8_lossy(&check.stderr);
+    for want in [k8s, docker] {
+        assert!(
+            said.lines()
+                .any(|l| l.starts_with(want) && l.contains(advice)),
+            "{want}\nnot in:\n{said}"
+        );
+    }
+    let out = gfw.apply(&cfg);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("[cn-solo] FAILED preflight")
+            && all.lines().any(|l| l
+                .contains("the Kubernetes package repository does not answer from this node at https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key"))
+            && all.lines().any(|l| l.contains(
+                "Docker's package repository (docker-ce) does not answer from this node at https://download.docker.com/linux/ubuntu/gpg"
+            )),
+        "{all}"
+    );
+    let h = fleet.host("cn-solo");
+    assert!(
+        h.step_applies().is_empty(),
+        "changed: {:?}",
+        h.step_applies()
+    );
+    assert!(h.calls().is_empty(), "changed: {:?}", h.calls());
+    let net = h.net_log().join("\n");
+    for url in [
+        "https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key timeout",
+        "https://download.docker.com/linux/ubuntu/gpg timeout",
+    ] {
+        assert!(net.contains(url), "{url} not probed:\n{net}");
+    }
+
+    // The China profile: Aliyun's copies answer, so does everything else it needs.
+    let cfg = fleet.write_config(
+        work.path(),
+        &ConfigOpts {
+            mirror: "aliyun".into(),
+            ..opts
+        },
+    );
+    let check = kubewiz()
+        .args(["check", "--connect", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check));
+    let net = h.net_log().join("\n");
+    for url in [
+        "https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.36/deb/Release.key ok",
+        "https://mirrors.aliyun.com/docker-ce/linux/ubuntu/gpg ok",
+    ] {
+        assert!(net.contains(url), "{url} not probed:\n{net}");
+    }
 }

@@ -3,7 +3,13 @@
 # Inputs: KW_PEERS (optional) space separated "ADDR:PORT" of the other nodes, probed over TCP;
 # KW_REGISTRY_PROBES (optional) "<registry> <mirror|registry> <url>" lines: each URL's /v2/ is asked
 # (any HTTP answer will do: registries answer 401 there) and each one that does not answer is a fact
-# `registry_unreachable=<registry> <kind> <url> <why>` (preflight refuses the node, naming them).
+# `registry_unreachable=<registry> <kind> <url> <why>` (preflight refuses the node, naming them);
+# KW_PACKAGE_PROBES (optional) "<repository> <rhel|debian> <url>" lines: the first URL each package
+# repository is asked for by the steps that install from it (the Kubernetes repository's signing
+# key, the docker-ce .repo file or apt key; "{distro}" is this node's os-release ID); on this
+# node's family each must be fetched (HTTP 2xx) within 10 s, else a fact
+# `package_repo_unreachable=<repository> <url> <why>` (preflight refuses the node where the
+# install needs that repository), before any step installs anything.
 
 # Reads only: no trace on the node (see kw_main).
 # shellcheck disable=SC2034 # read by kw_main (lib.sh)
@@ -100,10 +106,24 @@ probe_registry() {
   fi
 }
 
-# Probes KW_REGISTRY_PROBES in parallel; one fact per URL that does not answer.
+# probe_package URL: the URL is fetched (an HTTP 2xx answer) within 10 s.
+probe_package() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -o /dev/null --connect-timeout 5 --max-time 10 "$1"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -T 10 -t 1 -O /dev/null "$1" || { echo "wget could not fetch it within 10 s"; return 1; }
+  else
+    probe_registry "$1"
+  fi
+}
+
+# The probes to run: "<fact> <probe function> <line>" (the line's last word is the URL).
+PROBES=()
+
+# Reads KW_REGISTRY_PROBES into PROBES.
 facts_registry_probes() {
-  local line i msg results
-  local -a lines=() w
+  local line
+  local -a w
   while IFS= read -r line; do
     read -ra w <<<"$line"
     ((${#w[@]} == 0)) && continue
@@ -111,22 +131,48 @@ facts_registry_probes() {
       [[ ! ${w[2]} =~ ^https?://[A-Za-z0-9][A-Za-z0-9._~:/-]*$ ]]; then
       kw_die "input KW_REGISTRY_PROBES has an unexpected line: $line"
     fi
-    lines+=("${w[*]}")
+    PROBES+=("registry_unreachable probe_registry ${w[*]}")
   done <<<"${KW_REGISTRY_PROBES:-}"
-  ((${#lines[@]} > 0)) || return 0
+}
+
+# Reads the lines of KW_PACKAGE_PROBES for this node's family into PROBES.
+facts_package_probes() {
+  local line family distro url
+  local -a w
+  family=$(kw_os_family 2>/dev/null) || return 0
+  distro=$(kw_os_field ID)
+  while IFS= read -r line; do
+    read -ra w <<<"$line"
+    ((${#w[@]} == 0)) && continue
+    if ((${#w[@]} != 3)) || [[ ! ${w[0]} =~ ^[a-z][a-z-]*$ ]] || [[ ${w[1]} != rhel && ${w[1]} != debian ]] ||
+      [[ ! ${w[2]} =~ ^https?://[A-Za-z0-9][A-Za-z0-9._~:/{}-]*$ ]]; then
+      kw_die "input KW_PACKAGE_PROBES has an unexpected line: $line"
+    fi
+    [[ ${w[1]} == "$family" ]] || continue
+    url=${w[2]//\{distro\}/$distro}
+    PROBES+=("package_repo_unreachable probe_package ${w[0]} $url")
+  done <<<"${KW_PACKAGE_PROBES:-}"
+}
+
+# Runs every probe of PROBES in parallel; one fact per URL that does not answer.
+facts_probes() {
+  local i msg results
+  ((${#PROBES[@]} > 0)) || return 0
   results=$(
-    for i in "${!lines[@]}"; do
+    for i in "${!PROBES[@]}"; do
       (
-        read -ra w <<<"${lines[$i]}"
-        msg=$(probe_registry "${w[2]}" 2>&1) && exit 0
+        read -r _ probe rest <<<"${PROBES[$i]}"
+        msg=$("$probe" "${rest##* }" 2>&1) && exit 0
         printf '%s\t%s\n' "$i" "$(printf '%s' "${msg:-no answer}" | tr '\n\t' '  ' | cut -c1-300)"
       ) &
     done
     wait
   )
+  local fact rest
   while IFS=$'\t' read -r i msg; do
     [[ -n $i ]] || continue
-    kw_fact registry_unreachable "${lines[$i]} $msg"
+    read -r fact _ rest <<<"${PROBES[$i]}"
+    kw_fact "$fact" "$rest $msg"
   done <<<"$results"
 }
 
@@ -146,6 +192,8 @@ apply() {
   kw_fact epoch "$(date +%s)"
   kw_fact unreachable_peers "$(facts_unreachable)"
   facts_registry_probes
+  facts_package_probes
+  facts_probes
   kw_fact containerd_version "$(facts_containerd)"
   if [[ $(id -u) == 0 ]]; then kw_fact can_sudo 1; else kw_fact can_sudo 0; fi
 }

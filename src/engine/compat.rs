@@ -194,6 +194,17 @@ pub fn containerd_findings(
                      RELEASES.md): kubewiz will install {src} in its place"
                 )));
             }
+            // The containerd step installs from Docker's repository: it must answer.
+            if matches!(src, CtdSource::Docker(_)) {
+                for line in &facts.package_repo_unreachable {
+                    if line.starts_with("docker-ce ") {
+                        out.push(Finding::refuse(format!(
+                            "{os_name} gets {src}, but {}",
+                            super::preflight::package_refusal(catalog, line)
+                        )));
+                    }
+                }
+            }
         }
         None => {
             let newest_ok = catalog
@@ -412,6 +423,51 @@ mod tests {
             r.iter()
                 .any(|m| m.contains("1.6.34+") && m.contains("1.30.x or older")),
             "{out:?}"
+        );
+    }
+
+    /// Issue 10: a package repository that does not answer refuses the node at preflight, before
+    /// anything is installed: the Kubernetes one always, Docker's where containerd comes from it.
+    #[test]
+    fn unreachable_package_repositories_refuse_where_the_install_needs_them() {
+        let docker = "docker-ce https://download.docker.com/linux/{distro}/gpg curl: (28) Failed to connect to download.docker.com port 443 after 30000 ms: Timeout was reached";
+        let k8s = "kubernetes https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key curl: (28) Timeout was reached";
+        let mut deb12 = facts("debian", "12", "debian", "6.1.0-17-amd64", 2);
+        deb12.package_repo_unreachable = vec![docker.into(), k8s.into()];
+        // 1.31 on Debian 12: Docker's containerd.io 1.7, so its repository must answer.
+        let m131 = cat().minor("1.31").unwrap();
+        let cfg = config("1.31.14", Cni::Calico, ProxyMode::Iptables);
+        let out = node_compat(cat(), m131, &cfg, &deb12);
+        let r = refusals(&out);
+        assert_eq!(r.len(), 1, "{out:?}");
+        assert!(
+            r[0].starts_with("debian 12 gets Docker's containerd.io 1.7.x, but Docker's package repository (docker-ce) does not answer from this node at https://download.docker.com/linux/{distro}/gpg (curl: (28)")
+                && r[0].contains("the containerd step (containerd.io) would fail; in mainland China set mirror = \"aliyun\""),
+            "{r:?}"
+        );
+        // A containerd the matrix lists is kept: Docker's repository is not needed.
+        deb12.containerd_version = "1.7.28".into();
+        assert!(refusals(&node_compat(cat(), m131, &cfg, &deb12)).is_empty());
+        // 1.25 on Debian 12: the distribution's 1.6.20, no Docker repository either.
+        deb12.containerd_version.clear();
+        deb12.can_sudo = true;
+        let m125 = cat().minor("1.25").unwrap();
+        let cfg125 = config("1.25.16", Cni::Calico, ProxyMode::Iptables);
+        assert!(refusals(&node_compat(cat(), m125, &cfg125, &deb12)).is_empty());
+        // The Kubernetes repository: preflight refuses every node that cannot reach it.
+        let mut all = std::collections::HashMap::new();
+        all.insert("cp".to_string(), deb12.clone());
+        let f = super::super::preflight::evaluate(&cfg125, Some(m125), &all);
+        let cp = &f.refusals["cp"];
+        assert_eq!(cp.len(), 1, "{cp:?}");
+        assert!(cp[0].starts_with("the Kubernetes package repository does not answer from this node at https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key (curl: (28) Timeout was reached): the packages step (kubeadm, kubelet, kubectl) would fail"), "{cp:?}");
+        // An Aliyun URL that does not answer: no advice to switch to Aliyun.
+        let aliyun = "kubernetes https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.25/rpm/repodata/repomd.xml.key no answer";
+        let said = super::super::preflight::package_refusal(cat(), aliyun);
+        assert!(
+            said.contains("check the node's DNS, proxy and firewall")
+                && !said.contains("set mirror"),
+            "{said}"
         );
     }
 

@@ -80,6 +80,13 @@ pub fn evaluate(
         for line in &fa.registry_unreachable {
             f.refuse(n, registry_refusal(cfg, cat, line));
         }
+        // The Kubernetes repository is needed on every node; Docker's only where the containerd
+        // step installs from it (compat::containerd_findings judges that).
+        for line in &fa.package_repo_unreachable {
+            if line.starts_with("kubernetes ") {
+                f.refuse(n, package_refusal(cat, line));
+            }
+        }
         if !fa.product_uuid.is_empty() {
             uuids.entry(fa.product_uuid.as_str()).or_default().push(n);
         }
@@ -160,4 +167,36 @@ pub fn registry_refusal(cfg: &ClusterConfig, cat: &crate::catalog::Catalog, line
              [registry_mirrors] in cluster.toml{example}"
         )
     }
+}
+
+/// What a package-repository probe that failed on a node means (a fact
+/// "<repository> <url> <why>" of the facts step), with what to do.
+pub fn package_refusal(cat: &crate::catalog::Catalog, line: &str) -> String {
+    let mut it = line.splitn(3, ' ');
+    let (repo, url) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
+    let why = it.next().unwrap_or("no answer").trim();
+    let (what, needs) = match repo {
+        "kubernetes" => (
+            "the Kubernetes package repository".to_string(),
+            "the packages step (kubeadm, kubelet, kubectl)",
+        ),
+        "docker-ce" => (
+            "Docker's package repository (docker-ce)".to_string(),
+            "the containerd step (containerd.io)",
+        ),
+        other => (format!("the package repository {other}"), "the install"),
+    };
+    let host = |u: &str| {
+        let rest = u.split_once("://").map_or(u, |(_, r)| r);
+        rest.split('/').next().unwrap_or_default().to_string()
+    };
+    let upstream = cat.mirror(crate::config::Mirror::Upstream);
+    let k8s_host = cat.minors().first().map(|m| host(&upstream.rpm_repo(m)));
+    let fix = if k8s_host == Some(host(url)) || host(&upstream.docker_ce_rpm_base) == host(url) {
+        "in mainland China set mirror = \"aliyun\" in cluster.toml (Aliyun's copies of the Kubernetes \
+         and docker-ce repositories); otherwise check the node's DNS, proxy and firewall"
+    } else {
+        "check the node's DNS, proxy and firewall (the node must reach this host over HTTPS)"
+    };
+    format!("{what} does not answer from this node at {url} ({why}): {needs} would fail; {fix}")
 }
