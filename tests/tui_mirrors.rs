@@ -295,6 +295,78 @@ fn test_connection_probes_the_registries_and_says_what_fails_from_which_node() {
     );
 }
 
+/// Test connection also probes the package repositories these settings install from (the facts
+/// step's KW_PACKAGE_PROBES), and the Versions checks refuse, as preflight will, a node that
+/// cannot reach the Kubernetes repository, or Docker's where its containerd comes from Docker
+/// (CentOS 7: containerd.io); a failure found for another version's repository says nothing about
+/// this one (issue 10: "before anything is installed").
+#[test]
+fn test_connection_probes_the_package_repositories_and_the_checks_refuse_what_fails() {
+    let mut m = seed_panel();
+    let eff = ch(&mut m, 't');
+    assert_eq!(eff.len(), 3, "{eff:?}");
+    let cat = Catalog::builtin();
+    let want = kubewiz::plan::steps::package_probes(
+        cat.mirror(kubewiz::config::Mirror::Aliyun),
+        cat.minor("1.25").unwrap(),
+    );
+    let k8s = "kubernetes https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.25/rpm/repodata/repomd.xml.key curl: (28) Connection timed out after 5001 milliseconds";
+    let docker = "docker-ce https://mirrors.aliyun.com/docker-ce/linux/centos/docker-ce.repo curl: (6) Could not resolve host: mirrors.aliyun.com";
+    for e in eff {
+        let Effect::Probe { node, packages, .. } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(packages, want);
+        let failed: Vec<String> = if node.name == "k8s-node01" {
+            vec![k8s.into(), docker.into()]
+        } else if node.name == "k8s-node02" {
+            // What a test for Kubernetes 1.24's repository found: not these settings'.
+            vec![k8s.replace("v1.25", "v1.24")]
+        } else {
+            vec![]
+        };
+        let facts = Facts {
+            package_repo_unreachable: failed,
+            ..tui_common::centos7(&node.name)
+        };
+        update(
+            &mut m,
+            Msg::Probe {
+                node: node.name.clone(),
+                outcome: ProbeOutcome::Facts(Box::new(facts)),
+            },
+        );
+    }
+    press(&mut m, KeyCode::Esc);
+    let findings = kubewiz::tui::update::version_findings(&m);
+    let errors: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.level == kubewiz::tui::validate::Level::Error)
+        .map(|f| f.text.as_str())
+        .collect();
+    assert!(
+        errors.iter().any(|t| t.starts_with(
+            "k8s-node01: the Kubernetes package repository does not answer from this node at \
+             https://mirrors.aliyun.com/kubernetes-new/core/stable/v1.25/rpm/repodata/repomd.xml.key \
+             (curl: (28) Connection timed out after 5001 milliseconds): the packages step"
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|t| t.starts_with(
+            "k8s-node01: centos 7 gets Docker's containerd.io 1.6.x, but Docker's package repository \
+             (docker-ce) does not answer from this node at https://mirrors.aliyun.com/docker-ce/linux/centos/docker-ce.repo"
+        ) && t.contains("check the node's DNS, proxy and firewall")),
+        "{errors:?}"
+    );
+    assert!(
+        !errors
+            .iter()
+            .any(|t| t.contains("k8s-node02") || t.contains("v1.24")),
+        "{errors:?}"
+    );
+}
+
 /// The panel edits `[registry_mirrors]`: a registry's mirrors, a new registry, a registry
 /// without mirror, back to the mirror's defaults; every value through `kubewiz check`'s rules,
 /// live, under the field being typed, and refused until fixed.

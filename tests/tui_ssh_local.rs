@@ -373,7 +373,7 @@ async fn test_connection_names_a_wrong_identity_file_before_connecting() {
             known_hosts: Some(dir.path().join("known_hosts")),
             ..SshSection::default()
         };
-        match kubewiz::tui::connect::probe(&node, &ssh, "").await {
+        match kubewiz::tui::connect::probe(&node, &ssh, "", "").await {
             ProbeOutcome::Failed(e) => {
                 assert!(e.starts_with("k8s-master: identity_file: "), "{e}");
                 assert!(e.contains(says), "{e}");

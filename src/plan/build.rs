@@ -248,12 +248,14 @@ pub fn delete_node_script(node: &str) -> String {
 /// The facts script on its own (for `check --connect` / probing before a plan exists):
 /// `peers` are "ADDR:PORT" of the other nodes.
 pub fn facts_script(node: &str, peers: &[String]) -> String {
-    facts_script_probing(node, peers, "")
+    facts_script_probing(node, peers, "", "")
 }
 
-/// [`facts_script`] that also probes registries and mirrors: `probes` is the facts step's
-/// `KW_REGISTRY_PROBES` ([`super::registries::probes_env`]); the wizard's connection test.
-pub fn facts_script_probing(node: &str, peers: &[String], probes: &str) -> String {
+/// [`facts_script`] that also probes registries and mirrors (`probes`: the facts step's
+/// `KW_REGISTRY_PROBES`, [`super::registries::probes_env`]) and package repositories
+/// (`packages`: its `KW_PACKAGE_PROBES`, [`super::steps::package_probes`]); the wizard's
+/// connection test.
+pub fn facts_script_probing(node: &str, peers: &[String], probes: &str, packages: &str) -> String {
     let body = StepId::Facts.def().script.expect("facts has a script").text;
     let mut env = vec![
         ("KW_STEP".to_string(), "facts".to_string()),
@@ -262,6 +264,9 @@ pub fn facts_script_probing(node: &str, peers: &[String], probes: &str) -> Strin
     ];
     if !probes.is_empty() {
         env.push(("KW_REGISTRY_PROBES".to_string(), probes.to_string()));
+    }
+    if !packages.is_empty() {
+        env.push(("KW_PACKAGE_PROBES".to_string(), packages.to_string()));
     }
     script::assemble(&env, &[], Secrets::Redacted, body, "kw_main")
 }

@@ -166,11 +166,16 @@ impl Runtime {
                     let _ = tx.send(Msg::ConfigLoaded { path, result });
                 });
             }
-            Effect::Probe { node, ssh, probes } => {
+            Effect::Probe {
+                node,
+                ssh,
+                probes,
+                packages,
+            } => {
                 let (node, ssh) = resolved(&model.config_path, node, ssh);
                 tokio::spawn(async move {
                     let name = node.name.clone();
-                    let outcome = super::connect::probe(&node, &ssh, &probes).await;
+                    let outcome = super::connect::probe(&node, &ssh, &probes, &packages).await;
                     let _ = tx.send(Msg::Probe {
                         node: name,
                         outcome,

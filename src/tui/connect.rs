@@ -11,8 +11,14 @@ use crate::ssh::{self, SshError, hostkey};
 
 /// The identity file first (a wrong one otherwise shows as "Permission denied"), then the
 /// host key (ask the user about unknown keys), then connect and read facts, probing from the
-/// node the registries and mirrors in `probes` (the facts step's own probes).
-pub async fn probe(node: &NodeConfig, ssh_cfg: &SshSection, probes: &str) -> ProbeOutcome {
+/// node the registries and mirrors in `probes` and the package repositories in `packages` (the
+/// facts step's own probes).
+pub async fn probe(
+    node: &NodeConfig,
+    ssh_cfg: &SshSection,
+    probes: &str,
+    packages: &str,
+) -> ProbeOutcome {
     let target = ssh::Target::new(node, ssh_cfg);
     if let Some(key) = &target.identity_file
         && let Err(e) = ssh::identity::check(key)
@@ -50,7 +56,7 @@ pub async fn probe(node: &NodeConfig, ssh_cfg: &SshSection, probes: &str) -> Pro
         }
         Err(e) => return ProbeOutcome::Failed(e.to_string()),
     }
-    let script = plan::facts_script_probing(&node.name, &[], probes);
+    let script = plan::facts_script_probing(&node.name, &[], probes, packages);
     match ssh::probe(node, ssh_cfg, &script).await {
         Ok(f) => ProbeOutcome::Facts(Box::new(f)),
         Err(e @ SshError::Auth { .. }) => ProbeOutcome::AuthFailed(e.to_string()),

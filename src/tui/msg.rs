@@ -116,6 +116,9 @@ pub enum Effect {
         /// The registries and mirrors to probe from the node (`KW_REGISTRY_PROBES` of the
         /// facts step, `plan::registries::probes_env`).
         probes: String,
+        /// The package repositories to probe from it (`KW_PACKAGE_PROBES`,
+        /// `plan::steps::package_probes`).
+        packages: String,
     },
     /// Append these known_hosts lines (the user trusted the fingerprint), then probe again.
     TrustHostKey {

@@ -212,6 +212,16 @@ pub fn version_findings(
         let Some(f) = facts else { continue };
         let mut found = compat::node_compat(cat, minor, cfg, f);
         found.extend(compat::node_resources(cat, *role, f));
+        // The Kubernetes package repository, as preflight refuses it (Docker's is judged by
+        // node_compat where containerd comes from it).
+        for line in &f.package_repo_unreachable {
+            if line.starts_with("kubernetes ") {
+                found.push(compat::Finding {
+                    severity: Severity::Refuse,
+                    message: crate::engine::preflight::package_refusal(cat, line),
+                });
+            }
+        }
         for fd in found {
             if fd.message.contains("IPVS") {
                 continue; // said once above

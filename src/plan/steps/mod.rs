@@ -38,7 +38,7 @@ mod sysctl;
 mod time;
 
 pub use super::context::{Context, HopInputs};
-pub use facts::peers;
+pub use facts::{package_probes, peers};
 
 /// Where the engine uploads the patched CNI manifest (on the first control plane).
 pub const CNI_MANIFEST_REMOTE_PATH: &str = cni::UPLOAD.path;

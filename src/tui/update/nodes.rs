@@ -346,9 +346,11 @@ pub(super) fn probe_effect(m: &mut Model, i: usize) -> Option<Effect> {
 }
 
 /// Tests node `i` now: connect, read its facts, and probe from it the registries and mirrors
-/// the settings on screen pull through (what the install's facts step probes).
+/// the settings on screen pull through and the package repositories they install from (what the
+/// install's facts step probes).
 fn test_again(m: &mut Model, i: usize) -> Option<Effect> {
     let probes = super::mirrors::probes_env(m);
+    let packages = super::repo::package_probes_env(m);
     let n = m.nodes.get_mut(i)?;
     n.probe = ProbeState::Testing;
     n.probing = probes.lines().map(str::to_string).collect();
@@ -356,6 +358,7 @@ fn test_again(m: &mut Model, i: usize) -> Option<Effect> {
         node: n.config.clone(),
         ssh: m.ssh.clone(),
         probes,
+        packages,
     })
 }
 

@@ -9,6 +9,31 @@ use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crate::tui::validate::{Finding, Level};
 
+/// `KW_PACKAGE_PROBES` of the settings on screen (the facts step's: the chosen minor's
+/// Kubernetes repository on the chosen mirror, Docker's): what a connection test probes from
+/// each node. Empty while the version is not one the catalog knows.
+pub fn package_probes_env(m: &Model) -> String {
+    let cfg = m.to_config();
+    let cat = Catalog::builtin();
+    cat.minor_for(&cfg.cluster.kubernetes_version)
+        .map(|minor| crate::plan::steps::package_probes(cat.mirror(cfg.cluster.mirror), minor))
+        .unwrap_or_default()
+}
+
+/// "<repository> <url>" of each probe of the settings on screen for a node with `facts` (its
+/// family's lines, "{distro}" its os-release ID), as its facts report a failed one.
+pub fn package_probe_urls(m: &Model, facts: &crate::facts::Facts) -> Vec<String> {
+    package_probes_env(m)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split(' ');
+            let (repo, family, url) = (w.next()?, w.next()?, w.next()?);
+            (family == facts.os_family)
+                .then(|| format!("{repo} {}", url.replace("{distro}", &facts.os_id)))
+        })
+        .collect()
+}
+
 fn minor_key(m: &Model) -> String {
     let (a, b) = m.version().minor();
     format!("{a}.{b}")

@@ -231,7 +231,14 @@ pub fn newest_runnable(m: &Model) -> Option<usize> {
     let nodes: Vec<_> = m
         .nodes
         .iter()
-        .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
+        .map(|n| {
+            let mut facts = n.facts.clone();
+            // A package repository that does not answer is not the version's fault.
+            if let Some(f) = facts.as_mut() {
+                f.package_repo_unreachable.clear();
+            }
+            (n.config.name.clone(), n.config.role, facts)
+        })
         .collect();
     if nodes.iter().all(|(_, _, f)| f.is_none()) {
         return None;
@@ -329,7 +336,17 @@ fn node_findings(m: &Model) -> Vec<validate::Finding> {
     let nodes: Vec<_> = m
         .nodes
         .iter()
-        .map(|n| (n.config.name.clone(), n.config.role, n.facts.clone()))
+        .map(|n| {
+            let mut facts = n.facts.clone();
+            // What a connection test found about the package repositories of other settings
+            // (another version or mirror) says nothing about these.
+            if let Some(f) = facts.as_mut() {
+                let current = super::repo::package_probe_urls(m, f);
+                f.package_repo_unreachable
+                    .retain(|l| current.iter().any(|u| l.starts_with(&format!("{u} "))));
+            }
+            (n.config.name.clone(), n.config.role, facts)
+        })
         .collect();
     validate::version_findings(&m.to_config(), &nodes)
 }
