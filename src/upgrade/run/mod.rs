@@ -27,7 +27,7 @@ mod survey;
 
 pub use hops::{Outcome, UpgradeEvent, UpgradeRun, execute};
 pub use record::unfinished;
-pub use remote::{check_certs, run_collect};
+pub use remote::{CertsError, check_certs, run_collect};
 pub use survey::prepare;
 
 /// Why an upgrade could not be prepared or run.

@@ -8,22 +8,35 @@ use crate::upgrade::certs::{self, NodeCerts};
 use crate::upgrade::scripts;
 use std::time::Duration;
 
+/// Why a control plane's certificates could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CertsError {
+    #[error(transparent)]
+    Ssh(#[from] SshError),
+    #[error("kubeadm certs check-expiration failed (exit {code:?}): {last_line}")]
+    Failed {
+        code: Option<i32>,
+        last_line: String,
+    },
+    /// kubeadm's table was not what kubeadm prints.
+    #[error("{0}")]
+    Table(String),
+}
+
 /// `kubeadm certs check-expiration` on a control plane.
-pub async fn check_certs(config: &ClusterConfig, n: &NodeConfig) -> Result<NodeCerts, String> {
-    let (code, lines) = run_collect(config, n, &scripts::certs_check(), Duration::from_secs(120))
-        .await
-        .map_err(|e| e.to_string())?;
-    let text = lines.join("\n");
+pub async fn check_certs(config: &ClusterConfig, n: &NodeConfig) -> Result<NodeCerts, CertsError> {
+    let (code, lines) =
+        run_collect(config, n, &scripts::certs_check(), Duration::from_secs(120)).await?;
     if code != Some(0) {
-        return Err(format!(
-            "kubeadm certs check-expiration failed (exit {code:?}): {}",
-            lines.last().cloned().unwrap_or_default()
-        ));
+        return Err(CertsError::Failed {
+            code,
+            last_line: lines.last().cloned().unwrap_or_default(),
+        });
     }
     Ok(NodeCerts {
         node: n.name.clone(),
         checked_at: journal::now(),
-        certs: certs::parse_check_expiration(&text)?,
+        certs: certs::parse_check_expiration(&lines.join("\n")).map_err(CertsError::Table)?,
     })
 }
 
