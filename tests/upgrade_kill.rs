@@ -1,7 +1,8 @@
 //! kill -9 of `kubewiz upgrade` at seeded points across hops, then `kubewiz upgrade` again: it finishes, every
 //! node runs the version, and — counted by the simulator's apiserver — `kubeadm upgrade apply` ran once per hop
 //! and no node was drained (cordoned) twice in a hop. Two fleets (Rocky 9 control plane + Ubuntu 22.04 worker)
-//! climb from 1.27.6 one minor per point, at the same time.
+//! climb from 1.27.6 one minor per point, at the same time. And a connection lost mid-hop, then `upgrade` again
+//! (`a_connection_lost_mid_hop_then_upgrade_again_finishes_where_it_stopped`).
 
 mod fleet;
 mod support;
@@ -270,4 +271,89 @@ fn kill_9_across_hops_then_upgrade_finishes_without_repeating() {
         FLEETS
     );
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Issue 13: a connection lost mid-hop (the worker's network goes down after its drain, as its kubelet
+/// is upgraded): the run fails naming the node and the lost connection, the summary says the worker is
+/// still cordoned and how to finish; with the network back, `upgrade` again finishes the hop where it
+/// stopped: the control plane's `kubeadm upgrade apply` is not run again, the worker is not drained again,
+/// no node is left cordoned.
+#[test]
+fn a_connection_lost_mid_hop_then_upgrade_again_finishes_where_it_stopped() {
+    if fleet::require_root_or_skip().is_none() {
+        return;
+    }
+    let Some(opts) = current_opts() else { return };
+    let fleet = Fleet::start(vec![
+        HostSpec::new("cp", Flavour::Rocky9),
+        HostSpec::new("w1", Flavour::Ubuntu2204),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let cfg = fleet.write_config(work.path(), &opts);
+    let out = apply(&cfg);
+    assert!(out.status.success(), "install failed:\n{}", text(&out));
+
+    use std::io::{BufRead, BufReader};
+    let mut child = spawn_upgrade(&cfg, "1.28.15");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    let mut cut = false;
+    for line in lines.by_ref() {
+        let Ok(line) = line else { break };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("[w1] ==> upgrade-kubelet:") {
+            fleet.host("w1").net_down();
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "w1's upgrade-kubelet never started:\n{seen}");
+    for line in lines.map_while(Result::ok) {
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let status = child.wait().unwrap();
+    fleet.host("w1").net_up();
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(
+        seen.contains("FAILED: node w1, step upgrade-kubelet: connection lost"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("w1 is still cordoned by the upgrade (its hop did not finish)"),
+        "{seen}"
+    );
+
+    let o = kubewiz()
+        .args(["upgrade", "--yes", "--to", "1.28.15", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "resume failed:\n{t}");
+    // It continues at the worker: the control plane runs 1.28.15 already, nothing is redone there.
+    assert!(t.contains("w1 to 1.28.15 first"), "{t}");
+    assert!(!t.contains("[cp] ==> upgrade-apply"), "{t}");
+    let nodes = fleet
+        .host("cp")
+        .exec_ok("kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes --no-headers");
+    for l in nodes.lines() {
+        assert!(l.contains(" Ready ") && l.contains("v1.28.15"), "{nodes}");
+    }
+    let log: serde_json::Value =
+        serde_json::from_str(&fleet.host("cp").exec_ok("kwsim-ctl upgrade-log")).unwrap();
+    let count = |what: &str, node: Option<&str>| {
+        log[what]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| {
+                a[if what == "applies" { "to" } else { "version" }] == "v1.28.15"
+                    && node.is_none_or(|n| a["node"] == n)
+            })
+            .count()
+    };
+    assert_eq!(count("applies", None), 1, "{log}");
+    assert_eq!(count("drains", Some("w1")), 1, "{log}");
 }
