@@ -31,13 +31,32 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Ctrl-C during a run: the first stops it (no new steps; running ones finish), the next
 /// abort the running steps.
-#[derive(Default)]
-struct Interrupts(u32);
+///
+/// One SIGINT listener for the whole run, made before the run starts. A
+/// `tokio::signal::ctrl_c()` made anew in each `select!` round missed a Ctrl-C that came
+/// while an event was being printed: tokio hands a new listener only the signals that arrive
+/// after it subscribed (tokio 1.54 `signal/registry.rs`: `register_listener` is
+/// `watch::Sender::subscribe`, which marks what was sent before as seen), and with the
+/// default handler already replaced the signal was simply lost; under load the install then
+/// ran to the end (tests/faults.rs `ctrl_c_stops_gracefully_and_apply_resumes` failed once
+/// in three full-suite runs).
+struct Interrupts {
+    seen: u32,
+    sigint: tokio::signal::unix::Signal,
+}
 
 impl Interrupts {
-    fn command(&mut self) -> EngineCommand {
-        self.0 += 1;
-        if self.0 == 1 {
+    fn listen() -> Result<Self, CliError> {
+        let sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(CliError::Signals)?;
+        Ok(Self { seen: 0, sigint })
+    }
+
+    /// Waits for the next Ctrl-C and says what it does to the run.
+    async fn next(&mut self) -> EngineCommand {
+        self.sigint.recv().await;
+        self.seen += 1;
+        if self.seen == 1 {
             eprintln!(
                 "kubewiz: stopping: no new steps start; running steps finish (Ctrl-C again to abort them now)"
             );
@@ -346,9 +365,9 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
         only_node: node,
         ..Default::default()
     };
+    let mut interrupts = Interrupts::listen()?;
     let mut run = engine::start(path, v, opts)?;
     let mut printer = engine::printer::Printer::new();
-    let mut interrupts = Interrupts::default();
     loop {
         tokio::select! {
             ev = run.events.recv() => match ev {
@@ -360,8 +379,8 @@ async fn apply(path: &Path, parallel: usize, node: Option<String>) -> Result<(),
                 }
                 None => break,
             },
-            _ = tokio::signal::ctrl_c() => {
-                let _ = run.commands.send(interrupts.command());
+            command = interrupts.next() => {
+                let _ = run.commands.send(command);
             }
         }
     }

@@ -33,6 +33,8 @@ pub enum CliError {
     },
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot listen for Ctrl-C (SIGINT): {0}")]
+    Signals(#[source] std::io::Error),
     /// The install or a node operation failed; the printer or the per-node lines already
     /// said what and what to do.
     #[error("failed (see the messages above)")]
@@ -103,6 +105,7 @@ mod tests {
             CliError::Reported,
             CliError::NotDone,
             CliError::Runtime(io()),
+            CliError::Signals(io()),
             CliError::StateDir {
                 path: "/x".into(),
                 source: io(),

@@ -42,9 +42,9 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
     if !args.yes && !confirm(&p)? {
         return Err(CliError::UpgradeNotConfirmed);
     }
+    let mut interrupts = Interrupts::listen()?;
     let mut run = run::execute(p.clone(), 16);
     let mut printer = engine::printer::Printer::new();
-    let mut interrupts = Interrupts::default();
     loop {
         tokio::select! {
             ev = run.events.recv() => match ev {
@@ -61,8 +61,8 @@ pub async fn upgrade(path: &Path, args: UpgradeArgs) -> Result<(), CliError> {
                 Some(UpgradeEvent::Note(n)) => out(&n),
                 None => break,
             },
-            _ = tokio::signal::ctrl_c() => {
-                let _ = run.commands.send(interrupts.command());
+            command = interrupts.next() => {
+                let _ = run.commands.send(command);
             }
         }
     }
