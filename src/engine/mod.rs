@@ -41,6 +41,7 @@ mod task;
 pub mod transport;
 
 pub use event::*;
+pub(crate) use run::start_with_transport;
 pub use run::{
     Command, EngineError, MAX_STEPS_PER_HOST, MAX_WAITS_PER_HOST, Options, Run, start,
     start_with_plan,

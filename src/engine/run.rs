@@ -30,7 +30,6 @@ use tokio::time::Instant;
 mod hooks;
 mod start;
 
-#[cfg(test)]
 pub(crate) use start::start_with_transport;
 pub use start::{Command, EngineError, Options, Run, start, start_with_plan};
 

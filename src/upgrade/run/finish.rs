@@ -3,9 +3,10 @@
 //! nodes kubewiz left cordoned.
 
 use super::Prepared;
-use super::remote::{check_certs, run_collect};
+use super::remote::{check_certs_over, collect_over};
 use crate::catalog::Catalog;
 use crate::config::ClusterConfig;
+use crate::engine::Transport;
 use crate::engine::journal::{self, Journal, RunLock};
 use crate::upgrade::certs::{self, NodeCerts};
 use crate::upgrade::scripts;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 /// After the last hop: the version into cluster.toml and the install's journal; the control planes'
 /// certificate dates (renewed by the upgrade) into `.kubewiz/certs.json`.
-pub(super) async fn finish(p: &Prepared) -> Vec<String> {
+pub(super) async fn finish(p: &Prepared, transport: &dyn Transport) -> Vec<String> {
     let mut notes = Vec::new();
     let new = p.path.to.to_string();
     let old = p.config.cluster.kubernetes_version.clone();
@@ -41,7 +42,9 @@ pub(super) async fn finish(p: &Prepared) -> Vec<String> {
         }
     }
     let checks = futures_util::future::join_all(
-        p.config.control_planes().map(|n| check_certs(&p.config, n)),
+        p.config
+            .control_planes()
+            .map(|n| check_certs_over(transport, n)),
     )
     .await;
     let ok: Vec<NodeCerts> = checks.into_iter().filter_map(Result::ok).collect();
@@ -92,12 +95,17 @@ fn set_version(path: &Path, before: &ClusterConfig, version: &str) -> Result<(),
 }
 
 /// Nodes cordoned now that were not cordoned before the upgrade began.
-pub(super) async fn left_cordoned(p: &Prepared) -> Vec<String> {
+pub(super) async fn left_cordoned(p: &Prepared, transport: &dyn Transport) -> Vec<String> {
     let Some(cp) = p.config.first_control_plane() else {
         return Vec::new();
     };
-    let Ok((_, lines)) =
-        run_collect(&p.config, cp, &scripts::survey(), Duration::from_secs(60)).await
+    let Ok((_, lines)) = collect_over(
+        transport,
+        &cp.name,
+        &scripts::survey(),
+        Duration::from_secs(60),
+    )
+    .await
     else {
         return Vec::new();
     };

@@ -6,10 +6,11 @@ use super::Prepared;
 use super::finish::{finish, left_cordoned};
 use super::record::{Record, load_record, record_path, save_record};
 use crate::catalog::{Catalog, KubeVersion};
-use crate::engine::{self, Command, Event, Failure, journal};
+use crate::engine::{self, Command, Event, Failure, Transport, journal};
 use crate::plan::StepId;
 use crate::upgrade::path::Hop;
 use crate::upgrade::plan as hop_plan;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -57,9 +58,19 @@ pub struct UpgradeRun {
 
 /// Runs the hops of `p` one after the other in the background (inside a tokio runtime).
 pub fn execute(p: Prepared, parallel: usize) -> UpgradeRun {
+    let transport = Arc::new(engine::OpenSsh::new(&p.config));
+    execute_over(p, parallel, transport)
+}
+
+/// [`execute`] over any transport (the unit tests' fake).
+pub(super) fn execute_over(
+    p: Prepared,
+    parallel: usize,
+    transport: Arc<dyn Transport>,
+) -> UpgradeRun {
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let done = tokio::spawn(run_hops(p, parallel, ev_tx, cmd_rx));
+    let done = tokio::spawn(run_hops(p, parallel, transport, ev_tx, cmd_rx));
     UpgradeRun {
         events: ev_rx,
         commands: cmd_tx,
@@ -70,6 +81,7 @@ pub fn execute(p: Prepared, parallel: usize) -> UpgradeRun {
 async fn run_hops(
     p: Prepared,
     parallel: usize,
+    transport: Arc<dyn Transport>,
     events: mpsc::UnboundedSender<UpgradeEvent>,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) -> Outcome {
@@ -115,11 +127,12 @@ async fn run_hops(
             only_node: None,
             journal: Some(hop_plan::journal_file(hop)),
         };
-        let mut run = match engine::start_with_plan(
+        let mut run = match engine::start_with_transport(
             &p.config_path,
             hop_plan::hop_config(&p.config, hop),
             plan,
             opts,
+            transport.clone(),
         ) {
             Ok(r) => r,
             Err(e) => {
@@ -179,10 +192,10 @@ async fn run_hops(
         out.reached = Some(p.path.to);
     }
     if out.ok {
-        out.recorded = finish(&p).await;
+        out.recorded = finish(&p, transport.as_ref()).await;
         let _ = std::fs::remove_file(record_path(&state_dir));
     } else {
-        out.left_cordoned = left_cordoned(&p).await;
+        out.left_cordoned = left_cordoned(&p, transport.as_ref()).await;
     }
     out.wall = started.elapsed();
     out

@@ -11,6 +11,9 @@
 //!   which nodes were cordoned before it began (those stay cordoned; every other node kubewiz cordons it
 //!   uncordons again);
 //! - `remote`: one script on one node, collected ([`run_collect`]); `kubeadm certs check-expiration` read.
+//!
+//! Everything that reaches a node goes through the engine's `Transport` (OpenSSH; in `tests.rs`, the
+//! engine's in-process fake: the hops, a stop, a failed hop, what is recorded at the end).
 
 use super::path::{Path as UpgradePath, Refusal, Survey};
 use super::plan::Settings;
@@ -24,6 +27,8 @@ mod hops;
 mod record;
 mod remote;
 mod survey;
+#[cfg(test)]
+mod tests;
 
 pub use hops::{Outcome, UpgradeEvent, UpgradeRun, execute};
 pub use record::unfinished;

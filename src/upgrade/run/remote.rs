@@ -2,8 +2,8 @@
 //! [`check_certs`] (`kubeadm certs check-expiration` read into dates).
 
 use crate::config::{ClusterConfig, NodeConfig};
-use crate::engine::journal;
-use crate::ssh::{Connection, Line, SshError, Target};
+use crate::engine::{OpenSsh, Transport, journal};
+use crate::ssh::{Line, SshError};
 use crate::upgrade::certs::{self, NodeCerts};
 use crate::upgrade::scripts;
 use std::time::Duration;
@@ -25,8 +25,21 @@ pub enum CertsError {
 
 /// `kubeadm certs check-expiration` on a control plane.
 pub async fn check_certs(config: &ClusterConfig, n: &NodeConfig) -> Result<NodeCerts, CertsError> {
-    let (code, lines) =
-        run_collect(config, n, &scripts::certs_check(), Duration::from_secs(120)).await?;
+    check_certs_over(&OpenSsh::new(config), n).await
+}
+
+/// [`check_certs`] over any transport (the unit tests' fake).
+pub(super) async fn check_certs_over(
+    transport: &dyn Transport,
+    n: &NodeConfig,
+) -> Result<NodeCerts, CertsError> {
+    let (code, lines) = collect_over(
+        transport,
+        &n.name,
+        &scripts::certs_check(),
+        Duration::from_secs(120),
+    )
+    .await?;
     if code != Some(0) {
         return Err(CertsError::Failed {
             code,
@@ -47,13 +60,23 @@ pub async fn run_collect(
     script: &str,
     timeout: Duration,
 ) -> Result<(Option<i32>, Vec<String>), SshError> {
-    let conn = Connection::open(&Target::new(n, &config.ssh)).await?;
+    collect_over(&OpenSsh::new(config), &n.name, script, timeout).await
+}
+
+/// [`run_collect`] over any transport, on its own connection to `node`.
+pub(super) async fn collect_over(
+    transport: &dyn Transport,
+    node: &str,
+    script: &str,
+    timeout: Duration,
+) -> Result<(Option<i32>, Vec<String>), SshError> {
+    let session = transport.connect(node).await?;
     let mut lines = Vec::new();
     let mut sink = |l: Line| match l {
         Line::Stdout(t) | Line::Stderr(t) => lines.push(t),
         Line::Structured(t) => lines.push(format!("::kw::{t}")),
     };
-    let exit = conn.run_script(script, timeout, &mut sink).await;
-    conn.close().await;
+    let exit = session.run_script(script, timeout, &mut sink).await;
+    session.close().await;
     Ok((exit?.code, lines))
 }
