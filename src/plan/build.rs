@@ -137,10 +137,20 @@ impl Plan {
     /// The full script of a task as `kubewiz plan` prints it: secrets redacted.
     /// A local task (preflight) renders as a comment saying what the workstation checks.
     pub fn render(&self, task: &Task) -> String {
+        self.render_with_prelude(task, script::LIB)
+    }
+
+    /// [`Plan::render`] with `prelude` where lib.sh goes (`kubewiz plan` prints the prelude once).
+    pub fn render_with_prelude(&self, task: &Task, prelude: &str) -> String {
         match &task.kind {
-            TaskKind::Remote(s) => {
-                script::assemble(&s.env, &s.secrets, Secrets::Redacted, s.body, "kw_main")
-            }
+            TaskKind::Remote(s) => script::assemble_with_prelude(
+                &s.env,
+                &s.secrets,
+                Secrets::Redacted,
+                prelude,
+                s.body,
+                "kw_main",
+            ),
             TaskKind::Local => format!(
                 "# {}: evaluated on the workstation from the facts of all nodes (no remote script):\n{}",
                 task.step.name(),

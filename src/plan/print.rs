@@ -6,7 +6,7 @@
 //! prints every script whole, exactly as it runs.
 
 use super::script::{LIB, part};
-use super::{Plan, StepId, Task};
+use super::{Plan, StepId, Task, TaskKind};
 
 /// The header line of a task, e.g.
 /// `# === node k8s-master · step containerd (after: modules, sysctl) ===`.
@@ -93,15 +93,11 @@ pub fn render_plan(
             }
             out.push_str(&header(plan, task));
             out.push('\n');
-            let script = plan.render(task);
-            match script.find(prelude) {
-                Some(at) if !full => {
-                    shared = true;
-                    out.push_str(&script[..at]);
-                    out.push_str(PRELUDE_MARK);
-                    out.push_str(&script[at + prelude.len()..]);
-                }
-                _ => out.push_str(&script),
+            if full {
+                out.push_str(&plan.render(task));
+            } else {
+                shared |= matches!(task.kind, TaskKind::Remote(_));
+                out.push_str(&plan.render_with_prelude(task, PRELUDE_MARK));
             }
             out.push('\n');
         }

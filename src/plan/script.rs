@@ -69,7 +69,20 @@ pub(crate) fn assemble(
     body: &str,
     entry: &str,
 ) -> String {
-    let mut s = String::with_capacity(LIB.len() + body.len() + 1024);
+    assemble_with_prelude(env, secret_slots, secrets, LIB, body, entry)
+}
+
+/// [`assemble`] with `prelude` where lib.sh goes: `kubewiz plan` puts a line there that says
+/// where the prelude is printed, instead of printing it in every script.
+pub(crate) fn assemble_with_prelude(
+    env: &[(String, String)],
+    secret_slots: &[SecretSlot],
+    secrets: Secrets<'_>,
+    prelude: &str,
+    body: &str,
+    entry: &str,
+) -> String {
+    let mut s = String::with_capacity(prelude.len() + body.len() + 1024);
     s.push_str("#!/usr/bin/env bash\n");
     s.push_str("set -euo pipefail\n");
     for (k, v) in env {
@@ -87,7 +100,7 @@ pub(crate) fn assemble(
             shell_quote(value)
         ));
     }
-    push_part(&mut s, LIB);
+    push_part(&mut s, prelude);
     push_part(&mut s, body);
     s.push_str(entry);
     s.push('\n');
