@@ -210,5 +210,11 @@ mod tests {
         let mut p = LogPane::default();
         p.push("a\x1b[31mred\tb");
         assert_eq!(p.last(), Some("a[31mred    b"));
+        // C1 controls (U+009B is a one-character CSI to some terminals) and DEL go too;
+        // other characters of the same UTF-8 lead byte stay (U+00B7).
+        p.push("x\u{9b}31my\u{7f}z · ok");
+        assert_eq!(p.last(), Some("x31myz · ok"));
+        p.push("plain ascii and ünïcode");
+        assert_eq!(p.last(), Some("plain ascii and ünïcode"));
     }
 }
