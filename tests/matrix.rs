@@ -288,6 +288,8 @@ fn a_version_the_repository_does_not_carry_is_refused_naming_what_it_has() {
         .output()
         .unwrap();
     let t = text(&check);
+    // Refused, as the wizard's Versions screen refuses it: the packages step would fail.
+    assert_eq!(check.status.code(), Some(1), "{t}");
     assert!(
         t.contains("the Kubernetes 1.34 repository (https://pkgs.k8s.io/core:/stable:/v1.34/deb/) carries: 1.34.0 1.34.1"),
         "{t}"
@@ -296,7 +298,10 @@ fn a_version_the_repository_does_not_carry_is_refused_naming_what_it_has() {
         t.contains("newest version every node can run: 1.34.11"),
         "{t}"
     );
-    assert!(t.contains("1.34.12 is not in that repository"), "{t}");
+    assert!(
+        t.contains("[cp] refused: cluster.kubernetes_version 1.34.12 is not in that repository"),
+        "{t}"
+    );
     let out = apply(&cfg);
     assert!(!out.status.success());
     let t = text(&out);

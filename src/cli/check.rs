@@ -77,8 +77,8 @@ pub(super) async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
             eprintln!("[{n}] refused: {r}");
         }
     }
-    repo_versions(cfg, &facts).await;
-    if findings.ok() {
+    let carried = repo_versions(cfg, &facts).await;
+    if findings.ok() && carried {
         out!("preflight passed on every node");
         Ok(())
     } else {
@@ -88,17 +88,19 @@ pub(super) async fn check(path: &Path, connect: bool) -> Result<(), CliError> {
 
 /// `check --connect`: the patches of the cluster's minor in the package repository as the first
 /// node sees it (read from the repository's index; nothing changes), the newest every node can run,
-/// and whether the configured version is there.
+/// and whether the configured version is there: false when the repository was read and does not
+/// carry it (the packages step would fail; the wizard's Versions screen refuses it too). A
+/// repository that cannot be read is a warning.
 async fn repo_versions(
     cfg: &ClusterConfig,
     facts: &std::collections::HashMap<String, crate::facts::Facts>,
-) {
+) -> bool {
     let cat = crate::catalog::Catalog::builtin();
     let (Ok(minor), Some(node)) = (
         cat.minor_for(&cfg.cluster.kubernetes_version),
         cfg.nodes.first(),
     ) else {
-        return;
+        return true;
     };
     let mirror = cat.mirror(cfg.cluster.mirror);
     let script = crate::plan::repo_versions_script(mirror, minor);
@@ -109,12 +111,12 @@ async fn repo_versions(
                 "[{}] warning: could not list the repository's versions: {e}",
                 node.name
             );
-            return;
+            return true;
         }
     };
     if !got.repo_error.is_empty() {
         eprintln!("[{}] warning: {}", node.name, got.repo_error);
-        return;
+        return true;
     }
     out!(
         "[{}] the Kubernetes {} repository ({}) carries: {}",
@@ -130,11 +132,13 @@ async fn repo_versions(
         Some(v) => out!("newest version every node can run: {v}"),
         None => out!("no version there runs on every node"),
     }
-    if !got.repo_versions.contains(&cfg.cluster.kubernetes_version) {
+    let carried = got.repo_versions.contains(&cfg.cluster.kubernetes_version);
+    if !carried {
         eprintln!(
-            "warning: cluster.kubernetes_version {} is not in that repository: the packages step \
-             would fail; pick one it carries",
-            cfg.cluster.kubernetes_version
+            "[{}] refused: cluster.kubernetes_version {} is not in that repository: the packages \
+             step would fail; pick one it carries",
+            node.name, cfg.cluster.kubernetes_version
         );
     }
+    carried
 }
