@@ -127,7 +127,7 @@ fn a_default_version_the_repository_lacks_is_replaced() {
         ),
         "{eff:?}"
     );
-    update(
+    let eff = update(
         &mut m,
         Msg::RepoVersions {
             mirror: Mirror::Upstream,
@@ -136,11 +136,26 @@ fn a_default_version_the_repository_lacks_is_replaced() {
             result: Err("curl: (28) Connection timed out".into()),
         },
     );
+    assert!(eff.is_empty(), "not asked again in a loop: {eff:?}");
     let f = version_findings(&m);
     assert!(
         f.iter().any(|f| f.level == kubewiz::tui::validate::Level::Warning
             && f.text == "k8s-master: could not list the repository's versions: curl: (28) Connection timed out"),
         "{f:?}"
+    );
+    // A warning does not stop the way on; coming back to the screen asks again.
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    let eff = press(&mut m, KeyCode::Esc);
+    assert!(
+        matches!(
+            eff.as_slice(),
+            [Effect::RepoVersions {
+                mirror: Mirror::Upstream,
+                ..
+            }]
+        ),
+        "{eff:?}"
     );
 }
 

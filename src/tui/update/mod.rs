@@ -172,7 +172,7 @@ pub(super) fn global(m: &mut Model, g: Common) -> Vec<Effect> {
                 if b == Screen::Versions {
                     // Back from Review (e.g. after a failed install, whose facts are known
                     // now): the chosen minor's repository, if not asked yet.
-                    return repo::ask(m);
+                    return repo::enter(m);
                 }
             }
         }

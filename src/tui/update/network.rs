@@ -81,7 +81,7 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
                 m.screen = Screen::Versions;
                 super::versions::clamp_cni_version(m);
                 super::versions::default_to_runnable(m);
-                return super::repo::ask(m);
+                return super::repo::enter(m);
             }
         },
         Some(Global(g)) => return global(m, g),

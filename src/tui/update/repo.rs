@@ -73,6 +73,19 @@ pub fn ask(m: &mut Model) -> Vec<Effect> {
     }]
 }
 
+/// On the way to the Versions screen: a repository that could not be read is asked again (the
+/// answer itself never asks again for the same list, so a repository that stays unreachable is
+/// not asked in a loop).
+pub fn enter(m: &mut Model) -> Vec<Effect> {
+    if let Some(Some(Err(_))) = current(m).map(|r| &r.versions) {
+        let (mirror, minor) = (m.versions.mirror, minor_key(m));
+        m.versions
+            .repos
+            .retain(|r| !(r.mirror == mirror && r.minor == minor));
+    }
+    ask(m)
+}
+
 /// The question out, if any.
 fn asking(m: &Model) -> Option<&RepoList> {
     m.versions.repos.iter().find(|r| r.versions.is_none())
