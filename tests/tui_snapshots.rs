@@ -531,6 +531,41 @@ fn install_failed_with_blocked_dependents() {
     snap("install_failed_blocked", &m);
 }
 
+/// Paused with `p`: the run ended after its running steps; the wizard stays and says what
+/// next (r runs again, Esc changes the settings, q leaves it paused).
+#[test]
+fn install_paused() {
+    let mut m = run(3);
+    update(
+        &mut m,
+        Msg::Engine(Event::StepStarted {
+            node: "k8s-master".into(),
+            step: StepId::Hostname,
+            attempt: 1,
+        }),
+    );
+    press(&mut m, KeyCode::Char('p'));
+    update(
+        &mut m,
+        Msg::Engine(Event::StepFinished {
+            node: "k8s-master".into(),
+            step: StepId::Hostname,
+            duration: std::time::Duration::from_millis(1400),
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: kubewiz::engine::Summary {
+                interrupted: true,
+                ..Default::default()
+            },
+        }),
+    );
+    assert!(m.exit.is_none());
+    snap("install_paused", &m);
+}
+
 #[test]
 fn install_engine_error() {
     let mut m = run(3);

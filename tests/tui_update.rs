@@ -1413,3 +1413,111 @@ fn esc_from_a_failed_install_goes_back_to_the_settings() {
         "the earlier run's lines stay"
     );
 }
+
+/// `p` pauses the install and the wizard stays (issue 12 item 1: "Esc from a failed/paused
+/// install goes back to the settings"): nothing new starts, the running steps finish, then `r`
+/// runs it again, `Esc` changes the settings and Review installs again.
+#[test]
+fn pause_stays_then_esc_changes_the_settings_and_installs_again() {
+    let mut m = installing();
+    assert!(
+        kubewiz::tui::update::keys(&m)
+            .iter()
+            .all(|(k, _)| *k != "Esc")
+    );
+    assert_eq!(ch(&mut m, 'p'), vec![Effect::Stop]);
+    assert!(m.status.as_ref().unwrap().text.contains("pausing"));
+    // The engine ends the run: stopped by the user.
+    let eff = update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                interrupted: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert!(eff.is_empty(), "the wizard stays: {eff:?}");
+    assert!(m.exit.is_none());
+    assert_eq!(m.screen, Screen::Install);
+    let status = &m.status.as_ref().unwrap().text;
+    assert!(status.contains("install paused"), "{status}");
+    assert!(status.contains("Esc changes the settings"), "{status}");
+    let keys = kubewiz::tui::update::keys(&m);
+    assert!(keys.contains(&("Esc", "settings")), "{keys:?}");
+    assert!(keys.contains(&("r", "run again")), "{keys:?}");
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Review);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Versions);
+    let before = m.version().version.clone();
+    press(&mut m, KeyCode::Down);
+    assert_ne!(m.version().version, before);
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    ch(&mut m, 'i');
+    let eff = ch(&mut m, 'y');
+    let [Effect::Save { config, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    assert_ne!(config.cluster.kubernetes_version, before);
+    let eff = update(
+        &mut m,
+        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
+    );
+    assert!(matches!(eff.as_slice(), [Effect::StartInstall { .. }]));
+    assert!(m.install.running() && !m.install.stopping && !m.install.leaving);
+}
+
+/// After `p`, `q` leaves with the resume hint (exit 1: the install is not finished); `r` instead
+/// runs it again.
+#[test]
+fn pause_then_q_leaves_with_the_resume_hint_or_r_runs_again() {
+    let paused = || {
+        let mut m = installing();
+        ch(&mut m, 'p');
+        update(
+            &mut m,
+            Msg::Engine(Event::RunFinished {
+                summary: Summary {
+                    interrupted: true,
+                    ..Summary::default()
+                },
+            }),
+        );
+        m
+    };
+    let mut m = paused();
+    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Quit]);
+    let exit = m.exit.unwrap();
+    assert_eq!(exit.code, 1);
+    assert!(exit.message.unwrap().contains("Resume"));
+
+    let mut m = paused();
+    let eff = ch(&mut m, 'r');
+    assert!(
+        matches!(eff.as_slice(), [Effect::StartInstall { .. }]),
+        "{eff:?}"
+    );
+    assert!(m.install.running());
+}
+
+/// `q` then `y` still leaves once the running steps finish (the run ends interrupted).
+#[test]
+fn quit_confirmed_leaves_when_the_run_ends() {
+    let mut m = installing();
+    ch(&mut m, 'q');
+    assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
+    let eff = update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                interrupted: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    assert_eq!(eff, vec![Effect::Quit]);
+    assert!(m.exit.unwrap().message.unwrap().contains("Resume"));
+}

@@ -97,6 +97,9 @@ pub struct InstallState {
     pub summary: Option<Summary>,
     /// `q` confirmed or `p`: Stop sent, waiting for RunFinished.
     pub stopping: bool,
+    /// `q` confirmed: the wizard exits with the resume hint once the run ends (after `p` it
+    /// stays, paused: `r` runs again, `Esc` changes the settings).
+    pub leaving: bool,
     /// Quit confirmed again while stopping: Abort sent (running steps are killed and
     /// recorded as interrupted).
     pub aborting: bool,

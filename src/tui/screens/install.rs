@@ -195,7 +195,9 @@ fn draw_list(f: &mut Frame, area: Rect, m: &Model, wide: bool) {
             t.warn(),
         ));
     }
-    if ins.stopping {
+    if ins.summary.as_ref().is_some_and(|s| s.interrupted) {
+        title.push(Span::styled("paused ", t.warn()));
+    } else if ins.stopping {
         title.push(Span::styled("stopping… ", t.warn()));
     } else if ins.paused {
         title.push(Span::styled("paused ", t.warn()));
@@ -234,7 +236,7 @@ fn pinned_lines(n: &NodeProgress, m: &Model, width: usize) -> Vec<Line<'static>>
                 Span::styled("r", t.accent()),
                 Span::raw(" retry this node  "),
                 Span::styled("p", t.accent()),
-                Span::raw(" leave paused"),
+                Span::raw(" pause"),
             ])
         } else {
             Line::from(vec![

@@ -71,8 +71,8 @@ const KEYS: &[Binding<Action>] = {
         bind(&[KeyCode::Esc], "Esc", "settings", Settings)
             .when(|m| finished_failed(m) && !m.install.zoom),
         bind(&[KeyCode::Char('r')], "r", "retry node", Retry).when(selected_failed_while_running),
-        bind(&[KeyCode::Char('p')], "p", "leave paused", Pause).when(selected_failed_while_running),
-        also(&[KeyCode::Char('p')], Pause).when(|m| m.install.running() && !m.install.stopping),
+        bind(&[KeyCode::Char('p')], "p", "pause", Pause)
+            .when(|m| m.install.running() && !m.install.stopping),
         bind(&[KeyCode::Char('r')], "r", "run again", RunAgain).when(finished_failed),
         bind(&[KeyCode::Tab, KeyCode::Char('J')], "Tab", "join", Join),
         bind(&[KeyCode::Char('d')], "d", "done", Done).when(finished_ok),
@@ -128,10 +128,14 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             m.status = None;
             return start_install(m);
         }
-        // Leave the install paused: stop and exit with the resume hint.
+        // Pause: nothing new starts, running steps finish; the wizard stays (r runs again,
+        // Esc changes the settings, q leaves it paused).
         Some(Pause) if m.install.running() && !m.install.stopping => {
             m.install.stopping = true;
-            info(m, "pausing: waiting for running steps to finish…".into());
+            info(
+                m,
+                "pausing: no new steps start; waiting for running ones to finish…".into(),
+            );
             return vec![Effect::Stop];
         }
         Some(Pause) => {}

@@ -198,6 +198,7 @@ fn ask_quit(m: &mut Model) -> Vec<Effect> {
 /// Quit confirmed. During an install: stop scheduling, wait for RunFinished, then exit.
 pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
     if m.install.running() {
+        m.install.leaving = true;
         if !m.install.stopping {
             m.install.stopping = true;
             m.install.paused = false;
@@ -223,7 +224,8 @@ pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
         return vec![Effect::Quit];
     }
     let summary = m.install.summary.as_ref();
-    let failed = summary.is_some_and(|s| !s.ok && !s.interrupted);
+    // Failed, or left paused with `p`: the journal has the rest, say how to resume.
+    let failed = summary.is_some_and(|s| !s.ok);
     let message = if failed {
         Some(resume_hint(m))
     } else if let Some(s) = summary.filter(|s| s.ok) {

@@ -172,7 +172,9 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                     n.cluster = Some(ClusterNodeState::Ready);
                 }
             }
-            if ins.stopping || interrupted {
+            // Stopped by `q` (or with nobody left to resume): exit saying how to resume.
+            // Paused with `p`: stay, so the settings can change before running again.
+            if ins.leaving || (interrupted && !ins.stopping) {
                 let hint = resume_hint(m);
                 m.exit = Some(ExitRequest {
                     code: if ok_run { 0 } else { 1 },
@@ -182,6 +184,11 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
             }
             if ok_run {
                 m.screen = Screen::Done;
+            } else if interrupted {
+                info(
+                    m,
+                    "install paused: r runs it again · Esc changes the settings · q leaves".into(),
+                );
             } else {
                 error(
                     m,
