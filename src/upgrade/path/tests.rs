@@ -236,9 +236,10 @@ fn clusters_outside_the_skew_policy_are_refused() {
         e.to_string().contains("newer than the control plane"),
         "{e}"
     );
+    // 1.29.14 is 1.29's final patch (kubernetes/website data/releases/eol.yaml; assets/catalog.toml).
     let far = survey(
-        "1.29.15",
-        &[("k8s-master", "1.29.15"), ("k8s-node01", "1.25.3")],
+        "1.29.14",
+        &[("k8s-master", "1.29.14"), ("k8s-node01", "1.25.3")],
         centos7(),
     );
     let e = compute(cat, &cfg("1.25.3"), &far, "1.30.14").unwrap_err();
