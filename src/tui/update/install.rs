@@ -72,7 +72,10 @@ const KEYS: &[Binding<Action>] = {
             .when(|m| finished_failed(m) && !m.install.zoom),
         bind(&[KeyCode::Char('r')], "r", "retry node", Retry).when(selected_failed_while_running),
         bind(&[KeyCode::Char('p')], "p", "pause", Pause)
-            .when(|m| m.install.running() && !m.install.stopping),
+            .when(|m| m.install.running() && !m.install.stopping && !m.upgrade.active),
+        // During an upgrade `p` stops after the running steps and leaves with how to resume.
+        also(&[KeyCode::Char('p')], Pause)
+            .when(|m| m.install.running() && !m.install.stopping && m.upgrade.active),
         bind(&[KeyCode::Char('r')], "r", "run again", RunAgain).when(finished_failed),
         bind(&[KeyCode::Tab, KeyCode::Char('J')], "Tab", "join", Join),
         bind(&[KeyCode::Char('d')], "d", "done", Done).when(finished_ok),
