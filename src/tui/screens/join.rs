@@ -6,6 +6,7 @@ use crate::plan::StepId;
 use crate::tui::model::*;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 
@@ -36,63 +37,48 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         .map(|n| {
             let st = n.cluster.unwrap_or(ClusterNodeState::Waiting);
             let reached = STAGES.iter().position(|s| *s == st).unwrap_or(0);
-            let dots: String = (0..STAGES.len())
-                .map(|i| if i <= reached { '■' } else { '□' })
-                .collect();
             let style = match st {
                 ClusterNodeState::Ready => t.ok(),
                 ClusterNodeState::NotReady => t.warn(),
                 ClusterNodeState::Joining => t.running(),
                 ClusterNodeState::Waiting => t.dim(),
             };
-            let spans = vec![Span::styled(format!("{dots} {}", st.label()), style)];
-            let failed = n.state == RunState::Failed;
-            Row::new(vec![
-                Line::from(Span::styled(
-                    n.name.clone(),
-                    if failed { t.err() } else { t.title() },
-                )),
-                Line::raw(n.role.as_str()),
-                Line::from(spans),
-            ])
+            let name = if n.state == RunState::Failed {
+                t.err()
+            } else {
+                t.title()
+            };
+            node_row(
+                n,
+                name,
+                Span::styled(
+                    format!("{} {}", marks(reached, STAGES.len()), st.label()),
+                    style,
+                ),
+            )
         })
         .collect();
+    let count = |st: ClusterNodeState| {
+        m.install
+            .nodes
+            .iter()
+            .filter(|n| n.cluster.unwrap_or(ClusterNodeState::Waiting) == st)
+            .count()
+    };
+    let title = format!(
+        " Join progress: {ready}/{} Ready · {} NotReady · {} joining · {} waiting ",
+        m.install.nodes.len(),
+        count(ClusterNodeState::NotReady),
+        count(ClusterNodeState::Joining),
+        count(ClusterNodeState::Waiting)
+    );
     f.render_widget(
-        Table::new(
+        node_table(
+            m,
             rows,
-            [
-                Constraint::Length(16),
-                Constraint::Length(14),
-                Constraint::Min(20),
-            ],
-        )
-        .header(
-            Row::new([
-                "Node",
-                "Role",
-                "waiting → joining → joined, NotReady → Ready",
-            ])
-            .style(t.title()),
-        )
-        .block(Block::bordered().title(Span::styled(
-            {
-                let count = |st: ClusterNodeState| {
-                    m.install
-                        .nodes
-                        .iter()
-                        .filter(|n| n.cluster.unwrap_or(ClusterNodeState::Waiting) == st)
-                        .count()
-                };
-                format!(
-                    " Join progress: {ready}/{} Ready · {} NotReady · {} joining · {} waiting ",
-                    m.install.nodes.len(),
-                    count(ClusterNodeState::NotReady),
-                    count(ClusterNodeState::Joining),
-                    count(ClusterNodeState::Waiting)
-                )
-            },
-            t.title(),
-        ))),
+            "waiting → joining → joined, NotReady → Ready",
+            title,
+        ),
         table_area,
     );
 
@@ -179,9 +165,6 @@ fn draw_upgrade(f: &mut Frame, area: Rect, m: &Model) {
                 .cloned()
                 .unwrap_or(from.clone());
             let reached = path.iter().position(|v| *v == now).unwrap_or(0);
-            let marks: String = (0..path.len())
-                .map(|i| if i <= reached { '■' } else { '□' })
-                .collect();
             let style = if now == target {
                 at_target += 1;
                 t.ok()
@@ -192,11 +175,12 @@ fn draw_upgrade(f: &mut Frame, area: Rect, m: &Model) {
             } else {
                 t.dim()
             };
-            Row::new(vec![
-                Line::from(Span::styled(n.name.clone(), t.title())),
-                Line::raw(n.role.as_str()),
-                Line::from(Span::styled(format!("{marks} {from} → {now}"), style)),
-            ])
+            let marks = marks(reached, path.len());
+            node_row(
+                n,
+                t.title(),
+                Span::styled(format!("{marks} {from} → {now}"), style),
+            )
         })
         .collect();
     let title = format!(
@@ -204,19 +188,38 @@ fn draw_upgrade(f: &mut Frame, area: Rect, m: &Model) {
         m.install.nodes.len()
     );
     f.render_widget(
-        Table::new(
-            rows,
-            [
-                Constraint::Length(16),
-                Constraint::Length(14),
-                Constraint::Min(20),
-            ],
-        )
-        .header(
-            Row::new(["Node", "Role", "kubelet from → now (■ per version reached)"])
-                .style(t.title()),
-        )
-        .block(Block::bordered().title(Span::styled(title, t.title()))),
+        node_table(m, rows, "kubelet from → now (■ per version reached)", title),
         area,
     );
+}
+
+/// One mark per stage: filled up to and including `reached`.
+fn marks(reached: usize, len: usize) -> String {
+    (0..len)
+        .map(|i| if i <= reached { '■' } else { '□' })
+        .collect()
+}
+
+/// A node's row of either table: its name, its role, where it is.
+fn node_row(n: &NodeProgress, name: Style, progress: Span<'static>) -> Row<'static> {
+    Row::new(vec![
+        Line::from(Span::styled(n.name.clone(), name)),
+        Line::raw(n.role.as_str()),
+        Line::from(progress),
+    ])
+}
+
+/// The node table both views draw: node, role, `progress` (the third column's header).
+fn node_table<'a>(m: &Model, rows: Vec<Row<'a>>, progress: &'a str, title: String) -> Table<'a> {
+    let t = m.theme;
+    Table::new(
+        rows,
+        [
+            Constraint::Length(16),
+            Constraint::Length(14),
+            Constraint::Min(20),
+        ],
+    )
+    .header(Row::new(["Node", "Role", progress]).style(t.title()))
+    .block(Block::bordered().title(Span::styled(title, t.title())))
 }
