@@ -125,3 +125,20 @@ fn read_text(path: &Path) -> Result<String, ConfigError> {
         )
     })
 }
+
+/// A cluster.toml for unit tests: `cp` (the control plane, 192.0.2.10) and `workers` workers
+/// `w1`, `w2`, ... (192.0.2.11, ...), everything else at its default.
+#[cfg(test)]
+pub(crate) fn test_toml(kubernetes_version: &str, workers: usize) -> String {
+    let mut s = format!(
+        "[cluster]\nname = \"t\"\nkubernetes_version = \"{kubernetes_version}\"\n\
+         [[node]]\nname = \"cp\"\naddress = \"192.0.2.10\"\nrole = \"control-plane\"\n"
+    );
+    for i in 1..=workers {
+        s.push_str(&format!(
+            "[[node]]\nname = \"w{i}\"\naddress = \"192.0.2.{}\"\nrole = \"worker\"\n",
+            10 + i
+        ));
+    }
+    s
+}

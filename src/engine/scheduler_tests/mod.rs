@@ -30,25 +30,9 @@ struct Cluster {
 fn cluster() -> Cluster {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cluster.toml");
-    let text = r#"
-[cluster]
-name = "t"
-kubernetes_version = "1.28.2"
-[[node]]
-name = "cp"
-address = "192.0.2.10"
-role = "control-plane"
-[[node]]
-name = "w1"
-address = "192.0.2.11"
-role = "worker"
-[[node]]
-name = "w2"
-address = "192.0.2.12"
-role = "worker"
-"#;
-    std::fs::write(&path, text).unwrap();
-    let cfg = crate::config::parse_and_validate(text, &path).expect("valid config");
+    let text = crate::config::test_toml("1.28.2", 2);
+    std::fs::write(&path, &text).unwrap();
+    let cfg = crate::config::parse_and_validate(&text, &path).expect("valid config");
     Cluster {
         _dir: dir,
         path,

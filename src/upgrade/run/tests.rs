@@ -11,18 +11,10 @@ use crate::upgrade::path::{Hop, Path as UpgradePath, Survey};
 use std::sync::Arc;
 use std::time::Duration;
 
-const CONFIG: &str = r#"[cluster]
-name = "t"
-kubernetes_version = "1.27.16"
-[[node]]
-name = "cp"
-address = "192.0.2.10"
-role = "control-plane"
-[[node]]
-name = "w1"
-address = "192.0.2.11"
-role = "worker"
-"#;
+/// cp and w1 at 1.27.16.
+fn config() -> String {
+    crate::config::test_toml("1.27.16", 1)
+}
 
 fn v(s: &str) -> KubeVersion {
     KubeVersion::parse(s).unwrap()
@@ -40,8 +32,8 @@ fn hop(from: &str, to: &str) -> Hop {
 /// cp and w1 at 1.27.16, two hops to 1.29.14; cluster.toml on disk.
 fn prepared(dir: &std::path::Path) -> Prepared {
     let path = dir.join("cluster.toml");
-    std::fs::write(&path, CONFIG).unwrap();
-    let config = crate::config::parse_and_validate(CONFIG, &path).expect("valid config");
+    std::fs::write(&path, config()).unwrap();
+    let config = crate::config::parse_and_validate(&config(), &path).expect("valid config");
     Prepared {
         config_path: path,
         config,
@@ -175,7 +167,7 @@ async fn a_stop_ends_the_upgrade_in_its_hop_and_names_the_nodes_left_cordoned() 
     // The stop let the running drain finish and started nothing after it.
     assert!(!fake.steps_of("w1").iter().any(|s| s == "uncordon"));
     let toml = std::fs::read_to_string(dir.path().join("cluster.toml")).unwrap();
-    assert_eq!(toml, CONFIG, "cluster.toml is not touched");
+    assert_eq!(toml, config(), "cluster.toml is not touched");
 }
 
 #[tokio::test(start_paused = true)]
@@ -200,6 +192,6 @@ async fn a_failed_hop_starts_no_further_hop() {
     assert!(!fake.steps_of("w1").iter().any(|s| s == "drain"));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("cluster.toml")).unwrap(),
-        CONFIG
+        config()
     );
 }
