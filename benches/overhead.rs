@@ -344,7 +344,32 @@ impl Series {
         }
     }
 
-    fn push(&mut self, f: Figures, load: Load) {
+    /// One run of the scenario: the load around it, its line (`who`: the tool, nodes and run;
+    /// then its median and p90 per step per node, kubewiz's remote exec and scheduler gap, the
+    /// CPU it cost, its wall, the failed steps if any, the load) and its figures kept. A run
+    /// that gave no figures (ansible failed to start) is left out.
+    fn measure(&mut self, who: &str, run: impl FnOnce() -> Option<Figures>) {
+        let before = Load::start();
+        let Some(f) = run() else { return };
+        let load = Load::since(before);
+        let detail = match (f.exec_median, f.gap_median) {
+            (Some(exec), Some(gap)) => {
+                format!("; remote exec {exec:.1}, scheduler+journal gap {gap:.2}")
+            }
+            _ => String::new(),
+        };
+        println!(
+            "{who}: median {:.1} ms/step/node (p90 {:.1}{detail}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {:.1} -> {:.1}]",
+            f.median,
+            f.p90,
+            f.local_cpu,
+            f.remote_cpu,
+            f.wall / 1e3,
+            f.per_step_total,
+            f.failed_note(),
+            load.before,
+            load.after,
+        );
         self.runs.push(f);
         self.loads.push(load);
     }
@@ -432,50 +457,28 @@ fn main() {
         let mut kw = Series::new();
         let mut floor = Series::new();
         for run in 1..=runs {
-            let before = Load::start();
-            let f = run_kubewiz(
-                &fleet,
-                &work.path().join(format!("kw{n}-{run}")),
-                &nodes,
-                steps,
-                NOOP,
+            kw.measure(&format!("kubewiz  {n:>2} node(s), run {run}"), || {
+                Some(run_kubewiz(
+                    &fleet,
+                    &work.path().join(format!("kw{n}-{run}")),
+                    &nodes,
+                    steps,
+                    NOOP,
+                ))
+            });
+            floor.measure(
+                &format!(
+                    "ssh floor {n:>2} node(s), run {run}: `true` per step on the same kind of connection"
+                ),
+                || {
+                    Some(run_floor(
+                        &fleet,
+                        &work.path().join(format!("floor{n}-{run}")),
+                        &nodes,
+                        steps,
+                    ))
+                },
             );
-            let load = Load::since(before);
-            println!(
-                "kubewiz  {n:>2} node(s), run {run}: median {:.1} ms/step/node (p90 {:.1}; remote exec {:.1}, scheduler+journal gap {:.2}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {:.1} -> {:.1}]",
-                f.median,
-                f.p90,
-                f.exec_median.unwrap_or(f64::NAN),
-                f.gap_median.unwrap_or(f64::NAN),
-                f.local_cpu,
-                f.remote_cpu,
-                f.wall / 1e3,
-                f.per_step_total,
-                f.failed_note(),
-                load.before,
-                load.after,
-            );
-            kw.push(f, load);
-            let before = Load::start();
-            let f = run_floor(
-                &fleet,
-                &work.path().join(format!("floor{n}-{run}")),
-                &nodes,
-                steps,
-            );
-            let load = Load::since(before);
-            println!(
-                "ssh floor {n:>2} node(s), run {run}: `true` per step on the same kind of connection: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.2} ms, host {:.1} ms; total {:.1} s{}  [load {:.1} -> {:.1}]",
-                f.median,
-                f.p90,
-                f.local_cpu,
-                f.remote_cpu,
-                f.wall / 1e3,
-                f.failed_note(),
-                load.before,
-                load.after,
-            );
-            floor.push(f, load);
         }
         let mut an: Vec<(&str, Series)> = Vec::new();
         if with_ansible {
@@ -490,23 +493,10 @@ fn main() {
                 for run in 1..=ansible_runs {
                     let dir = work.path().join(format!("ansible-{strategy}-{n}-{run}"));
                     let _ = std::fs::create_dir_all(&dir);
-                    let before = Load::start();
-                    if let Some(f) = ansible::run_ansible(&fleet, &dir, &nodes, steps, strategy) {
-                        let load = Load::since(before);
-                        println!(
-                            "ansible  {n:>2} node(s), strategy {strategy:<6}, run {run}: median {:.1} ms/step/node (p90 {:.1}), CPU/step/node: workstation {:.1} ms, host {:.1} ms; total {:.1} s = {:.1} ms/step{}  [load {:.1} -> {:.1}]",
-                            f.median,
-                            f.p90,
-                            f.local_cpu,
-                            f.remote_cpu,
-                            f.wall / 1e3,
-                            f.per_step_total,
-                            f.failed_note(),
-                            load.before,
-                            load.after,
-                        );
-                        series.push(f, load);
-                    }
+                    series.measure(
+                        &format!("ansible  {n:>2} node(s), strategy {strategy:<6}, run {run}"),
+                        || ansible::run_ansible(&fleet, &dir, &nodes, steps, strategy),
+                    );
                 }
                 if !series.runs.is_empty() {
                     an.push((strategy, series));
