@@ -1521,3 +1521,84 @@ fn quit_confirmed_leaves_when_the_run_ends() {
     assert_eq!(eff, vec![Effect::Quit]);
     assert!(m.exit.unwrap().message.unwrap().contains("Resume"));
 }
+
+/// Esc from an install that stopped after `kubeadm init` ran: the settings refuse what init
+/// fixed (pod CIDR, version...), under the field and before anything is saved, as they do for a
+/// cluster.toml whose journal says so (issue 12 item 1: "pod CIDR of an initialised one no").
+/// Before init, the same keys change the version (esc_from_a_failed_install_goes_back_...).
+#[test]
+fn esc_after_init_ran_refuses_what_init_fixed() {
+    for paused in [false, true] {
+        let mut m = installing();
+        let pod = m.network.pod_cidr.value().to_string();
+        let version = m.version().version.clone();
+        update(
+            &mut m,
+            Msg::Engine(Event::StepFinished {
+                node: "k8s-node01".into(),
+                step: StepId::Init,
+                duration: std::time::Duration::from_secs(1),
+            }),
+        );
+        assert!(m.initialised.is_none(), "init of a node not the first CP");
+        update(
+            &mut m,
+            Msg::Engine(Event::StepFinished {
+                node: "k8s-master".into(),
+                step: StepId::Init,
+                duration: std::time::Duration::from_secs(40),
+            }),
+        );
+        if paused {
+            ch(&mut m, 'p');
+            update(
+                &mut m,
+                Msg::Engine(Event::RunFinished {
+                    summary: Summary {
+                        interrupted: true,
+                        ..Summary::default()
+                    },
+                }),
+            );
+        } else {
+            fail_run(&mut m, "k8s-node01", StepId::Join, "join timed out");
+        }
+        press(&mut m, KeyCode::Esc);
+        assert_eq!(m.screen, Screen::Review, "paused {paused}");
+        press(&mut m, KeyCode::Esc);
+        assert_eq!(m.screen, Screen::Versions);
+        press(&mut m, KeyCode::Down);
+        assert_ne!(m.version().version, version);
+        let e = kubewiz::tui::update::version_errors(&m);
+        let v = e[V_VERSION].as_deref().unwrap_or_default();
+        assert!(
+            v.contains("already initialised") && v.contains("kubewiz upgrade --to"),
+            "paused {paused}: {e:?}"
+        );
+        press(&mut m, KeyCode::Enter);
+        assert_eq!(
+            m.screen,
+            Screen::Versions,
+            "refused before anything is saved"
+        );
+        press(&mut m, KeyCode::Up);
+        assert_eq!(m.version().version, version);
+        press(&mut m, KeyCode::Esc);
+        assert_eq!(m.screen, Screen::Network);
+        m.network.focus = N_POD;
+        clear(&mut m);
+        typ(&mut m, "10.245.0.0/16");
+        let e = kubewiz::tui::update::network_errors(&m);
+        let p = e[N_POD].as_deref().unwrap_or_default();
+        assert!(
+            p.contains(&format!("already initialised with \"{pod}\"")),
+            "paused {paused}: {e:?}"
+        );
+        press(&mut m, KeyCode::Enter);
+        assert_eq!(
+            m.screen,
+            Screen::Network,
+            "refused before anything is saved"
+        );
+    }
+}

@@ -7,6 +7,7 @@ use crate::tui::model::*;
 use crate::tui::msg::Effect;
 
 pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
+    note_initialised(m, &e);
     let now = m.install.clock;
     let ins = &mut m.install;
     match e {
@@ -199,6 +200,23 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// The first control plane's `init` is done (run now, found in place, or done in an earlier
+/// run): the journal now holds what it fixed (engine/run/start.rs stamps the run's config), so
+/// the settings reached with Esc from a failed or paused install refuse changing it, as
+/// `kubewiz apply` would (`Journal::check_compatible`), before anything is saved.
+fn note_initialised(m: &mut Model, e: &Event) {
+    let (Event::StepFinished { node, step, .. } | Event::StepSkipped { node, step, .. }) = e else {
+        return;
+    };
+    if *step != StepId::Init || m.initialised.is_some() || m.upgrade.active {
+        return;
+    }
+    let stamp = crate::engine::journal::ClusterStamp::of(&m.to_config());
+    if stamp.first_control_plane == *node {
+        m.initialised = Some(stamp);
+    }
 }
 
 fn step_done(n: &mut NodeProgress, step: StepId, now: std::time::Duration) {
