@@ -143,20 +143,53 @@ fn a_default_version_the_repository_lacks_is_replaced() {
             && f.text == "k8s-master: could not list the repository's versions: curl: (28) Connection timed out"),
         "{f:?}"
     );
-    // A warning does not stop the way on; coming back to the screen asks again.
-    press(&mut m, KeyCode::Enter);
-    assert_eq!(m.screen, Screen::Review);
-    let eff = press(&mut m, KeyCode::Esc);
-    assert!(
+    // A warning does not stop the way on; coming back to the screen asks again, from Review
+    // (Esc) and from Network (Enter), each time it is entered while the answer is a failure.
+    let unreadable = |m: &mut Model| {
+        update(
+            m,
+            Msg::RepoVersions {
+                mirror: Mirror::Upstream,
+                minor: "1.25".into(),
+                node: "k8s-master".into(),
+                result: Err("curl: (28) Connection timed out".into()),
+            },
+        )
+    };
+    let asks_upstream = |eff: &[Effect]| {
         matches!(
-            eff.as_slice(),
+            eff,
             [Effect::RepoVersions {
                 mirror: Mirror::Upstream,
                 ..
             }]
-        ),
-        "{eff:?}"
+        )
+    };
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    let eff = press(&mut m, KeyCode::Esc);
+    assert!(asks_upstream(&eff), "{eff:?}");
+    assert!(unreadable(&mut m).is_empty());
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Network);
+    let eff = press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    assert!(asks_upstream(&eff), "{eff:?}");
+    // Read this time: entering the screen again does not ask again.
+    update(
+        &mut m,
+        Msg::RepoVersions {
+            mirror: Mirror::Upstream,
+            minor: "1.25".into(),
+            node: "k8s-master".into(),
+            result: Ok(vec!["1.25.0".into(), "1.25.1".into()]),
+        },
     );
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Network);
+    let eff = press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    assert!(eff.is_empty(), "{eff:?}");
 }
 
 /// A version the repository carries says so, with what the repository has; nothing is changed.
