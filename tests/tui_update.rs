@@ -1601,4 +1601,44 @@ fn esc_after_init_ran_refuses_what_init_fixed() {
             "refused before anything is saved"
         );
     }
+
+/// While pausing, the control plane's first node state does not switch to the join panel, and a
+/// run that ends paused or failed while the join panel shows comes back to the install screen,
+/// where its r / Esc hint applies (seen in a by-hand run: `p` right before `kubeadm init` ended
+/// on Join, whose Esc goes to the logs, under "Esc changes the settings").
+#[test]
+fn a_paused_or_failed_run_ends_on_the_install_screen() {
+    let node_state = |m: &mut Model| {
+        update(
+            m,
+            Msg::Engine(Event::NodeState {
+                node: "k8s-master".into(),
+                state: kubewiz::engine::ClusterNodeState::NotReady,
+            }),
+        );
+    };
+    let paused = Summary {
+        interrupted: true,
+        ..Summary::default()
+    };
+    let mut m = installing();
+    ch(&mut m, 'p');
+    node_state(&mut m);
+    assert_eq!(m.screen, Screen::Install, "no switch while pausing");
+
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: paused.clone(),
+        }),
+    );
+    assert_eq!(m.screen, Screen::Install);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Review, "Esc changes the settings");
+
+    // Failed while the join panel shows.
+    let mut m = installing();
+    node_state(&mut m);
+    fail_run(&mut m, "k8s-node01", StepId::Join, "exit code 1");
+    assert_eq!(m.screen, Screen::Install);
 }

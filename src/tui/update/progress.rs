@@ -142,7 +142,9 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
             if let Some(n) = ins.node_mut(&node) {
                 n.cluster = Some(state);
             }
-            if !ins.join_shown && m.screen == Screen::Install && !ins.zoom {
+            // Once, when the control plane first reports a node; not while pausing or stopping
+            // (the run is about to end on the install screen).
+            if !ins.join_shown && !ins.stopping && m.screen == Screen::Install && !ins.zoom {
                 ins.join_shown = true;
                 m.screen = Screen::Join;
             }
@@ -182,6 +184,10 @@ pub fn engine_event(m: &mut Model, e: Event) -> Vec<Effect> {
                     message: Some(hint),
                 });
                 return vec![Effect::Quit];
+            }
+            if !ok_run && m.screen == Screen::Join {
+                // What to do next (r, Esc) is said and done on the install screen.
+                m.screen = Screen::Install;
             }
             if ok_run {
                 m.screen = Screen::Done;
