@@ -77,6 +77,23 @@ fn welcome() {
     snap("welcome", &model());
 }
 
+/// A real working directory's path does not fit beside "Open a cluster.toml" at 80 columns: the
+/// description goes whole on the line below instead of being cut ("…/cluster.toml does not exi…").
+#[test]
+fn welcome_in_a_long_directory() {
+    let m = Model::new(PathBuf::from(
+        "/home/operator/clusters/shanghai-prod/cluster.toml",
+    ));
+    let screen = tui_common::render(&m, 80, 24);
+    assert!(
+        screen.contains("(/home/operator/clusters/shanghai-prod/cluster.toml does")
+            && screen.contains("not exist yet)")
+            && !screen.contains('…'),
+        "{screen}"
+    );
+    snap("welcome_long_path", &m);
+}
+
 #[test]
 fn welcome_open_with_error() {
     let mut m = model();

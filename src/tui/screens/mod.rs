@@ -243,6 +243,6 @@ pub fn facts_summary(f: &crate::facts::Facts) -> String {
         f.cpus,
         f.memory_mb as f64 / 1024.0,
         f.cgroup_version,
-        if f.swap_mb > 0 { " · swap" } else { "" }
+        if f.swap_mb > 0 { " · swap on" } else { "" }
     )
 }

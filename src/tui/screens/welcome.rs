@@ -9,12 +9,6 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
-    let [intro, choices, rest] = Layout::vertical([
-        Constraint::Length(4),
-        Constraint::Length((m.welcome.choices().len() as u16 * 2).max(8)),
-        Constraint::Min(0),
-    ])
-    .areas(area);
     let intro_lines = vec![
         Line::raw(""),
         Line::styled(
@@ -26,7 +20,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             t.dim(),
         ),
     ];
-    f.render_widget(Paragraph::new(intro_lines), intro);
 
     let path = m.config_path.display().to_string();
     let w = &m.welcome;
@@ -78,19 +71,33 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     for (i, (title, what)) in items.iter().enumerate() {
         let sel = i == m.welcome.selected;
         let style = if sel { t.selected() } else { t.title() };
-        lines.push(Line::from(vec![
-            Span::styled(if sel { "  › " } else { "    " }, t.focus()),
-            Span::styled(format!(" {title} "), style),
-            Span::styled(
-                format!(
-                    "  {}",
-                    truncate(what, (area.width as usize).saturating_sub(title.len() + 9))
-                ),
-                t.dim(),
-            ),
-        ]));
-        lines.push(Line::raw(""));
+        let marker = Span::styled(if sel { "  › " } else { "    " }, t.focus());
+        let title = Span::styled(format!(" {title} "), style);
+        let width = area.width as usize;
+        let beside = width.saturating_sub(title.width() + 7);
+        if what.chars().count() <= beside {
+            lines.push(Line::from(vec![
+                marker,
+                title,
+                Span::styled(format!("  {what}"), t.dim()),
+            ]));
+            lines.push(Line::raw(""));
+        } else {
+            // Too long to stand beside the title (80 columns): below it, whole.
+            lines.push(Line::from(vec![marker, title]));
+            for part in super::wrap(what, width.saturating_sub(8)) {
+                lines.push(Line::styled(format!("       {part}"), t.dim()));
+            }
+            lines.push(Line::raw(""));
+        }
     }
+    let [intro, choices, rest] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length((lines.len() as u16).max(8)),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(intro_lines), intro);
     f.render_widget(Paragraph::new(lines), choices);
 
     let mut y = rest;
