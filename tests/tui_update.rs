@@ -1601,6 +1601,7 @@ fn esc_after_init_ran_refuses_what_init_fixed() {
             "refused before anything is saved"
         );
     }
+}
 
 /// While pausing, the control plane's first node state does not switch to the join panel, and a
 /// run that ends paused or failed while the join panel shows comes back to the install screen,
