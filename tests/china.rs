@@ -327,13 +327,6 @@ fn seed_cluster_installs_in_china() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let fleet = Fleet::start(vec![
-        HostSpec::new("k8s-master", Flavour::Centos7).china(),
-        HostSpec::new("k8s-node01", Flavour::Centos7).china(),
-        HostSpec::new("k8s-node02", Flavour::Centos7).china(),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let gfw = Gfw::start();
     let seed = ConfigOpts {
         dashboard: true,
         ..ConfigOpts::default()
@@ -342,8 +335,9 @@ fn seed_cluster_installs_in_china() {
     // A wrong mirror and a calico release that is not built in (so it would have to come from
     // GitHub): both refused at preflight, naming node, registry and mirror; nothing changed.
     let wrong = "https://hub.mirror.example.org";
-    let cfg = fleet.write_config(
-        work.path(),
+    let (fleet, work, cfg) = fleet::three_nodes(
+        fleet::SEED,
+        |n| HostSpec::new(n, Flavour::Centos7).china(),
         &ConfigOpts {
             cni_version: Some("3.25.2".into()),
             registry_mirrors: Some(vec![
@@ -356,6 +350,7 @@ fn seed_cluster_installs_in_china() {
             ..seed.clone()
         },
     );
+    let gfw = Gfw::start();
     // `check --connect` (the same probes, nothing installed) says it first.
     let check = kubewiz()
         .args(["check", "--connect", "-c"])
@@ -522,15 +517,9 @@ fn flannel_on_ubuntu_with_a_current_kubernetes_installs_in_china() {
     if fleet::require_root_or_skip().is_none() {
         return;
     }
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cn-cp", Flavour::Ubuntu2204).china(),
-        HostSpec::new("cn-w1", Flavour::Ubuntu2204).china(),
-        HostSpec::new("cn-w2", Flavour::Ubuntu2204).china(),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let gfw = Gfw::start();
-    let cfg = fleet.write_config(
-        work.path(),
+    let (fleet, _work, cfg) = fleet::three_nodes(
+        ["cn-cp", "cn-w1", "cn-w2"],
+        |n| HostSpec::new(n, Flavour::Ubuntu2204).china(),
         &ConfigOpts {
             kubernetes_version: "1.37.0".into(),
             cni: "flannel".into(),
@@ -538,6 +527,7 @@ fn flannel_on_ubuntu_with_a_current_kubernetes_installs_in_china() {
             ..ConfigOpts::default()
         },
     );
+    let gfw = Gfw::start();
     let out = gfw.apply(&cfg);
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
     assert_all_ready(&fleet, "cn-cp", &["cn-cp", "cn-w1", "cn-w2"]);

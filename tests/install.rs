@@ -13,24 +13,14 @@ use support::*;
 fn seed_setup(opts: ConfigOpts) -> Option<(Fleet, tempfile::TempDir, std::path::PathBuf)> {
     fleet::require_root_or_skip()?;
     let calico = fixture("cni/calico-v3.24.6.yaml")?;
-    let fleet = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
+    Some(fleet::three_nodes(
+        fleet::SEED,
+        |n| HostSpec::new(n, Flavour::Centos7),
         &ConfigOpts {
             cni_manifest: Some(calico),
             ..opts
         },
-    );
-    Some((fleet, work, cfg))
-}
-
-fn seed_fleet() -> Fleet {
-    Fleet::start(vec![
-        HostSpec::new("k8s-master", Flavour::Centos7),
-        HostSpec::new("k8s-node01", Flavour::Centos7),
-        HostSpec::new("k8s-node02", Flavour::Centos7),
-    ])
+    ))
 }
 
 #[test]
@@ -139,14 +129,9 @@ fn ubuntu_current_version_with_flannel_installs() {
     let Some(flannel) = fixture("cni/kube-flannel-v0.28.9.yml") else {
         return;
     };
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp1", Flavour::Ubuntu2204),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-        HostSpec::new("w2", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
+    let (fleet, _work, cfg) = fleet::three_nodes(
+        ["cp1", "w1", "w2"],
+        |n| HostSpec::new(n, Flavour::Ubuntu2204),
         &ConfigOpts {
             kubernetes_version: "1.35.6".into(),
             cni: "flannel".into(),
@@ -341,12 +326,7 @@ fn reset_of_a_worker_then_apply_joins_it_again() {
         return;
     }
     let Some(opts) = current_opts() else { return };
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Rocky9),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts);
+    let (fleet, _work, cfg) = fleet::cp_and_worker(&opts);
     let out = apply(&cfg);
     assert!(out.status.success(), "{}", text(&out));
 

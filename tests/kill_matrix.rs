@@ -5,7 +5,6 @@
 mod fleet;
 mod support;
 
-use fleet::{Flavour, Fleet, HostSpec};
 use std::sync::Mutex;
 use support::*;
 
@@ -65,12 +64,7 @@ fn points() -> Vec<String> {
 
 fn one_point(marker: &str) -> Result<(), String> {
     let opts = current_opts().ok_or("no fixture")?;
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Rocky9),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts);
+    let (fleet, work, cfg) = fleet::cp_and_worker(&opts);
     let seen = apply_and_kill_at(&cfg, marker);
     if !seen.contains(marker) {
         return Err(format!(

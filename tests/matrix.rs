@@ -21,14 +21,9 @@ fn ubuntu_2204_with_1_36_and_calico_3_32_runs_containerd_2_3() {
     let Some(calico) = fixture("cni/calico-v3.32.1.yaml") else {
         return;
     };
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp1", Flavour::Ubuntu2204),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-        HostSpec::new("w2", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
+    let (fleet, _work, cfg) = fleet::three_nodes(
+        ["cp1", "w1", "w2"],
+        |n| HostSpec::new(n, Flavour::Ubuntu2204),
         &ConfigOpts {
             kubernetes_version: "1.36.4".into(),
             cni: "calico".into(),

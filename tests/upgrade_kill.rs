@@ -7,7 +7,6 @@
 mod fleet;
 mod support;
 
-use fleet::{Flavour, Fleet, HostSpec};
 use std::path::Path;
 use std::sync::Mutex;
 use support::*;
@@ -168,12 +167,7 @@ fn upgrade_and_kill_at(cfg: &Path, to: &str, point: &Point) -> Result<String, St
 
 fn one_fleet(points: &[Point]) -> Result<(), String> {
     let opts = current_opts().ok_or("no fixture")?;
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Rocky9),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts);
+    let (fleet, _work, cfg) = fleet::cp_and_worker(&opts);
     let out = apply(&cfg);
     if !out.status.success() {
         return Err(format!("install failed:\n{}", text(&out)));
@@ -284,12 +278,7 @@ fn a_connection_lost_mid_hop_then_upgrade_again_finishes_where_it_stopped() {
         return;
     }
     let Some(opts) = current_opts() else { return };
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Rocky9),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts);
+    let (fleet, _work, cfg) = fleet::cp_and_worker(&opts);
     let out = apply(&cfg);
     assert!(out.status.success(), "install failed:\n{}", text(&out));
 

@@ -13,7 +13,7 @@
 //! - this file: the fleet (start, addresses, teardown) and the host files it writes;
 //! - `spec`: what a test asks for (OS flavour, users, sudo, names);
 //! - `host`: one host: boot, commands, files, what the simulator recorded, faults;
-//! - `config`: cluster.toml for a fleet; `net`: the namespaces and addresses; `containerd`:
+//! - `config`: cluster.toml for a fleet; `setup`: the fleets tests start with, with their cluster.toml; `net`: the namespaces and addresses; `containerd`:
 //!   containerd configs judged by the real binary.
 #![allow(dead_code)]
 
@@ -21,11 +21,15 @@ pub mod config;
 pub mod containerd;
 mod host;
 pub mod net;
+mod setup;
 #[path = "../skip/mod.rs"]
 pub mod skip;
 mod spec;
 
 pub use config::ConfigOpts;
+// Not every test binary starts one of these fleets (as with `dead_code` above).
+#[allow(unused_imports)]
+pub use setup::*;
 pub use spec::*;
 
 use std::fs;
