@@ -1281,6 +1281,13 @@ fn identity_file_is_checked_in_the_form() {
         errs[0].1.contains("/tmp/x/id_nope does not exist"),
         "{errs:?}"
     );
+    // Both ways out, each said once (the file's own fix, then the empty field's).
+    assert!(errs[0].1.contains("~/.ssh/id_ed25519"), "{errs:?}");
+    assert_eq!(
+        errs[0].1.matches("ssh's own keys and agent").count(),
+        1,
+        "{errs:?}"
+    );
     press(&mut m, KeyCode::Enter);
     assert!(m.nodes.is_empty(), "refused");
     assert_eq!(m.nodes_ui.form.as_ref().unwrap().focus, F_IDENTITY);

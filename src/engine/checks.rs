@@ -50,7 +50,8 @@ pub fn problems(
                 field,
                 p.display().to_string(),
                 e,
-                "fix the file or the path (an empty identity_file uses ssh's own keys and agent)",
+                // Each of identity::check's messages says how to fix the file; this adds the other way.
+                "or leave it empty: ssh's own keys and agent are used",
             ));
         }
     };

@@ -12,8 +12,7 @@ pub fn check(path: &Path) -> Result<(), String> {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(format!(
-                "{shown} does not exist; give the path of your private key (e.g. ~/.ssh/id_ed25519), \
-                 or leave it empty to use ssh's own keys and agent"
+                "{shown} does not exist; give the path of your private key (e.g. ~/.ssh/id_ed25519)"
             ));
         }
         Err(e) => return Err(format!("cannot read {shown}: {e}")),
