@@ -9,8 +9,9 @@
 //!    journal recorded done is applied again.
 //! 3. A node that only accepts a root password: the one-time key bootstrap works and the
 //!    password is in no file kubewiz wrote.
-//! 4. `q` during an install pauses scheduling; `n` resumes it; `y` stops with no step started
-//!    after `q` (the journal's start times); `apply` resumes.
+//! 4. `q` during an install pauses scheduling; `n` resumes it; `p` pauses it with the wizard
+//!    open, Esc goes back to the settings and Review installs again; `y` stops with no step
+//!    started after `q` or `p` (the journal's start times); `apply` resumes.
 //! 5. An install that fails (a version the nodes cannot run) → Esc → change the version →
 //!    install → Done, no file edited by hand.
 //! 6. Test connection on a node in the China network names the registry mirror that does not
@@ -643,6 +644,32 @@ fn q_pauses_scheduling_n_resumes_y_stops_then_apply_resumes() {
         assert!(
             t0.elapsed() < 600 * SECOND,
             "nothing started after n; screen:\n{}",
+            t.grid()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // p: nothing new starts, the running steps finish and the wizard stays, paused; Esc goes
+    // back to the settings and Review installs again (issue 12 item 1).
+    t.keys(&["p"]);
+    let paused = now_secs() + 1;
+    let s = t.wait("the install paused", 300 * SECOND, |s| {
+        s.contains("install paused")
+    });
+    assert!(s.contains("Esc settings"), "{s}");
+    let started = started_since(&dir, paused);
+    assert!(started.is_empty(), "started after p: {started:?}");
+    t.keys(&["Escape"]);
+    t.wait_for("Plan for", UI);
+    t.keys(&["i"]);
+    t.wait_for("now?", UI);
+    let again = now_secs();
+    t.keys(&["y"]);
+    let t0 = Instant::now();
+    while started_since(&dir, again).is_empty() {
+        assert!(
+            t0.elapsed() < 600 * SECOND,
+            "nothing started after installing again from Review; screen:\n{}",
             t.grid()
         );
         std::thread::sleep(Duration::from_millis(200));
