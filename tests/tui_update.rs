@@ -813,15 +813,7 @@ fn install_failure_retry_and_quit_waits_for_the_engine() {
     let eff = ch(&mut m, 'y');
     assert_eq!(eff, vec![Effect::Stop]);
     assert!(m.exit.is_none(), "waits for RunFinished");
-    let eff = update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary {
-                interrupted: true,
-                ..Summary::default()
-            },
-        }),
-    );
+    let eff = end_interrupted(&mut m);
     assert_eq!(eff, vec![Effect::Quit]);
     let exit = m.exit.unwrap();
     assert!(
@@ -1001,6 +993,45 @@ fn fail_run(m: &mut Model, node: &str, step: StepId, error: &str) {
             summary: Summary::default(),
         }),
     );
+}
+
+/// The run ends, stopped by the user (after `p` or `q` → `y`): what the engine sends.
+fn end_interrupted(m: &mut Model) -> Vec<Effect> {
+    update(
+        m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                interrupted: true,
+                ..Summary::default()
+            },
+        }),
+    )
+}
+
+/// After the run stopped: Esc → Review → Esc → Versions, another version, Review installs it
+/// (saved first, then the engine starts).
+fn esc_change_the_version_and_install_again(m: &mut Model) {
+    press(m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Review);
+    press(m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Versions);
+    let before = m.version().version.clone();
+    press(m, KeyCode::Down);
+    assert_ne!(m.version().version, before);
+    press(m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Review);
+    ch(m, 'i');
+    let eff = ch(m, 'y');
+    let [Effect::Save { config, .. }] = eff.as_slice() else {
+        panic!("{eff:?}")
+    };
+    assert_ne!(config.cluster.kubernetes_version, before);
+    let eff = update(
+        m,
+        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
+    );
+    assert!(matches!(eff.as_slice(), [Effect::StartInstall { .. }]));
+    assert!(m.install.running());
 }
 
 #[test]
@@ -1391,27 +1422,7 @@ fn esc_from_a_failed_install_goes_back_to_the_settings() {
         "centos 7 cannot run Kubernetes 1.35",
     );
     assert!(kubewiz::tui::update::keys(&m).contains(&("Esc", "settings")));
-    press(&mut m, KeyCode::Esc);
-    assert_eq!(m.screen, Screen::Review);
-    press(&mut m, KeyCode::Esc);
-    assert_eq!(m.screen, Screen::Versions);
-    let before = m.version().version.clone();
-    press(&mut m, KeyCode::Down);
-    assert_ne!(m.version().version, before);
-    press(&mut m, KeyCode::Enter);
-    assert_eq!(m.screen, Screen::Review);
-    ch(&mut m, 'i');
-    let eff = ch(&mut m, 'y');
-    let [Effect::Save { config, .. }] = eff.as_slice() else {
-        panic!("{eff:?}")
-    };
-    assert_ne!(config.cluster.kubernetes_version, before);
-    let eff = update(
-        &mut m,
-        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
-    );
-    assert!(matches!(eff.as_slice(), [Effect::StartInstall { .. }]));
-    assert!(m.install.running());
+    esc_change_the_version_and_install_again(&mut m);
     assert!(
         m.install.nodes[0]
             .log
@@ -1435,15 +1446,7 @@ fn pause_stays_then_esc_changes_the_settings_and_installs_again() {
     assert_eq!(ch(&mut m, 'p'), vec![Effect::Stop]);
     assert!(m.status.as_ref().unwrap().text.contains("pausing"));
     // The engine ends the run: stopped by the user.
-    let eff = update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary {
-                interrupted: true,
-                ..Summary::default()
-            },
-        }),
-    );
+    let eff = end_interrupted(&mut m);
     assert!(eff.is_empty(), "the wizard stays: {eff:?}");
     assert!(m.exit.is_none());
     assert_eq!(m.screen, Screen::Install);
@@ -1453,27 +1456,8 @@ fn pause_stays_then_esc_changes_the_settings_and_installs_again() {
     let keys = kubewiz::tui::update::keys(&m);
     assert!(keys.contains(&("Esc", "settings")), "{keys:?}");
     assert!(keys.contains(&("r", "run again")), "{keys:?}");
-    press(&mut m, KeyCode::Esc);
-    assert_eq!(m.screen, Screen::Review);
-    press(&mut m, KeyCode::Esc);
-    assert_eq!(m.screen, Screen::Versions);
-    let before = m.version().version.clone();
-    press(&mut m, KeyCode::Down);
-    assert_ne!(m.version().version, before);
-    press(&mut m, KeyCode::Enter);
-    assert_eq!(m.screen, Screen::Review);
-    ch(&mut m, 'i');
-    let eff = ch(&mut m, 'y');
-    let [Effect::Save { config, .. }] = eff.as_slice() else {
-        panic!("{eff:?}")
-    };
-    assert_ne!(config.cluster.kubernetes_version, before);
-    let eff = update(
-        &mut m,
-        Msg::Saved(Ok(PathBuf::from("/tmp/kw-test/cluster.toml"))),
-    );
-    assert!(matches!(eff.as_slice(), [Effect::StartInstall { .. }]));
-    assert!(m.install.running() && !m.install.stopping && !m.install.leaving);
+    esc_change_the_version_and_install_again(&mut m);
+    assert!(!m.install.stopping && !m.install.leaving);
 }
 
 /// After `p`, `q` leaves with the resume hint (exit 1: the install is not finished); `r` instead
@@ -1483,15 +1467,7 @@ fn pause_then_q_leaves_with_the_resume_hint_or_r_runs_again() {
     let paused = || {
         let mut m = installing();
         ch(&mut m, 'p');
-        update(
-            &mut m,
-            Msg::Engine(Event::RunFinished {
-                summary: Summary {
-                    interrupted: true,
-                    ..Summary::default()
-                },
-            }),
-        );
+        end_interrupted(&mut m);
         m
     };
     let mut m = paused();
@@ -1516,15 +1492,7 @@ fn quit_confirmed_leaves_when_the_run_ends() {
     let mut m = installing();
     ch(&mut m, 'q');
     assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
-    let eff = update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary {
-                interrupted: true,
-                ..Summary::default()
-            },
-        }),
-    );
+    let eff = end_interrupted(&mut m);
     assert_eq!(eff, vec![Effect::Quit]);
     assert!(m.exit.unwrap().message.unwrap().contains("Resume"));
 }
@@ -1558,15 +1526,7 @@ fn esc_after_init_ran_refuses_what_init_fixed() {
         );
         if paused {
             ch(&mut m, 'p');
-            update(
-                &mut m,
-                Msg::Engine(Event::RunFinished {
-                    summary: Summary {
-                        interrupted: true,
-                        ..Summary::default()
-                    },
-                }),
-            );
+            end_interrupted(&mut m);
         } else {
             fail_run(&mut m, "k8s-node01", StepId::Join, "join timed out");
         }
