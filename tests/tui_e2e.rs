@@ -375,6 +375,12 @@ fn kill_mid_install_then_resume_to_done() {
     open_config_and_install(&t);
     // Wait until the install is well under way, then kill -9.
     wait_install_under_way(&t, &dir);
+    // And its finished steps cover a second at least, so that Done has an earlier part to add.
+    let t0 = Instant::now();
+    while kubewiz::tui::app::busy_secs(journal_spans(&dir)) == 0 {
+        assert!(t0.elapsed() < 600 * SECOND, "no step took a second");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let pid = t.pid();
     assert!(
         Command::new("kill")
@@ -391,6 +397,11 @@ fn kill_mid_install_then_resume_to_done() {
         "killed after the install ended: nothing left to resume"
     );
 
+    // The killed run's time: the union of its steps' spans in the journal (as the wizard reads
+    // it when it starts the engine again).
+    let earlier = kubewiz::tui::app::busy_secs(journal_spans(&dir));
+    eprintln!("the killed run: {earlier} s of steps");
+
     t.respawn();
     let s = t.wait("the welcome screen offering to resume", UI, |s| {
         s.contains("Unfinished install") && s.contains("Resume")
@@ -399,6 +410,8 @@ fn kill_mid_install_then_resume_to_done() {
     t.keys(&["r"]);
     let s = wait_done(&t);
     eprintln!("done after resume:\n{s}");
+    // Done counts the whole install, not only the resumed part (issue 12 item 15).
+    assert!(s.contains(" this run) "), "{s}");
     t.keys(&["Enter"]);
     assert_eq!(t.wait_exit(UI), 0);
     support::assert_no_done_step_reapplied(&fleet, &done, &before);
@@ -591,6 +604,26 @@ fn started_since(dir: &Path, t: i64) -> Vec<(String, String, i64)> {
                 && at >= t
             {
                 out.push((node.clone(), step.clone(), at));
+            }
+        }
+    }
+    out
+}
+
+/// (started_at, finished_at) of every step the journal records as finished.
+fn journal_spans(dir: &Path) -> Vec<(i64, i64)> {
+    let text = std::fs::read_to_string(dir.join(".kubewiz/state.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    for rec in v["nodes"].as_object().into_iter().flatten().map(|(_, r)| r) {
+        for st in rec["steps"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, s)| s)
+        {
+            if let (Some(s), Some(f)) = (st["started_at"].as_i64(), st["finished_at"].as_i64()) {
+                out.push((s, f.max(s)));
             }
         }
     }
