@@ -796,6 +796,27 @@ fn every_key_is_reachable_at_80x24() {
     states.push(("install", m.clone()));
     m.install.selected = 1; // the failed node: retry, pause
     states.push(("install, failed node", m.clone()));
+    // The run ended: failed (r run again, Esc settings), then paused with `p`.
+    let mut ended = m.clone();
+    update(
+        &mut ended,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary::default(),
+        }),
+    );
+    states.push(("install, failed run", ended));
+    press(&mut m, KeyCode::Char('p'));
+    states.push(("install, pausing", m.clone()));
+    update(
+        &mut m,
+        Msg::Engine(Event::RunFinished {
+            summary: Summary {
+                interrupted: true,
+                ..Summary::default()
+            },
+        }),
+    );
+    states.push(("install, paused", m));
     states.push(("join", joined(4, false)));
     let mut m = joined(3, true);
     update(
