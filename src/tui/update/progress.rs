@@ -216,7 +216,7 @@ fn note_initialised(m: &mut Model, e: &Event) {
     let (Event::StepFinished { node, step, .. } | Event::StepSkipped { node, step, .. }) = e else {
         return;
     };
-    if *step != StepId::Init || m.initialised.is_some() || m.upgrade.active {
+    if *step != StepId::Init || m.initialised.is_some() {
         return;
     }
     let stamp = crate::engine::journal::ClusterStamp::of(&m.to_config());
