@@ -191,15 +191,16 @@ pub async fn certs_renew(path: &Path) -> Result<(), CliError> {
             Ok((code, lines)) => {
                 for l in &lines {
                     if let Some(rest) = l.strip_prefix("::kw::file kubeconfig ") {
-                        if let Err(e) = save_kubeconfig(&dir, rest) {
-                            eprintln!("[{}] {e}", n.name);
-                            failed = true;
-                        } else {
-                            out(&format!(
+                        match engine::kubeconfig::save(&dir, rest) {
+                            Ok(path) => out(&format!(
                                 "[{}] admin kubeconfig saved to {}",
                                 n.name,
-                                dir.join("kubeconfig").display()
-                            ));
+                                path.display()
+                            )),
+                            Err(e) => {
+                                eprintln!("[{}] {e}", n.name);
+                                failed = true;
+                            }
                         }
                     } else if !l.starts_with("::kw::") {
                         out(&format!("[{}] {}", n.name, redactor.redact(l)));
@@ -242,16 +243,6 @@ pub async fn certs_renew(path: &Path) -> Result<(), CliError> {
     } else {
         Ok(())
     }
-}
-
-fn save_kubeconfig(dir: &Path, b64: &str) -> Result<(), String> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|e| format!("kubeconfig: bad data from the node: {e}"))?;
-    let path = dir.join("kubeconfig");
-    crate::atomic_file::write_private(&path, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 impl From<UpgradeError> for CliError {

@@ -6,7 +6,8 @@
 //!   backoff; `secrets`: join secrets minted per run, registered with the redactor.
 //! - [`transport`]: the traits the engine talks to nodes through (`OpenSsh`; a fake in tests).
 //! - [`journal`]: `.kubewiz/state.json`, atomic, locked; the only memory between runs;
-//!   `journal_writer` saves it off the scheduler's path, coalescing bursts of changes.
+//!   `journal_writer` saves it off the scheduler's path, coalescing bursts of changes;
+//!   [`kubeconfig`]: the admin kubeconfig a control plane hands back, kept private.
 //! - [`checks`]: everything `kubewiz check` checks offline, as one list (the wizard's forms
 //!   show the same list, field by field).
 //! - [`preflight`]: the cross-node barrier over every node's facts (runs locally);
@@ -27,6 +28,7 @@ pub mod hints;
 mod joinwatch;
 pub mod journal;
 mod journal_writer;
+pub mod kubeconfig;
 pub mod log;
 mod manifests;
 pub mod preflight;

@@ -270,7 +270,7 @@ impl Scheduler {
         });
         self.summary.ok = all_done && self.summary.failed.is_empty() && !self.summary.interrupted;
         self.summary.wall = self.started.elapsed();
-        let kc = sh.state_dir.join("kubeconfig");
+        let kc = super::kubeconfig::path(&sh.state_dir);
         if kc.exists() {
             self.summary.kubeconfig = Some(kc);
         }

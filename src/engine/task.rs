@@ -9,6 +9,7 @@
 //! skipped` (the check found the node in the desired state), `hint TEXT` (what to do if the
 //! step fails), `file NAME BASE64` (a file handed back: the admin kubeconfig).
 
+use super::kubeconfig;
 use super::run::Shared;
 use super::{Event, Failure, Stream};
 use crate::plan::{SecretSlot, TaskKind};
@@ -261,14 +262,10 @@ impl<'a> Protocol<'a> {
 
 /// Files a step hands back (`::kw::file NAME BASE64`): only the admin kubeconfig so far.
 fn save_file(sh: &Shared, name: &str, data: &str) -> Result<(), String> {
-    use base64::Engine as _;
     if name != "kubeconfig" {
         return Err(format!("unexpected file {name:?} from the node"));
     }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .map_err(|e| format!("kubeconfig: bad data from the node: {e}"))?;
-    let path = sh.state_dir.join("kubeconfig");
-    crate::atomic_file::write_private(&path, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    kubeconfig::save(&sh.state_dir, data)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
