@@ -58,15 +58,34 @@ pub(super) async fn finish(p: &Prepared, transport: &dyn Transport) -> Vec<Strin
     notes
 }
 
+/// Why cluster.toml keeps its old version after an upgrade (the caller names the file and the
+/// version it still says; the cluster itself is upgraded either way).
+#[derive(Debug, thiserror::Error)]
+enum SetVersionError {
+    #[error("cannot read it: {0}")]
+    Read(std::io::Error),
+    #[error("it is not valid TOML: {0}")]
+    Toml(#[from] toml_edit::TomlError),
+    #[error("it has no [cluster] table")]
+    NoCluster,
+    #[error("with {version} the config would not be valid: {}", problems.join("; "))]
+    Invalid {
+        version: String,
+        problems: Vec<String>,
+    },
+    #[error("cannot write it: {0}")]
+    Write(std::io::Error),
+}
+
 /// Sets `cluster.kubernetes_version` in cluster.toml (comments and layout kept), if the result is a
 /// valid config. The CNI stays what the cluster runs (the upgrade does not touch it): when the new
 /// minor's default release is another one, `cni_version` is pinned to the running release, so that the
 /// file keeps describing the cluster (and a later `apply` does not swap the CNI).
-fn set_version(path: &Path, before: &ClusterConfig, version: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+fn set_version(path: &Path, before: &ClusterConfig, version: &str) -> Result<(), SetVersionError> {
+    let text = std::fs::read_to_string(path).map_err(SetVersionError::Read)?;
+    let mut doc: toml_edit::DocumentMut = text.parse()?;
     let Some(cluster) = doc.get_mut("cluster").and_then(|c| c.as_table_like_mut()) else {
-        return Err("it has no [cluster] table".into());
+        return Err(SetVersionError::NoCluster);
     };
     cluster.insert("kubernetes_version", toml_edit::value(version));
     let catalog = Catalog::builtin();
@@ -80,18 +99,13 @@ fn set_version(path: &Path, before: &ClusterConfig, version: &str) -> Result<(),
         }
     }
     let new = doc.to_string();
-    let cfg = crate::config::parse(&new, path).map_err(|e| e.to_string())?;
-    if let Err(problems) = crate::config::validate_installed(&cfg, catalog) {
-        return Err(format!(
-            "with {version} the config would not be valid: {}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    crate::atomic_file::write_keeping_mode(path, new.as_bytes()).map_err(|e| e.to_string())
+    let invalid = |problems: Vec<crate::config::Problem>| SetVersionError::Invalid {
+        version: version.to_string(),
+        problems: problems.iter().map(|p| p.to_string()).collect(),
+    };
+    let cfg = crate::config::parse(&new, path).map_err(|e| invalid(e.problems))?;
+    crate::config::validate_installed(&cfg, catalog).map_err(invalid)?;
+    crate::atomic_file::write_keeping_mode(path, new.as_bytes()).map_err(SetVersionError::Write)
 }
 
 /// Nodes cordoned now that were not cordoned before the upgrade began.
@@ -117,4 +131,42 @@ pub(super) async fn left_cordoned(p: &Prepared, transport: &dyn Transport) -> Ve
         .filter(|n| !p.settings.found_cordoned.iter().any(|f| f == n))
         .map(str::to_string)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_toml_that_cannot_take_the_new_version_says_why_and_is_left_alone() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("cluster.toml");
+        let text = crate::config::test_toml("1.27.16", 1);
+        let before = crate::config::parse_and_validate(&text, &path).unwrap();
+        let said = |to: &str| set_version(&path, &before, to).unwrap_err().to_string();
+
+        let e = said("1.28.15");
+        assert!(e.starts_with("cannot read it: "), "{e}");
+        std::fs::write(&path, "[cluster\n").unwrap();
+        let e = said("1.28.15");
+        assert!(e.starts_with("it is not valid TOML: "), "{e}");
+        std::fs::write(&path, "name = \"t\"\n").unwrap();
+        assert_eq!(said("1.28.15"), "it has no [cluster] table");
+
+        std::fs::write(&path, &text).unwrap();
+        let e = said("1.99.0");
+        assert!(
+            e.starts_with("with 1.99.0 the config would not be valid: ")
+                && e.contains("kubernetes_version"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+
+        set_version(&path, &before, "1.28.15").unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            after.contains("kubernetes_version = \"1.28.15\""),
+            "{after}"
+        );
+    }
 }
