@@ -13,9 +13,8 @@ use support::*;
 fn seed_setup(opts: ConfigOpts) -> Option<(Fleet, tempfile::TempDir, std::path::PathBuf)> {
     fleet::require_root_or_skip()?;
     let calico = fixture("cni/calico-v3.24.6.yaml")?;
-    Some(fleet::three_nodes(
-        fleet::SEED,
-        |n| HostSpec::new(n, Flavour::Centos7),
+    Some(fleet::with_config(
+        fleet::seed_hosts(),
         &ConfigOpts {
             cni_manifest: Some(calico),
             ..opts

@@ -168,14 +168,6 @@ fn trust_and_probe(t: &Tmux, n: usize, password: Option<&str>) {
     }
 }
 
-fn seed_fleet() -> Fleet {
-    Fleet::start(vec![
-        HostSpec::new("k8s-master", Flavour::Centos7),
-        HostSpec::new("k8s-node01", Flavour::Centos7),
-        HostSpec::new("k8s-node02", Flavour::Centos7),
-    ])
-}
-
 /// Network (name) → Versions (1.25.3, calico manifest file, aliyun) → Review → install.
 fn fill_rest_and_install(t: &Tmux, calico: &Path) {
     t.keys(&["n"]);
@@ -212,7 +204,7 @@ fn work_dirs() -> (tempfile::TempDir, PathBuf, PathBuf) {
 /// The seed fleet and a cluster.toml for it (the fleet's key and known_hosts) in
 /// `<work>/cluster`, with an empty `<work>/home` for the wizard.
 fn seed_fleet_with_config(calico: &Path) -> (Fleet, tempfile::TempDir, PathBuf) {
-    let f = seed_fleet();
+    let f = fleet::seed();
     let (work, dir, _) = work_dirs();
     let opts = fleet::config::ConfigOpts {
         cni_manifest: Some(calico.to_path_buf()),
@@ -295,7 +287,7 @@ fn wizard_from_an_empty_directory_to_done() {
     let Some(calico) = calico_fixture() else {
         return;
     };
-    let f = seed_fleet();
+    let f = fleet::seed();
     let (_work, dir, home) = work_dirs();
     let t = wizard("fresh", &dir, &home);
     t.wait_for("New cluster", UI);
@@ -426,7 +418,7 @@ fn failed_install_then_esc_change_the_version_and_install_to_done() {
     if !can_run() {
         return;
     }
-    let f = seed_fleet();
+    let f = fleet::seed();
     let (_work, dir, home) = work_dirs();
     // The CNI manifests of both versions are built into kubewiz: no local copy needed.
     // The newest 1.35 patch the catalog knows, so that it sits in the version list where the

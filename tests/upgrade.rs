@@ -66,14 +66,6 @@ fn versions(fleet: &Fleet, cp: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn seed_fleet() -> Fleet {
-    Fleet::start(vec![
-        HostSpec::new("k8s-master", Flavour::Centos7),
-        HostSpec::new("k8s-node01", Flavour::Centos7),
-        HostSpec::new("k8s-node02", Flavour::Centos7),
-    ])
-}
-
 #[test]
 fn seed_cluster_upgrades_1_25_to_1_28_in_three_hops() {
     if fleet::require_root_or_skip().is_none() {
@@ -82,10 +74,8 @@ fn seed_cluster_upgrades_1_25_to_1_28_in_three_hops() {
     let Some(calico) = fixture("cni/calico-v3.24.6.yaml") else {
         return;
     };
-    let fleet = seed_fleet();
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(
-        work.path(),
+    let (fleet, _work, cfg) = fleet::with_config(
+        fleet::seed_hosts(),
         &ConfigOpts {
             cni_manifest: Some(calico),
             ..ConfigOpts::default()
@@ -191,12 +181,13 @@ fn a_blocked_drain_certificates_near_and_past_expiry_then_the_wizard() {
         return;
     }
     let Some(opts) = current_opts() else { return };
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Rocky9).profile("node_grace", 5.0),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts);
+    let (fleet, _work, cfg) = fleet::with_config(
+        vec![
+            HostSpec::new("cp", Flavour::Rocky9).profile("node_grace", 5.0),
+            HostSpec::new("w1", Flavour::Ubuntu2204),
+        ],
+        &opts,
+    );
     let out = apply(&cfg);
     assert!(out.status.success(), "install failed:\n{}", text(&out));
     let cp = fleet.host("cp");

@@ -10,7 +10,7 @@
 mod fleet;
 mod support;
 
-use fleet::{Flavour, Fleet, HostSpec};
+use fleet::{Flavour, HostSpec};
 use support::*;
 
 const KC: &str = "kubectl --kubeconfig /etc/kubernetes/admin.conf";
@@ -54,12 +54,13 @@ fn kubeadm_upgrade_drain_and_certificate_physics() {
         return;
     }
     let Some(opts) = current_opts() else { return };
-    let fleet = Fleet::start(vec![
-        HostSpec::new("cp", Flavour::Rocky9).profile("node_grace", 3.0),
-        HostSpec::new("w1", Flavour::Ubuntu2204),
-    ]);
-    let work = tempfile::tempdir().unwrap();
-    let cfg = fleet.write_config(work.path(), &opts);
+    let (fleet, _work, cfg) = fleet::with_config(
+        vec![
+            HostSpec::new("cp", Flavour::Rocky9).profile("node_grace", 3.0),
+            HostSpec::new("w1", Flavour::Ubuntu2204),
+        ],
+        &opts,
+    );
     let out = apply(&cfg);
     assert!(out.status.success(), "install failed:\n{}", text(&out));
     let cp = fleet.host("cp");

@@ -7,13 +7,16 @@ use tempfile::TempDir;
 /// The seed's hosts: the guide's names, CentOS 7.9.
 pub const SEED: [&str; 3] = ["k8s-master", "k8s-node01", "k8s-node02"];
 
-/// The seed's fleet: three CentOS 7.9 hosts named as in the guide ([`SEED`]).
+/// The seed's hosts: three CentOS 7.9 hosts named as in the guide ([`SEED`]).
+pub fn seed_hosts() -> Vec<HostSpec> {
+    SEED.iter()
+        .map(|n| HostSpec::new(n, Flavour::Centos7))
+        .collect()
+}
+
+/// The seed's fleet ([`seed_hosts`]) started.
 pub fn seed() -> Fleet {
-    Fleet::start(
-        SEED.iter()
-            .map(|n| HostSpec::new(n, Flavour::Centos7))
-            .collect(),
-    )
+    Fleet::start(seed_hosts())
 }
 
 /// `hosts` started, and the cluster.toml of `opts` for them in a fresh work directory (removed
