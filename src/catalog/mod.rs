@@ -64,8 +64,8 @@ impl Catalog {
     }
 
     /// Parses a catalog table (for tests of alternative tables; normal code uses `builtin`).
-    pub fn parse(text: &str) -> Result<Catalog, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<Catalog, toml::de::Error> {
+        toml::from_str(text)
     }
 
     /// All minors, oldest first.
