@@ -29,13 +29,16 @@ mod spread;
 
 #[path = "overhead/ansible.rs"]
 mod ansible;
+#[path = "overhead/cpu.rs"]
+mod cpu;
 
+use cpu::CpuMeter;
 use fleet::{ConfigOpts, Flavour, Fleet, HostSpec};
 use kubewiz::engine::{self, Event, Options};
 use kubewiz::plan::{Plan, Script, StepId, Task, TaskKind};
 use spread::{Load, loadavg, median, percentile};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The no-op step: check fails (so apply runs, as for a real change), apply does nothing,
@@ -65,38 +68,21 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// CPU time (ms) of a process: (its own, its waited-for children's), from /proc/PID/stat.
-fn proc_cpu_ms(pid: &str) -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return (0.0, 0.0);
-    };
-    let Some((_, rest)) = stat.rsplit_once(") ") else {
-        return (0.0, 0.0);
-    };
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
-    // Fields 14-17 of stat (utime, stime, cutime, cstime) in clock ticks (USER_HZ = 100).
-    let tick = 10.0;
-    if f.len() < 15 {
-        return (0.0, 0.0);
-    }
-    ((f[11] + f[12]) * tick, (f[13] + f[14]) * tick)
-}
-
-/// CPU time (ms) of everything running in the given hosts' namespaces, including their exited
-/// children that were waited for: the difference of two readings is what the hosts spent.
-fn hosts_cpu_ms(fleet: &Fleet, nodes: &[String]) -> f64 {
-    let mut total = 0.0;
-    for n in nodes {
-        let pids = fleet::net::run_out("ip", &["netns", "pids", &fleet.host(n).netns]);
-        for p in pids.split_whitespace() {
-            let (own, children) = proc_cpu_ms(p);
-            total += own + children;
-        }
-    }
-    total
+/// The fleet's cluster.toml for `nodes` written in `dir`, and the config as `apply` loads it.
+fn fleet_config(
+    fleet: &Fleet,
+    dir: &Path,
+    nodes: &[String],
+) -> (PathBuf, kubewiz::config::ClusterConfig) {
+    let path = fleet.write_config(
+        dir,
+        &ConfigOpts {
+            nodes: Some(nodes.to_vec()),
+            ..ConfigOpts::default()
+        },
+    );
+    let config = kubewiz::config::load(&path).expect("load the generated cluster.toml");
+    (path, config)
 }
 
 /// Figures of one run, in milliseconds.
@@ -167,22 +153,13 @@ fn run_kubewiz(
     steps: usize,
     body: &'static str,
 ) -> Figures {
-    let cfg_path = fleet.write_config(
-        dir,
-        &ConfigOpts {
-            nodes: Some(nodes.to_vec()),
-            ..ConfigOpts::default()
-        },
-    );
-    let config = kubewiz::config::load(&cfg_path).expect("load the generated cluster.toml");
+    let (cfg_path, config) = fleet_config(fleet, dir, nodes);
     let plan = synthetic_plan(nodes, steps, body);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let n_steps = (nodes.len() * steps) as f64;
-    let remote0 = hosts_cpu_ms(fleet, nodes);
-    let (own0, ch0) = proc_cpu_ms("self");
+    let cpu = CpuMeter::start(fleet, nodes, steps);
     let mut fig = rt.block_on(async move {
         let t0 = Instant::now();
         let mut run = engine::start_with_plan(
@@ -252,9 +229,8 @@ fn run_kubewiz(
             ..Figures::default()
         }
     });
-    let (own1, ch1) = proc_cpu_ms("self");
-    fig.local_cpu = (own1 - own0 + ch1 - ch0) / n_steps;
-    fig.remote_cpu = (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps;
+    fig.local_cpu = cpu.workstation();
+    fig.remote_cpu = cpu.hosts(fleet, nodes);
     fig
 }
 
@@ -263,14 +239,7 @@ fn run_kubewiz(
 /// nodes in parallel. No engine, no script, no journal: what is left is the SSH channel and
 /// the node's sshd session (fork, login shell).
 fn run_floor(fleet: &Fleet, dir: &Path, nodes: &[String], steps: usize) -> Figures {
-    let cfg_path = fleet.write_config(
-        dir,
-        &ConfigOpts {
-            nodes: Some(nodes.to_vec()),
-            ..ConfigOpts::default()
-        },
-    );
-    let config = kubewiz::config::load(&cfg_path).expect("load the generated cluster.toml");
+    let (_, config) = fleet_config(fleet, dir, nodes);
     let targets: Vec<kubewiz::ssh::Target> = config
         .nodes
         .iter()
@@ -280,9 +249,7 @@ fn run_floor(fleet: &Fleet, dir: &Path, nodes: &[String], steps: usize) -> Figur
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let n_steps = (nodes.len() * steps) as f64;
-    let remote0 = hosts_cpu_ms(fleet, nodes);
-    let (own0, ch0) = proc_cpu_ms("self");
+    let cpu = CpuMeter::start(fleet, nodes, steps);
     let t0 = Instant::now();
     let (cycles, failed) = rt.block_on(async move {
         let mut set = tokio::task::JoinSet::new();
@@ -316,15 +283,14 @@ fn run_floor(fleet: &Fleet, dir: &Path, nodes: &[String], steps: usize) -> Figur
         (cycles, failed)
     });
     let wall = t0.elapsed().as_secs_f64() * 1e3;
-    let (own1, ch1) = proc_cpu_ms("self");
     let mut cycles = cycles;
     Figures {
         median: median(&mut cycles),
         p90: percentile(&mut cycles, 0.9),
         per_step_total: wall / steps as f64,
         wall,
-        local_cpu: (own1 - own0 + ch1 - ch0) / n_steps,
-        remote_cpu: (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps,
+        local_cpu: cpu.workstation(),
+        remote_cpu: cpu.hosts(fleet, nodes),
         failed,
         ..Figures::default()
     }

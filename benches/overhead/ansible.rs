@@ -4,7 +4,7 @@
 
 use super::fleet::Fleet;
 use super::spread::{median, percentile};
-use super::{Figures, hosts_cpu_ms, proc_cpu_ms};
+use super::{CpuMeter, Figures};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -49,14 +49,12 @@ pub(super) fn run_ansible(
     for n in nodes {
         cmd.arg(format!("{n}={}", fleet.host(n).address));
     }
-    let n_steps = (nodes.len() * steps) as f64;
-    let remote0 = hosts_cpu_ms(fleet, nodes);
-    let (_, ch0) = proc_cpu_ms("self");
+    let cpu = CpuMeter::start(fleet, nodes, steps);
     let t0 = Instant::now();
     let status = cmd.status().expect("run benches/ansible/run.sh");
     let wall = t0.elapsed();
-    let (_, ch1) = proc_cpu_ms("self");
-    let remote_cpu = (hosts_cpu_ms(fleet, nodes) - remote0) / n_steps;
+    let local_cpu = cpu.children();
+    let remote_cpu = cpu.hosts(fleet, nodes);
     if !status.success() {
         eprintln!("ansible-core run failed ({status}); see {}", dir.display());
         return None;
@@ -86,7 +84,7 @@ pub(super) fn run_ansible(
         wall: wall.as_secs_f64() * 1e3,
         exec_median: None,
         gap_median: None,
-        local_cpu: (ch1 - ch0) / n_steps,
+        local_cpu,
         remote_cpu,
         failed,
     })
