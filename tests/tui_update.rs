@@ -1271,9 +1271,23 @@ fn saved_means_the_file_holds_what_is_shown() {
     m.network.focus = N_PROXY;
     ch(&mut m, ' ');
     assert_eq!(m.save_state(), SaveState::Changed);
+    // What Review's title says (the issue saw "cluster.toml · saved" here).
+    let review_title = |m: &Model| {
+        let mut r = m.clone();
+        r.screen = Screen::Review;
+        let screen = tui_common::render(&r, 120, 40);
+        screen.lines().nth(1).unwrap_or_default().to_string()
+    };
+    let title = review_title(&m);
+    assert!(
+        title.contains("cluster.toml · changed, not saved (s saves)"),
+        "{title}"
+    );
     // Changed back: saved again.
     ch(&mut m, ' ');
     assert_eq!(m.save_state(), SaveState::Saved);
+    let title = review_title(&m);
+    assert!(title.contains("cluster.toml · saved"), "{title}");
     // A file that was read counts as saved.
     let mut m = model();
     let cfg: ClusterConfig = toml::from_str(SAMPLE).unwrap();
