@@ -127,7 +127,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         .summary
         .as_ref()
         .and_then(|s| s.kubeconfig.clone())
-        .unwrap_or_else(|| m.state_dir().join("kubeconfig"));
+        .unwrap_or_else(|| crate::engine::kubeconfig::path(&m.state_dir()));
     let cp = m
         .install
         .nodes

@@ -221,7 +221,7 @@ fn installed_card(f: &mut Frame, area: Rect, m: &Model, j: &JournalInfo) {
         ]));
         lines.push(Line::raw(format!(
             "  export KUBECONFIG={}",
-            m.state_dir().join("kubeconfig").display()
+            crate::engine::kubeconfig::path(&m.state_dir()).display()
         )));
         lines.push(Line::styled(
             "Add a node: e (Edit settings) → Nodes → a, then install: only the new node is touched.",

@@ -232,7 +232,7 @@ pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
         let kubeconfig = s
             .kubeconfig
             .clone()
-            .unwrap_or_else(|| m.state_dir().join("kubeconfig"));
+            .unwrap_or_else(|| crate::engine::kubeconfig::path(&m.state_dir()));
         Some(format!(
             "kubewiz: cluster {} is ready.\nexport KUBECONFIG={}\nkubectl get nodes",
             m.network.name.value(),
