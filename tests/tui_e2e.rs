@@ -350,6 +350,26 @@ fn wizard_from_an_empty_directory_to_done() {
     use std::os::unix::fs::PermissionsExt;
     let kc = std::fs::metadata(dir.join(".kubewiz/kubeconfig")).expect("kubeconfig written");
     assert_eq!(kc.permissions().mode() & 0o777, 0o600);
+
+    // Started again in the same directory: Welcome describes the installed cluster from the
+    // journal (nodes, version, when, what init fixed) and offers Edit settings and Upgrade
+    // (issue 12 item 14).
+    t.respawn();
+    let s = t.wait("Welcome describing the installed cluster", UI, |s| {
+        s.contains(" Installed · ") && s.contains("fixed by kubeadm init")
+    });
+    eprintln!("welcome after the install:\n{s}");
+    assert!(
+        s.contains("3 nodes · Kubernetes 1.25.3 · calico · finished ")
+            && s.contains(" spent installing"),
+        "{s}"
+    );
+    assert!(s.contains("Edit settings") && s.contains("Upgrade"), "{s}");
+    assert!(!s.contains("Resume"), "nothing to resume: {s}");
+    t.keys(&["q"]);
+    t.wait_for("Quit kubewiz?", UI);
+    t.keys(&["y"]);
+    assert_eq!(t.wait_exit(UI), 0);
 }
 
 #[test]
