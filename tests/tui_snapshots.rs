@@ -570,15 +570,7 @@ fn install_paused() {
             duration: std::time::Duration::from_millis(1400),
         }),
     );
-    update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: kubewiz::engine::Summary {
-                interrupted: true,
-                ..Default::default()
-            },
-        }),
-    );
+    tui_common::end_interrupted(&mut m);
     assert!(m.exit.is_none());
     snap("install_paused", &m);
 }
@@ -807,15 +799,7 @@ fn every_key_is_reachable_at_80x24() {
     states.push(("install, failed run", ended));
     press(&mut m, KeyCode::Char('p'));
     states.push(("install, pausing", m.clone()));
-    update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary {
-                interrupted: true,
-                ..Summary::default()
-            },
-        }),
-    );
+    tui_common::end_interrupted(&mut m);
     states.push(("install, paused", m));
     states.push(("join", joined(4, false)));
     let mut m = joined(3, true);

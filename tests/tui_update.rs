@@ -813,7 +813,7 @@ fn install_failure_retry_and_quit_waits_for_the_engine() {
     let eff = ch(&mut m, 'y');
     assert_eq!(eff, vec![Effect::Stop]);
     assert!(m.exit.is_none(), "waits for RunFinished");
-    let eff = end_interrupted(&mut m);
+    let eff = tui_common::end_interrupted(&mut m);
     assert_eq!(eff, vec![Effect::Quit]);
     let exit = m.exit.unwrap();
     assert!(
@@ -993,19 +993,6 @@ fn fail_run(m: &mut Model, node: &str, step: StepId, error: &str) {
             summary: Summary::default(),
         }),
     );
-}
-
-/// The run ends, stopped by the user (after `p` or `q` → `y`): what the engine sends.
-fn end_interrupted(m: &mut Model) -> Vec<Effect> {
-    update(
-        m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary {
-                interrupted: true,
-                ..Summary::default()
-            },
-        }),
-    )
 }
 
 /// After the run stopped: Esc → Review → Esc → Versions, another version, Review installs it
@@ -1460,7 +1447,7 @@ fn pause_stays_then_esc_changes_the_settings_and_installs_again() {
     assert_eq!(ch(&mut m, 'p'), vec![Effect::Stop]);
     assert!(m.status.as_ref().unwrap().text.contains("pausing"));
     // The engine ends the run: stopped by the user.
-    let eff = end_interrupted(&mut m);
+    let eff = tui_common::end_interrupted(&mut m);
     assert!(eff.is_empty(), "the wizard stays: {eff:?}");
     assert!(m.exit.is_none());
     assert_eq!(m.screen, Screen::Install);
@@ -1481,7 +1468,7 @@ fn pause_then_q_leaves_with_the_resume_hint_or_r_runs_again() {
     let paused = || {
         let mut m = installing();
         ch(&mut m, 'p');
-        end_interrupted(&mut m);
+        tui_common::end_interrupted(&mut m);
         m
     };
     let mut m = paused();
@@ -1506,7 +1493,7 @@ fn quit_confirmed_leaves_when_the_run_ends() {
     let mut m = installing();
     ch(&mut m, 'q');
     assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
-    let eff = end_interrupted(&mut m);
+    let eff = tui_common::end_interrupted(&mut m);
     assert_eq!(eff, vec![Effect::Quit]);
     assert!(m.exit.unwrap().message.unwrap().contains("Resume"));
 }
@@ -1540,7 +1527,7 @@ fn esc_after_init_ran_refuses_what_init_fixed() {
         );
         if paused {
             ch(&mut m, 'p');
-            end_interrupted(&mut m);
+            tui_common::end_interrupted(&mut m);
         } else {
             fail_run(&mut m, "k8s-node01", StepId::Join, "join timed out");
         }

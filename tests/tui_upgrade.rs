@@ -251,15 +251,7 @@ fn hops_run_on_the_install_screen_q_pauses_y_stops_with_how_to_resume() {
     assert!(render(&m).contains("Stop the upgrade?"));
     assert_eq!(ch(&mut m, 'y'), vec![Effect::Stop]);
     // The hop's run ends (stopped), then the upgrade: kubewiz ends saying how to resume.
-    update(
-        &mut m,
-        Msg::Engine(Event::RunFinished {
-            summary: Summary {
-                interrupted: true,
-                ..Summary::default()
-            },
-        }),
-    );
+    tui_common::end_interrupted(&mut m);
     assert!(m.exit.is_none(), "the upgrade's end decides, not a hop's");
     let eff = update(
         &mut m,

@@ -9,6 +9,19 @@ use kubewiz::tui::{Model, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+/// The run ends stopped by the user (after `p`, or `q` then `y`): what the engine sends.
+pub fn end_interrupted(m: &mut Model) -> Vec<kubewiz::tui::Effect> {
+    kubewiz::tui::update(
+        m,
+        kubewiz::tui::Msg::Engine(Event::RunFinished {
+            summary: kubewiz::engine::Summary {
+                interrupted: true,
+                ..Default::default()
+            },
+        }),
+    )
+}
+
 /// The wizard's screen at `w`x`h`, as text.
 pub fn render(m: &Model, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
