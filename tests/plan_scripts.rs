@@ -1076,3 +1076,77 @@ fn package_manager_failures_name_the_command_and_foreign_locks_are_waited_for() 
         stdout(&o)
     );
 }
+
+/// The cni step on a cluster that already runs the other pod network (machines reused from
+/// another install, the journal gone: init finds the cluster in place) refuses to put a second
+/// one beside it, naming what runs and what to do: "You can install only one Pod network per
+/// cluster" (kubernetes.io, create-cluster-kubeadm, "Installing a Pod network add-on"); moving
+/// from flannel to calico is a migration of its own (docs.tigera.io, "Migrate a Kubernetes
+/// cluster from flannel/Canal to Calico"). Found walking the wizard by hand (walk.md).
+#[test]
+fn cni_refuses_a_second_pod_network() {
+    for (wanted, running, ds) in [
+        ("calico", "flannel", "kube-flannel-ds"),
+        ("flannel", "calico", "calico-node"),
+    ] {
+        let sb = Sandbox::new();
+        let d = sb.path().display().to_string();
+        sb.tool(
+            "kubectl",
+            &format!(
+                "echo \"$*\" >> {d}/kubectl.log\n\
+                 case \" $* \" in *\" get daemonsets \"*) cat {d}/daemonsets ;; esac\nexit 0"
+            ),
+        );
+        sb.write(
+            "daemonsets",
+            &format!("daemonset.apps/kube-proxy\ndaemonset.apps/{ds}\n"),
+        );
+        let manifest = sb.write("cni.yaml", "net: \"10.244.0.0/16\"\n");
+        let o = sb.run_step(
+            Some(StepId::Cni),
+            &format!(
+                "KW_STEP=cni KW_CNI={wanted} KW_CNI_MANIFEST_PATH={} KW_POD_CIDR=10.244.0.0/16\nkw_main",
+                manifest.display()
+            ),
+        );
+        assert!(
+            !o.status.success(),
+            "{wanted} over {running}: {}",
+            stdout(&o)
+        );
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!(
+                "this cluster already runs {running} (daemonset {ds})"
+            )),
+            "{err}"
+        );
+        assert!(
+            stdout(&o).contains(&format!(
+                "::kw::hint set cni = \"{running}\" in cluster.toml"
+            )),
+            "{}",
+            stdout(&o)
+        );
+        assert!(
+            !sb.read("kubectl.log").contains("apply"),
+            "{}",
+            sb.read("kubectl.log")
+        );
+        // Nothing of the other network: the wanted one is applied.
+        sb.write("daemonsets", "daemonset.apps/kube-proxy\n");
+        let o = sb.run_step(
+            Some(StepId::Cni),
+            &format!(
+                "KW_STEP=cni KW_CNI={wanted} KW_CNI_MANIFEST_PATH={} KW_POD_CIDR=10.244.0.0/16\napply",
+                manifest.display()
+            ),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            sb.read("kubectl.log")
+                .contains(&format!("apply -f {}", manifest.display()))
+        );
+    }
+}
