@@ -726,20 +726,11 @@ fn every_check_accepts_the_plan_values() {
     assert!(checked > 30);
 }
 
-#[test]
-fn init_writes_the_kubeadm_config_and_runs_once() {
+/// The init step of the seed's plan (tests/plan_build_seed.toml: pod 10.244.0.0/16, services
+/// 10.96.0.0/12) with its config file in the sandbox: its inputs, then kw_main.
+fn seed_init_code(sb: &Sandbox) -> String {
     use kubewiz::catalog::Catalog;
     use kubewiz::config::ClusterConfig;
-    let sb = Sandbox::new();
-    let d = sb.path().display().to_string();
-    sb.tool(
-        "kubeadm",
-        &format!(
-            "echo \"$*\" >> {d}/kubeadm.log\n[[ $1 == init ]] || exit 2\ncp \"$3\" {d}/seen.yaml\necho apiVersion > {d}/admin.conf\n\
-             echo 'kubeadm join 192.168.147.130:6443 --token abcdef.0123456789abcdef \\'"
-        ),
-    );
-    sb.tool("kubectl", &format!("[[ -f {d}/admin.conf ]]"));
     let cfg: ClusterConfig = toml::from_str(include_str!("plan_build_seed.toml")).unwrap();
     let p = plan::build(&cfg, Catalog::builtin()).unwrap();
     let task = &p.tasks[p.task_index("k8s-master", StepId::Init).unwrap()];
@@ -750,9 +741,26 @@ fn init_writes_the_kubeadm_config_and_runs_once() {
     for (k, v) in &s.env {
         code.push_str(&format!("{k}={}\n", plan::shell_quote(v)));
     }
+    let d = sb.path().display();
     code.push_str(&format!(
         "KUBEADM_CONF={d}/k8s/kubewiz-kubeadm.yaml\nkw_main\n"
     ));
+    code
+}
+
+#[test]
+fn init_writes_the_kubeadm_config_and_runs_once() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "echo \"$*\" >> {d}/kubeadm.log\n[[ $1 == init ]] || exit 2\ncp \"$3\" {d}/seen.yaml\necho apiVersion > {d}/admin.conf\n\
+             echo 'kubeadm join 192.168.147.130:6443 --token abcdef.0123456789abcdef \\'"
+        ),
+    );
+    sb.tool("kubectl", &format!("[[ -f {d}/admin.conf ]]"));
+    let code = seed_init_code(&sb);
     let o = sb.run_step(Some(StepId::Init), &code);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("::kw::result applied"));
@@ -1149,4 +1157,64 @@ fn cni_refuses_a_second_pod_network() {
                 .contains(&format!("apply -f {}", manifest.display()))
         );
     }
+}
+
+/// A control plane that already runs a cluster (machines reused from another install, the
+/// journal gone) made with other networks than cluster.toml's: init refuses to take it over,
+/// naming what the cluster has (kube-system/kubeadm-config, as `kubeadm init` uploads it:
+/// kubernetes cmd/kubeadm/app/constants/constants.go ClusterConfigurationConfigMapKey), and
+/// writes nothing; the same networks are taken over as before. Found walking the wizard by
+/// hand (walk.md): the cni step then patched the manifest with cluster.toml's pod CIDR.
+#[test]
+fn init_refuses_a_cluster_in_place_with_other_networks() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool("kubeadm", &format!("echo \"$*\" >> {d}/kubeadm.log"));
+    sb.tool(
+        "kubectl",
+        &format!(
+            "case \" $* \" in *\" get configmap kubeadm-config \"*) cat {d}/cc ;; esac\nexit 0"
+        ),
+    );
+    sb.write("admin.conf", "apiVersion\n");
+    // kubeadm's upload: unquoted values, the other fields around them.
+    let uploaded = |pod: &str| {
+        format!(
+            "apiServer: {{}}\napiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: v1.25.3\n\
+             networking:\n  dnsDomain: cluster.local\n  podSubnet: {pod}\n  serviceSubnet: 10.96.0.0/12\nscheduler: {{}}\n"
+        )
+    };
+    sb.write("cc", &uploaded("10.50.0.0/16"));
+    let code = seed_init_code(&sb);
+    let o = sb.run_step(Some(StepId::Init), &code);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("k8s-master already runs a cluster initialised with pod CIDR 10.50.0.0/16 (cluster.toml: 10.244.0.0/16)"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains(
+            "::kw::hint set pod_cidr and service_cidr in cluster.toml to what the cluster has"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(sb.read("kubeadm.log"), "", "kubeadm never runs");
+    assert_eq!(
+        sb.read("k8s/kubewiz-kubeadm.yaml"),
+        "",
+        "the cluster's config file is left alone"
+    );
+    // The same networks: taken over (the root kubeconfig installed), kubeadm not run.
+    sb.write("cc", &uploaded("10.244.0.0/16"));
+    let o = sb.run_step(Some(StepId::Init), &code);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("::kw::result applied"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(sb.read("root/.kube/config"), "apiVersion\n");
+    assert_eq!(sb.read("kubeadm.log"), "");
 }

@@ -54,12 +54,35 @@ apiserver_answers() {
   kw_kubectl get nodes >/dev/null 2>&1
 }
 
+# What differs between the cluster found in place (machines reused from another install, the
+# journal gone) and cluster.toml: `kubeadm init` keeps its ClusterConfiguration in ConfigMap
+# kube-system/kubeadm-config, key ClusterConfiguration (kubernetes cmd/kubeadm/app/constants/
+# constants.go). Empty when they agree or it cannot be read.
+other_networks() {
+  local cc pod svc out=""
+  cc=$(kw_kubectl --request-timeout=10s -n kube-system get configmap kubeadm-config -o 'jsonpath={.data.ClusterConfiguration}' 2>/dev/null) || return 0
+  pod=$(sed -n 's/^ *podSubnet: *//p' <<<"$cc" | tr -d "\"' ")
+  svc=$(sed -n 's/^ *serviceSubnet: *//p' <<<"$cc" | tr -d "\"' ")
+  if [[ -n $pod && $pod != "$KW_POD_CIDR" ]]; then out+="pod CIDR $pod (cluster.toml: $KW_POD_CIDR)"; fi
+  if [[ -n $svc && $svc != "$KW_SERVICE_CIDR" ]]; then out+="${out:+, }service CIDR $svc (cluster.toml: $KW_SERVICE_CIDR)"; fi
+  printf '%s' "$out"
+}
+
+refuse_other_networks() {
+  local differ
+  differ=$(other_networks)
+  [[ -z $differ ]] && return 0
+  kw_hint "set pod_cidr and service_cidr in cluster.toml to what the cluster has, or start it over: kubewiz reset -c cluster.toml --yes, then install again"
+  kw_die "$KW_NODE_NAME already runs a cluster initialised with $differ: kubeadm init fixed them and kubewiz does not take it over"
+}
+
 check() {
   inputs
-  [[ -f $KW_ADMIN_CONF ]] && apiserver_answers && kw_root_kubeconfig_ok
+  [[ -f $KW_ADMIN_CONF ]] && apiserver_answers && kw_root_kubeconfig_ok && [[ -z $(other_networks) ]]
 }
 
 apply() {
+  if [[ -f $KW_ADMIN_CONF ]] && apiserver_answers; then refuse_other_networks; fi
   kubeadm_config | kw_write_file "$KUBEADM_CONF" 600
   if [[ ! -f $KW_ADMIN_CONF ]]; then
     if kw_leftovers; then kw_reset_leftovers; fi
@@ -77,5 +100,6 @@ apply() {
     sleep 2
   done
   apiserver_answers || kw_die "the API server at $KW_CONTROL_PLANE_ENDPOINT does not answer (see: crictl ps -a; journalctl -u kubelet)"
+  refuse_other_networks
   kw_install_root_kubeconfig
 }

@@ -1774,6 +1774,20 @@ def field_filter(kind, selector, items_of_pods):
     return out
 
 
+def kubeadm_config_map(st):
+    """kube-system/kubeadm-config: `kubeadm init` uploads the ClusterConfiguration it was given under the key
+    "ClusterConfiguration" (kubernetes cmd/kubeadm/app/constants/constants.go KubeadmConfigConfigMap,
+    ClusterConfigurationConfigMapKey; phases/uploadconfig), serialised as YAML with unquoted values."""
+    cc = ("apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: %s\n"
+          "imageRepository: %s\nnetworking:\n  dnsDomain: cluster.local\n" % (st.get("version", ""),
+                                                                           st.get("image_repository", "")))
+    if st.get("pod_subnet"):
+        cc += "  podSubnet: %s\n" % st["pod_subnet"]
+    cc += "  serviceSubnet: %s\n" % (st.get("service_subnet") or "10.96.0.0/12")
+    return {"kind": "ConfigMap", "metadata": {"name": "kubeadm-config", "namespace": "kube-system"},
+            "data": {"ClusterConfiguration": cc}}
+
+
 def kubectl_get(st, args, ns, all_ns, output, no_headers=False, selector=None):
     if not args:
         die("You must specify the type of resource to get.", 1)
@@ -1802,6 +1816,9 @@ def kubectl_get(st, args, ns, all_ns, output, no_headers=False, selector=None):
             items = [b for b in base if all_ns or (ns or "default") == "kube-system"] + items
         if kind == "Deployment":
             base = [{"kind": "Deployment", "metadata": {"name": "coredns", "namespace": "kube-system"}, "spec": {}}]
+            items = [b for b in base if all_ns or (ns or "default") == "kube-system"] + items
+        if kind == "ConfigMap":
+            base = [kubeadm_config_map(st)]
             items = [b for b in base if all_ns or (ns or "default") == "kube-system"] + items
     if name:
         items = [o for o in items if o["metadata"]["name"] == name]
