@@ -129,6 +129,21 @@ fn kubeadm_upgrade_drain_and_certificate_physics() {
     let log: serde_json::Value =
         serde_json::from_str(&cp.exec_ok("kwsim-ctl upgrade-log")).unwrap();
     assert_eq!(log["applies"].as_array().unwrap().len(), 1, "{log}");
+    // Again at the version the cluster runs: accepted (apply.go has no such refusal; policy.go refuses only
+    // a skew), and every static pod whose manifest is unchanged is skipped (phases/upgrade/staticpods.go).
+    let again = cp.exec_ok("kubeadm upgrade apply -y v1.28.15");
+    assert!(
+        again.contains("current and new manifests of kube-apiserver are equal, skipping upgrade"),
+        "{again}"
+    );
+    assert!(
+        !again.contains("Component \"kube-apiserver\" upgraded successfully"),
+        "{again}"
+    );
+    assert!(
+        again.contains("[upgrade/successful] SUCCESS! Your cluster was upgraded to \"v1.28.15\""),
+        "{again}"
+    );
 
     // --- the kubelet reports the version it runs: old until restarted ------------------------------
     cp.exec_ok("dnf -y install --disableexcludes=kubernetes kubelet-1.28.15 kubectl-1.28.15");

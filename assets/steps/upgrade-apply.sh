@@ -10,7 +10,39 @@ check() {
     [[ $(kw_manifest_version kube-apiserver) == "v$KW_K8S_VERSION" ]]
 }
 
+# running_apply: the pid of a `kubeadm upgrade apply` running on this node, if any (found in /proc: procps is
+# not everywhere). An earlier attempt's may still run: the connection was lost and the step is tried again
+# (kubewiz reconnects, or the user runs the upgrade again), while kubeadm goes on on the node.
+running_apply() {
+  local d c
+  for d in /proc/[0-9]*; do
+    c=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    if [[ $c =~ (^|/)kubeadm\ upgrade\ apply ]]; then
+      printf '%s\n' "${d#/proc/}"
+      return 0
+    fi
+  done
+  return 1
+}
+
 apply() {
+  local pid waited=0
+  # Never two at once: both would rewrite the static pod manifests (and roll them back) under each other.
+  while pid=$(running_apply); do
+    if ((waited == 0)); then
+      kw_log "kubeadm upgrade apply is already running on this node (pid $pid; an earlier attempt whose connection was lost?): waiting for it to end"
+    fi
+    if ((waited >= 900)); then
+      kw_hint "look at it on the node (ps -fp $pid): let it end or stop it, then run the upgrade again (it resumes here)"
+      kw_die "kubeadm upgrade apply (pid $pid) still runs after $waited s"
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+  if ((waited > 0)) && check; then
+    kw_log "the earlier kubeadm upgrade apply finished: the control plane runs v$KW_K8S_VERSION"
+    return 0
+  fi
   kw_log "kubeadm upgrade apply v$KW_K8S_VERSION -y"
   kubeadm upgrade apply "v$KW_K8S_VERSION" -y 2>&1 | kw_redact || {
     kw_hint "kubeadm upgrade apply failed (see above); kubeadm rolls the static pods back itself. Fix the cause and run the upgrade again: it resumes here (kubeadm upgrade apply is safe to repeat)"

@@ -82,6 +82,8 @@ pub(super) struct Shared {
     pub(super) secrets: JoinSecrets,
     /// Remote process group of each running task, so that an abort can kill it.
     pub(super) pgids: Mutex<HashMap<usize, u32>>,
+    /// The command that resumes this run ([`super::Options::again`]), for hints.
+    pub(super) again: String,
 }
 
 impl Shared {
@@ -166,6 +168,7 @@ impl Scheduler {
                 conns,
                 secrets: JoinSecrets::default(),
                 pgids: Mutex::default(),
+                again: options.again,
             }),
             journal,
             schedule,

@@ -79,10 +79,11 @@ pub(super) async fn execute(sh: &Shared, i: usize, lane: usize) -> Outcome {
                 format!("connection lost: {err}"),
                 Some(format!(
                     "{} has been unreachable for {} s; the other nodes went on where they could. \
-                     Bring the node back (network, sshd) and run `kubewiz apply` again: it \
-                     resumes at this step",
+                     Bring the node back (network, sshd) and run {} again: it resumes at \
+                     this step",
                     t.node,
-                    lost_for.as_secs()
+                    lost_for.as_secs(),
+                    sh.again
                 )),
             );
         }
@@ -245,8 +246,10 @@ impl<'a> Protocol<'a> {
             .or_else(|| super::hints::for_output(tail.iter()))
             .or_else(|| {
                 exit.timed_out.then(|| {
-                    "look at the node's log, fix the cause and run `kubewiz apply` again"
-                        .to_string()
+                    format!(
+                        "look at the node's log, fix the cause and run {} again",
+                        self.sh.again
+                    )
                 })
             });
         Outcome::Failed {

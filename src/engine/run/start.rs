@@ -26,6 +26,9 @@ pub struct Options {
     /// upgrade hop runs with its own (`upgrade-<version>.json`), which is not the install's
     /// record of the cluster and is not checked against the config.
     pub journal: Option<String>,
+    /// The command that resumes this run, as the hints of failed steps name it ("`kubewiz apply`"; an
+    /// upgrade hop's is `kubewiz upgrade ... --to X`).
+    pub again: String,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             parallel: 16,
             only_node: None,
             journal: None,
+            again: "`kubewiz apply`".into(),
         }
     }
 }

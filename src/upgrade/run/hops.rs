@@ -126,6 +126,11 @@ async fn run_hops(
             parallel,
             only_node: None,
             journal: Some(hop_plan::journal_file(hop)),
+            again: format!(
+                "`kubewiz upgrade -c {} --to {}`",
+                p.config_path.display(),
+                p.path.to
+            ),
         };
         let mut run = match engine::start_with_transport(
             &p.config_path,

@@ -10,7 +10,9 @@ Every fact here comes from upstream (cited next to it):
 - cluster health before plan/apply: cmd/kubeadm/app/phases/upgrade/health.go: ControlPlaneNodesReady ("there are
   NotReady control-planes in the cluster: [...]"), StaticPodManifest.
 - apply output and confirmation: cmd/kubeadm/app/cmd/upgrade/apply.go ("-y/--yes", "[upgrade/version] FATAL",
-  "[upgrade/successful] SUCCESS! ...").
+  "[upgrade/successful] SUCCESS! ..."); `upgrade apply` again at the version the cluster runs is accepted (runApply
+  and policy.go refuse only a skew) and cmd/kubeadm/app/phases/upgrade/staticpods.go upgradeComponent skips each
+  component whose manifest is unchanged ("current and new manifests of %s are equal, skipping upgrade").
 - upgrade node: cmd/kubeadm/app/cmd/phases/upgrade/node/{preflight,controlplane,kubeletconfig}.go.
 - certificates: constants.go (CertificateValidityPeriod 365 d, CA 10 y); cmd/kubeadm/app/cmd/certs.go
   (check-expiration table, "Jan 02, 2006 15:04 MST", ShortHumanDuration, renew messages, fallback to the default
@@ -573,6 +575,7 @@ def upgrade_static_pods(target, repo, renew):
     """New manifests (image tags), renewed certificates, the apiserver restarted by the kubelet."""
     k8s = _k8s()
     common.sleep_for("upgrade_apply")
+    changed = set()
     for comp in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"):
         p = "%s/%s.yaml" % (MANIFESTS, comp)
         text = common.read_file(p)
@@ -580,6 +583,12 @@ def upgrade_static_pods(target, repo, renew):
             continue
         img = [i for i in k8s.image_list(target.lstrip("v"), repo) if "/%s:" % comp in i][0]
         new = re.sub(r"(?m)^(\s*image:\s*)\S+", lambda m: m.group(1) + img, text)
+        if new == text:
+            # Again at the version it runs (apply.go accepts it): phases/upgrade/staticpods.go upgradeComponent
+            # skips a component whose manifest is unchanged.
+            print("[upgrade/staticpods] current and new manifests of %s are equal, skipping upgrade" % comp)
+            continue
+        changed.add(comp)
         if comp != "etcd":
             print('[upgrade/staticpods] Preparing for "%s" upgrade' % comp)
             if renew and comp == "kube-apiserver":
@@ -593,7 +602,8 @@ def upgrade_static_pods(target, repo, renew):
         for n in renew_certs():
             if n.endswith(".conf"):
                 _rewrite_kubeconfig(n)
-    restart_apiserver()
+    if "kube-apiserver" in changed:
+        restart_apiserver()
 
 
 def restart_apiserver():
