@@ -284,29 +284,15 @@ fn a_connection_lost_mid_hop_then_upgrade_again_finishes_where_it_stopped() {
     let out = apply(&cfg);
     assert!(out.status.success(), "install failed:\n{}", text(&out));
 
-    use std::io::{BufRead, BufReader};
-    let mut child = spawn_upgrade(&cfg, "1.28.15");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = String::new();
-    let mut cut = false;
-    for line in lines.by_ref() {
-        let Ok(line) = line else { break };
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.starts_with("[w1] ==> upgrade-kubelet:") {
+    let (code, seen) = upgrade_cut_when(&cfg, "1.28.15", |line| {
+        let cut = line.starts_with("[w1] ==> upgrade-kubelet:");
+        if cut {
             fleet.host("w1").net_down();
-            cut = true;
-            break;
         }
-    }
-    assert!(cut, "w1's upgrade-kubelet never started:\n{seen}");
-    for line in lines.map_while(Result::ok) {
-        seen.push_str(&line);
-        seen.push('\n');
-    }
-    let status = child.wait().unwrap();
+        cut
+    });
     fleet.host("w1").net_up();
-    assert_eq!(status.code(), Some(1), "{seen}");
+    assert_eq!(code, Some(1), "{seen}");
     assert!(
         seen.contains("FAILED: node w1, step upgrade-kubelet: connection lost"),
         "{seen}"
