@@ -548,6 +548,46 @@ fn install_failed_with_blocked_dependents() {
     snap("install_failed_blocked", &m);
 }
 
+/// A failure whose hint does not fit the half-width pane at 80x24 (walking the wizard: an install
+/// on machines with kubeadm 1.25.3 showed "hint: ... run kubewiz upgrade --to 1.25.3's next
+/// minor," and nothing more): the pinned box drops its keys line first (the footer has them),
+/// then says what is cut and that Enter shows it whole.
+#[test]
+fn install_failed_hint_cut_says_enter_zooms() {
+    let mut m = run(2);
+    m.install.selected = 0;
+    for node in ["k8s-master", "k8s-node01"] {
+        update(
+            &mut m,
+            Msg::Engine(Event::StepFailed {
+                node: node.into(),
+                step: StepId::Packages,
+                failure: Failure {
+                    exit_code: Some(1),
+                    error: "exit code 1".into(),
+                    tail: vec![],
+                    hint: Some(
+                        "kubewiz apply installs, it does not upgrade: run kubewiz upgrade --to \
+                         1.25.3's next minor, or reset the node"
+                            .into(),
+                    ),
+                },
+            }),
+        );
+    }
+    tui_common::end_interrupted(&mut m);
+    let mut small = m.clone();
+    update(&mut small, Msg::Resize(80, 24));
+    let screen = tui_common::render(&small, 80, 24);
+    assert!(screen.contains("… more: Enter zooms"), "{screen}");
+    // Zoomed, it is whole.
+    press(&mut small, KeyCode::Enter);
+    let zoomed = tui_common::render(&small, 80, 24);
+    assert!(zoomed.contains("or reset the node"), "{zoomed}");
+    assert!(!zoomed.contains("… more: Enter zooms"), "{zoomed}");
+    snap("install_failed_hint_cut", &m);
+}
+
 /// Paused with `p`: the run ended after its running steps; the wizard stays and says what
 /// next (r runs again, Esc changes the settings, q leaves it paused).
 #[test]

@@ -273,7 +273,16 @@ fn draw_pane(f: &mut Frame, area: Rect, m: &Model, idx: usize, selected: bool) {
             inner.height.saturating_sub(2).max(1)
         };
         let h = (pinned.len() as u16 + frame).min(most);
-        pinned.truncate(h.saturating_sub(frame) as usize);
+        let room = h.saturating_sub(frame) as usize;
+        if pinned.len() > room && n.failure.is_some() {
+            // The keys line goes first (the footer has them), then what is cut is said.
+            pinned.pop();
+            if pinned.len() > room && room >= 2 {
+                pinned.truncate(room - 1);
+                pinned.push(Line::styled("… more: Enter zooms", m.theme.dim()));
+            }
+        }
+        pinned.truncate(room);
         let [a, b] = Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(inner);
         (a, Some(b))
     };
