@@ -220,6 +220,9 @@ fn hops_run_on_the_install_screen_q_pauses_y_stops_with_how_to_resume() {
     let mut m = upgrading();
     let screen = render(&m);
     assert!(screen.contains("hop 1/1: 1.25.3 → 1.26.15"), "{screen}");
+    // Tab shows the versions along the path here, not the install's join stages.
+    assert!(screen.contains("Tab versions"), "{screen}");
+    assert!(!screen.contains("Tab join"), "{screen}");
     snap!("upgrade_hop", m);
     // A node's kubelet after its restart.
     update(
@@ -313,4 +316,91 @@ fn a_finished_upgrade_ends_on_done_with_its_summary() {
 
 fn render(m: &Model) -> String {
     tui_common::render(m, 120, 40)
+}
+
+/// `prepared` with the path kubewiz computes (assets/catalog.toml) from CentOS 7 nodes at 1.25.3 to `to`.
+fn prepared_computed(to: &str) -> Prepared {
+    let mut p = prepared(to);
+    for n in &mut p.survey.nodes {
+        n.facts.os_id = "centos".into();
+        n.facts.os_version = "7".into();
+        n.facts.os_family = "rhel".into();
+        n.facts.kernel = "3.10.0-1160.el7.x86_64".into();
+        n.facts.cgroup_version = 1;
+        n.facts.cpus = 2;
+        n.facts.memory_mb = 4096;
+    }
+    p.path = kubewiz::upgrade::path::compute(
+        kubewiz::catalog::Catalog::builtin(),
+        &p.config,
+        &p.survey,
+        to,
+    )
+    .unwrap();
+    p
+}
+
+/// At 80x24 a path of three hops does not fit the Path box: it says how much is below and PgDn/↓ scroll
+/// to the last hop and the line that says what Enter does; ↓ keeps the path (it was thrown away as if the
+/// version had been edited), typing another version drops it.
+#[test]
+fn a_long_path_scrolls_at_80x24_and_arrows_keep_it() {
+    let mut m = installed(JournalInfo {
+        installed: true,
+        ..JournalInfo::default()
+    });
+    ch(&mut m, 'u');
+    press(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::UpgradePrepared(Ok(Box::new(prepared_computed("1.28.15")))),
+    );
+    let first = tui_common::render(&m, 80, 24);
+    assert!(first.contains("1.25.3 → 1.28.15: 3 hops"), "{first}");
+    assert!(first.contains("more line(s): PgDn/PgUp"), "{first}");
+    assert!(!first.contains("Enter upgrades to 1.28.15"), "{first}");
+    assert!(
+        first.contains("PgDn/PgUp scroll"),
+        "the footer offers it:\n{first}"
+    );
+    for _ in 0..10 {
+        press(&mut m, KeyCode::Down);
+    }
+    let last = tui_common::render(&m, 80, 24);
+    assert!(m.upgrade.prepared.is_some(), "↓ threw the path away");
+    assert!(last.contains("3. 1.27.16 → 1.28.15"), "{last}");
+    assert!(last.contains("Enter upgrades to 1.28.15"), "{last}");
+    assert!(last.contains("line(s) above: PgDn/PgUp"), "{last}");
+    press(&mut m, KeyCode::PageUp);
+    press(&mut m, KeyCode::Left);
+    assert!(m.upgrade.prepared.is_some(), "← changed nothing");
+    ch(&mut m, '9');
+    assert!(
+        m.upgrade.prepared.is_none(),
+        "another version: the path goes"
+    );
+    assert_eq!(m.upgrade.path_scroll, 0);
+}
+
+/// A failed upgrade ends on Done with its summary and a status line that fits 80 columns whole (it was cut:
+/// "...; run it again from" and sent the user to Tab/Enter, which are logs and quit there).
+#[test]
+fn a_failed_upgrade_says_what_to_do_within_80_columns() {
+    let mut m = upgrading();
+    tui_common::end_interrupted(&mut m);
+    let o = Outcome {
+        ok: false,
+        reached: None,
+        ..Outcome::default()
+    };
+    let lines = kubewiz::upgrade::report::summary_lines(&prepared("1.26.15"), &o, &path());
+    update(&mut m, Msg::UpgradeDone(Box::new(o), lines));
+    assert_eq!(m.screen, Screen::Done);
+    let screen = tui_common::render(&m, 80, 24);
+    let status = m.status.as_ref().unwrap().text.clone();
+    assert!(status.chars().count() <= 80, "{status}");
+    assert!(screen.contains(&status), "{screen}");
+    assert!(screen.contains("Upgrade incomplete"), "{screen}");
+    assert!(screen.contains("Welcome → Upgrade resumes"), "{screen}");
+    assert!(!status.contains("Tab/Enter"), "{status}");
 }

@@ -24,4 +24,6 @@ pub struct UpgradeUi {
     pub outcome: Option<Box<Outcome>>,
     /// The summary of that end, in lines (Done shows them).
     pub summary: Vec<String>,
+    /// How far the Path box is scrolled down (lines; it scrolls when it does not fit).
+    pub path_scroll: usize,
 }

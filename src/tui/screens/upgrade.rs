@@ -6,7 +6,6 @@ use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
     let t = m.theme;
@@ -64,10 +63,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             t.dim(),
         ));
     }
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(Span::styled(" Path ", t.title()))),
+    super::scrolled_box(
+        f,
         body,
+        Line::from(Span::styled(" Path ", t.title())),
+        lines,
+        u.path_scroll,
+        "PgDn/PgUp",
+        t,
     );
 }

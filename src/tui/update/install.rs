@@ -77,7 +77,10 @@ const KEYS: &[Binding<Action>] = {
         also(&[KeyCode::Char('p')], Pause)
             .when(|m| m.install.running() && !m.install.stopping && m.upgrade.active),
         bind(&[KeyCode::Char('r')], "r", "run again", RunAgain).when(finished_failed),
-        bind(&[KeyCode::Tab, KeyCode::Char('J')], "Tab", "join", Join),
+        bind(&[KeyCode::Tab, KeyCode::Char('J')], "Tab", "join", Join).when(|m| !m.upgrade.active),
+        // During an upgrade the same panel shows every node's version along the path.
+        bind(&[KeyCode::Tab, KeyCode::Char('J')], "Tab", "versions", Join)
+            .when(|m| m.upgrade.active),
         bind(&[KeyCode::Char('d')], "d", "done", Done).when(finished_ok),
         help(Global(Common::Help)),
         quit(Global(Common::Quit)),

@@ -4,7 +4,7 @@
 use super::{Common, error, global, info, ok};
 use crate::engine::{Event, Summary};
 use crate::tui::form;
-use crate::tui::keys::{Binding, find, help, key as bind, quit, shown};
+use crate::tui::keys::{Binding, also, find, help, key as bind, quit, shown};
 use crate::tui::model::*;
 use crate::tui::msg::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -13,12 +13,21 @@ use crossterm::event::{KeyCode, KeyEvent};
 enum Action {
     Go,
     Back,
+    Down,
+    Up,
     Global(Common),
 }
 
 const KEYS: &[Binding<Action>] = &[
     bind(&[KeyCode::Enter], "Enter", "path / upgrade", Action::Go),
     bind(&[KeyCode::Esc], "Esc", "back", Action::Back),
+    bind(
+        &[KeyCode::PageDown, KeyCode::Down],
+        "PgDn/PgUp",
+        "scroll",
+        Action::Down,
+    ),
+    also(&[KeyCode::PageUp, KeyCode::Up], Action::Up),
     help(Action::Global(Common::Help)),
     quit(Action::Global(Common::Quit)),
 ];
@@ -62,13 +71,26 @@ pub fn key(m: &mut Model, k: KeyEvent) -> Vec<Effect> {
             m.status = None;
             vec![]
         }
+        Some(Action::Down) => {
+            m.upgrade.path_scroll = (m.upgrade.path_scroll + 5).min(200);
+            vec![]
+        }
+        Some(Action::Up) => {
+            m.upgrade.path_scroll = m.upgrade.path_scroll.saturating_sub(5);
+            vec![]
+        }
         Some(Action::Global(g)) => global(m, g),
         None => {
             if !m.upgrade.preparing {
+                let before = m.upgrade.target.value().to_string();
                 form::edit(&mut m.upgrade.target, k);
-                // Another version: the path shown is no longer the one that would run.
-                m.upgrade.prepared = None;
-                m.upgrade.error = None;
+                // Another version: the path shown is no longer the one that would run (a key that
+                // changed nothing, ← say, keeps it).
+                if m.upgrade.target.value() != before {
+                    m.upgrade.prepared = None;
+                    m.upgrade.error = None;
+                    m.upgrade.path_scroll = 0;
+                }
             }
             vec![]
         }
@@ -122,6 +144,7 @@ pub fn prepared(
         Ok(p) => {
             m.status = None;
             m.upgrade.prepared = Some(p);
+            m.upgrade.path_scroll = 0;
         }
         Err(e) => {
             m.upgrade.error = Some(e);
@@ -195,8 +218,7 @@ pub fn done(
     } else {
         error(
             m,
-            "the upgrade stopped on a failure: Tab/Enter shows the summary; run it again from Welcome → Upgrade"
-                .into(),
+            "upgrade incomplete (below: what failed, what to do); Welcome → Upgrade resumes".into(),
         );
         m.screen = Screen::Done;
     }
