@@ -39,6 +39,10 @@ pub struct Facts {
     /// The installed containerd's version ("1.6.20"), empty when none.
     #[serde(default)]
     pub containerd_version: String,
+    /// The installed kubeadm's version ("1.25.3"), empty when none: an install does not
+    /// upgrade, so any other version of the cluster fails at packages (preflight says so first).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kubeadm_version: String,
     /// From the repo-versions script (not the facts step): the patches of the cluster's minor
     /// the node's repository carries, oldest first; or why it could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +78,7 @@ impl Facts {
                     f.package_repo_unreachable.push(v.into())
                 }
                 "containerd_version" => f.containerd_version = v.into(),
+                "kubeadm_version" => f.kubeadm_version = v.into(),
                 "repo_versions" => f.repo_versions = split_list(v),
                 "repo_error" => f.repo_error = v.into(),
                 _ => {}

@@ -545,6 +545,7 @@ fn facts_script_reports_every_field() {
         "epoch",
         "unreachable_peers",
         "can_sudo",
+        "kubeadm_version",
     ] {
         assert!(keys.contains(&k), "missing fact {k}: {out}");
     }
@@ -577,7 +578,7 @@ fn installed_version_ignores_rpm_not_installed_message() {
     );
     let o = sb.run_step(
         Some(StepId::Packages),
-        "echo \"[$(installed_version kubeadm)]\"\necho \"[$(installed_version kubelet)]\"",
+        "echo \"[$(kw_installed_version kubeadm)]\"\necho \"[$(kw_installed_version kubelet)]\"",
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "[]\n[1.25.3]\n");
@@ -822,7 +823,7 @@ fn held_debian_packages_count_as_installed() {
     );
     let o = sb.run_step(
         Some(StepId::Packages),
-        "echo \"[$(installed_version kubeadm)] [$(installed_version kubectl)] [$(installed_version kubelet)]\"",
+        "echo \"[$(kw_installed_version kubeadm)] [$(kw_installed_version kubectl)] [$(kw_installed_version kubelet)]\"",
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "[1.28.2] [] []\n");

@@ -1611,3 +1611,52 @@ fn a_paused_or_failed_run_ends_on_the_install_screen() {
     fail_run(&mut m, "k8s-node01", StepId::Join, "exit code 1");
     assert_eq!(m.screen, Screen::Install);
 }
+
+/// Machines of an earlier install (found walking the wizard: kubeadm 1.25.3 on the nodes, the
+/// default 1.37.0 failed at the packages step, "kubeadm 1.25.3 is installed, the cluster wants
+/// 1.37.0"): an install does not upgrade kubeadm (assets/steps/packages.sh), so the Versions
+/// screen defaults to the installed version, refuses another one naming it, and the engine's
+/// preflight (the same rule, engine::compat::node_compat) refuses before anything changes.
+#[test]
+fn versions_default_to_the_kubeadm_the_nodes_have() {
+    use kubewiz::tui::update::version_findings;
+    use kubewiz::tui::validate::Level;
+    let mut m = with_nodes();
+    for n in &mut m.nodes {
+        let mut f = centos7();
+        f.kubeadm_version = "1.25.3".into();
+        n.facts = Some(f);
+        n.probe = ProbeState::Ok;
+    }
+    ch(&mut m, 'n');
+    press(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Versions);
+    assert_eq!(m.version().version, "1.25.3");
+    let errors = |m: &Model| -> Vec<String> {
+        version_findings(m)
+            .into_iter()
+            .filter(|x| x.level == Level::Error)
+            .map(|x| x.text)
+            .collect()
+    };
+    assert!(errors(&m).is_empty(), "{:?}", errors(&m));
+    // 1.25.16, the same minor's newest patch: still refused, naming the installed version.
+    press(&mut m, KeyCode::Up);
+    assert_eq!(m.version().version, "1.25.16");
+    let e = errors(&m);
+    assert!(
+        e.iter()
+            .any(|t| t.contains("kubeadm 1.25.3 is already installed")
+                && t.contains("choose 1.25.3")),
+        "{e:?}"
+    );
+    // Without kubeadm on the nodes the default stays the newest these nodes can run.
+    let mut m = with_nodes();
+    for n in &mut m.nodes {
+        n.facts = Some(centos7());
+        n.probe = ProbeState::Ok;
+    }
+    ch(&mut m, 'n');
+    press(&mut m, KeyCode::Enter);
+    assert_ne!(m.version().version, "1.25.3");
+}

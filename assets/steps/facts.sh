@@ -195,5 +195,6 @@ apply() {
   facts_package_probes
   facts_probes
   kw_fact containerd_version "$(facts_containerd)"
+  kw_fact kubeadm_version "$(kw_installed_version kubeadm)"
   if [[ $(id -u) == 0 ]]; then kw_fact can_sudo 1; else kw_fact can_sudo 0; fi
 }

@@ -453,6 +453,24 @@ kw_install_root_kubeconfig() {
   install -m 600 "$KW_ADMIN_CONF" "$KW_ROOT_KUBECONFIG"
 }
 
+# kw_installed_version PKG: the installed upstream version of a package ("1.25.3", without the
+# package revision), nothing when it is not installed (packages compares it with the cluster's; facts reports kubeadm's for preflight).
+kw_installed_version() {
+  case $(kw_os_family) in
+    rhel)
+      # `rpm -q` prints "package X is not installed" on stdout: ask only for installed ones.
+      if rpm -q "$1" >/dev/null 2>&1; then
+        rpm -q --qf '%{VERSION}\n' "$1" | head -n1
+      fi
+      ;;
+    debian)
+      if kw_pkg_installed "$1"; then
+        dpkg-query -W -f='${Version}' "$1" 2>/dev/null | sed -e 's/^[0-9]*://' -e 's/-.*//'
+      fi
+      ;;
+  esac
+}
+
 kw_kubectl() {
   kubectl --kubeconfig="$KW_ADMIN_CONF" "$@"
 }

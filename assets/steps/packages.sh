@@ -40,23 +40,6 @@ deb_list_content() {
   printf 'deb [signed-by=%s] %s %s\n' "$DEB_KEYRING" "$KW_REPO_DEB_URL" "${KW_REPO_DEB_SUITE:-/}"
 }
 
-# The installed upstream version of a package (without the package revision), or nothing.
-installed_version() {
-  case $(kw_os_family) in
-    rhel)
-      # `rpm -q` prints "package X is not installed" on stdout: ask only for installed ones.
-      if rpm -q "$1" >/dev/null 2>&1; then
-        rpm -q --qf '%{VERSION}\n' "$1" | head -n1
-      fi
-      ;;
-    debian)
-      if kw_pkg_installed "$1"; then
-        dpkg-query -W -f='${Version}' "$1" 2>/dev/null | sed -e 's/^[0-9]*://' -e 's/-.*//'
-      fi
-      ;;
-  esac
-}
-
 held() {
   apt-mark showhold 2>/dev/null | grep -qx "$1"
 }
@@ -90,7 +73,7 @@ check() {
       ;;
   esac
   for p in $K8S_PACKAGES; do
-    [[ $(installed_version "$p") == "$KW_K8S_VERSION" ]] || return 1
+    [[ $(kw_installed_version "$p") == "$KW_K8S_VERSION" ]] || return 1
     if [[ $family == debian ]]; then held "$p" || return 1; fi
   done
   for p in $K8S_COMPANIONS; do
@@ -178,7 +161,7 @@ apply() {
   local family p v cur pins=()
   family=$(kw_os_family)
   for p in $K8S_PACKAGES; do
-    cur=$(installed_version "$p")
+    cur=$(kw_installed_version "$p")
     if [[ -n $cur && $cur != "$KW_K8S_VERSION" && ${KW_UPGRADE:-0} == 1 ]] && kw_version_ge "$cur" "$KW_K8S_VERSION"; then
       kw_die "$p $cur is installed, newer than $KW_K8S_VERSION: kubewiz does not downgrade packages"
     elif [[ -n $cur && $cur != "$KW_K8S_VERSION" && ${KW_UPGRADE:-0} != 1 ]]; then

@@ -108,6 +108,17 @@ pub fn node_compat(
 
     out.extend(containerd_findings(catalog, minor, &os_name, os, facts));
 
+    // The packages step refuses the same (assets/steps/packages.sh): an install never upgrades
+    // or downgrades kubeadm; said here before anything changes (machines of an earlier install).
+    if !facts.kubeadm_version.is_empty() && facts.kubeadm_version != *k8s {
+        let v = &facts.kubeadm_version;
+        out.push(Finding::refuse(format!(
+            "kubeadm {v} is already installed (an earlier install) and an install does not \
+             upgrade it to {k8s}: choose {v}, or remove kubeadm, kubelet and kubectl from the \
+             node first (after kubewiz reset if a cluster runs there)"
+        )));
+    }
+
     if config.cluster.proxy_mode == ProxyMode::Ipvs && minor.ipvs_deprecated {
         out.push(Finding::warn(format!(
             "kube-proxy IPVS mode is deprecated from Kubernetes 1.35 ({k8s} chosen): \
