@@ -108,17 +108,6 @@ pub fn node_compat(
 
     out.extend(containerd_findings(catalog, minor, &os_name, os, facts));
 
-    // The packages step refuses the same (assets/steps/packages.sh): an install never upgrades
-    // or downgrades kubeadm; said here before anything changes (machines of an earlier install).
-    if !facts.kubeadm_version.is_empty() && facts.kubeadm_version != *k8s {
-        let v = &facts.kubeadm_version;
-        out.push(Finding::refuse(format!(
-            "kubeadm {v} is already installed (an earlier install) and an install does not \
-             upgrade it to {k8s}: choose {v}, or remove kubeadm, kubelet and kubectl from the \
-             node first (after kubewiz reset if a cluster runs there)"
-        )));
-    }
-
     if config.cluster.proxy_mode == ProxyMode::Ipvs && minor.ipvs_deprecated {
         out.push(Finding::warn(format!(
             "kube-proxy IPVS mode is deprecated from Kubernetes 1.35 ({k8s} chosen): \
@@ -148,6 +137,21 @@ pub fn node_compat(
         )));
     }
     out
+}
+
+/// An install never upgrades or downgrades kubeadm (the packages step refuses it,
+/// assets/steps/packages.sh): on machines of an earlier install, another version is refused
+/// before anything changes (the install's preflight, the wizard's Versions screen). Not part of
+/// [`node_compat`]: the upgrade path asks that one about versions the nodes do not have yet.
+pub fn installed_kubeadm(k8s: &str, facts: &Facts) -> Option<Finding> {
+    let v = &facts.kubeadm_version;
+    (!v.is_empty() && v != k8s).then(|| {
+        Finding::refuse(format!(
+            "kubeadm {v} is already installed (an earlier install) and an install does not \
+             upgrade it to {k8s}: choose {v}, or remove kubeadm, kubelet and kubectl from the \
+             node first (after kubewiz reset if a cluster runs there)"
+        ))
+    })
 }
 
 /// containerd × Kubernetes (containerd's RELEASES.md "Kubernetes Support", `[[containerd_matrix]]`):
@@ -278,6 +282,7 @@ pub fn newest_runnable(
         let refusal = facts.iter().find_map(|(node, f)| {
             node_compat(catalog, minor, &cfg, f)
                 .into_iter()
+                .chain(installed_kubeadm(&cfg.cluster.kubernetes_version, f))
                 .find(|x| x.severity == Severity::Refuse)
                 .map(|x| (node.to_string(), x.message))
         });

@@ -70,7 +70,11 @@ pub fn evaluate(
             ));
         }
         if let Some(minor) = minor {
-            for finding in super::compat::node_compat(cat, minor, cfg, fa) {
+            let installed = super::compat::installed_kubeadm(&cfg.cluster.kubernetes_version, fa);
+            for finding in super::compat::node_compat(cat, minor, cfg, fa)
+                .into_iter()
+                .chain(installed)
+            {
                 match finding.severity {
                     super::compat::Severity::Refuse => f.refuse(n, finding.message),
                     super::compat::Severity::Warn => f.warn(n, finding.message),

@@ -211,6 +211,10 @@ pub fn version_findings(
     for (name, role, facts) in nodes {
         let Some(f) = facts else { continue };
         let mut found = compat::node_compat(cat, minor, cfg, f);
+        found.extend(compat::installed_kubeadm(
+            &cfg.cluster.kubernetes_version,
+            f,
+        ));
         found.extend(compat::node_resources(cat, *role, f));
         // The Kubernetes package repository, as preflight refuses it (Docker's is judged by
         // node_compat where containerd comes from it).

@@ -114,10 +114,14 @@ fn seed_to_1_28_is_three_hops_at_the_latest_patches() {
 #[test]
 fn the_path_names_the_config_api_containerd_and_cgroup_changes() {
     let cat = Catalog::builtin();
+    // The survey's facts name the kubeadm each node has: no refusal on the way up (an install
+    // refuses another version, engine::compat::installed_kubeadm; an upgrade is the way there).
+    let mut f = facts("ubuntu", "22.04", "5.15.0-91-generic", 2);
+    f.kubeadm_version = "1.30.14".into();
     let s = survey(
         "1.30.14",
         &[("k8s-master", "1.30.14"), ("k8s-node01", "1.30.14")],
-        facts("ubuntu", "22.04", "5.15.0-91-generic", 2),
+        f,
     );
     let p = compute(cat, &cfg("1.30.14"), &s, "1.36.3").unwrap();
     let hop = |id: &str| {
