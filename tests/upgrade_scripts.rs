@@ -1,7 +1,8 @@
 //! The upgrade's scripts on their own (shellcheck: tests/plan_shellcheck.rs): their tricky parts run with bash
 //! against fake tools (the fleet tests run them for real on simulated nodes): a drain a PodDisruptionBudget
 //! blocks names the pod and uncordons the node; the etcd snapshot lands in the backup directory with a
-//! retention; the upgrade-node step of a worker is done once its kubelet runs the hop's version.
+//! retention; the upgrade-node step of a worker is done once its kubelet runs the hop's version; upgrade-apply
+//! is not done while a control plane manifest is still old, and waits for a kubeadm upgrade apply already running.
 
 #[path = "script_sandbox/mod.rs"]
 mod script_sandbox;
@@ -190,4 +191,85 @@ fn upgrade_node_on_a_worker_is_done_once_marked_or_running_the_version() {
     let o = sb.run(&env, scripts::NODE, "kw_main", "");
     assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
     assert_eq!(sb.read("kubeadm.log").lines().count(), 1);
+}
+
+/// A static pod manifest in the sandbox naming `component` at `version`.
+fn manifest(sb: &Sandbox, component: &str, version: &str) {
+    sb.write(
+        &format!("k8s/manifests/{component}.yaml"),
+        &format!("spec:\n  containers:\n  - name: {component}\n    image: registry.k8s.io/{component}:{version}\n"),
+    );
+}
+
+/// upgrade-apply after a kubeadm that died with its connection, having upgraded the API server (kubeadm's
+/// first component) but not the controller manager and scheduler: not done, kubeadm upgrade apply runs again
+/// (it was taken as done from the API server alone). And with a `kubeadm upgrade apply` still running on the
+/// node (an earlier attempt's), it waits for that one to end, then checks again instead of starting a second.
+#[test]
+fn upgrade_apply_is_done_only_with_every_manifest_and_waits_for_a_running_kubeadm() {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    // kubeadm upgrade apply: every manifest to the version.
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "echo \"$*\" >> {d}/kubeadm.log\n\
+             for c in kube-apiserver kube-controller-manager kube-scheduler; do\n\
+               printf 'spec:\\n  containers:\\n  - name: %s\\n    image: registry.k8s.io/%s:v1.26.15\\n' $c $c > {d}/k8s/manifests/$c.yaml\n\
+             done\n\
+             echo '[upgrade/successful] SUCCESS! Your cluster was upgraded to \"v1.26.15\". Enjoy!'"
+        ),
+    );
+    sb.tool(
+        "kubectl",
+        "printf '{\\n  \"serverVersion\": {\\n    \"gitVersion\": \"v1.26.15\",\\n  }\\n}\\n'",
+    );
+    manifest(&sb, "kube-apiserver", "v1.26.15");
+    manifest(&sb, "kube-controller-manager", "v1.25.3");
+    manifest(&sb, "kube-scheduler", "v1.25.3");
+    fs::create_dir_all(sb.path().join("proc")).unwrap();
+    let env = [("KW_K8S_VERSION", "1.26.15")];
+    let extra = format!("KW_PROC={d}/proc");
+    let o = sb.run(&env, scripts::APPLY, "kw_main", &extra);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("::kw::result applied"), "{}", out(&o));
+    assert_eq!(sb.read("kubeadm.log").lines().count(), 1);
+    let o = sb.run(&env, scripts::APPLY, "kw_main", &extra);
+    assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
+
+    // An earlier attempt's kubeadm upgrade apply runs (pid 4242), and ends 3 s later having upgraded all.
+    manifest(&sb, "kube-controller-manager", "v1.25.3");
+    sb.write(
+        "proc/4242/cmdline",
+        "kubeadm\0upgrade\0apply\0v1.26.15\0-y\0",
+    );
+    let finish = format!(
+        "( sleep 3; sed -i s/v1.25.3/v1.26.15/ {d}/k8s/manifests/kube-controller-manager.yaml; rm -r {d}/proc/4242 ) &"
+    );
+    let start = std::time::Instant::now();
+    let o = sb.run(
+        &env,
+        scripts::APPLY,
+        "kw_main",
+        &format!("{extra}\n{finish}"),
+    );
+    let t = out(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("kubeadm upgrade apply is already running on this node (pid 4242"),
+        "{t}"
+    );
+    assert!(
+        t.contains("the earlier kubeadm upgrade apply finished"),
+        "{t}"
+    );
+    assert!(
+        start.elapsed() >= std::time::Duration::from_secs(3),
+        "it did not wait"
+    );
+    assert_eq!(
+        sb.read("kubeadm.log").lines().count(),
+        1,
+        "no second kubeadm"
+    );
 }

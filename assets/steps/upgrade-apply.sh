@@ -2,23 +2,30 @@
 # upgrade-apply: `kubeadm upgrade apply vX.Y.Z -y` on the first control plane (kubeadm-upgrade.md "Choose a
 # version to upgrade to"): health checks, version policy, images, the static pods, kubeadm's certificates
 # renewed (its default, --certificate-renewal=true). Done when the API server runs the version and this node's
-# kube-apiserver manifest names it. Inputs: KW_K8S_VERSION.
+# three control plane manifests name it: kubeadm upgrades them one at a time, the API server first
+# (phases/upgrade/staticpods.go StaticPodControlPlane loops over constants.ControlPlaneComponents: kube-apiserver,
+# kube-controller-manager, kube-scheduler), so a kubeadm that died with its connection can leave the API server
+# new and the others old. Inputs: KW_K8S_VERSION.
 
 check() {
   kw_need_re KW_K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
-  [[ $(kw_server_version) == "v$KW_K8S_VERSION" ]] &&
-    [[ $(kw_manifest_version kube-apiserver) == "v$KW_K8S_VERSION" ]]
+  local c
+  [[ $(kw_server_version) == "v$KW_K8S_VERSION" ]] || return 1
+  for c in kube-apiserver kube-controller-manager kube-scheduler; do
+    [[ $(kw_manifest_version "$c") == "v$KW_K8S_VERSION" ]] || return 1
+  done
 }
 
 # running_apply: the pid of a `kubeadm upgrade apply` running on this node, if any (found in /proc: procps is
 # not everywhere). An earlier attempt's may still run: the connection was lost and the step is tried again
-# (kubewiz reconnects, or the user runs the upgrade again), while kubeadm goes on on the node.
+# (kubewiz reconnects, or the user runs the upgrade again), while kubeadm goes on on the node. KW_PROC: another /proc
+# (tests/upgrade_scripts.rs).
 running_apply() {
   local d c
-  for d in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+  for d in "${KW_PROC:-/proc}"/[0-9]*; do
+    c=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
     if [[ $c =~ (^|/)kubeadm\ upgrade\ apply ]]; then
-      printf '%s\n' "${d#/proc/}"
+      printf '%s\n' "${d##*/}"
       return 0
     fi
   done
