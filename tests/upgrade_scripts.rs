@@ -273,3 +273,69 @@ fn upgrade_apply_is_done_only_with_every_manifest_and_waits_for_a_running_kubead
         "no second kubeadm"
     );
 }
+
+/// upgrade-node on another control plane, as upgrade-apply on the first: done only when all three
+/// control plane manifests name the version (kubeadm upgrade node upgrades them one at a time too), and
+/// never beside a `kubeadm upgrade node` still running on the node (an earlier attempt's).
+#[test]
+fn upgrade_node_on_a_control_plane_is_done_only_with_every_manifest_and_waits_for_a_running_kubeadm()
+ {
+    let sb = Sandbox::new();
+    let d = sb.path().display().to_string();
+    sb.tool(
+        "kubeadm",
+        &format!(
+            "echo \"$*\" >> {d}/kubeadm.log\n\
+             for c in kube-apiserver kube-controller-manager kube-scheduler; do\n\
+               printf 'spec:\\n  containers:\\n  - name: %s\\n    image: registry.k8s.io/%s:v1.26.15\\n' $c $c > {d}/k8s/manifests/$c.yaml\n\
+             done\n\
+             echo '[upgrade] The control plane instance for this node was successfully updated!'"
+        ),
+    );
+    // A kubeadm that died after the API server: the others are still old.
+    manifest(&sb, "kube-apiserver", "v1.26.15");
+    manifest(&sb, "kube-controller-manager", "v1.25.3");
+    manifest(&sb, "kube-scheduler", "v1.25.3");
+    fs::create_dir_all(sb.path().join("proc")).unwrap();
+    let env = [("KW_K8S_VERSION", "1.26.15"), ("KW_NODE_NAME", "cp2")];
+    let extra = format!("KW_PROC={d}/proc");
+    let o = sb.run(&env, scripts::NODE, "kw_main", &extra);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("::kw::result applied"), "{}", out(&o));
+    assert_eq!(sb.read("kubeadm.log").lines().count(), 1);
+    let o = sb.run(&env, scripts::NODE, "kw_main", &extra);
+    assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
+
+    // An earlier attempt's kubeadm upgrade node runs (pid 4243) and ends 3 s later having upgraded all.
+    manifest(&sb, "kube-scheduler", "v1.25.3");
+    sb.write("proc/4243/cmdline", "/usr/bin/kubeadm\0upgrade\0node\0");
+    let finish = format!(
+        "( sleep 3; sed -i s/v1.25.3/v1.26.15/ {d}/k8s/manifests/kube-scheduler.yaml; rm -r {d}/proc/4243 ) &"
+    );
+    let start = std::time::Instant::now();
+    let o = sb.run(
+        &env,
+        scripts::NODE,
+        "kw_main",
+        &format!("{extra}\n{finish}"),
+    );
+    let t = out(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("kubeadm upgrade node is already running on this node (pid 4243"),
+        "{t}"
+    );
+    assert!(
+        t.contains("the earlier kubeadm upgrade node finished"),
+        "{t}"
+    );
+    assert!(
+        start.elapsed() >= std::time::Duration::from_secs(3),
+        "it did not wait"
+    );
+    assert_eq!(
+        sb.read("kubeadm.log").lines().count(),
+        1,
+        "no second kubeadm"
+    );
+}

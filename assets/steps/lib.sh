@@ -541,6 +541,54 @@ kw_is_control_plane() {
   [[ -f $KW_K8S_DIR/manifests/kube-apiserver.yaml ]]
 }
 
+# kw_control_plane_at VERSION: this node's three control plane manifests name VERSION ("v1.26.15"). kubeadm
+# (upgrade apply and upgrade node alike) upgrades them one at a time, the API server first
+# (phases/upgrade/staticpods.go StaticPodControlPlane loops over constants.ControlPlaneComponents:
+# kube-apiserver, kube-controller-manager, kube-scheduler), so a kubeadm that died with its connection can
+# leave the API server new and the others old.
+kw_control_plane_at() {
+  local c
+  for c in kube-apiserver kube-controller-manager kube-scheduler; do
+    [[ $(kw_manifest_version "$c") == "$1" ]] || return 1
+  done
+}
+
+# kw_running_kubeadm SUBCOMMAND...: the pid of a `kubeadm SUBCOMMAND...` running on this node, if any (found in
+# /proc: procps is not everywhere). An earlier attempt's may still run: the connection was lost and the step is
+# tried again (kubewiz reconnects, or the user runs the upgrade again), while kubeadm goes on on the node.
+# KW_PROC: another /proc (tests/upgrade_scripts.rs).
+kw_running_kubeadm() {
+  local d c want="kubeadm $*"
+  for d in "${KW_PROC:-/proc}"/[0-9]*; do
+    c=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
+    if [[ $c == "$want"* || $c == */"$want"* ]]; then
+      printf '%s\n' "${d##*/}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# kw_wait_for_running_kubeadm SUBCOMMAND...: waits (at most 900 s) until no `kubeadm SUBCOMMAND...` runs on this
+# node: never two at once, both would rewrite the static pod manifests (and roll them back) under each other.
+# Succeeds at once when none ran; returns 2 after waiting for one that ended (check again: it may have finished
+# the work); dies naming the pid when it still runs after 900 s.
+kw_wait_for_running_kubeadm() {
+  local pid waited=0
+  while pid=$(kw_running_kubeadm "$@"); do
+    if ((waited == 0)); then
+      kw_log "kubeadm $* is already running on this node (pid $pid; an earlier attempt whose connection was lost?): waiting for it to end"
+    fi
+    if ((waited >= 900)); then
+      kw_hint "look at it on the node (ps -fp $pid): let it end or stop it, then run the upgrade again (it resumes here)"
+      kw_die "kubeadm $* (pid $pid) still runs after $waited s"
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+  ((waited == 0)) || return 2
+}
+
 # kw_mark NAME / kw_marked NAME: a done-marker of this hop.
 kw_mark() {
   mkdir -p "$KW_UPGRADE_MARKS"
