@@ -201,23 +201,27 @@ fn manifest(sb: &Sandbox, component: &str, version: &str) {
     );
 }
 
-/// upgrade-apply after a kubeadm that died with its connection, having upgraded the API server (kubeadm's
-/// first component) but not the controller manager and scheduler: not done, kubeadm upgrade apply runs again
-/// (it was taken as done from the API server alone). And with a `kubeadm upgrade apply` still running on the
-/// node (an earlier attempt's), it waits for that one to end, then checks again instead of starting a second.
-#[test]
-fn upgrade_apply_is_done_only_with_every_manifest_and_waits_for_a_running_kubeadm() {
+/// A control plane upgrade step (`script`, running `kubeadm <sub>`) after a kubeadm that died with its
+/// connection, having upgraded the API server (kubeadm's first component) but not the controller manager and
+/// scheduler: not done, kubeadm runs again (the API server alone took it as done). And with a `kubeadm <sub>`
+/// still running on the node (an earlier attempt's, `cmdline` in /proc), it waits for that one to end, then
+/// checks again instead of starting a second.
+fn done_only_with_every_manifest_and_waits_for_a_running_kubeadm(
+    script: &str,
+    sub: &str,
+    env: &[(&str, &str)],
+    cmdline: &str,
+) {
     let sb = Sandbox::new();
     let d = sb.path().display().to_string();
-    // kubeadm upgrade apply: every manifest to the version.
+    // kubeadm: every manifest to the version.
     sb.tool(
         "kubeadm",
         &format!(
             "echo \"$*\" >> {d}/kubeadm.log\n\
              for c in kube-apiserver kube-controller-manager kube-scheduler; do\n\
                printf 'spec:\\n  containers:\\n  - name: %s\\n    image: registry.k8s.io/%s:v1.26.15\\n' $c $c > {d}/k8s/manifests/$c.yaml\n\
-             done\n\
-             echo '[upgrade/successful] SUCCESS! Your cluster was upgraded to \"v1.26.15\". Enjoy!'"
+             done"
         ),
     );
     sb.tool(
@@ -228,39 +232,32 @@ fn upgrade_apply_is_done_only_with_every_manifest_and_waits_for_a_running_kubead
     manifest(&sb, "kube-controller-manager", "v1.25.3");
     manifest(&sb, "kube-scheduler", "v1.25.3");
     fs::create_dir_all(sb.path().join("proc")).unwrap();
-    let env = [("KW_K8S_VERSION", "1.26.15")];
     let extra = format!("KW_PROC={d}/proc");
-    let o = sb.run(&env, scripts::APPLY, "kw_main", &extra);
+    let o = sb.run(env, script, "kw_main", &extra);
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("::kw::result applied"), "{}", out(&o));
     assert_eq!(sb.read("kubeadm.log").lines().count(), 1);
-    let o = sb.run(&env, scripts::APPLY, "kw_main", &extra);
+    let o = sb.run(env, script, "kw_main", &extra);
     assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
 
-    // An earlier attempt's kubeadm upgrade apply runs (pid 4242), and ends 3 s later having upgraded all.
+    // An earlier attempt's kubeadm runs (pid 4242), and ends 3 s later having upgraded all.
     manifest(&sb, "kube-controller-manager", "v1.25.3");
-    sb.write(
-        "proc/4242/cmdline",
-        "kubeadm\0upgrade\0apply\0v1.26.15\0-y\0",
-    );
+    sb.write("proc/4242/cmdline", cmdline);
     let finish = format!(
         "( sleep 3; sed -i s/v1.25.3/v1.26.15/ {d}/k8s/manifests/kube-controller-manager.yaml; rm -r {d}/proc/4242 ) &"
     );
     let start = std::time::Instant::now();
-    let o = sb.run(
-        &env,
-        scripts::APPLY,
-        "kw_main",
-        &format!("{extra}\n{finish}"),
-    );
+    let o = sb.run(env, script, "kw_main", &format!("{extra}\n{finish}"));
     let t = out(&o);
     assert!(o.status.success(), "{t}");
     assert!(
-        t.contains("kubeadm upgrade apply is already running on this node (pid 4242"),
+        t.contains(&format!(
+            "kubeadm {sub} is already running on this node (pid 4242"
+        )),
         "{t}"
     );
     assert!(
-        t.contains("the earlier kubeadm upgrade apply finished"),
+        t.contains(&format!("the earlier kubeadm {sub} finished")),
         "{t}"
     );
     assert!(
@@ -274,68 +271,25 @@ fn upgrade_apply_is_done_only_with_every_manifest_and_waits_for_a_running_kubead
     );
 }
 
-/// upgrade-node on another control plane, as upgrade-apply on the first: done only when all three
-/// control plane manifests name the version (kubeadm upgrade node upgrades them one at a time too), and
-/// never beside a `kubeadm upgrade node` still running on the node (an earlier attempt's).
+/// upgrade-apply on the first control plane.
+#[test]
+fn upgrade_apply_is_done_only_with_every_manifest_and_waits_for_a_running_kubeadm() {
+    done_only_with_every_manifest_and_waits_for_a_running_kubeadm(
+        scripts::APPLY,
+        "upgrade apply",
+        &[("KW_K8S_VERSION", "1.26.15")],
+        "kubeadm\0upgrade\0apply\0v1.26.15\0-y\0",
+    );
+}
+
+/// upgrade-node on another control plane: kubeadm upgrade node upgrades its static pods one at a time too.
 #[test]
 fn upgrade_node_on_a_control_plane_is_done_only_with_every_manifest_and_waits_for_a_running_kubeadm()
  {
-    let sb = Sandbox::new();
-    let d = sb.path().display().to_string();
-    sb.tool(
-        "kubeadm",
-        &format!(
-            "echo \"$*\" >> {d}/kubeadm.log\n\
-             for c in kube-apiserver kube-controller-manager kube-scheduler; do\n\
-               printf 'spec:\\n  containers:\\n  - name: %s\\n    image: registry.k8s.io/%s:v1.26.15\\n' $c $c > {d}/k8s/manifests/$c.yaml\n\
-             done\n\
-             echo '[upgrade] The control plane instance for this node was successfully updated!'"
-        ),
-    );
-    // A kubeadm that died after the API server: the others are still old.
-    manifest(&sb, "kube-apiserver", "v1.26.15");
-    manifest(&sb, "kube-controller-manager", "v1.25.3");
-    manifest(&sb, "kube-scheduler", "v1.25.3");
-    fs::create_dir_all(sb.path().join("proc")).unwrap();
-    let env = [("KW_K8S_VERSION", "1.26.15"), ("KW_NODE_NAME", "cp2")];
-    let extra = format!("KW_PROC={d}/proc");
-    let o = sb.run(&env, scripts::NODE, "kw_main", &extra);
-    assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("::kw::result applied"), "{}", out(&o));
-    assert_eq!(sb.read("kubeadm.log").lines().count(), 1);
-    let o = sb.run(&env, scripts::NODE, "kw_main", &extra);
-    assert!(out(&o).contains("::kw::result skipped"), "{}", out(&o));
-
-    // An earlier attempt's kubeadm upgrade node runs (pid 4243) and ends 3 s later having upgraded all.
-    manifest(&sb, "kube-scheduler", "v1.25.3");
-    sb.write("proc/4243/cmdline", "/usr/bin/kubeadm\0upgrade\0node\0");
-    let finish = format!(
-        "( sleep 3; sed -i s/v1.25.3/v1.26.15/ {d}/k8s/manifests/kube-scheduler.yaml; rm -r {d}/proc/4243 ) &"
-    );
-    let start = std::time::Instant::now();
-    let o = sb.run(
-        &env,
+    done_only_with_every_manifest_and_waits_for_a_running_kubeadm(
         scripts::NODE,
-        "kw_main",
-        &format!("{extra}\n{finish}"),
-    );
-    let t = out(&o);
-    assert!(o.status.success(), "{t}");
-    assert!(
-        t.contains("kubeadm upgrade node is already running on this node (pid 4243"),
-        "{t}"
-    );
-    assert!(
-        t.contains("the earlier kubeadm upgrade node finished"),
-        "{t}"
-    );
-    assert!(
-        start.elapsed() >= std::time::Duration::from_secs(3),
-        "it did not wait"
-    );
-    assert_eq!(
-        sb.read("kubeadm.log").lines().count(),
-        1,
-        "no second kubeadm"
+        "upgrade node",
+        &[("KW_K8S_VERSION", "1.26.15"), ("KW_NODE_NAME", "cp2")],
+        "/usr/bin/kubeadm\0upgrade\0node\0",
     );
 }
