@@ -82,9 +82,13 @@ check() {
 }
 
 apply() {
-  if [[ -f $KW_ADMIN_CONF ]] && apiserver_answers; then refuse_other_networks; fi
+  local found=0
+  if [[ -f $KW_ADMIN_CONF ]]; then
+    found=1
+    if apiserver_answers; then refuse_other_networks; fi
+  fi
   kubeadm_config | kw_write_file "$KUBEADM_CONF" 600
-  if [[ ! -f $KW_ADMIN_CONF ]]; then
+  if ((found == 0)); then
     if kw_leftovers; then kw_reset_leftovers; fi
     kw_log "kubeadm init --config $KUBEADM_CONF --upload-certs"
     kubeadm init --config "$KUBEADM_CONF" --upload-certs 2>&1 | kw_redact || {
@@ -100,6 +104,8 @@ apply() {
     sleep 2
   done
   apiserver_answers || kw_die "the API server at $KW_CONTROL_PLANE_ENDPOINT does not answer (see: crictl ps -a; journalctl -u kubelet)"
-  refuse_other_networks
+  # A cluster found in place that was not answering at first: compared now (a fresh init made its
+  # ClusterConfiguration from this very config, no need to read it back).
+  if ((found == 1)); then refuse_other_networks; fi
   kw_install_root_kubeconfig
 }
