@@ -96,18 +96,21 @@ fn prepared(to: &str) -> Prepared {
     }
 }
 
-/// Welcome → u → Enter (the survey asked for) → its answer → Enter: the upgrade starts.
-fn upgrading() -> Model {
+/// Welcome → u → Enter (the survey asked for) → its answer: the path is on screen.
+fn path_shown(answer: Prepared) -> Model {
     let mut m = installed(JournalInfo {
         installed: true,
         ..JournalInfo::default()
     });
     ch(&mut m, 'u');
     press(&mut m, KeyCode::Enter);
-    update(
-        &mut m,
-        Msg::UpgradePrepared(Ok(Box::new(prepared("1.26.15")))),
-    );
+    update(&mut m, Msg::UpgradePrepared(Ok(Box::new(answer))));
+    m
+}
+
+/// Welcome → u → Enter (the survey asked for) → its answer → Enter: the upgrade starts.
+fn upgrading() -> Model {
+    let mut m = path_shown(prepared("1.26.15"));
     let eff = press(&mut m, KeyCode::Enter);
     assert!(matches!(&eff[..], [Effect::StartUpgrade(_)]), "{eff:?}");
     update(
@@ -345,16 +348,7 @@ fn prepared_computed(to: &str) -> Prepared {
 /// version had been edited), typing another version drops it.
 #[test]
 fn a_long_path_scrolls_at_80x24_and_arrows_keep_it() {
-    let mut m = installed(JournalInfo {
-        installed: true,
-        ..JournalInfo::default()
-    });
-    ch(&mut m, 'u');
-    press(&mut m, KeyCode::Enter);
-    update(
-        &mut m,
-        Msg::UpgradePrepared(Ok(Box::new(prepared_computed("1.28.15")))),
-    );
+    let mut m = path_shown(prepared_computed("1.28.15"));
     let first = tui_common::render(&m, 80, 24);
     assert!(first.contains("1.25.3 → 1.28.15: 3 hops"), "{first}");
     assert!(first.contains("more line(s): PgDn/PgUp"), "{first}");
